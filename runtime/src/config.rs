@@ -1,0 +1,312 @@
+//! Configuration: the replicas and the runtime options, from a TOML file,
+//! with `key=value` overrides from the command line.
+//!
+//! ```toml
+//! [[replica]]
+//! id = 0
+//! address = "127.0.0.1"
+//! port = 4440
+//!
+//! [options]
+//! protocol = "udp"      # udp | tcp | memory
+//! timeout_ms = 20
+//! workers = 1
+//! ```
+
+use crate::dsl::ProcessId;
+use serde::{Deserialize, Serialize};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::time::Duration;
+
+/// A configuration problem, with what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid or has unknown keys.
+    #[error("invalid configuration: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A semantic error (ids, addresses, values).
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The transport protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// UDP datagrams (one packet = one datagram).
+    Udp,
+    /// TCP with length-prefixed frames, reconnecting.
+    Tcp,
+    /// The in-process network (tests, simulation).
+    Memory,
+}
+
+/// One replica.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replica {
+    /// Its id, in `0..n`.
+    pub id: u32,
+    /// Host name or IP.
+    pub address: String,
+    /// Port.
+    pub port: u16,
+}
+
+/// Runtime options.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// The transport.
+    pub protocol: Protocol,
+    /// The default round timeout, in milliseconds.
+    pub timeout_ms: u64,
+    /// Future-round messages buffered per instance; more are dropped.
+    pub max_buffered: usize,
+    /// Messages more than this many rounds ahead are dropped as bogus.
+    pub max_round_ahead: u64,
+    /// Distinct senders from higher rounds needed to catch up (1 when
+    /// benign, f+1 against Byzantine senders).
+    pub catch_up_senders: usize,
+    /// Whether rounds skipped by catch-up still send their messages.
+    pub catch_up_send: bool,
+    /// Decisions kept to answer late processes.
+    pub decision_log: usize,
+    /// Event loops (shards); instances are spread over them by id.
+    pub workers: usize,
+    /// The configuration epoch; messages of other epochs are dropped.
+    pub epoch: u32,
+    /// Largest packet built by batching, in bytes (UDP caps it at 65 000).
+    pub max_packet: usize,
+    /// Largest TCP frame accepted, in bytes.
+    pub max_frame: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            protocol: Protocol::Udp,
+            timeout_ms: 20,
+            max_buffered: 256,
+            max_round_ahead: 1000,
+            catch_up_senders: 1,
+            catch_up_send: false,
+            decision_log: 100_000,
+            workers: 1,
+            epoch: 0,
+            max_packet: 60_000,
+            max_frame: 16 << 20,
+        }
+    }
+}
+
+impl Options {
+    /// The default round timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    /// Sets one option from text, as `--set key=value` does.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(k: &str, v: &str) -> Result<T, ConfigError> {
+            v.parse().map_err(|_| ConfigError::Invalid(format!("option {k}: `{v}` is not a valid number")))
+        }
+        match key {
+            "protocol" => {
+                self.protocol = match value {
+                    "udp" => Protocol::Udp,
+                    "tcp" => Protocol::Tcp,
+                    "memory" => Protocol::Memory,
+                    _ => return Err(ConfigError::Invalid(format!("protocol `{value}`: expected udp, tcp or memory"))),
+                }
+            }
+            "timeout_ms" => self.timeout_ms = num(key, value)?,
+            "max_buffered" => self.max_buffered = num(key, value)?,
+            "max_round_ahead" => self.max_round_ahead = num(key, value)?,
+            "catch_up_senders" => self.catch_up_senders = num(key, value)?,
+            "catch_up_send" => {
+                self.catch_up_send = value
+                    .parse()
+                    .map_err(|_| ConfigError::Invalid(format!("option {key}: `{value}` is not true/false")))?
+            }
+            "decision_log" => self.decision_log = num(key, value)?,
+            "workers" => self.workers = num(key, value)?,
+            "epoch" => self.epoch = num(key, value)?,
+            "max_packet" => self.max_packet = num(key, value)?,
+            "max_frame" => self.max_frame = num(key, value)?,
+            _ => return Err(ConfigError::Invalid(format!("unknown option `{key}`"))),
+        }
+        self.validate()
+    }
+
+    /// Checks value ranges.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.workers == 0 || self.workers > 1024 {
+            return bad("workers must be in 1..=1024");
+        }
+        if self.catch_up_senders == 0 {
+            return bad("catch_up_senders must be at least 1");
+        }
+        if self.max_packet < 1024 || (self.protocol == Protocol::Udp && self.max_packet > 65_000) {
+            return bad("max_packet must be at least 1024 (and at most 65000 for UDP)");
+        }
+        if self.max_frame < self.max_packet {
+            return bad("max_frame must be at least max_packet");
+        }
+        Ok(())
+    }
+}
+
+/// A whole configuration: the replicas and the options.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The replicas, ids `0..n` in any order.
+    #[serde(rename = "replica")]
+    pub replicas: Vec<Replica>,
+    /// The options.
+    #[serde(default)]
+    pub options: Options,
+}
+
+impl Config {
+    /// `n` replicas on 127.0.0.1, ports `base_port..`.
+    pub fn local(n: usize, base_port: u16, options: Options) -> Config {
+        let replicas = (0..n)
+            .map(|i| Replica { id: i as u32, address: "127.0.0.1".into(), port: base_port.wrapping_add(i as u16) })
+            .collect();
+        Config { replicas, options }
+    }
+
+    /// Parses and validates TOML text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let c: Config = toml::from_str(text)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Reads and validates a TOML file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Io { path: path.display().to_string(), source })?;
+        Config::parse(&text)
+    }
+
+    /// Applies `key=value` overrides (command-line flags win over the file).
+    pub fn apply_overrides<S: AsRef<str>>(&mut self, overrides: &[S]) -> Result<(), ConfigError> {
+        for o in overrides {
+            let (k, v) = o
+                .as_ref()
+                .split_once('=')
+                .ok_or_else(|| ConfigError::Invalid(format!("override `{}`: expected key=value", o.as_ref())))?;
+            self.options.set(k.trim(), v.trim())?;
+        }
+        Ok(())
+    }
+
+    /// Checks that ids are exactly `0..n` and every address resolves.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let n = self.replicas.len();
+        if n == 0 {
+            return Err(ConfigError::Invalid("no [[replica]]".into()));
+        }
+        let mut seen = vec![false; n];
+        for r in &self.replicas {
+            match seen.get_mut(r.id as usize) {
+                Some(s @ false) => *s = true,
+                Some(true) => return Err(ConfigError::Invalid(format!("replica id {} appears twice", r.id))),
+                None => return Err(ConfigError::Invalid(format!("replica id {} is not in 0..{n}", r.id))),
+            }
+        }
+        self.options.validate()?;
+        if self.options.protocol != Protocol::Memory {
+            self.addresses()?;
+        }
+        Ok(())
+    }
+
+    /// Number of replicas.
+    pub fn n(&self) -> usize {
+        self.replicas.len()
+    }
+
+    /// The socket address of each replica, by id.
+    pub fn addresses(&self) -> Result<Vec<SocketAddr>, ConfigError> {
+        let mut out = vec![None; self.n()];
+        for r in &self.replicas {
+            let a = (r.address.as_str(), r.port)
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut it| it.next())
+                .ok_or_else(|| ConfigError::Invalid(format!("replica {}: cannot resolve {}:{}", r.id, r.address, r.port)))?;
+            if let Some(slot) = out.get_mut(r.id as usize) {
+                *slot = Some(a);
+            }
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(i, a)| a.ok_or_else(|| ConfigError::Invalid(format!("replica {i} missing"))))
+            .collect()
+    }
+
+    /// The id of the replica listening on `addr`, if any.
+    pub fn id_of(&self, addr: SocketAddr) -> Option<ProcessId> {
+        self.addresses().ok()?.iter().position(|a| *a == addr).map(ProcessId::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[replica]]
+id = 1
+address = "127.0.0.1"
+port = 5001
+[[replica]]
+id = 0
+address = "localhost"
+port = 5000
+[options]
+protocol = "tcp"
+timeout_ms = 7
+"#;
+
+    #[test]
+    fn parses_and_overrides() {
+        let mut c = Config::parse(GOOD).unwrap();
+        assert_eq!(c.n(), 2);
+        assert_eq!(c.options.protocol, Protocol::Tcp);
+        assert_eq!(c.options.timeout(), Duration::from_millis(7));
+        assert_eq!(c.options.workers, 1, "defaults fill the rest");
+        c.apply_overrides(&["timeout_ms=3", "protocol = udp", "workers=2"]).unwrap();
+        assert_eq!((c.options.timeout_ms, c.options.protocol, c.options.workers), (3, Protocol::Udp, 2));
+        assert_eq!(c.addresses().unwrap()[1].port(), 5001);
+    }
+
+    #[test]
+    fn clear_errors() {
+        let e = |t: &str| Config::parse(t).unwrap_err().to_string();
+        assert!(e("").contains("replica"));
+        assert!(e(&GOOD.replace("id = 1", "id = 0")).contains("twice"));
+        assert!(e(&GOOD.replace("id = 1", "id = 5")).contains("not in 0..2"));
+        assert!(e(&GOOD.replace("timeout_ms", "timeout")).contains("unknown field"));
+        assert!(e(&GOOD.replace("\"tcp\"", "\"sctp\"")).contains("unknown variant"));
+        let mut c = Config::parse(GOOD).unwrap();
+        assert!(c.apply_overrides(&["workers"]).unwrap_err().to_string().contains("key=value"));
+        assert!(c.apply_overrides(&["workers=x"]).unwrap_err().to_string().contains("not a valid number"));
+        assert!(c.apply_overrides(&["workers=0"]).is_err());
+        assert!(c.apply_overrides(&["colour=red"]).unwrap_err().to_string().contains("unknown option"));
+    }
+}

@@ -1,0 +1,24 @@
+//! The types spec files compile against: processes, rounds, mailboxes,
+//! worlds and specs.
+
+mod ctx;
+pub mod domain;
+mod mailbox;
+mod outbox;
+mod process;
+mod process_id;
+mod progress;
+mod round;
+mod spec;
+mod world;
+
+pub use ctx::Ctx;
+pub use domain::ActiveValue;
+pub use mailbox::Mailbox;
+pub use outbox::Outbox;
+pub use process::{Consensus, Message, Process, ProcessIo};
+pub use process_id::{ProcSet, ProcessId};
+pub use progress::{Progress, Wait};
+pub use round::{EventRound, Outgoing, Phase, Round, RoundRun};
+pub use spec::Spec;
+pub use world::{World, eventually, implies};

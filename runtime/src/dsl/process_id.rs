@@ -1,0 +1,213 @@
+//! Process identities and sets of processes.
+
+use serde::de::{Deserialize, Deserializer};
+use serde::ser::{Serialize, Serializer};
+use std::fmt;
+
+/// The identity of one process (replica) of a run: `0..n`.
+///
+/// Serialized as a newtype struct named `"ProcessId"` around a `u32`, which is
+/// how [`crate::World::exists_value`] recognises process ids inside states.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ProcessId(u32);
+
+impl ProcessId {
+    /// The process with index `k`.
+    ///
+    /// # Panics
+    /// If `k` does not fit in 32 bits (a programming error: runs have far fewer
+    /// processes).
+    pub fn new(k: usize) -> ProcessId {
+        ProcessId(u32::try_from(k).expect("process index fits in 32 bits"))
+    }
+
+    /// The process with the wire id `k`.
+    pub const fn from_u32(k: u32) -> ProcessId {
+        ProcessId(k)
+    }
+
+    /// The index of this process, in `0..n`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id as carried in packet headers.
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Debug for ProcessId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "p{}", self.0)
+    }
+}
+
+impl fmt::Display for ProcessId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "p{}", self.0)
+    }
+}
+
+impl Serialize for ProcessId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct("ProcessId", &self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProcessId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename = "ProcessId")]
+        struct Raw(u32);
+        Raw::deserialize(d).map(|r| ProcessId(r.0))
+    }
+}
+
+/// A set of processes, as a growable bit set: no limit on the number of
+/// processes (PSync stopped at 63).
+///
+/// Equality is set equality: trailing empty words are never stored.
+#[derive(Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct ProcSet {
+    words: Vec<u64>,
+}
+
+impl ProcSet {
+    /// The empty set.
+    pub fn new() -> ProcSet {
+        ProcSet { words: Vec::new() }
+    }
+
+    /// The set `{0, .., n-1}` of all processes of a run of size `n`.
+    pub fn full(n: usize) -> ProcSet {
+        let mut s = ProcSet::new();
+        for i in 0..n {
+            s.insert(ProcessId::new(i));
+        }
+        s
+    }
+
+    /// Number of processes in the set.
+    pub fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Whether `p` is in the set.
+    pub fn contains(&self, p: ProcessId) -> bool {
+        let (w, b) = (p.index() / 64, p.index() % 64);
+        self.words.get(w).is_some_and(|x| x & (1 << b) != 0)
+    }
+
+    /// Adds `p`; returns whether it was absent.
+    pub fn insert(&mut self, p: ProcessId) -> bool {
+        let (w, b) = (p.index() / 64, p.index() % 64);
+        if self.words.len() <= w {
+            self.words.resize(w + 1, 0);
+        }
+        let fresh = self.words[w] & (1 << b) == 0;
+        self.words[w] |= 1 << b;
+        fresh
+    }
+
+    /// Removes `p`; returns whether it was present.
+    pub fn remove(&mut self, p: ProcessId) -> bool {
+        let was = self.contains(p);
+        if was {
+            self.words[p.index() / 64] &= !(1 << (p.index() % 64));
+            while self.words.last() == Some(&0) {
+                self.words.pop();
+            }
+        }
+        was
+    }
+
+    /// Empties the set, keeping its allocation.
+    pub fn clear(&mut self) {
+        self.words.clear();
+    }
+
+    /// The processes of the set, in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = ProcessId> + '_ {
+        self.words.iter().enumerate().flat_map(|(wi, &w)| {
+            (0..64).filter(move |b| w & (1u64 << b) != 0).map(move |b| ProcessId::new(wi * 64 + b))
+        })
+    }
+
+    /// Whether every process of `self` is in `other`.
+    pub fn is_subset(&self, other: &ProcSet) -> bool {
+        self.words
+            .iter()
+            .enumerate()
+            .all(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0) == 0)
+    }
+}
+
+impl FromIterator<ProcessId> for ProcSet {
+    fn from_iter<I: IntoIterator<Item = ProcessId>>(it: I) -> Self {
+        let mut s = ProcSet::new();
+        for p in it {
+            s.insert(p);
+        }
+        s
+    }
+}
+
+impl fmt::Debug for ProcSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for ProcSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let ids: Vec<u32> = self.iter().map(ProcessId::as_u32).collect();
+        s.serialize_newtype_struct("ProcSet", &ids)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProcSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename = "ProcSet")]
+        struct Raw(Vec<u32>);
+        let raw = Raw::deserialize(d)?;
+        Ok(raw.0.into_iter().map(ProcessId::from_u32).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_equality_ignores_history_and_scales_past_63() {
+        let mut a = ProcSet::new();
+        a.insert(ProcessId::new(200));
+        a.insert(ProcessId::new(3));
+        a.remove(ProcessId::new(200));
+        let b: ProcSet = [ProcessId::new(3)].into_iter().collect();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 1);
+        let big = ProcSet::full(130);
+        assert_eq!(big.len(), 130);
+        assert!(big.contains(ProcessId::new(129)));
+        assert!(!big.contains(ProcessId::new(130)));
+        assert_eq!(big.iter().last(), Some(ProcessId::new(129)));
+        assert!(b.is_subset(&big) && !big.is_subset(&b));
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let s: ProcSet = [1, 5, 70].into_iter().map(ProcessId::new).collect();
+        let j = serde_json::to_string(&s).unwrap();
+        assert_eq!(j, "[1,5,70]");
+        assert_eq!(serde_json::from_str::<ProcSet>(&j).unwrap(), s);
+        assert_eq!(serde_json::from_str::<ProcessId>("7").unwrap(), ProcessId::new(7));
+    }
+}

@@ -1,0 +1,199 @@
+//! A node: one replica's runtime, its event loops and its transport.
+
+use crate::config::{Config, ConfigError, Options, Protocol};
+use crate::dsl::{Process, ProcessId, ProcessIo};
+use crate::engine::handler::{DefaultHandler, DropUnknown, Starter};
+use crate::engine::outbound::Outbound;
+use crate::engine::shard::{Shard, ShardMsg};
+use crate::engine::{Outcome, Stats, StatsSnapshot};
+use crate::transport::{Inbound, MemNetwork, TcpTransport, Transport, UdpTransport};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, error::SendError, unbounded_channel};
+
+/// A node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Binding or connecting failed.
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Anything else, explained.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Configures a node before choosing its transport.
+pub struct NodeBuilder {
+    me: ProcessId,
+    n: usize,
+    opts: Options,
+    handler: Arc<dyn DefaultHandler>,
+}
+
+struct Parts {
+    inbound: Inbound,
+    txs: Vec<UnboundedSender<ShardMsg>>,
+    rxs: Vec<UnboundedReceiver<ShardMsg>>,
+    stats: Arc<Stats>,
+}
+
+impl NodeBuilder {
+    /// The handler for messages of unknown instances (default: drop).
+    pub fn handler(mut self, h: impl DefaultHandler) -> NodeBuilder {
+        self.handler = Arc::new(h);
+        self
+    }
+
+    fn check(&self) -> Result<(), NodeError> {
+        self.opts.validate()?;
+        if self.me.index() >= self.n {
+            return Err(NodeError::Invalid(format!("replica id {} is not in 0..{}", self.me.index(), self.n)));
+        }
+        Ok(())
+    }
+
+    fn parts(&self) -> Parts {
+        let stats = Arc::new(Stats::default());
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..self.opts.workers).map(|_| unbounded_channel()).unzip();
+        let inbound = Inbound::new(self.me, self.n, self.opts.epoch, txs.clone(), stats.clone());
+        Parts { inbound, txs, rxs, stats }
+    }
+
+    fn finish(self, parts: Parts, transport: Arc<dyn Transport>) -> Node {
+        let Parts { txs, rxs, stats, .. } = parts;
+        for rx in rxs {
+            let out = Outbound::new(self.me, self.n, self.opts.epoch, self.opts.max_packet, transport.clone(), stats.clone());
+            let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone());
+            tokio::spawn(shard.run());
+        }
+        Node { inner: Arc::new(NodeInner { me: self.me, n: self.n, opts: self.opts, shards: txs, stats, transport }) }
+    }
+
+    /// Starts on the in-memory network `net` (inside a tokio runtime).
+    pub fn memory(self, net: &MemNetwork) -> Result<Node, NodeError> {
+        self.check()?;
+        if net.n() != self.n {
+            return Err(NodeError::Invalid(format!("network has {} nodes, expected {}", net.n(), self.n)));
+        }
+        let parts = self.parts();
+        let t = net.attach(self.me, parts.inbound.clone());
+        Ok(self.finish(parts, Arc::new(t)))
+    }
+
+    /// Starts on UDP, bound to `addrs[me]`.
+    pub async fn udp(self, addrs: Vec<SocketAddr>) -> Result<Node, NodeError> {
+        self.check()?;
+        let parts = self.parts();
+        let t = UdpTransport::bind(self.me, addrs, parts.inbound.clone()).await?;
+        Ok(self.finish(parts, Arc::new(t)))
+    }
+
+    /// Starts on TCP, listening on `addrs[me]`.
+    pub async fn tcp(self, addrs: Vec<SocketAddr>) -> Result<Node, NodeError> {
+        self.check()?;
+        let parts = self.parts();
+        let t = TcpTransport::bind(self.me, addrs, parts.inbound.clone(), self.opts.max_frame, parts.stats.clone()).await?;
+        Ok(self.finish(parts, Arc::new(t)))
+    }
+}
+
+struct NodeInner {
+    me: ProcessId,
+    n: usize,
+    opts: Options,
+    shards: Vec<UnboundedSender<ShardMsg>>,
+    stats: Arc<Stats>,
+    transport: Arc<dyn Transport>,
+}
+
+impl Drop for NodeInner {
+    fn drop(&mut self) {
+        for s in &self.shards {
+            let _ = s.send(ShardMsg::Shutdown);
+        }
+        self.transport.close();
+    }
+}
+
+/// One replica's runtime. Cheap to clone; the last clone dropped shuts it
+/// down (as does [`Node::shutdown`]).
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<NodeInner>,
+}
+
+impl Node {
+    /// A builder for replica `me` of `n`.
+    pub fn builder(me: ProcessId, n: usize, opts: Options) -> NodeBuilder {
+        NodeBuilder { me, n, opts, handler: Arc::new(DropUnknown) }
+    }
+
+    /// Starts replica `me` of `cfg` with the configured UDP or TCP transport.
+    pub async fn from_config(cfg: &Config, me: ProcessId, handler: impl DefaultHandler) -> Result<Node, NodeError> {
+        cfg.validate()?;
+        let b = Node::builder(me, cfg.n(), cfg.options.clone()).handler(handler);
+        match cfg.options.protocol {
+            Protocol::Udp => b.udp(cfg.addresses()?).await,
+            Protocol::Tcp => b.tcp(cfg.addresses()?).await,
+            Protocol::Memory => Err(NodeError::Invalid("protocol memory needs a MemNetwork: use Node::builder(..).memory(..)".into())),
+        }
+    }
+
+    /// This replica.
+    pub fn id(&self) -> ProcessId {
+        self.inner.me
+    }
+    /// Number of replicas.
+    pub fn n(&self) -> usize {
+        self.inner.n
+    }
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.inner.opts
+    }
+    /// The counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.inner.stats.snapshot()
+    }
+
+    fn shard(&self, id: u64) -> &UnboundedSender<ShardMsg> {
+        &self.inner.shards[(id % self.inner.shards.len() as u64) as usize]
+    }
+
+    /// Starts instance `id` of `P` from `io`; `done` receives the outcome
+    /// (on the event loop: keep it short).
+    pub fn start_instance<P: Process>(&self, id: u64, io: P::Io, done: impl FnOnce(Outcome<<P::Io as ProcessIo>::Output>) + Send + 'static) {
+        let s = Starter::new::<P>(io, done);
+        if let Err(SendError(ShardMsg::Start(id, make))) = self.shard(id).send(ShardMsg::Start(id, s.0))
+            && let Some(inst) = make(id, self.inner.me, self.inner.n, &self.inner.opts)
+        {
+            inst.reject("the node is shut down".into());
+        }
+    }
+
+    /// Starts instance `id` of `P` and waits for its outcome.
+    pub async fn propose<P: Process>(&self, id: u64, io: P::Io) -> Outcome<<P::Io as ProcessIo>::Output> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.start_instance::<P>(id, io, move |o| {
+            let _ = tx.send(o);
+        });
+        rx.await.unwrap_or(Outcome::Stopped)
+    }
+
+    /// Stops instance `id` (its outcome becomes `Stopped`), even if it waits
+    /// without a deadline.
+    pub fn stop_instance(&self, id: u64) {
+        let _ = self.shard(id).send(ShardMsg::Stop(id));
+    }
+
+    /// Stops every instance and the transport.
+    pub fn shutdown(&self) {
+        for s in &self.inner.shards {
+            let _ = s.send(ShardMsg::Shutdown);
+        }
+        self.inner.transport.close();
+    }
+}

@@ -1,0 +1,70 @@
+//! Outgoing messages, batched per destination and flushed once per event-loop
+//! turn (or earlier when a packet would exceed `max_packet`).
+
+use crate::dsl::ProcessId;
+use crate::engine::Stats;
+use crate::transport::Transport;
+use crate::wire::{self, Flag, HEADER_LEN, Header};
+use bytes::BytesMut;
+use std::sync::Arc;
+
+pub(crate) struct Outbound {
+    me: ProcessId,
+    epoch: u32,
+    max_packet: usize,
+    bufs: Vec<BytesMut>,
+    counts: Vec<u64>,
+    transport: Arc<dyn Transport>,
+    stats: Arc<Stats>,
+}
+
+impl Outbound {
+    pub(crate) fn new(me: ProcessId, n: usize, epoch: u32, max_packet: usize, transport: Arc<dyn Transport>, stats: Arc<Stats>) -> Outbound {
+        Outbound { me, epoch, max_packet, bufs: vec![BytesMut::new(); n], counts: vec![0; n], transport, stats }
+    }
+
+    pub(crate) fn n(&self) -> usize {
+        self.bufs.len()
+    }
+
+    /// Queues one message for `to` (never this node).
+    pub(crate) fn push(&mut self, to: ProcessId, flag: Flag, instance: u64, round: u64, payload: &[u8]) {
+        let i = to.index();
+        if to == self.me || i >= self.bufs.len() {
+            return;
+        }
+        if !self.bufs[i].is_empty() && self.bufs[i].len() + HEADER_LEN + payload.len() > self.max_packet {
+            self.flush_one(i);
+        }
+        let h = Header { flag, epoch: self.epoch, sender: self.me.as_u32(), instance, round };
+        wire::put_msg(&mut self.bufs[i], &h, payload);
+        self.counts[i] += 1;
+    }
+
+    /// Queues `payload` for every other process: encoded once, copied per
+    /// destination buffer.
+    pub(crate) fn broadcast(&mut self, flag: Flag, instance: u64, round: u64, payload: &[u8]) {
+        for q in 0..self.bufs.len() {
+            self.push(ProcessId::new(q), flag, instance, round, payload);
+        }
+    }
+
+    fn flush_one(&mut self, i: usize) {
+        if self.bufs[i].is_empty() {
+            return;
+        }
+        let packet = self.bufs[i].split().freeze();
+        Stats::inc(&self.stats.packets_sent);
+        Stats::add(&self.stats.msgs_sent, std::mem::take(&mut self.counts[i]));
+        if !self.transport.send(ProcessId::new(i), packet) {
+            Stats::inc(&self.stats.send_errors);
+        }
+    }
+
+    /// Sends every pending packet.
+    pub(crate) fn flush(&mut self) {
+        for i in 0..self.bufs.len() {
+            self.flush_one(i);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! One event loop hosting many instances: no thread or task per instance.
+//! It routes messages, fires deadlines, answers from the decision log, asks
+//! the default handler about unknown instances, and flushes batched packets.
+
+use crate::config::Options;
+use crate::dsl::ProcessId;
+use crate::engine::handler::{DefaultAction, DefaultHandler, UnknownMessage};
+use crate::engine::instance::{Env, InstanceDyn, Step};
+use crate::engine::outbound::Outbound;
+use crate::engine::{StartFn, Stats};
+use crate::wire::{Flag, WireMsg};
+use bytes::Bytes;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::Instant;
+
+pub(crate) enum ShardMsg {
+    Net(Vec<WireMsg>),
+    Start(u64, StartFn),
+    Stop(u64),
+    Shutdown,
+}
+
+struct DecisionLog {
+    cap: usize,
+    map: HashMap<u64, Bytes>,
+    order: VecDeque<u64>,
+}
+
+impl DecisionLog {
+    fn insert(&mut self, id: u64, v: Bytes) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.map.insert(id, v).is_none() {
+            self.order.push_back(id);
+        }
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+    }
+}
+
+pub(crate) struct Shard {
+    me: ProcessId,
+    n: usize,
+    opts: Options,
+    stats: Arc<Stats>,
+    rx: UnboundedReceiver<ShardMsg>,
+    instances: HashMap<u64, Box<dyn InstanceDyn>>,
+    timers: BinaryHeap<Reverse<(Instant, u64)>>,
+    out: Outbound,
+    log: DecisionLog,
+    handler: Arc<dyn DefaultHandler>,
+}
+
+impl Shard {
+    pub(crate) fn new(
+        me: ProcessId,
+        opts: Options,
+        stats: Arc<Stats>,
+        rx: UnboundedReceiver<ShardMsg>,
+        out: Outbound,
+        handler: Arc<dyn DefaultHandler>,
+    ) -> Shard {
+        let log = DecisionLog { cap: opts.decision_log, map: HashMap::new(), order: VecDeque::new() };
+        Shard {
+            me,
+            n: out.n(),
+            opts,
+            stats,
+            rx,
+            instances: HashMap::new(),
+            timers: BinaryHeap::new(),
+            out,
+            log,
+            handler,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        let sleep = tokio::time::sleep(std::time::Duration::from_secs(3600));
+        tokio::pin!(sleep);
+        'outer: loop {
+            let next = self.timers.peek().map(|Reverse((t, _))| *t);
+            if let Some(t) = next {
+                sleep.as_mut().reset(t);
+            }
+            tokio::select! {
+                biased;
+                m = self.rx.recv() => match m {
+                    None | Some(ShardMsg::Shutdown) => break 'outer,
+                    Some(m) => {
+                        let now = Instant::now();
+                        self.handle(m, now);
+                    }
+                },
+                _ = &mut sleep, if next.is_some() => {}
+            }
+            for _ in 0..4096 {
+                match self.rx.try_recv() {
+                    Ok(ShardMsg::Shutdown) => break 'outer,
+                    Ok(m) => {
+                        let now = Instant::now();
+                        self.handle(m, now);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.fire_timers(Instant::now());
+            self.out.flush();
+        }
+        self.out.flush();
+        for (_, inst) in self.instances.drain() {
+            inst.complete();
+        }
+    }
+
+    fn env<'a>(
+        now: Instant,
+        out: &'a mut Outbound,
+        opts: &'a Options,
+        stats: &'a Stats,
+        timers: &'a mut BinaryHeap<Reverse<(Instant, u64)>>,
+    ) -> Env<'a> {
+        Env { now, out, opts, stats, timers }
+    }
+
+    fn finish(&mut self, id: u64) {
+        if let Some(inst) = self.instances.remove(&id)
+            && let Some(v) = inst.complete()
+        {
+            self.log.insert(id, v);
+        }
+    }
+
+    fn handle(&mut self, m: ShardMsg, now: Instant) {
+        match m {
+            ShardMsg::Net(msgs) => {
+                for w in msgs {
+                    self.on_wire(w, now);
+                }
+            }
+            ShardMsg::Start(id, make) => self.start(id, make, now, None),
+            ShardMsg::Stop(id) => {
+                if let Some(inst) = self.instances.remove(&id) {
+                    inst.complete();
+                }
+            }
+            ShardMsg::Shutdown => {}
+        }
+    }
+
+    fn start(&mut self, id: u64, make: StartFn, now: Instant, first: Option<WireMsg>) {
+        let Some(mut inst) = make(id, self.me, self.n, &self.opts) else { return };
+        if self.instances.contains_key(&id) {
+            inst.reject(format!("instance {id} is already running"));
+            return;
+        }
+        if self.log.map.contains_key(&id) {
+            inst.reject(format!("instance {id} already finished here"));
+            return;
+        }
+        let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers);
+        let mut step = inst.start(&mut env);
+        if let (Step::Running, Some(w)) = (step, first) {
+            let h = w.header;
+            step = inst.on_message(&mut env, ProcessId::from_u32(h.sender), h.flag, h.round, w.payload);
+        }
+        self.instances.insert(id, inst);
+        if step == Step::Finished {
+            self.finish(id);
+        }
+    }
+
+    fn on_wire(&mut self, w: WireMsg, now: Instant) {
+        let h = w.header;
+        let from = ProcessId::from_u32(h.sender);
+        if let Some(inst) = self.instances.get_mut(&h.instance) {
+            let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers);
+            if inst.on_message(&mut env, from, h.flag, h.round, w.payload) == Step::Finished {
+                self.finish(h.instance);
+            }
+            return;
+        }
+        match h.flag {
+            Flag::Decision | Flag::Dummy => return,
+            Flag::Normal => {
+                if let Some(v) = self.log.map.get(&h.instance) {
+                    Stats::inc(&self.stats.log_answers);
+                    self.out.push(from, Flag::Decision, h.instance, 0, v);
+                    return;
+                }
+            }
+            Flag::User(_) => {}
+        }
+        let action = self.handler.on_unknown(&UnknownMessage {
+            instance: h.instance,
+            round: h.round,
+            from,
+            flag: h.flag,
+            payload: &w.payload,
+        });
+        match action {
+            DefaultAction::Drop => Stats::inc(&self.stats.unknown_dropped),
+            DefaultAction::Start(make) => {
+                Stats::inc(&self.stats.lazy_starts);
+                let deliver = (h.flag == Flag::Normal).then_some(w);
+                self.start(h.instance, make.0, now, deliver);
+            }
+        }
+    }
+
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some(Reverse((t, id))) = self.timers.peek().copied() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(inst) = self.instances.get_mut(&id) else { continue };
+            if inst.deadline().is_some_and(|d| d <= now) {
+                let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers);
+                if inst.on_timer(&mut env) == Step::Finished {
+                    self.finish(id);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Counters of what a node did and what it dropped.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+macro_rules! stats {
+    ($($f:ident: $doc:literal),* $(,)?) => {
+        /// Live counters, shared by a node's event loops and transports.
+        #[derive(Debug, Default)]
+        pub struct Stats { $(#[doc = $doc] pub $f: AtomicU64,)* }
+        /// A copy of the counters at one moment.
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct StatsSnapshot { $(#[doc = $doc] pub $f: u64,)* }
+        impl Stats {
+            /// Reads every counter.
+            pub fn snapshot(&self) -> StatsSnapshot {
+                StatsSnapshot { $($f: self.$f.load(Relaxed),)* }
+            }
+        }
+    };
+}
+
+stats! {
+    packets_sent: "Packets handed to the transport.",
+    msgs_sent: "Messages sent (a batched packet holds several).",
+    packets_received: "Packets received.",
+    msgs_received: "Messages decoded.",
+    malformed: "Packets or messages that failed to decode (header or payload).",
+    unknown_sender: "Messages whose sender id is not a replica (or is this node).",
+    wrong_epoch: "Messages of another configuration epoch.",
+    late: "Messages of past rounds, dropped.",
+    duplicates: "Second messages of a sender in one round, dropped.",
+    buffered: "Future-round messages buffered.",
+    buffer_full: "Future-round messages dropped because the buffer was full.",
+    too_far: "Messages more than max_round_ahead rounds ahead, dropped.",
+    catch_ups: "Catch-ups (jumps to a higher round).",
+    timeouts: "Rounds ended by their deadline.",
+    rounds: "Rounds completed.",
+    decisions: "Instances that decided locally.",
+    learned: "Instances that learned a decision from another replica's log.",
+    log_answers: "Decision-log answers sent.",
+    unknown_dropped: "Messages of unknown instances dropped by the default handler.",
+    lazy_starts: "Instances started by the default handler.",
+    send_errors: "Packets the transport could not send.",
+}
+
+impl Stats {
+    pub(crate) fn add(c: &AtomicU64, k: u64) {
+        c.fetch_add(k, Relaxed);
+    }
+    pub(crate) fn inc(c: &AtomicU64) {
+        c.fetch_add(1, Relaxed);
+    }
+}

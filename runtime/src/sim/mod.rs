@@ -1,0 +1,236 @@
+//! The deterministic lockstep simulator: runs `n` processes round by round
+//! under a heard-of adversary, checks the spec after every round, and records
+//! a replayable trace.
+
+mod adversary;
+mod trace;
+
+pub use adversary::{Adversary, Faults, FixedHo, RandomAdversary};
+pub use trace::{Trace, TraceRound, Violation};
+
+use crate::codec::CodecError;
+use crate::dsl::{Ctx, Outgoing, ProcSet, Process, ProcessId, ProcessIo, RoundRun, Spec, World};
+use serde::{Serialize, de::DeserializeOwned};
+
+/// A simulation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The algorithm's phase has no round.
+    #[error("the phase of {0} has no round")]
+    EmptyPhase(&'static str),
+    /// `ios` does not have one entry per process, or n = 0.
+    #[error("need one IO per process and n > 0 (got {0} IOs)")]
+    BadIos(usize),
+    /// A message could not be encoded or decoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// A state or IO could not be converted to or from JSON.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A replay did not reproduce the recorded states.
+    #[error("replay diverged at round {round}, process {process}")]
+    Diverged {
+        /// The round.
+        round: u64,
+        /// The process.
+        process: usize,
+    },
+}
+
+/// Options of one simulated run.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Maximum number of rounds.
+    pub max_rounds: u64,
+    /// Stop once every live process has decided.
+    pub stop_when_decided: bool,
+    /// Stop at the first violation.
+    pub stop_on_violation: bool,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions { max_rounds: 100, stop_when_decided: true, stop_on_violation: true }
+    }
+}
+
+/// The result of one run.
+#[derive(Debug)]
+pub struct SimOutcome<P: Process> {
+    /// The final world.
+    pub world: World<P>,
+    /// Each process's decision.
+    pub decisions: Vec<Option<<P::Io as ProcessIo>::Output>>,
+    /// What failed (empty when the run satisfied its spec).
+    pub violations: Vec<Violation>,
+    /// The replayable trace.
+    pub trace: Trace,
+}
+
+impl<P: Process> SimOutcome<P> {
+    /// Whether every non-crashed process decided.
+    pub fn all_decided(&self, crashed: &[(ProcessId, u64)]) -> bool {
+        self.decisions.iter().enumerate().all(|(i, d)| d.is_some() || crashed.iter().any(|c| c.0.index() == i))
+    }
+}
+
+fn check<P: Spec>(w: &World<P>, violations: &mut Vec<Violation>) {
+    let r = w.round();
+    if !P::safety(w) {
+        violations.push(Violation { round: r, what: "safety assumption".into() });
+    }
+    if r % w.phase_len() as u64 == 0
+        && let Some(false) = P::invariants(w).first()
+    {
+        violations.push(Violation { round: r, what: "invariant 0".into() });
+    }
+    for (name, ok) in P::properties(w) {
+        if !ok {
+            violations.push(Violation { round: r, what: format!("property {name}") });
+        }
+    }
+}
+
+/// Runs one simulation of `P` from `ios` (one per process) against `adv`.
+pub fn simulate<P>(ios: &[P::Io], adv: &mut dyn Adversary, seed: u64, opts: &SimOptions) -> Result<SimOutcome<P>, SimError>
+where
+    P: Spec + Serialize,
+    P::Io: Serialize,
+{
+    simulate_with_crashes(ios, adv, seed, &[], opts)
+}
+
+/// [`simulate`], recording `crashes` in the trace (the adversary must agree).
+pub fn simulate_with_crashes<P>(
+    ios: &[P::Io],
+    adv: &mut dyn Adversary,
+    seed: u64,
+    crashes: &[(ProcessId, u64)],
+    opts: &SimOptions,
+) -> Result<SimOutcome<P>, SimError>
+where
+    P: Spec + Serialize,
+    P::Io: Serialize,
+{
+    let n = ios.len();
+    if n == 0 {
+        return Err(SimError::BadIos(0));
+    }
+    let phase = P::phase();
+    if phase.is_empty() {
+        return Err(SimError::EmptyPhase(std::any::type_name::<P>()));
+    }
+    let k = phase.len();
+    let mut runs: Vec<Vec<Box<dyn RoundRun<P>>>> = (0..n).map(|_| phase.instantiate()).collect();
+    let init: Vec<P> = (0..n).map(|i| P::init(&ios[i], &Ctx::new(ProcessId::new(i), n, 0, k))).collect();
+    let mut trace = Trace {
+        algorithm: std::any::type_name::<P>().to_string(),
+        n,
+        phase_len: k,
+        seed,
+        ios: ios.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
+        crashes: crashes.to_vec(),
+        init: init.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
+        rounds: Vec::new(),
+        violations: Vec::new(),
+    };
+    let mut world = World::new(init, k);
+    let mut violations = Vec::new();
+    check(&world, &mut violations);
+    let mut halted = vec![false; n];
+    let decided = |w: &World<P>| w.states().iter().map(|p| p.decision()).collect::<Vec<_>>();
+    for r in 0..opts.max_rounds {
+        if opts.stop_on_violation && !violations.is_empty() {
+            break;
+        }
+        let live: Vec<bool> = (0..n).map(|i| !halted[i] && !adv.crashed(r, ProcessId::new(i))).collect();
+        if opts.stop_when_decided && (0..n).all(|i| !live[i] || world.states()[i].decision().is_some()) {
+            break;
+        }
+        let mut states = world.states().to_vec();
+        let ri = (r % k as u64) as usize;
+        let cxs: Vec<Ctx> = (0..n).map(|i| Ctx::new(ProcessId::new(i), n, r, k)).collect();
+        let mut progress = Vec::with_capacity(n);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            if live[i] {
+                progress.push(runs[i][ri].init(&mut states[i], &cxs[i]));
+                out.push(runs[i][ri].send(&mut states[i], &cxs[i])?);
+            } else {
+                progress.push(crate::dsl::Progress::unchanged());
+                out.push(Outgoing::None);
+            }
+        }
+        // Who sent what to whom.
+        let payload = |from: usize, to: usize| -> Option<&[u8]> {
+            match &out[from] {
+                Outgoing::None => None,
+                Outgoing::Broadcast(b) => Some(&b[..]),
+                Outgoing::To(v) => v.iter().find(|(q, _)| q.index() == to).map(|(_, b)| &b[..]),
+            }
+        };
+        let mut ho_sets = vec![ProcSet::new(); n];
+        let mut ho_lists = vec![Vec::new(); n];
+        for j in 0..n {
+            if !live[j] {
+                continue;
+            }
+            let me = ProcessId::new(j);
+            let sent: Vec<ProcessId> = (0..n)
+                .filter(|&i| live[i] && (if i == j { runs[i][ri].has_self_message() } else { payload(i, j).is_some() }))
+                .map(ProcessId::new)
+                .collect();
+            let order = adv.deliver(r, me, &sent);
+            let mut prog = progress[j];
+            for q in order {
+                if prog.is_go_ahead(ho_sets[j].len()) || !ho_sets[j].insert(q) {
+                    continue;
+                }
+                let p = if q == me {
+                    runs[j][ri].deliver_self(&mut states[j], &cxs[j])
+                } else {
+                    let bytes = payload(q.index(), j).unwrap_or(&[]);
+                    runs[j][ri].receive(&mut states[j], q, bytes, &cxs[j])?
+                };
+                prog = prog.update(p);
+                ho_lists[j].push(q);
+            }
+            let timed_out = !prog.is_go_ahead(ho_sets[j].len());
+            if !runs[j][ri].finish(&mut states[j], timed_out, &cxs[j]) {
+                halted[j] = true;
+            }
+        }
+        trace.rounds.push(TraceRound {
+            round: r,
+            ho: ho_lists,
+            states: states.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
+        });
+        world.step(states, ho_sets);
+        check(&world, &mut violations);
+    }
+    trace.violations = violations.clone();
+    Ok(SimOutcome { decisions: decided(&world), world, violations, trace })
+}
+
+/// Replays a recorded trace: same IOs, same deliveries; fails with
+/// [`SimError::Diverged`] if the states differ from the recorded ones.
+pub fn replay<P>(trace: &Trace) -> Result<SimOutcome<P>, SimError>
+where
+    P: Spec + Serialize,
+    P::Io: Serialize + DeserializeOwned,
+{
+    let ios: Vec<P::Io> = trace.ios.iter().map(|v| serde_json::from_value(v.clone())).collect::<Result<_, _>>()?;
+    if ios.len() != trace.n {
+        return Err(SimError::BadIos(ios.len()));
+    }
+    let ho: Vec<Vec<Vec<ProcessId>>> = trace.rounds.iter().map(|r| r.ho.clone()).collect();
+    let mut adv = FixedHo::new(ho, trace.crashes.clone());
+    let opts = SimOptions { max_rounds: trace.rounds.len() as u64, stop_when_decided: false, stop_on_violation: false };
+    let out = simulate_with_crashes::<P>(&ios, &mut adv, trace.seed, &trace.crashes, &opts)?;
+    for (a, b) in out.trace.rounds.iter().zip(&trace.rounds) {
+        if let Some(i) = (0..trace.n).find(|&i| a.states.get(i) != b.states.get(i) || a.ho.get(i) != b.ho.get(i)) {
+            return Err(SimError::Diverged { round: a.round, process: i });
+        }
+    }
+    Ok(out)
+}
