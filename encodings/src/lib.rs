@@ -1,1 +1,19 @@
-//! placeholder
+//! psync-encodings turns a spec file into verification conditions: it parses
+//! the Rust spec (a precise subset, see `SPEC_LANGUAGE.md`) into the algorithm
+//! IR, builds the round transition relations with the mailbox as a set
+//! comprehension, emits the VCs of the PSync proof scheme as CL formulas, and
+//! decodes solver models into readable counterexamples.
+#![warn(missing_docs)]
+
+pub mod cex;
+pub mod check;
+pub mod frontend;
+pub mod ir;
+pub mod terms;
+pub mod vc;
+
+pub use frontend::{SpecError, load_spec, parse_spec};
+pub use cex::{Counterexample, decode};
+pub use check::{Outcome, Verdict, check_vc};
+pub use ir::Algorithm;
+pub use vc::{Vc, VcKind, generate_vcs};

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod smt;
 mod sort;
 mod term;
 
@@ -11,3 +12,15 @@ pub use sort::Sort;
 pub use term::{fresh_name, Binder, Fun, Op, Term, Var};
 mod model;
 pub use model::{FunTable, Model, Value};
+pub mod typecheck;
+pub use typecheck::{typecheck, typecheck_formula, TypeError};
+mod pretty;
+pub mod parse;
+pub use parse::{parse_query, parse_term, Expect, ParseError, Query, Signature};
+pub mod reduce;
+pub mod eval;
+pub use eval::{eval, eval_with, holds, EvalError};
+pub mod check;
+pub mod oracle;
+pub use oracle::{find_model, OracleBounds, OracleResult};
+pub mod testgen;

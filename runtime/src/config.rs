@@ -89,6 +89,17 @@ pub struct Options {
     pub max_packet: usize,
     /// Largest TCP frame accepted, in bytes.
     pub max_frame: usize,
+    /// Adapt the default round timeout to the observed round latency
+    /// (between `min_timeout_ms` and `timeout_ms`).
+    pub adaptive_timeout: bool,
+    /// The smallest adaptive timeout, in milliseconds.
+    pub min_timeout_ms: u64,
+    /// Faulty processes tolerated: `sync(k)` waits until `f + k` processes
+    /// reached the round.
+    pub f: usize,
+    /// Stopped or ended instances remembered, so that their late messages
+    /// are dropped instead of restarting them through the default handler.
+    pub tombstones: usize,
 }
 
 impl Default for Options {
@@ -105,6 +116,10 @@ impl Default for Options {
             epoch: 0,
             max_packet: 60_000,
             max_frame: 16 << 20,
+            adaptive_timeout: true,
+            min_timeout_ms: 2,
+            f: 0,
+            tombstones: 100_000,
         }
     }
 }
@@ -115,8 +130,17 @@ impl Options {
         Duration::from_millis(self.timeout_ms)
     }
 
-    /// Sets one option from text, as `--set key=value` does.
+    /// Sets one option from text, as `--set key=value` does. On error the
+    /// options are left unchanged.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let mut next = self.clone();
+        next.set_unchecked(key, value)?;
+        next.validate()?;
+        *self = next;
+        Ok(())
+    }
+
+    fn set_unchecked(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         fn num<T: std::str::FromStr>(k: &str, v: &str) -> Result<T, ConfigError> {
             v.parse().map_err(|_| ConfigError::Invalid(format!("option {k}: `{v}` is not a valid number")))
         }
@@ -143,9 +167,17 @@ impl Options {
             "epoch" => self.epoch = num(key, value)?,
             "max_packet" => self.max_packet = num(key, value)?,
             "max_frame" => self.max_frame = num(key, value)?,
+            "f" => self.f = num(key, value)?,
+            "min_timeout_ms" => self.min_timeout_ms = num(key, value)?,
+            "adaptive_timeout" => {
+                self.adaptive_timeout = value
+                    .parse()
+                    .map_err(|_| ConfigError::Invalid(format!("option {key}: `{value}` is not true/false")))?
+            }
+            "tombstones" => self.tombstones = num(key, value)?,
             _ => return Err(ConfigError::Invalid(format!("unknown option `{key}`"))),
         }
-        self.validate()
+        Ok(())
     }
 
     /// Checks value ranges.
@@ -153,6 +185,9 @@ impl Options {
         let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
         if self.workers == 0 || self.workers > 1024 {
             return bad("workers must be in 1..=1024");
+        }
+        if self.min_timeout_ms == 0 || self.min_timeout_ms > self.timeout_ms.max(1) {
+            return bad("min_timeout_ms must be in 1..=timeout_ms");
         }
         if self.catch_up_senders == 0 {
             return bad("catch_up_senders must be at least 1");
@@ -229,6 +264,9 @@ impl Config {
             }
         }
         self.options.validate()?;
+        if self.options.f >= n {
+            return Err(ConfigError::Invalid(format!("f = {} must be smaller than the number of replicas ({n})", self.options.f)));
+        }
         if self.options.protocol != Protocol::Memory {
             self.addresses()?;
         }
@@ -307,6 +345,10 @@ timeout_ms = 7
         assert!(c.apply_overrides(&["workers"]).unwrap_err().to_string().contains("key=value"));
         assert!(c.apply_overrides(&["workers=x"]).unwrap_err().to_string().contains("not a valid number"));
         assert!(c.apply_overrides(&["workers=0"]).is_err());
+        assert_eq!(c.options.workers, 1, "a rejected value leaves the option unchanged");
         assert!(c.apply_overrides(&["colour=red"]).unwrap_err().to_string().contains("unknown option"));
+        assert!(e(&GOOD.replace("timeout_ms = 7", "f = 2")).contains("smaller than the number of replicas"));
+        c.apply_overrides(&["f=1", "tombstones=5"]).unwrap();
+        assert_eq!((c.options.f, c.options.tombstones), (1, 5));
     }
 }

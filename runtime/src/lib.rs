@@ -8,6 +8,7 @@ pub mod codec;
 pub mod config;
 pub mod dsl;
 pub mod engine;
+pub mod service;
 pub mod sim;
 pub mod transport;
 pub mod wire;

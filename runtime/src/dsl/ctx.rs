@@ -62,6 +62,10 @@ impl Ctx {
         self.timeout
     }
 
+    pub(crate) fn set_timeout(&mut self, t: Duration) {
+        self.timeout = t;
+    }
+
     pub(crate) fn set_round(&mut self, r: u64) {
         self.round = r;
     }

@@ -57,9 +57,9 @@ impl Progress {
     pub fn unchanged() -> Progress {
         Progress { kind: None }
     }
-    /// Do not end the round before `k` processes (this one included) are
-    /// known to have reached it (heard from at this round or later); once
-    /// they have, behave as go-ahead. Combine with a timeout through `lub`
+    /// Do not end the round before `f + k` processes (this one included,
+    /// `f` from the runtime options) are known to have reached it (heard
+    /// from at this round or later); once they have, behave as go-ahead. Combine with a timeout through `lub`
     /// to bound the wait.
     pub fn sync(k: u32) -> Progress {
         Progress { kind: Some((Wait::GoAhead, false, k)) }
@@ -109,9 +109,16 @@ impl Progress {
         self.kind.map_or(0, |k| k.2)
     }
     /// Whether the round may end now (go-ahead), given how many processes
-    /// are known to have reached it.
+    /// beyond `f` are known to have reached it.
+    /// With a sync requirement `k > 0` the round may end as soon as `k`
+    /// processes (beyond `f`) reached it, whatever the wait component (which
+    /// then only bounds the wait); without one, only on go-ahead.
     pub fn is_go_ahead(&self, reached: usize) -> bool {
-        matches!(self.kind, Some((Wait::GoAhead, _, k)) if reached >= k as usize)
+        match self.kind {
+            Some((_, _, k)) if k > 0 => reached >= k as usize,
+            Some((w, _, _)) => w == Wait::GoAhead,
+            None => false,
+        }
     }
     /// The deadline relative to the round start, if any.
     pub fn deadline(&self) -> Option<Duration> {
@@ -172,6 +179,9 @@ mod tests {
         assert!(!Progress::sync(3).is_go_ahead(2));
         assert!(Progress::sync(3).is_go_ahead(3));
         assert!(Progress::go_ahead().is_go_ahead(0));
+        let bounded = Progress::sync(2).lub(Progress::timeout_ms(50));
+        assert!(!bounded.is_go_ahead(1) && bounded.is_go_ahead(2), "a timeout only bounds the sync wait");
+        assert!(!Progress::timeout_ms(5).is_go_ahead(9) && !Progress::unchanged().is_go_ahead(9));
         assert_eq!(Progress::go_ahead().update(Progress::unchanged()), Progress::go_ahead());
     }
 }

@@ -43,6 +43,9 @@ impl Starter {
 pub enum DefaultAction {
     /// Drop the message (counted in `unknown_dropped`).
     Drop,
+    /// The handler consumed the message itself (e.g. an application message
+    /// under a user flag); nothing is counted.
+    Handled,
     /// Start the instance, then deliver the message to it.
     Start(Starter),
 }

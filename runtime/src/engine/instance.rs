@@ -6,6 +6,7 @@ use crate::codec;
 use crate::config::Options;
 use crate::dsl::{Ctx, Outgoing, ProcSet, Process, ProcessId, ProcessIo, Progress, RoundRun};
 use crate::engine::outbound::Outbound;
+use crate::engine::rto::Rto;
 use crate::engine::{Outcome, Stats};
 use crate::wire::Flag;
 use bytes::Bytes;
@@ -20,6 +21,7 @@ pub(crate) struct Env<'a> {
     pub opts: &'a Options,
     pub stats: &'a Stats,
     pub timers: &'a mut BinaryHeap<Reverse<(Instant, u64)>>,
+    pub rto: &'a mut Rto,
 }
 
 /// Whether an instance is still running after an event.
@@ -106,6 +108,7 @@ impl<P: Process> Instance<P> {
         self.heard.clear();
         self.round_start = env.now;
         self.deadline = None;
+        self.cx.set_timeout(env.rto.timeout());
         self.progress = self.runs[ri].init(&mut self.p, &self.cx);
         let round = self.cx.round();
         let out = self.runs[ri].send(&mut self.p, &self.cx);
@@ -193,9 +196,14 @@ impl<P: Process> Instance<P> {
     /// Ends rounds while the progress condition says go-ahead.
     fn advance(&mut self, env: &mut Env) -> Step {
         loop {
-            let reached = if self.progress.sync_k() > 0 { self.reached() } else { 0 };
+            // sync(k) needs f + k processes: count those beyond f.
+            let reached = if self.progress.sync_k() > 0 { self.reached().saturating_sub(env.opts.f) } else { 0 };
             if !self.progress.is_go_ahead(reached) {
                 return Step::Running;
+            }
+            // A round that ended on messages from others tells how long rounds take.
+            if self.heard.len() > usize::from(self.heard.contains(self.cx.id())) {
+                env.rto.sample(env.now.saturating_duration_since(self.round_start));
             }
             if self.end_round(env, false) {
                 return Step::Finished;

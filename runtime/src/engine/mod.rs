@@ -2,11 +2,13 @@
 //! few event loops, with deadlines, catch-up, bounded buffers, a decision
 //! log and a default handler.
 
+mod bounded;
 mod handler;
 mod instance;
 mod node;
 mod outbound;
 mod outcome;
+mod rto;
 pub(crate) mod shard;
 mod stats;
 

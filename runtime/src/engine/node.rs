@@ -7,6 +7,7 @@ use crate::engine::outbound::Outbound;
 use crate::engine::shard::{Shard, ShardMsg};
 use crate::engine::{Outcome, Stats, StatsSnapshot};
 use crate::transport::{Inbound, MemNetwork, TcpTransport, Transport, UdpTransport};
+use bytes::Bytes;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, error::SendError, unbounded_channel};
@@ -51,6 +52,9 @@ impl NodeBuilder {
         self.opts.validate()?;
         if self.me.index() >= self.n {
             return Err(NodeError::Invalid(format!("replica id {} is not in 0..{}", self.me.index(), self.n)));
+        }
+        if self.opts.f >= self.n {
+            return Err(NodeError::Invalid(format!("f = {} must be smaller than n = {}", self.opts.f, self.n)));
         }
         Ok(())
     }
@@ -187,6 +191,35 @@ impl Node {
     /// without a deadline.
     pub fn stop_instance(&self, id: u64) {
         let _ = self.shard(id).send(ShardMsg::Stop(id));
+    }
+
+    /// Sends an application message with user flag `flag` (`0x80..=0xff`)
+    /// to `to`, tagged with `instance` (which need not be running anywhere).
+    /// It goes through the event loop of `instance`, after whatever that loop
+    /// was asked to do before: a message sent just before
+    /// [`Node::start_instance`] of the same id reaches each peer before the
+    /// instance's first round message. The receiver's default handler sees
+    /// it unless the instance runs there (running instances ignore user
+    /// flags). Sending to this node itself is an error: handle it locally.
+    pub fn send_user(&self, to: ProcessId, flag: u8, instance: u64, payload: &[u8]) -> Result<(), NodeError> {
+        if flag < 0x80 {
+            return Err(NodeError::Invalid(format!("user flag {flag:#04x} is not in 0x80..=0xff")));
+        }
+        if to == self.inner.me || to.index() >= self.inner.n {
+            return Err(NodeError::Invalid(format!("cannot send a user message to {to} (this node is {}, n = {})", self.inner.me, self.inner.n)));
+        }
+        let m = ShardMsg::User { to: Some(to), flag, instance, payload: Bytes::copy_from_slice(payload) };
+        self.shard(instance).send(m).map_err(|_| NodeError::Invalid("the node is shut down".into()))
+    }
+
+    /// Sends an application message to every other replica (see
+    /// [`Node::send_user`]).
+    pub fn broadcast_user(&self, flag: u8, instance: u64, payload: &[u8]) -> Result<(), NodeError> {
+        if flag < 0x80 {
+            return Err(NodeError::Invalid(format!("user flag {flag:#04x} is not in 0x80..=0xff")));
+        }
+        let m = ShardMsg::User { to: None, flag, instance, payload: Bytes::copy_from_slice(payload) };
+        self.shard(instance).send(m).map_err(|_| NodeError::Invalid("the node is shut down".into()))
     }
 
     /// Stops every instance and the transport.

@@ -11,8 +11,11 @@ use crate::engine::{StartFn, Stats};
 use crate::wire::{Flag, WireMsg};
 use bytes::Bytes;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use crate::engine::bounded::BoundedMap;
+use crate::engine::rto::Rto;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
@@ -20,29 +23,8 @@ pub(crate) enum ShardMsg {
     Net(Vec<WireMsg>),
     Start(u64, StartFn),
     Stop(u64),
+    User { to: Option<ProcessId>, flag: u8, instance: u64, payload: Bytes },
     Shutdown,
-}
-
-struct DecisionLog {
-    cap: usize,
-    map: HashMap<u64, Bytes>,
-    order: VecDeque<u64>,
-}
-
-impl DecisionLog {
-    fn insert(&mut self, id: u64, v: Bytes) {
-        if self.cap == 0 {
-            return;
-        }
-        if self.map.insert(id, v).is_none() {
-            self.order.push_back(id);
-        }
-        while self.order.len() > self.cap {
-            if let Some(old) = self.order.pop_front() {
-                self.map.remove(&old);
-            }
-        }
-    }
 }
 
 pub(crate) struct Shard {
@@ -54,7 +36,9 @@ pub(crate) struct Shard {
     instances: HashMap<u64, Box<dyn InstanceDyn>>,
     timers: BinaryHeap<Reverse<(Instant, u64)>>,
     out: Outbound,
-    log: DecisionLog,
+    log: BoundedMap<Bytes>,
+    tombstones: BoundedMap<()>,
+    rto: Rto,
     handler: Arc<dyn DefaultHandler>,
 }
 
@@ -67,7 +51,10 @@ impl Shard {
         out: Outbound,
         handler: Arc<dyn DefaultHandler>,
     ) -> Shard {
-        let log = DecisionLog { cap: opts.decision_log, map: HashMap::new(), order: VecDeque::new() };
+        let log = BoundedMap::new(opts.decision_log);
+        let tombstones = BoundedMap::new(opts.tombstones);
+        let min = if opts.adaptive_timeout { Duration::from_millis(opts.min_timeout_ms) } else { opts.timeout() };
+        let rto = Rto::new(min, opts.timeout());
         Shard {
             me,
             n: out.n(),
@@ -78,6 +65,8 @@ impl Shard {
             timers: BinaryHeap::new(),
             out,
             log,
+            tombstones,
+            rto,
             handler,
         }
     }
@@ -126,15 +115,19 @@ impl Shard {
         opts: &'a Options,
         stats: &'a Stats,
         timers: &'a mut BinaryHeap<Reverse<(Instant, u64)>>,
+        rto: &'a mut Rto,
     ) -> Env<'a> {
-        Env { now, out, opts, stats, timers }
+        Env { now, out, opts, stats, timers, rto }
     }
 
+    /// Removes a finished or stopped instance: a decision goes to the log,
+    /// anything else leaves a tombstone.
     fn finish(&mut self, id: u64) {
-        if let Some(inst) = self.instances.remove(&id)
-            && let Some(v) = inst.complete()
-        {
-            self.log.insert(id, v);
+        if let Some(inst) = self.instances.remove(&id) {
+            match inst.complete() {
+                Some(v) => self.log.insert(id, v),
+                None => self.tombstones.insert(id, ()),
+            }
         }
     }
 
@@ -146,11 +139,11 @@ impl Shard {
                 }
             }
             ShardMsg::Start(id, make) => self.start(id, make, now, None),
-            ShardMsg::Stop(id) => {
-                if let Some(inst) = self.instances.remove(&id) {
-                    inst.complete();
-                }
-            }
+            ShardMsg::Stop(id) => self.finish(id),
+            ShardMsg::User { to, flag, instance, payload } => match to {
+                Some(q) => self.out.push(q, Flag::User(flag), instance, 0, &payload),
+                None => self.out.broadcast(Flag::User(flag), instance, 0, &payload),
+            },
             ShardMsg::Shutdown => {}
         }
     }
@@ -161,11 +154,15 @@ impl Shard {
             inst.reject(format!("instance {id} is already running"));
             return;
         }
-        if self.log.map.contains_key(&id) {
+        if self.log.contains(&id) {
             inst.reject(format!("instance {id} already finished here"));
             return;
         }
-        let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers);
+        if self.tombstones.contains(&id) {
+            inst.reject(format!("instance {id} was stopped here"));
+            return;
+        }
+        let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
         let mut step = inst.start(&mut env);
         if let (Step::Running, Some(w)) = (step, first) {
             let h = w.header;
@@ -181,7 +178,7 @@ impl Shard {
         let h = w.header;
         let from = ProcessId::from_u32(h.sender);
         if let Some(inst) = self.instances.get_mut(&h.instance) {
-            let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers);
+            let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
             if inst.on_message(&mut env, from, h.flag, h.round, w.payload) == Step::Finished {
                 self.finish(h.instance);
             }
@@ -190,7 +187,11 @@ impl Shard {
         match h.flag {
             Flag::Decision | Flag::Dummy => return,
             Flag::Normal => {
-                if let Some(v) = self.log.map.get(&h.instance) {
+                if self.tombstones.contains(&h.instance) {
+                    Stats::inc(&self.stats.stale);
+                    return;
+                }
+                if let Some(v) = self.log.get(&h.instance) {
                     Stats::inc(&self.stats.log_answers);
                     self.out.push(from, Flag::Decision, h.instance, 0, v);
                     return;
@@ -207,6 +208,7 @@ impl Shard {
         });
         match action {
             DefaultAction::Drop => Stats::inc(&self.stats.unknown_dropped),
+            DefaultAction::Handled => {}
             DefaultAction::Start(make) => {
                 Stats::inc(&self.stats.lazy_starts);
                 let deliver = (h.flag == Flag::Normal).then_some(w);
@@ -223,7 +225,7 @@ impl Shard {
             self.timers.pop();
             let Some(inst) = self.instances.get_mut(&id) else { continue };
             if inst.deadline().is_some_and(|d| d <= now) {
-                let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers);
+                let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
                 if inst.on_timer(&mut env) == Step::Finished {
                     self.finish(id);
                 }

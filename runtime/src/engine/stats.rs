@@ -40,6 +40,7 @@ stats! {
     log_answers: "Decision-log answers sent.",
     unknown_dropped: "Messages of unknown instances dropped by the default handler.",
     lazy_starts: "Instances started by the default handler.",
+    stale: "Messages of stopped or ended instances, dropped (tombstones).",
     send_errors: "Packets the transport could not send.",
 }
 

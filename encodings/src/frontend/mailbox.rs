@@ -1,0 +1,217 @@
+//! The mailbox as a comprehension: `mbox(i) = { s | s ∈ HO(i) ∧ sendsTo(s, i) }`
+//! and its queries as cardinalities, quantifiers and chosen values.
+
+use psync_logic::{Fun, Sort, Term, Var, build};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprMethodCall};
+
+use crate::ir::{Stmt, names};
+use crate::terms;
+
+use super::cx::{Cx, Mode, RoundCtx, Val};
+use super::error::{FeResult, err, err_help};
+
+/// The default value of a payload sort (what `min_most_often` returns on an
+/// empty mailbox: `M::default()`).
+fn default_of(s: &Sort) -> Option<Term> {
+    match s {
+        Sort::Int => Some(Term::Int(0)),
+        Sort::Bool => Some(Term::Bool(false)),
+        Sort::Opt(inner) => Some(build::none((**inner).clone())),
+        Sort::Tuple(cs) => cs.iter().map(default_of).collect::<Option<Vec<_>>>().map(build::tuple),
+        _ => None,
+    }
+}
+
+impl Cx<'_> {
+    fn round_ctx(&self, span: proc_macro2::Span) -> FeResult<RoundCtx> {
+        match (&self.round, self.mode) {
+            (Some(r), Mode::Update) => Ok(r.clone()),
+            _ => err(span, "the mailbox is only available in `update`", "no mailbox here"),
+        }
+    }
+
+    /// `s ∈ mbox(self)`.
+    fn in_mbox(r: &RoundCtx, s: Term) -> Term {
+        let me = names::self_var().t();
+        let sends = r.sends_to.subst(&[(names::sender_var(), s.clone()), (names::dest_var(), me.clone())]);
+        terms::and(vec![build::member(s, names::ho(me)), sends])
+    }
+
+    /// The payload `s` sent to `self`.
+    fn payload_from(r: &RoundCtx, s: Term) -> Term {
+        r.payload.subst(&[(names::sender_var(), s), (names::dest_var(), names::self_var().t())])
+    }
+
+    /// `mbox(self)` as a comprehension over a fresh sender variable.
+    fn mbox_set(&mut self, r: &RoundCtx) -> Term {
+        let s = self.fresh_var("s", Sort::P);
+        build::compr(s.clone(), Self::in_mbox(r, s.t()))
+    }
+
+    /// A sender variable and the closure `f` applied to its payload.
+    fn per_message(&mut self, r: &RoundCtx, f: &Expr) -> FeResult<(Var, Term)> {
+        let s = self.fresh_var("s", Sort::P);
+        let body = match self.apply(f, vec![Val::T(Self::payload_from(r, s.t()))])? {
+            Val::T(t) => t,
+            _ => return err(f.span(), "the closure must return a value", "not a value"),
+        };
+        Ok((s, body))
+    }
+
+    /// `mbox.method(args)`.
+    pub fn mailbox_method(&mut self, e: &Expr, m: &ExprMethodCall, name: &str) -> FeResult<Val> {
+        let r = self.round_ctx(e.span())?;
+        let args: Vec<&Expr> = m.args.iter().collect();
+        let arity = |k: usize| -> FeResult<()> {
+            if args.len() == k { Ok(()) } else { err(m.span(), format!("`{name}` takes {k} argument(s)"), "wrong number of arguments") }
+        };
+        let t = match name {
+            "len" => {
+                arity(0)?;
+                build::card(self.mbox_set(&r))
+            }
+            "is_empty" => {
+                arity(0)?;
+                build::eq(build::card(self.mbox_set(&r)), Term::Int(0))
+            }
+            "senders" => {
+                arity(0)?;
+                self.mbox_set(&r)
+            }
+            "contains" => {
+                arity(1)?;
+                let q = self.term_of(args[0], &Sort::P)?;
+                Self::in_mbox(&r, q)
+            }
+            "get" => {
+                arity(1)?;
+                let q = self.term_of(args[0], &Sort::P)?;
+                terms::ite(Self::in_mbox(&r, q.clone()), build::some(Self::payload_from(&r, q)), build::none(r.msg.clone()))
+            }
+            "count" | "exists" | "forall" => {
+                arity(1)?;
+                let (s, body) = self.per_message(&r, args[0])?;
+                if body.sort() != Sort::Bool {
+                    return err(args[0].span(), "the closure must return a bool", "not a predicate");
+                }
+                let member = Self::in_mbox(&r, s.t());
+                match name {
+                    "count" => build::card(build::compr(s, terms::and(vec![member, body]))),
+                    "exists" => build::exists(vec![s], terms::and(vec![member, body])),
+                    _ => build::forall(vec![s], terms::implies(member, body)),
+                }
+            }
+            "max_by_key" | "min_by_key" => {
+                arity(1)?;
+                let res = self.choose_extreme(&r, args[0], name == "max_by_key")?;
+                let nonempty = build::gt(build::card(self.mbox_set(&r)), Term::Int(0));
+                terms::ite(nonempty, build::some(res), build::none(r.msg.clone()))
+            }
+            "min_most_often" | "try_min_most_often" => {
+                arity(0)?;
+                let res = self.choose_min_most_often(&r, e)?;
+                let nonempty = build::gt(build::card(self.mbox_set(&r)), Term::Int(0));
+                if name == "try_min_most_often" {
+                    terms::ite(nonempty, build::some(res), build::none(r.msg.clone()))
+                } else {
+                    let Some(d) = default_of(&r.msg) else {
+                        return err(e.span(), "`min_most_often` needs a payload type with a default", "no default");
+                    };
+                    terms::ite(nonempty, res, d)
+                }
+            }
+            "iter" | "values" => {
+                return err_help(m.method.span(), format!("`mbox.{name}()` is outside the verifiable subset"), "iteration", "use count, exists, forall, get, contains, max_by_key or min_most_often");
+            }
+            _ => return err(m.method.span(), format!("unknown method `{name}` on the mailbox"), "unknown or unsupported method"),
+        };
+        Ok(Val::T(t))
+    }
+
+    /// A fresh value `res(self)` of the payload sort (one function per tuple
+    /// component), as a term.
+    fn fresh_payload(&mut self, base: &str, msg: &Sort) -> (Vec<Fun>, Term) {
+        let me = names::self_var().t();
+        match msg {
+            Sort::Tuple(cs) => {
+                let funs: Vec<Fun> = cs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| Fun::new(self.fresh_name(&format!("{base}.{k}")), vec![Sort::P], c.clone()))
+                    .collect();
+                let t = build::tuple(funs.iter().map(|f| f.at(me.clone())).collect());
+                (funs, t)
+            }
+            s => {
+                let f = Fun::new(self.fresh_name(base), vec![Sort::P], s.clone());
+                let t = f.at(me);
+                (vec![f], t)
+            }
+        }
+    }
+
+    /// Register `res` with `axiom` as chosen values (one `Choose` per function).
+    fn push_choose(&mut self, funs: Vec<Fun>, axiom: Term, what: &str) {
+        let mut funs = funs.into_iter();
+        if let Some(first) = funs.next() {
+            self.pending.push(Stmt::Choose { fun: first, axiom, what: what.to_string() });
+        }
+        for f in funs {
+            self.pending.push(Stmt::Choose { fun: f, axiom: Term::Bool(true), what: what.to_string() });
+        }
+    }
+
+    /// `max_by_key` / `min_by_key`: a received message whose key is extreme.
+    fn choose_extreme(&mut self, r: &RoundCtx, key: &Expr, max: bool) -> FeResult<Term> {
+        let base = format!("{}_by_key.r{}", if max { "max" } else { "min" }, r.index);
+        let (funs, res) = self.fresh_payload(&base, &r.msg);
+        let key_res = match self.apply(key, vec![Val::T(res.clone())])? {
+            Val::T(t) if t.sort() == Sort::Int => t,
+            _ => return err(key.span(), "the key must be an integer", "not an integer key"),
+        };
+        let (s, key_s) = self.per_message(r, key)?;
+        let w = self.fresh_var("s", Sort::P);
+        let nonempty = build::gt(build::card(self.mbox_set(r)), Term::Int(0));
+        let received = build::exists(
+            vec![w.clone()],
+            terms::and(vec![Self::in_mbox(r, w.t()), terms::eq(Self::payload_from(r, w.t()), res.clone())]),
+        );
+        let cmp = if max { build::le(key_s, key_res) } else { build::ge(key_s, key_res) };
+        let extreme = build::forall(vec![s.clone()], terms::implies(Self::in_mbox(r, s.t()), cmp));
+        let axiom = terms::implies(nonempty, terms::and(vec![received, extreme]));
+        self.push_choose(funs, axiom, if max { "mbox.max_by_key" } else { "mbox.min_by_key" });
+        Ok(res)
+    }
+
+    /// `min_most_often`: a received value received at least as often as any
+    /// other, the smallest among those.
+    fn choose_min_most_often(&mut self, r: &RoundCtx, e: &Expr) -> FeResult<Term> {
+        if r.msg != Sort::Int {
+            return err(e.span(), "`min_most_often` is supported for integer payloads", "payload is not an integer");
+        }
+        let (funs, res) = self.fresh_payload(&format!("min_most_often.r{}", r.index), &r.msg);
+        let count = |cx: &mut Self, v: Term| {
+            let t = cx.fresh_var("t", Sort::P);
+            let body = terms::and(vec![Self::in_mbox(r, t.t()), build::eq(Self::payload_from(r, t.t()), v)]);
+            build::card(build::compr(t, body))
+        };
+        let nonempty = build::gt(build::card(self.mbox_set(r)), Term::Int(0));
+        let w = self.fresh_var("s", Sort::P);
+        let received = build::exists(
+            vec![w.clone()],
+            terms::and(vec![Self::in_mbox(r, w.t()), build::eq(Self::payload_from(r, w.t()), res.clone())]),
+        );
+        let s = self.fresh_var("s", Sort::P);
+        let other = Self::payload_from(r, s.t());
+        let (c_res, c_other) = (count(self, res.clone()), count(self, other.clone()));
+        let best = terms::or(vec![
+            build::gt(c_res.clone(), c_other.clone()),
+            terms::and(vec![build::eq(c_res, c_other), build::le(res.clone(), other)]),
+        ]);
+        let most = build::forall(vec![s.clone()], terms::implies(Self::in_mbox(r, s.t()), best));
+        let axiom = terms::implies(nonempty, terms::and(vec![received, most]));
+        self.push_choose(funs, axiom, "mbox.min_most_often");
+        Ok(res)
+    }
+}

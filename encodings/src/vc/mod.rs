@@ -1,0 +1,102 @@
+//! Verification conditions: the PSync proof scheme over the IR.
+//!
+//! Every VC is an entailment `H ⇒ C` checked as `unsat(H ∧ ¬C)`; both sides
+//! are kept as labelled conjuncts so a counterexample can say which
+//! hypothesis shaped it and which conclusion conjunct it violates.
+
+mod rename;
+mod scheme;
+mod transition;
+
+use psync_logic::Term;
+
+use crate::terms;
+
+pub use rename::{Renaming, init_to_pre, old_to_pre_and_post, to_post};
+pub use scheme::generate_vcs;
+pub use transition::{Transition, initial, reachable_facts, transition};
+
+/// A formula with a human-readable label.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Labeled {
+    /// What it is ("update of `x` in Vote", "Inv_0 [2/3]: …").
+    pub label: String,
+    /// The formula.
+    pub term: Term,
+}
+
+impl Labeled {
+    /// A labelled formula.
+    pub fn new(label: impl Into<String>, term: Term) -> Labeled {
+        Labeled { label: label.into(), term }
+    }
+}
+
+/// The kind of a VC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum VcKind {
+    /// The initial states satisfy `Inv_0`.
+    Init,
+    /// Round `k` preserves invariant `j` (with the round invariants mid-phase).
+    Inductive,
+    /// Under liveness predicate `L_j`, round `k` makes progress from `Inv_j` towards `Inv_{j+1}`.
+    Progress,
+    /// A named property follows.
+    Property,
+    /// A helper's precondition holds where it is called.
+    Requires,
+    /// An unsigned field stays non-negative.
+    Range,
+}
+
+impl VcKind {
+    /// The kind as it appears in VC ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VcKind::Init => "init",
+            VcKind::Inductive => "inductive",
+            VcKind::Progress => "progress",
+            VcKind::Property => "property",
+            VcKind::Requires => "requires",
+            VcKind::Range => "range",
+        }
+    }
+}
+
+/// One verification condition.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Vc {
+    /// Stable id `algorithm/kind/what/where`, e.g. `otr/inductive/inv0/round0`.
+    pub id: String,
+    /// Its kind.
+    pub kind: VcKind,
+    /// The invariant it is about, if any.
+    pub invariant: Option<usize>,
+    /// The round of the phase whose transition it contains, if any.
+    pub round: Option<usize>,
+    /// The property it is about, if any.
+    pub property: Option<String>,
+    /// Whether the formula speaks about a post-state (it contains a transition).
+    pub has_post: bool,
+    /// Hypotheses `H`, conjunct by conjunct.
+    pub hypotheses: Vec<Labeled>,
+    /// Conclusion `C`, conjunct by conjunct (never empty: `true` when trivial).
+    pub conclusion: Vec<Labeled>,
+}
+
+impl Vc {
+    /// `⋀ H`.
+    pub fn hypothesis(&self) -> Term {
+        terms::and(self.hypotheses.iter().map(|h| h.term.clone()).collect())
+    }
+
+    /// `⋀ C`.
+    pub fn goal(&self) -> Term {
+        terms::and(self.conclusion.iter().map(|c| c.term.clone()).collect())
+    }
+
+    /// The formula to refute: `H ∧ ¬C` (valid VC ⇔ unsatisfiable).
+    pub fn formula(&self) -> Term {
+        psync_logic::build::and(vec![self.hypothesis(), terms::not(self.goal())])
+    }
+}

@@ -1,0 +1,159 @@
+//! Front end: the benchmarks parse into the expected IR; bad input is a
+//! located error, never a panic and never `true`.
+
+use psync_encodings::ir::{PropertyKind, Stmt};
+use psync_encodings::{generate_vcs, load_spec, parse_spec};
+use psync_logic::Sort;
+
+fn bench(name: &str) -> String {
+    format!("{}/../benchmarks/{name}.rs", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn otr_parses_into_the_expected_ir() {
+    let alg = load_spec(bench("otr")).expect("otr.rs is in the subset");
+    assert_eq!(alg.name, "otr");
+    let fields: Vec<(&str, &Sort)> = alg.fields.iter().map(|f| (f.name.as_str(), &f.sort)).collect();
+    assert_eq!(fields, vec![("x", &Sort::Int), ("decided", &Sort::Bool), ("decision", &Sort::Int)]);
+    assert_eq!(alg.rounds.len(), 1);
+    assert_eq!(alg.rounds[0].msg, Sort::Int);
+    assert_eq!(alg.spec.invariants.len(), 3);
+    assert_eq!(alg.spec.liveness.len(), 2);
+    let kinds: Vec<(&str, PropertyKind)> = alg.spec.properties.iter().map(|p| (p.name.as_str(), p.kind)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("Termination", PropertyKind::Eventually),
+            ("Agreement", PropertyKind::Safety),
+            ("Validity", PropertyKind::Safety),
+            ("Integrity", PropertyKind::Safety),
+            ("Irrevocability", PropertyKind::Transition),
+        ]
+    );
+    // min_most_often becomes a chosen value with its axiom, before the assignment.
+    let Stmt::If { then, .. } = &alg.rounds[0].update[0] else { panic!("update starts with the quorum test") };
+    assert!(matches!(&then[0], Stmt::Choose { what, .. } if what == "mbox.min_most_often"));
+    assert!(matches!(&then[1], Stmt::Assign { field, .. } if field == "x"));
+}
+
+#[test]
+fn last_voting_parses_into_the_expected_ir() {
+    let alg = load_spec(bench("last_voting")).expect("last_voting.rs is in the subset");
+    let names: Vec<&str> = alg.rounds.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, vec!["Collect", "Candidate", "Quorum", "Accept"]);
+    assert_eq!(alg.rounds[0].msg, Sort::Tuple(vec![Sort::Int, Sort::Int]));
+    assert_eq!(alg.spec.round_invariants.len(), 3);
+    assert!(alg.spec.round_invariants.iter().all(|row| row.len() == 2));
+}
+
+#[test]
+fn vc_ids_are_stable() {
+    let ids: Vec<String> = generate_vcs(&load_spec(bench("otr")).unwrap()).into_iter().map(|v| v.id).collect();
+    assert_eq!(
+        ids,
+        vec![
+            "otr/init/inv0/start",
+            "otr/inductive/inv0/round0",
+            "otr/inductive/inv1/round0",
+            "otr/inductive/inv2/round0",
+            "otr/progress/inv0/round0",
+            "otr/progress/inv1/round0",
+            "otr/property/termination/inv2",
+            "otr/property/agreement/inv0",
+            "otr/property/validity/inv0",
+            "otr/property/integrity/inv0",
+            "otr/property/irrevocability/round0",
+        ]
+    );
+    let lv = generate_vcs(&load_spec(bench("last_voting")).unwrap());
+    assert_eq!(lv.len(), 1 + 2 * 4 + 4 + 3 + 1 + 4);
+}
+
+/// OTR's source with `from` replaced by `to` (which must occur once).
+fn otr_with(from: &str, to: &str) -> String {
+    let src = std::fs::read_to_string(bench("otr")).unwrap();
+    assert_eq!(src.matches(from).count(), 1, "test setup: {from:?}");
+    src.replacen(from, to, 1)
+}
+
+/// Parse, expect an error whose message contains `msg`, at the line holding `at`,
+/// with `snippet` as the offending text.
+fn expect_error(src: &str, msg: &str, at: &str, snippet: &str) {
+    let e = parse_spec("bad.rs", src).expect_err("must be rejected");
+    assert!(e.message.contains(msg), "message {:?} should contain {msg:?}", e.message);
+    let line = src.lines().position(|l| l.contains(at)).expect("test setup: marker line") + 1;
+    assert_eq!(e.line, line, "{}", e.short());
+    let col = src.lines().nth(line - 1).unwrap().find(snippet).expect("snippet on that line") + 1;
+    assert_eq!((e.column, e.snippet.as_str()), (col, snippet), "{}", e.short());
+    let rendered = format!("{:?}", miette::Report::new(e));
+    assert!(rendered.contains("bad.rs") && rendered.contains(msg), "{rendered}");
+}
+
+#[test]
+fn unsupported_construct_is_located() {
+    let src = otr_with("p.x = mbox.min_most_often();", "for _m in mbox.iter() { p.x = 0; }");
+    expect_error(&src, "loops are outside the verifiable subset", "for _m in", "for _m in mbox.iter() { p.x = 0; }");
+}
+
+#[test]
+fn type_error_is_located() {
+    let src = otr_with("p.decided = true;", "p.decided = 3;");
+    expect_error(&src, "type mismatch: expected a bool, found an integer", "p.decided = 3;", "3");
+}
+
+#[test]
+fn unknown_field_is_located() {
+    let src = otr_with("p.decision = p.x;", "p.decision = p.y;");
+    expect_error(&src, "unknown field `y`", "p.decision = p.y;", "y");
+}
+
+#[test]
+fn unknown_method_is_located() {
+    let src = otr_with("if 3 * mbox.len() > 2 * cx.n() {", "if 3 * mbox.size() > 2 * cx.n() {");
+    expect_error(&src, "unknown method `size` on the mailbox", "mbox.size()", "size");
+}
+
+#[test]
+fn non_linear_arithmetic_is_located() {
+    let src = otr_with("if 3 * mbox.len() > 2 * cx.n() {", "if mbox.len() * mbox.len() > 2 * cx.n() {");
+    expect_error(&src, "non-linear multiplication", "mbox.len() * mbox.len()", "mbox.len() * mbox.len()");
+}
+
+#[test]
+fn unwrap_is_rejected() {
+    let src = otr_with("p.x = mbox.min_most_often();", "p.x = mbox.try_min_most_often().unwrap();");
+    expect_error(&src, "`unwrap` may panic", "try_min_most_often().unwrap()", "unwrap");
+}
+
+#[test]
+fn missing_spec_is_an_error() {
+    let src = std::fs::read_to_string(bench("otr")).unwrap();
+    let cut = src.find("impl Spec for Otr").unwrap();
+    let e = parse_spec("bad.rs", &src[..cut]).expect_err("no spec");
+    assert!(e.message.contains("missing `impl Spec for Otr`"), "{}", e.message);
+    assert!(e.line > 0);
+}
+
+#[test]
+fn ho_in_an_invariant_is_rejected() {
+    let src = otr_with("w.exists(|j| w.forall(|i| w[i].decided && w[i].decision == w.init(j).x)),", "w.forall(|i| w.ho(i).len() > 0),");
+    expect_error(&src, "`w.ho(..)` is not allowed here", "w.ho(i).len() > 0", "ho");
+}
+
+#[test]
+fn ghost_state_may_not_flow_into_real_state() {
+    let src = otr_with("    /// The decided value (meaningful once `decided`).", "    /// (ghost) The decided value.")
+        .replacen("p.decision = p.x;", "p.decision = p.x;\n                p.x = p.decision;", 1);
+    expect_error(&src, "non-ghost field `x` depends on ghost state", "p.x = p.decision;", "p.x = p.decision");
+    // Ghost updates themselves are fine.
+    let ok = otr_with("    /// The decided value (meaningful once `decided`).", "    /// (ghost) The decided value.");
+    let alg = parse_spec("ok.rs", &ok).expect("ghost field only written");
+    assert!(alg.field("decision").unwrap().ghost);
+}
+
+#[test]
+fn syntax_errors_are_located() {
+    let e = parse_spec("bad.rs", "pub struct S { x: i64 ").expect_err("syntax");
+    assert!(e.message.starts_with("syntax error"), "{}", e.message);
+    assert_eq!(e.line, 1);
+}

@@ -1,0 +1,188 @@
+//! MUTANT: the coordinator commits without hearing from a majority (breaks Inv_0's majority clause).
+//! LastVoting (Charron-Bost & Schiper's HO version of Paxos): four rounds per
+//! phase around a rotating coordinator, with the invariants that prove it for
+//! every `n`.
+
+use psync::prelude::*;
+
+/// The state of one LastVoting process.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LastVoting {
+    /// The current estimate.
+    pub x: i64,
+    /// The phase in which `x` was last adopted from a coordinator (−1: never).
+    pub ts: i64,
+    /// Coordinator only: a majority acknowledged `vote` this phase.
+    pub ready: bool,
+    /// Coordinator only: `vote` was chosen this phase.
+    pub commit: bool,
+    /// Coordinator only: the value proposed this phase.
+    pub vote: i64,
+    /// Whether this process has decided.
+    pub decided: bool,
+    /// The decided value (meaningful once `decided`).
+    pub decision: i64,
+}
+
+impl Process for LastVoting {
+    type Io = Consensus<i64>;
+
+    fn init(io: &Consensus<i64>, _cx: &Ctx) -> Self {
+        LastVoting { x: io.initial, ts: -1, ready: false, commit: false, vote: 0, decided: false, decision: -1 }
+    }
+
+    fn phase() -> Phase<Self> {
+        phase![Collect, Candidate, Quorum, Accept]
+    }
+
+    fn decision(&self) -> Option<i64> {
+        if self.decided { Some(self.decision) } else { None }
+    }
+}
+
+/// Round 1: everyone sends `(x, ts)` to the coordinator, which, hearing from a
+/// majority, votes for the estimate with the largest timestamp.
+pub struct Collect;
+
+impl Round<LastVoting> for Collect {
+    type Msg = (i64, i64);
+
+    fn send(p: &LastVoting, cx: &Ctx) -> Outbox<(i64, i64)> {
+        Outbox::to(cx.coord(), (p.x, p.ts))
+    }
+
+    fn update(p: &mut LastVoting, mbox: &Mailbox<(i64, i64)>, cx: &Ctx) {
+        if cx.id() == cx.coord() {
+            if let Some(&(v, _)) = mbox.max_by_key(|&(_, ts)| ts) {
+                p.vote = v;
+                p.commit = true;
+            }
+        }
+    }
+}
+
+/// Round 2: a committed coordinator broadcasts its vote; who hears it adopts it.
+pub struct Candidate;
+
+impl Round<LastVoting> for Candidate {
+    type Msg = i64;
+
+    fn send(p: &LastVoting, cx: &Ctx) -> Outbox<i64> {
+        if cx.id() == cx.coord() && p.commit { Outbox::broadcast(p.vote) } else { Outbox::none() }
+    }
+
+    fn update(p: &mut LastVoting, mbox: &Mailbox<i64>, cx: &Ctx) {
+        if let Some(&v) = mbox.get(cx.coord()) {
+            p.x = v;
+            p.ts = cx.phase() as i64;
+        }
+    }
+}
+
+/// Round 3: who adopted the vote this phase acknowledges it; with a majority of
+/// acknowledgements the coordinator is ready.
+pub struct Quorum;
+
+impl Round<LastVoting> for Quorum {
+    type Msg = i64;
+
+    fn send(p: &LastVoting, cx: &Ctx) -> Outbox<i64> {
+        if p.ts == cx.phase() as i64 { Outbox::to(cx.coord(), p.x) } else { Outbox::none() }
+    }
+
+    fn update(p: &mut LastVoting, mbox: &Mailbox<i64>, cx: &Ctx) {
+        if cx.id() == cx.coord() && 2 * mbox.len() > cx.n() {
+            p.ready = true;
+        }
+    }
+}
+
+/// Round 4: a ready coordinator broadcasts the vote; who hears it decides.
+pub struct Accept;
+
+impl Round<LastVoting> for Accept {
+    type Msg = i64;
+
+    fn send(p: &LastVoting, cx: &Ctx) -> Outbox<i64> {
+        if cx.id() == cx.coord() && p.ready { Outbox::broadcast(p.vote) } else { Outbox::none() }
+    }
+
+    fn update(p: &mut LastVoting, mbox: &Mailbox<i64>, cx: &Ctx) {
+        if let Some(&v) = mbox.get(cx.coord()) {
+            p.decision = v;
+            p.decided = true;
+        }
+        p.ready = false;
+        p.commit = false;
+    }
+}
+
+impl Spec for LastVoting {
+    fn invariants(w: &World<Self>) -> Vec<bool> {
+        let n = w.n();
+        let phase = w.phase() as i64;
+        let coord = w.coord();
+        let keep_init = w.forall(|i| w.exists(|j| w[i].x == w.init(j).x));
+        // Who adopted a vote this phase adopted the coordinator's, which
+        // committed; only the coordinator commits or gets ready, and nobody
+        // has at a phase boundary.
+        let this_phase = w.forall(|i| {
+            w[i].ts <= phase
+                && implies(w[i].ts == phase, w[coord].commit && w[i].x == w[coord].vote)
+                && implies(w[i].commit || w[i].ready, i == coord)
+                && implies(w.round() % 4 == 0, !w[i].commit && !w[i].ready)
+        });
+        let no_decision = w.forall(|i| !w[i].decided && !w[i].ready);
+        // A majority A = {i | ts(i) ≥ t} holds v, and every decision, vote
+        // and readiness is about v.
+        let majority = w.exists_value(|v: i64| {
+            w.exists_value(|t: i64| {
+                2 * w.count(|i| w[i].ts >= t) > n
+                    && w.round() > 0
+                    && t <= phase
+                    && w.forall(|i| {
+                        implies(w[i].ts >= t, w[i].x == v)
+                            && implies(w[i].decided, w[i].decision == v)
+                            && implies(w[i].commit, w[i].vote == v)
+                            && implies(w[i].ready, w[i].vote == v)
+                    })
+            })
+        });
+        vec![
+            keep_init && this_phase && (no_decision || majority),
+            w.exists(|j| w.forall(|i| w[i].decided && w[i].decision == w.init(j).x)),
+        ]
+    }
+
+    fn round_invariants(w: &World<Self>) -> Vec<Vec<bool>> {
+        let phase = w.phase() as i64;
+        let c = w.coord();
+        let all_adopted = w.forall(|j| w[j].ts == phase && w[j].x == w[c].vote);
+        vec![
+            vec![true, w[c].commit],
+            vec![true, w[c].commit && all_adopted],
+            vec![true, w[c].commit && w[c].ready && all_adopted],
+        ]
+    }
+
+    fn liveness(w: &World<Self>) -> Vec<bool> {
+        let c = w.coord();
+        vec![w.forall(|q| w.ho(q).contains(c)) && 2 * w.ho(c).len() > w.n()]
+    }
+
+    fn properties(w: &World<Self>) -> Vec<(&'static str, bool)> {
+        vec![
+            ("Termination", eventually(w.forall(|i| w[i].decided))),
+            (
+                "Agreement",
+                w.forall(|i| w.forall(|j| implies(w[i].decided && w[j].decided, w[i].decision == w[j].decision))),
+            ),
+            ("Validity", w.forall(|i| implies(w[i].decided, w.exists(|j| w.init(j).x == w[i].decision)))),
+            ("Integrity", w.exists(|j| w.forall(|i| implies(w[i].decided, w[i].decision == w.init(j).x)))),
+            (
+                "Irrevocability",
+                w.forall(|i| implies(w.old(i).decided, w[i].decided && w.old(i).decision == w[i].decision)),
+            ),
+        ]
+    }
+}

@@ -1,0 +1,228 @@
+//! Pass 5: congruence closure of the ground terms, in an `egg` e-graph.
+//!
+//! Every ground non-boolean subterm is added (with the instantiation depth
+//! at which it appeared); the ground equalities asserted at the top level
+//! are merged. Later passes ask for "the ground terms of sort S modulo
+//! equality" (instantiation candidates, Venn sets) and whether a term is
+//! already known (local instantiation).
+//!
+//! Soundness: the e-graph only *selects* terms; merging classes by asserted
+//! equalities means fewer (never wrong) instances are generated.
+
+use std::collections::{BTreeMap, HashMap};
+
+use egg::{EGraph, Id, Language};
+
+use super::syntax::{self, is_ground};
+use crate::{Fun, Op, Sort, Term};
+
+/// Head symbol of an e-node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Head {
+    Fun(Fun),
+    Op(Op),
+    Int(i64),
+    Bool(bool),
+}
+
+/// An e-node: an interned head symbol and the classes of the arguments.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Node {
+    head: u32,
+    children: Vec<Id>,
+}
+
+impl Language for Node {
+    type Discriminant = u32;
+    fn discriminant(&self) -> u32 {
+        self.head
+    }
+    fn matches(&self, other: &Self) -> bool {
+        self.head == other.head && self.children.len() == other.children.len()
+    }
+    fn children(&self) -> &[Id] {
+        &self.children
+    }
+    fn children_mut(&mut self) -> &mut [Id] {
+        &mut self.children
+    }
+}
+
+/// The ground terms of a formula modulo its asserted ground equalities.
+pub struct Congruence {
+    egraph: EGraph<Node, ()>,
+    heads: HashMap<Head, u32>,
+    /// Every term added, with its class and depth, in insertion order.
+    added: Vec<(Term, Id, usize)>,
+    index: HashMap<Term, Id>,
+}
+
+impl Default for Congruence {
+    fn default() -> Self {
+        Congruence {
+            egraph: EGraph::new(()),
+            heads: HashMap::new(),
+            added: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+fn head_of(t: &Term) -> Option<Head> {
+    Some(match t {
+        Term::App(f, _) => Head::Fun(f.clone()),
+        Term::Op(op, _) => Head::Op(op.clone()),
+        Term::Int(k) => Head::Int(*k),
+        Term::Bool(b) => Head::Bool(*b),
+        _ => return None,
+    })
+}
+
+impl Congruence {
+    fn intern(&mut self, h: Head) -> u32 {
+        let next = self.heads.len() as u32;
+        *self.heads.entry(h).or_insert(next)
+    }
+
+    /// Add a ground term and its subterms; returns its class.
+    pub fn add(&mut self, t: &Term, depth: usize) -> Id {
+        if let Some(id) = self.index.get(t) {
+            return *id;
+        }
+        let children: Vec<Id> = t.children().iter().map(|c| self.add(c, depth)).collect();
+        let head = self.intern(head_of(t).expect("only ground terms are added"));
+        let id = self.egraph.add(Node { head, children });
+        self.index.insert(t.clone(), id);
+        self.added.push((t.clone(), id, depth));
+        id
+    }
+
+    /// Add every ground non-boolean subterm of `f` at `depth`.
+    pub fn add_ground_terms(&mut self, f: &Term, depth: usize) {
+        for t in ground_terms(f) {
+            self.add(&t, depth);
+        }
+    }
+
+    /// Merge the classes of the ground equalities among the top-level conjuncts of `f`.
+    pub fn merge_asserted(&mut self, f: &Term) {
+        let parts = syntax::conjuncts(f.clone());
+        for p in parts {
+            if let Term::Op(Op::Eq, ab) = &p
+                && ab[0].sort() != Sort::Bool
+                && is_ground(&p)
+            {
+                let (a, b) = (self.add(&ab[0], 0), self.add(&ab[1], 0));
+                self.egraph.union(a, b);
+            }
+        }
+        self.egraph.rebuild();
+    }
+
+    /// The class of `t` if `t` (modulo congruence) is already in the e-graph.
+    pub fn lookup(&self, t: &Term) -> Option<Id> {
+        if let Some(id) = self.index.get(t) {
+            return Some(self.egraph.find(*id));
+        }
+        let children = t
+            .children()
+            .iter()
+            .map(|c| self.lookup(c))
+            .collect::<Option<Vec<Id>>>()?;
+        let head = *self.heads.get(&head_of(t)?)?;
+        self.egraph.lookup(Node { head, children })
+    }
+
+    /// Whether two ground terms are known equal.
+    pub fn same(&self, a: &Term, b: &Term) -> bool {
+        matches!((self.lookup(a), self.lookup(b)), (Some(x), Some(y)) if x == y)
+    }
+
+    /// One representative per class of sort `sort` (the shallowest, then
+    /// smallest term), with the class depth; deterministic order.
+    pub fn representatives(&self, sort: &Sort) -> Vec<(Term, usize)> {
+        let mut best: BTreeMap<Id, (usize, usize, Term)> = BTreeMap::new();
+        for (t, id, depth) in &self.added {
+            if &t.sort() != sort {
+                continue;
+            }
+            let class = self.egraph.find(*id);
+            let cand = (*depth, t.size(), t.clone());
+            match best.get(&class) {
+                Some(cur) if cur <= &cand => {}
+                _ => {
+                    best.insert(class, cand);
+                }
+            }
+        }
+        let mut out: Vec<(Term, usize)> = best.into_values().map(|(d, _, t)| (t, d)).collect();
+        out.sort_by(|a, b| (a.1, a.0.size(), &a.0).cmp(&(b.1, b.0.size(), &b.0)));
+        out
+    }
+
+    /// The applications of `f` in the e-graph, one per class, in insertion order.
+    pub fn apps_of(&self, f: &Fun) -> Vec<Term> {
+        let mut classes = Vec::new();
+        let mut out = Vec::new();
+        for (t, id, _) in &self.added {
+            if let Term::App(g, _) = t
+                && g == f
+            {
+                let class = self.egraph.find(*id);
+                if !classes.contains(&class) {
+                    classes.push(class);
+                    out.push(t.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The integer literals that occur as arguments of uninterpreted symbols
+    /// (the only literals worth instantiating with: `3` in `3·|A|` is not).
+    pub fn literal_arguments(&self) -> Vec<Term> {
+        let mut out: Vec<Term> = Vec::new();
+        for (t, _, _) in &self.added {
+            if let Term::App(_, args) = t {
+                for a in args {
+                    if matches!(a, Term::Int(_)) && !out.contains(a) {
+                        out.push(a.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The sorts of all terms in the e-graph.
+    pub fn sorts(&self) -> Vec<Sort> {
+        let mut out: Vec<Sort> = self.added.iter().map(|(t, _, _)| t.sort()).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The ground subterms of `f` that are terms (not formulas) and not literals
+/// of `Int`/`Bool`, plus the integer literals used as arguments of symbols.
+pub fn ground_terms(f: &Term) -> Vec<Term> {
+    let mut out = Vec::new();
+    f.visit(&mut |t| {
+        let keep = match t {
+            Term::App(_, args) => {
+                for a in args {
+                    if matches!(a, Term::Int(_)) && !out.contains(a) {
+                        out.push(a.clone());
+                    }
+                }
+                t.sort() != Sort::Bool
+            }
+            Term::Op(op, _) => t.sort() != Sort::Bool && !matches!(op, Op::Ite),
+            _ => false,
+        };
+        if keep && is_ground(t) && !out.contains(t) {
+            out.push(t.clone());
+        }
+    });
+    out
+}

@@ -1,0 +1,512 @@
+//! Decoding a model of the reduced query into a model of the original formula.
+//!
+//! The solver's model interprets sets, options and tuples as opaque elements
+//! with `in$…`, `card$…`, `is_some$…`, `get$…`, `proj…$…` tables, and its
+//! universe of `P` may be smaller than the value of `n` (a Venn region of
+//! size 5 may be represented by one element). Decoding:
+//! 1. chooses a multiplicity `m_p ≥ 0` for each solver process `p` with
+//!    `Σ m_p = n` and, for every set of processes `S` denoted by a ground
+//!    term, `Σ_{p∈S} m_p = |S|` (an exact integer feasibility problem, solved
+//!    by the back end). `m_p ≥ 1` for the values of ground process terms
+//!    (first all of them but the Venn witnesses, then, if that is
+//!    infeasible, only those of the original signature): the solver may
+//!    place two elements in a region of size 1, and one of them must go;
+//! 2. clones each process `m_p` times; every symbol of the original
+//!    signature is interpreted on the clones by copying (a clone behaves as
+//!    its original), sets become real sets of clones, options and tuples
+//!    real options and tuples.
+//!
+//! The result is only a *candidate*: [`crate::check`] evaluates the original
+//! formula on it and reports it only if it holds.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use super::Signature;
+use super::lower::{card_symbol, member_symbol, option_observers, tuple_projections};
+use crate::smt::{Backend, SmtQuery, SolverResult, eval_flat};
+use crate::{Fun, FunTable, Model, Op, Sort, Term, Value};
+
+/// Why a solver model could not be turned into a model of the original formula.
+pub type DecodeError = String;
+
+/// The processes of the solver model with their multiplicities.
+struct Clones {
+    /// `first[p]`: the first real process cloned from solver process `p`
+    /// (`None` if `p` was dropped).
+    first: Vec<Option<u32>>,
+    /// `origin[q]`: the solver process real process `q` is a clone of.
+    origin: Vec<u32>,
+}
+
+fn table<'m>(m: &'m Model, f: &Fun) -> Option<&'m FunTable> {
+    m.funs.get(&f.name)
+}
+
+fn apply(m: &Model, f: &Fun, args: &[Value]) -> Result<Value, DecodeError> {
+    table(m, f)
+        .and_then(|t| t.get(args))
+        .cloned()
+        .ok_or_else(|| format!("the solver model does not define {}({:?})", f.name, args))
+}
+
+/// The value of `n` in the solver model.
+pub fn proc_count(m: &Model) -> Result<i64, DecodeError> {
+    match m.funs.get("n").and_then(|t| t.get(&[])) {
+        Some(Value::Int(k)) => Ok(*k),
+        Some(other) => Err(format!("n has the non-integer value {other:?}")),
+        None => Err("the solver model has no value for n".into()),
+    }
+}
+
+/// The elements of the solver universe of `sort` (finite sorts only).
+fn elements(m: &Model, sort: &Sort) -> Vec<Value> {
+    match sort {
+        Sort::P => (0..m.n).map(Value::Proc).collect(),
+        Sort::Bool => vec![Value::Bool(false), Value::Bool(true)],
+        other => (0..m.universe_size(other))
+            .map(|k| Value::Elem(other.mangle(), k))
+            .collect(),
+    }
+}
+
+/// Membership profiles of the solver's sets of processes denoted by the
+/// query's ground set terms: (members, card). Other elements of the solver's
+/// set universe are junk nothing constrains.
+fn process_sets(m: &Model, ground_sets: &[Term]) -> Result<Vec<(Vec<u32>, i64)>, DecodeError> {
+    let set = Sort::set(Sort::P);
+    if !m.funs.contains_key(&member_symbol(&set).name) {
+        return Ok(Vec::new());
+    }
+    let mut denoted = BTreeSet::new();
+    for t in ground_sets.iter().filter(|t| t.sort() == set) {
+        denoted.insert(eval_flat(t, m).map_err(|e| format!("evaluating {t}: {e}"))?);
+    }
+    let mut out = Vec::new();
+    for s in denoted {
+        let mut members = Vec::new();
+        for p in 0..m.n {
+            if apply(m, &member_symbol(&set), &[Value::Proc(p), s.clone()])? == Value::Bool(true) {
+                members.push(p);
+            }
+        }
+        let card = match table(m, &card_symbol(&set)).and_then(|t| t.get(std::slice::from_ref(&s)))
+        {
+            Some(Value::Int(k)) => *k,
+            _ => continue, // a set whose size nothing mentions constrains nothing
+        };
+        out.push((members, card));
+    }
+    Ok(out)
+}
+
+/// Solve the multiplicity problem exactly (with the back end as an ILP solver).
+fn multiplicities(
+    m: &Model,
+    n: i64,
+    ground_sets: &[Term],
+    required: &BTreeSet<u32>,
+    backend: &dyn Backend,
+    timeout: Duration,
+) -> Result<Vec<i64>, DecodeError> {
+    let sets = process_sets(m, ground_sets)?;
+    let k = m.n as usize;
+    // The common case needs no solver: one clone per process already fits.
+    if n == k as i64 && sets.iter().all(|(mem, c)| mem.len() as i64 == *c) {
+        return Ok(vec![1; k]);
+    }
+    if k == 0 {
+        return Err(format!("n = {n} but the solver model has no process"));
+    }
+    // Small problems: exact search, no solver call.
+    if k <= 12 && n <= 64 {
+        let lower: Vec<i64> = (0..k)
+            .map(|p| i64::from(required.contains(&(p as u32))))
+            .collect();
+        let mut budget = SEARCH_BUDGET;
+        match search_multiplicities(k, n, &lower, &sets, &mut budget) {
+            Some(found) => {
+                return found.ok_or_else(|| {
+                    "no way to clone the solver's processes so that n and every set size match"
+                        .to_string()
+                });
+            }
+            None => {} // budget exhausted: ask the solver
+        }
+    }
+    let var = |p: usize| Fun::constant(format!("mult{p}"), Sort::Int).app(Vec::new());
+    let sum = |ps: &mut dyn Iterator<Item = usize>| {
+        Term::Op(Op::Add, ps.map(var).chain([Term::Int(0)]).collect())
+    };
+    let lower = |p: usize| Term::Int(if required.contains(&(p as u32)) { 1 } else { 0 });
+    let mut assertions: Vec<Term> = (0..k)
+        .map(|p| Term::Op(Op::Le, vec![lower(p), var(p)]))
+        .collect();
+    assertions.push(Term::Op(Op::Eq, vec![sum(&mut (0..k)), Term::Int(n)]));
+    for (members, card) in &sets {
+        let s = sum(&mut members.iter().map(|p| *p as usize));
+        assertions.push(Term::Op(Op::Eq, vec![s, Term::Int(*card)]));
+    }
+    match backend.check(&SmtQuery { assertions }, timeout) {
+        Ok(SolverResult::Sat(sol)) => (0..k)
+            .map(
+                |p| match sol.funs.get(&format!("mult{p}")).and_then(|t| t.get(&[])) {
+                    Some(Value::Int(v)) => Ok(*v),
+                    other => Err(format!("multiplicity of process {p}: {other:?}")),
+                },
+            )
+            .collect(),
+        Ok(SolverResult::Unsat) => {
+            Err("no way to clone the solver's processes so that n and every set size match".into())
+        }
+        Ok(other) => Err(format!("multiplicity problem: {other:?}")),
+        Err(e) => Err(format!("multiplicity problem: {e}")),
+    }
+}
+
+/// Nodes the multiplicity search may visit before the solver is asked.
+const SEARCH_BUDGET: u64 = 100_000;
+
+/// Depth-first search for `m ≥ lower` with `Σ m = n` and every set's sum
+/// equal to its size (each partial sum is pruned against its target).
+/// `None` if the budget ran out, `Some(None)` if there is no solution.
+fn search_multiplicities(
+    k: usize,
+    n: i64,
+    lower: &[i64],
+    sets: &[(Vec<u32>, i64)],
+    budget: &mut u64,
+) -> Option<Option<Vec<i64>>> {
+    type Sets<'a> = &'a [(Vec<u32>, i64)];
+    fn go(
+        p: usize,
+        left: i64,
+        m: &mut Vec<i64>,
+        lower: &[i64],
+        sets: Sets,
+        k: usize,
+        budget: &mut u64,
+    ) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        let sums_ok = |m: &Vec<i64>, done: bool| {
+            sets.iter().all(|(members, card)| {
+                let s: i64 = members
+                    .iter()
+                    .filter(|q| (**q as usize) < m.len())
+                    .map(|q| m[*q as usize])
+                    .sum();
+                if done { s == *card } else { s <= *card }
+            })
+        };
+        if p == k {
+            return left == 0 && sums_ok(m, true);
+        }
+        let rest_min: i64 = lower[p + 1..].iter().sum();
+        for v in lower[p]..=(left - rest_min) {
+            m.push(v);
+            if sums_ok(m, false) && go(p + 1, left - v, m, lower, sets, k, budget) {
+                return true;
+            }
+            m.pop();
+        }
+        false
+    }
+    let mut m = Vec::with_capacity(k);
+    let found = go(0, n, &mut m, lower, sets, k, budget);
+    if found {
+        Some(Some(m))
+    } else if *budget == 0 {
+        None
+    } else {
+        Some(None)
+    }
+}
+
+struct Decoder<'a> {
+    m: &'a Model,
+    clones: Clones,
+}
+
+impl Decoder<'_> {
+    /// The real value of a solver value of CL sort `sort`.
+    fn value(&self, v: &Value, sort: &Sort) -> Result<Value, DecodeError> {
+        Ok(match (sort, v) {
+            (Sort::P, Value::Proc(p)) => Value::Proc(
+                self.clones
+                    .first
+                    .get(*p as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| format!("process {p} was dropped or is outside the universe"))?,
+            ),
+            (Sort::Set(elem), Value::Elem(..)) => {
+                let mem = member_symbol(sort);
+                let mut out = BTreeSet::new();
+                if **elem == Sort::P {
+                    for (q, p) in self.clones.origin.iter().enumerate() {
+                        if apply(self.m, &mem, &[Value::Proc(*p), v.clone()])? == Value::Bool(true)
+                        {
+                            out.insert(Value::Proc(q as u32));
+                        }
+                    }
+                } else if **elem == Sort::Int {
+                    let t =
+                        table(self.m, &mem).ok_or("no membership table for a set of integers")?;
+                    if t.default == Some(Value::Bool(true)) {
+                        return Err("a set of integers with infinitely many members".into());
+                    }
+                    for (args, b) in &t.entries {
+                        if args[1] == *v && *b == Value::Bool(true) {
+                            out.insert(args[0].clone());
+                        }
+                    }
+                } else {
+                    for e in elements(self.m, elem) {
+                        if apply(self.m, &mem, &[e.clone(), v.clone()])? == Value::Bool(true) {
+                            out.insert(self.value(&e, elem)?);
+                        }
+                    }
+                }
+                Value::Set(out)
+            }
+            (Sort::Opt(inner), Value::Elem(..)) => {
+                let (is_some, get) = option_observers(sort);
+                if apply(self.m, &is_some, std::slice::from_ref(v))? == Value::Bool(true) {
+                    Value::Opt(Some(Box::new(
+                        self.value(&apply(self.m, &get, std::slice::from_ref(v))?, inner)?,
+                    )))
+                } else {
+                    Value::Opt(None)
+                }
+            }
+            (Sort::Tuple(cs), Value::Elem(..)) => Value::Tuple(
+                tuple_projections(sort)
+                    .iter()
+                    .zip(cs)
+                    .map(|(p, c)| self.value(&apply(self.m, p, std::slice::from_ref(v))?, c))
+                    .collect::<Result<_, _>>()?,
+            ),
+            (Sort::Int, Value::Int(_))
+            | (Sort::Bool, Value::Bool(_))
+            | (Sort::Uninterpreted(_), Value::Elem(..)) => v.clone(),
+            _ => return Err(format!("value {v:?} does not fit sort {sort}")),
+        })
+    }
+
+    /// The argument tuples of `f` in the real model: every clone of every
+    /// process argument, paired with the solver tuple it copies.
+    fn real_entries(
+        &self,
+        f: &Fun,
+        t: &FunTable,
+    ) -> Result<BTreeMap<Vec<Value>, Value>, DecodeError> {
+        let mut out = BTreeMap::new();
+        for (args, val) in &t.entries {
+            let mut tuples: Vec<Vec<Value>> = vec![Vec::new()];
+            for (a, s) in args.iter().zip(&f.args) {
+                let options: Vec<Value> = match (s, a) {
+                    (Sort::P, Value::Proc(p)) => self
+                        .clones
+                        .origin
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| *o == p)
+                        .map(|(q, _)| Value::Proc(q as u32))
+                        .collect(),
+                    _ => vec![self.value(a, s)?],
+                };
+                tuples = tuples
+                    .into_iter()
+                    .flat_map(|tu| {
+                        options.iter().map(move |o| {
+                            let mut tu = tu.clone();
+                            tu.push(o.clone());
+                            tu
+                        })
+                    })
+                    .collect();
+            }
+            let real = self.value(val, &f.ret)?;
+            for tu in tuples {
+                if let Some(old) = out.insert(tu.clone(), real.clone())
+                    && old != real
+                {
+                    return Err(format!(
+                        "{} takes two values at {:?}: the solver distinguished equal sets",
+                        f.name, tu
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The solver processes that are values of `terms`.
+fn values_of(m: &Model, terms: &[Term]) -> Result<BTreeSet<u32>, DecodeError> {
+    let mut out = BTreeSet::new();
+    for t in terms {
+        if let Value::Proc(p) = eval_flat(t, m).map_err(|e| format!("evaluating {t}: {e}"))? {
+            out.insert(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The solver processes that are values of a symbol of the original signature.
+fn signature_values(m: &Model, sig: &Signature) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    for name in sig
+        .funs
+        .iter()
+        .map(|f| &f.name)
+        .chain(sig.vars.iter().map(|v| &v.name))
+    {
+        if let Some(t) = m.funs.get(name) {
+            for v in t.entries.values().chain(t.default.iter()) {
+                if let Value::Proc(p) = v {
+                    out.insert(*p);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What the decoder needs from the reduced query besides the solver model.
+pub struct DecodeInput<'a> {
+    /// The original signature.
+    pub signature: &'a Signature,
+    /// Ground set terms whose sizes the clones must reproduce.
+    pub ground_sets: &'a [Term],
+    /// Ground process terms whose values must not be dropped (if possible).
+    pub ground_procs: &'a [Term],
+}
+
+/// Turn a solver model of the reduced query into a model of the original
+/// signature, with `n` processes.
+pub fn decode(
+    m: &Model,
+    input: &DecodeInput,
+    backend: &dyn Backend,
+    timeout: Duration,
+) -> Result<Model, DecodeError> {
+    let sig = input.signature;
+    let n = proc_count(m)?;
+    if n < 1 {
+        return Err(format!("the solver chose n = {n}"));
+    }
+    let mult = if m.n == 0 {
+        // The query never mentions a process: any n processes will do.
+        Vec::new()
+    } else {
+        let mut required = values_of(m, input.ground_procs)?;
+        required.extend(signature_values(m, sig));
+        match multiplicities(m, n, input.ground_sets, &required, backend, timeout) {
+            Ok(mult) => mult,
+            Err(_) => multiplicities(
+                m,
+                n,
+                input.ground_sets,
+                &signature_values(m, sig),
+                backend,
+                timeout,
+            )?,
+        }
+    };
+    let mut first = Vec::new();
+    let mut origin = Vec::new();
+    for (p, k) in mult.iter().enumerate() {
+        first.push(if *k > 0 {
+            Some(origin.len() as u32)
+        } else {
+            None
+        });
+        origin.extend(std::iter::repeat_n(p as u32, (*k).max(0) as usize));
+    }
+    if m.n == 0 {
+        origin.clear();
+    }
+    let real_n = if m.n == 0 {
+        n as u32
+    } else {
+        origin.len() as u32
+    };
+    let d = Decoder {
+        m,
+        clones: Clones { first, origin },
+    };
+    let mut out = Model {
+        n: real_n,
+        ..Default::default()
+    };
+    for f in &sig.funs {
+        // A symbol the reduced query lost (its constraints simplified away)
+        // is unconstrained: any interpretation will do.
+        let (entries, default) = match table(m, f) {
+            None => (BTreeMap::new(), Some(arbitrary(&f.ret))),
+            Some(t) => {
+                let entries = d.real_entries(f, t)?;
+                let default = match &t.default {
+                    Some(v) => Some(d.value(v, &f.ret)?),
+                    None if m.n == 0 && f.args.contains(&Sort::P) => Some(arbitrary(&f.ret)),
+                    None => None,
+                };
+                (entries, default)
+            }
+        };
+        out.funs.insert(
+            f.name.clone(),
+            FunTable {
+                fun: f.clone(),
+                entries,
+                default,
+            },
+        );
+    }
+    for v in &sig.vars {
+        let val = match m.funs.get(&v.name).and_then(|t| t.get(&[])) {
+            Some(val) => d.value(val, &v.sort)?,
+            None => arbitrary(&v.sort),
+        };
+        out.vars.insert(v.name.clone(), val);
+    }
+    let mut sorts = Vec::new();
+    for f in &sig.funs {
+        sorts.extend(f.args.iter().cloned());
+        sorts.push(f.ret.clone());
+    }
+    sorts.extend(sig.vars.iter().map(|v| v.sort.clone()));
+    for s in sorts {
+        collect_uninterpreted(&s, m, &mut out);
+    }
+    Ok(out)
+}
+
+/// Some value of a sort (for symbols nothing constrains).
+fn arbitrary(s: &Sort) -> Value {
+    match s {
+        Sort::Bool => Value::Bool(false),
+        Sort::Int => Value::Int(0),
+        Sort::P => Value::Proc(0),
+        Sort::Set(_) => Value::Set(BTreeSet::new()),
+        Sort::Opt(_) => Value::Opt(None),
+        Sort::Tuple(cs) => Value::Tuple(cs.iter().map(arbitrary).collect()),
+        Sort::Uninterpreted(_) => Value::Elem(s.mangle(), 0),
+    }
+}
+
+/// Copy the universe sizes of the original uninterpreted sorts.
+fn collect_uninterpreted(s: &Sort, m: &Model, out: &mut Model) {
+    match s {
+        Sort::Uninterpreted(_) => {
+            out.universes.insert(s.mangle(), m.universe_size(s).max(1));
+        }
+        Sort::Set(e) | Sort::Opt(e) => collect_uninterpreted(e, m, out),
+        Sort::Tuple(cs) => cs.iter().for_each(|c| collect_uninterpreted(c, m, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,283 @@
+//! Pass 6b: instantiation of the universals that are not stratified.
+//!
+//! `∀x̄ ȳ. φ` with `x̄` not stratified becomes `⋀_σ ∀ȳ. φσ` for substitutions
+//! σ of `x̄` by ground terms modulo congruence:
+//! - eager rounds (`Eager(d)`): round `r` uses the terms of depth `< r`
+//!   (terms of the input have depth 0, terms first created by round `r` get
+//!   depth `r`), `d` rounds in all;
+//! - then, if enabled, a *local* pass that uses every term of the e-graph but
+//!   keeps an instance only when all its ground terms are already known.
+//!
+//! Soundness: `∀x̄. φ` implies each instance, so replacing the universal by a
+//! conjunction of instances keeps every model. (Dropping the universal may
+//! leave spurious models; the checker confirms every model it reports.)
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::congruence::{Congruence, ground_terms};
+use super::stratify::SortGraph;
+use super::syntax::{self, and, or};
+use crate::{Binder, Fun, Op, Sort, Term, Var};
+
+/// Counters of one instantiation run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InstStats {
+    /// Instances generated.
+    pub instances: usize,
+    /// Universals whose candidate tuples exceeded the cap (instances were dropped).
+    pub truncated: usize,
+}
+
+/// Ground terms usable as instances, per sort, with their depth.
+type Candidates = BTreeMap<Sort, Vec<(Term, usize)>>;
+
+/// Instantiation over a fixed sort graph and e-graph.
+pub struct Instantiator<'a> {
+    /// The sort graph deciding stratification.
+    pub graph: &'a SortGraph,
+    /// Cap on the instances of one universal.
+    pub max_instances: usize,
+    /// Counters.
+    pub stats: InstStats,
+}
+
+/// How one pass accepts a candidate tuple.
+enum Accept<'c> {
+    /// Every term of the tuple has depth below the bound.
+    Shallow(usize),
+    /// Shallow, or every ground term of the instance is already in the e-graph.
+    ShallowOrLocal(usize, &'c Congruence),
+    /// The tuple contains at least one of these terms (witness instantiation).
+    Touching(&'c [Term]),
+}
+
+fn candidates(cc: &Congruence) -> Candidates {
+    let mut out = Candidates::new();
+    let literals = cc.literal_arguments();
+    for sort in cc.sorts() {
+        let reps: Vec<(Term, usize)> = cc
+            .representatives(&sort)
+            .into_iter()
+            .filter(|(t, _)| matches!(t, Term::App(..)) || literals.contains(t))
+            .collect();
+        out.insert(sort, reps);
+    }
+    out
+}
+
+impl<'a> Instantiator<'a> {
+    /// Eager rounds then the local pass; adds new ground terms to `cc`.
+    pub fn run(&mut self, f: &Term, cc: &mut Congruence, depth: usize, local: bool) -> Term {
+        let mut out = f.clone();
+        for round in 1..=depth {
+            let cands = candidates(cc);
+            out = self.expand(f, &cands, &Accept::Shallow(round));
+            cc.add_ground_terms(&out, round);
+            cc.merge_asserted(&out);
+        }
+        if local {
+            let cands = candidates(cc);
+            let snapshot = std::mem::take(cc);
+            out = self.expand(f, &cands, &Accept::ShallowOrLocal(depth, &snapshot));
+            *cc = snapshot;
+            cc.add_ground_terms(&out, depth + 1);
+            cc.merge_asserted(&out);
+        } else if depth == 0 {
+            out = self.expand(f, &Candidates::new(), &Accept::Shallow(0));
+        }
+        out
+    }
+
+    /// Instantiate comprehension definitions (`(symbol, parameters, formula)`)
+    /// at the applications of their symbol in `cc`, for up to `rounds`
+    /// rounds (an instance may mention further comprehensions). Universals
+    /// left inside an instance are treated as in the local pass.
+    pub fn definitions(
+        &mut self,
+        defs: &[(Fun, Vec<Var>, Term)],
+        cc: &mut Congruence,
+        depth: usize,
+        rounds: usize,
+    ) -> Vec<Term> {
+        let mut done: HashSet<Term> = HashSet::new();
+        let mut out = Vec::new();
+        for _ in 0..rounds {
+            let mut fresh = Vec::new();
+            for (fun, params, formula) in defs {
+                for app in cc.apps_of(fun) {
+                    let Term::App(_, args) = &app else { continue };
+                    if done.insert(app.clone()) {
+                        let sigma: Vec<(Var, Term)> =
+                            params.iter().cloned().zip(args.iter().cloned()).collect();
+                        fresh.push(formula.subst(&sigma));
+                    }
+                }
+            }
+            if fresh.is_empty() {
+                break;
+            }
+            let cands = candidates(cc);
+            let expanded: Vec<Term> = fresh
+                .iter()
+                .map(|f| self.expand(f, &cands, &Accept::ShallowOrLocal(depth, cc)))
+                .collect();
+            for e in &expanded {
+                cc.add_ground_terms(e, depth);
+            }
+            out.extend(expanded);
+        }
+        out
+    }
+
+    /// Instantiate the definitions of the comprehensions among each
+    /// witness's sets at the witness: `w ∈ c(t̄) ⇔ ψ(w, t̄)`. This is the
+    /// targeted form of "instantiate the axioms at the Venn witnesses".
+    pub fn definitions_at_witnesses(
+        &mut self,
+        defs: &[(Fun, Vec<Var>, Term)],
+        witness_sets: &[(Term, Vec<Term>)],
+    ) -> Vec<Term> {
+        let mut out = Vec::new();
+        for (w, sets) in witness_sets {
+            for set in sets {
+                let Term::App(f, args) = set else { continue };
+                let Some((_, params, formula)) = defs.iter().find(|(g, _, _)| g == f) else {
+                    continue;
+                };
+                let sigma: Vec<(Var, Term)> =
+                    params.iter().cloned().zip(args.iter().cloned()).collect();
+                for part in syntax::conjuncts(formula.subst(&sigma)) {
+                    if let Term::Bind(Binder::Forall, vs, body) = &part
+                        && let Some(x) = vs.iter().find(|v| v.sort == w.sort())
+                    {
+                        let rest: Vec<Var> = vs.iter().filter(|v| *v != x).cloned().collect();
+                        out.push(syntax::forall(rest, body.subst(&[(x.clone(), w.clone())])));
+                        self.stats.instances += 1;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Instantiate the top-level universals of `f` (stratified variables of
+    /// the witnesses' sort included, the universal itself kept) with tuples
+    /// that use at least one of `witnesses`.
+    pub fn at_witnesses(&mut self, f: &Term, cc: &Congruence, witnesses: &[Term]) -> Vec<Term> {
+        let cands = candidates(cc);
+        let mut out = Vec::new();
+        for part in syntax::conjuncts(f.clone()) {
+            if let Term::Bind(Binder::Forall, vs, body) = &part {
+                let wsorts: Vec<Sort> = witnesses.iter().map(Term::sort).collect();
+                let inst: Vec<Var> = vs
+                    .iter()
+                    .filter(|v| wsorts.contains(&v.sort))
+                    .cloned()
+                    .collect();
+                let keep: Vec<Var> = vs
+                    .iter()
+                    .filter(|v| !wsorts.contains(&v.sort))
+                    .cloned()
+                    .collect();
+                for b in self.instances(&inst, body, &cands, &Accept::Touching(witnesses)) {
+                    out.push(syntax::forall(keep.clone(), b));
+                }
+            }
+        }
+        out
+    }
+
+    fn expand(&mut self, t: &Term, cands: &Candidates, accept: &Accept) -> Term {
+        match t {
+            Term::Op(Op::And, ps) => {
+                and(ps.iter().map(|p| self.expand(p, cands, accept)).collect())
+            }
+            Term::Op(Op::Or, ps) => or(ps.iter().map(|p| self.expand(p, cands, accept)).collect()),
+            Term::Bind(Binder::Forall, vs, body) => {
+                let strat = self.graph.stratified(vs, body);
+                let body = self.expand(body, cands, accept);
+                let keep: Vec<Var> = vs
+                    .iter()
+                    .zip(&strat)
+                    .filter(|(_, s)| **s)
+                    .map(|(v, _)| v.clone())
+                    .collect();
+                let inst: Vec<Var> = vs
+                    .iter()
+                    .zip(&strat)
+                    .filter(|(_, s)| !**s)
+                    .map(|(v, _)| v.clone())
+                    .collect();
+                if inst.is_empty() {
+                    return syntax::forall(vs.clone(), body);
+                }
+                let instances = self.instances(&inst, &body, cands, accept);
+                and(instances
+                    .into_iter()
+                    .map(|b| syntax::forall(keep.clone(), b))
+                    .collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// The accepted instances of `body` for the variables `xs`.
+    fn instances(
+        &mut self,
+        xs: &[Var],
+        body: &Term,
+        cands: &Candidates,
+        accept: &Accept,
+    ) -> Vec<Term> {
+        let empty = Vec::new();
+        let pools: Vec<&Vec<(Term, usize)>> = xs
+            .iter()
+            .map(|x| cands.get(&x.sort).unwrap_or(&empty))
+            .collect();
+        let mut out = Vec::new();
+        if pools.iter().any(|p| p.is_empty()) {
+            return out;
+        }
+        let mut idx = vec![0usize; xs.len()];
+        loop {
+            let tuple: Vec<&(Term, usize)> = idx.iter().zip(&pools).map(|(i, p)| &p[*i]).collect();
+            let shallow = |bound: usize| tuple.iter().all(|(_, d)| *d < bound);
+            let sigma: Vec<(Var, Term)> = xs
+                .iter()
+                .cloned()
+                .zip(tuple.iter().map(|(t, _)| t.clone()))
+                .collect();
+            let ok = match accept {
+                Accept::Shallow(b) => shallow(*b),
+                Accept::ShallowOrLocal(b, _) if shallow(*b) => true,
+                Accept::ShallowOrLocal(_, cc) => ground_terms(&body.subst(&sigma))
+                    .iter()
+                    .all(|g| cc.lookup(g).is_some()),
+                Accept::Touching(ws) => tuple.iter().any(|(t, _)| ws.contains(t)),
+            };
+            if ok {
+                if out.len() >= self.max_instances {
+                    self.stats.truncated += 1;
+                    break;
+                }
+                out.push(body.subst(&sigma));
+            }
+            // Next tuple (odometer order: deterministic).
+            let mut k = 0;
+            loop {
+                if k == idx.len() {
+                    self.stats.instances += out.len();
+                    return out;
+                }
+                idx[k] += 1;
+                if idx[k] < pools[k].len() {
+                    break;
+                }
+                idx[k] = 0;
+                k += 1;
+            }
+        }
+        self.stats.instances += out.len();
+        out
+    }
+}

@@ -1,0 +1,326 @@
+//! The CL reduction: from a CL formula to an equisatisfiable-for-refutation
+//! formula of the flat first-order fragment (UF + linear integer arithmetic,
+//! only stratified universals left) that the SMT back ends decide.
+//!
+//! One lowering pass per file, run in this order by [`reduce`]:
+//! 1. [`normalize`] (ite lifting, NNF, unique bound names),
+//! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
+//! 3. [`sets`] (set operators, extensionality, options and tuples),
+//! 4. [`comprehension`] (comprehensions become symbols with definitions),
+//! 5. [`skolem`] (Skolemization, `∀` split over `∧`),
+//! 6. [`congruence`] (ground terms modulo equality, in an egg e-graph),
+//! 7. [`stratify`] + [`instantiate`] (sort graph, instantiation),
+//! 8. [`venn`] (region counts for cardinalities, witnesses instantiated),
+//! 9. [`theory`] (option/tuple axioms on ground terms),
+//! 10. [`lower`] (to the flat fragment).
+//!
+//! Soundness contract: every pass maps a formula with a finite model (n ≥ 1
+//! processes, finite sets) to a formula with a model; so "unsat" of the
+//! output implies "unsat" of the input. The converse does not hold (the
+//! reduction is incomplete); models are decoded and re-checked by
+//! [`decode`] and [`crate::check`].
+
+pub mod comprehension;
+pub mod congruence;
+pub mod decode;
+pub mod instantiate;
+pub mod lower;
+pub mod names;
+pub mod normalize;
+pub mod sets;
+pub mod skolem;
+pub mod stratify;
+pub mod syntax;
+pub mod theory;
+pub mod unique_def;
+pub mod venn;
+
+use std::time::{Duration, Instant};
+
+use crate::{Fun, Sort, Term, Var};
+
+/// Rounds of instantiating comprehension definitions (nested comprehensions
+/// need one round per level of nesting).
+const DEFINITION_ROUNDS: usize = 3;
+
+/// Knobs of the reduction. The defaults are meant to work for every query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReduceConfig {
+    /// Sets per Venn group (2: every pair of ground sets; 3 for hard cases).
+    pub venn_bound: usize,
+    /// Eager instantiation rounds (`Eager(d)`).
+    pub inst_depth: usize,
+    /// Run the local instantiation pass after the eager rounds.
+    pub local_instantiation: bool,
+    /// Instantiate the definitions of a Venn group's comprehensions at the
+    /// group's witnesses (cheap, and what overlapping quorums need).
+    pub witness_definitions: bool,
+    /// Also instantiate every top-level universal at every witness (costly:
+    /// witnesses × universals; Z3's own E-matching usually suffices).
+    pub witness_instantiation: bool,
+    /// Cap on the instances of one universal (beyond it instances are dropped, which is sound).
+    pub max_instances: usize,
+}
+
+impl Default for ReduceConfig {
+    fn default() -> Self {
+        ReduceConfig {
+            venn_bound: 2,
+            inst_depth: 1,
+            local_instantiation: true,
+            witness_definitions: true,
+            witness_instantiation: false,
+            max_instances: 4000,
+        }
+    }
+}
+
+/// Why a formula could not be reduced.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReduceError {
+    /// The formula uses something outside the supported fragment.
+    #[error("unsupported by the CL reduction: {0}")]
+    Unsupported(String),
+    /// The input is not a formula.
+    #[error("not a formula: {0}")]
+    NotAFormula(String),
+    /// A bug: a pass left something a later pass cannot handle.
+    #[error("internal error in the CL reduction: {0}")]
+    Internal(String),
+}
+
+/// The symbols of the original formula (for decoding models back to it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Signature {
+    /// Uninterpreted function symbols, constants included.
+    pub funs: Vec<Fun>,
+    /// Free variables (treated as constants of the same name).
+    pub vars: Vec<Var>,
+}
+
+/// Sizes and timings of one reduction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReduceStats {
+    /// Nodes of the input formula.
+    pub input_size: usize,
+    /// Nodes of all output assertions.
+    pub output_size: usize,
+    /// Output assertions.
+    pub assertions: usize,
+    /// Comprehension symbols introduced.
+    pub comprehensions: usize,
+    /// Skolem symbols introduced.
+    pub skolems: usize,
+    /// Instances generated.
+    pub instances: usize,
+    /// Universals whose instances were capped.
+    pub truncated: usize,
+    /// Venn groups.
+    pub venn_groups: usize,
+    /// Venn region constants.
+    pub venn_regions: usize,
+    /// Cycles of the sort graph (their variables were instantiated).
+    pub sort_cycles: Vec<Vec<Sort>>,
+    /// Wall time per phase.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// The result of the reduction.
+#[derive(Clone, Debug)]
+pub struct Reduced {
+    /// The assertions, in the flat fragment (their conjunction is the query).
+    pub assertions: Vec<Term>,
+    /// The symbols of the input.
+    pub signature: Signature,
+    /// The ground set terms of the query (lowered), one per congruence
+    /// class: the sets whose sizes a decoded model must reproduce.
+    pub ground_sets: Vec<Term>,
+    /// The ground process terms of the query (lowered), one per class,
+    /// without the Venn witnesses: their values are kept when decoding.
+    pub ground_procs: Vec<Term>,
+    /// Statistics.
+    pub stats: ReduceStats,
+}
+
+struct Clock {
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+/// Free variables become constants of the same name (a closed formula is
+/// satisfiable iff it is with its free variables read as constants).
+fn close(f: &Term) -> Term {
+    let free = f.free_vars();
+    let map: Vec<(Var, Term)> = free
+        .iter()
+        .map(|v| {
+            (
+                v.clone(),
+                Fun::constant(v.name.clone(), v.sort.clone()).app(Vec::new()),
+            )
+        })
+        .collect();
+    f.subst(&map)
+}
+
+/// Reduce a CL formula (satisfiability query) to the flat fragment.
+pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
+    if f.sort() != Sort::Bool {
+        return Err(ReduceError::NotAFormula(format!(
+            "sort {} instead of Bool",
+            f.sort()
+        )));
+    }
+    let mut clock = Clock {
+        last: Instant::now(),
+        phases: Vec::new(),
+    };
+    let mut stats = ReduceStats {
+        input_size: f.size(),
+        ..Default::default()
+    };
+    let signature = Signature {
+        funs: f.funs(),
+        vars: f.free_vars(),
+    };
+    let closed = close(f);
+    let mut names = names::NameGen::avoiding(&closed);
+
+    let nnf = normalize::normalize(&closed, &mut names)?;
+    let defined = unique_def::eliminate_defined(&nnf);
+    let flat_sets = sets::SetRewriter::new(&mut names).formula(&defined)?;
+    clock.lap("normalize");
+
+    let mut symbolizer = comprehension::Symbolizer::default();
+    let symbolized = symbolizer.run(&flat_sets, &mut names);
+    stats.comprehensions = symbolizer.symbols.len();
+    let (skolemized, mut skolems) = skolem::skolemize(&symbolized, &mut names);
+    let mut definitions = Vec::new();
+    for d in &symbolizer.definitions {
+        let (formula, syms) = skolem::skolemize_open(&d.formula, &d.params, &mut names);
+        skolems.extend(syms);
+        definitions.push((d.fun.clone(), d.params.clone(), formula));
+    }
+    stats.skolems = skolems.len();
+    clock.lap("symbolize+skolemize");
+
+    let mut cc = congruence::Congruence::default();
+    cc.add_ground_terms(&skolemized, 0);
+    let mut all = skolemized.clone();
+    for (_, _, d) in &definitions {
+        // Ground terms inside definitions (`HO(p)` in `{j | j ∈ HO(p)}`) are input terms too.
+        cc.add_ground_terms(d, 0);
+        all = syntax::and(vec![all, d.clone()]);
+    }
+    cc.merge_asserted(&skolemized);
+    let graph = stratify::SortGraph::build(&all);
+    stats.sort_cycles = graph.cycles();
+    let mut inst = instantiate::Instantiator {
+        graph: &graph,
+        max_instances: cfg.max_instances,
+        stats: Default::default(),
+    };
+    let main = inst.run(
+        &skolemized,
+        &mut cc,
+        cfg.inst_depth,
+        cfg.local_instantiation,
+    );
+    let defs = inst.definitions(&definitions, &mut cc, cfg.inst_depth, DEFINITION_ROUNDS);
+    let instantiated = syntax::and(std::iter::once(main).chain(defs).collect());
+    clock.lap("instantiate");
+
+    let venn = venn::venn(&cc, cfg.venn_bound, &symbolizer.bodies, &mut names);
+    stats.venn_groups = venn.groups;
+    stats.venn_regions = venn.regions;
+    let mut out = syntax::conjuncts(instantiated.clone());
+    out.extend(venn.constraints.iter().cloned());
+    if cfg.witness_instantiation && !venn.witnesses.is_empty() {
+        for w in &venn.witnesses {
+            cc.add(w, cfg.inst_depth + 1);
+        }
+        out.extend(inst.at_witnesses(&instantiated, &cc, &venn.witnesses));
+    }
+    if cfg.witness_definitions {
+        out.extend(inst.definitions_at_witnesses(&definitions, &venn.witness_sets));
+    }
+    stats.instances = inst.stats.instances;
+    stats.truncated = inst.stats.truncated;
+    out.extend(venn::card_bounds_for_bound_sets(
+        &syntax::and(out.clone()),
+        &mut names,
+    ));
+    clock.lap("venn");
+
+    for part in &out {
+        cc.add_ground_terms(part, cfg.inst_depth + 1);
+    }
+    out.extend(theory::theory_axioms(&cc));
+    let conj = syntax::conjuncts(syntax::and(out));
+    let assertions = if conj.is_empty() {
+        vec![Term::Bool(true)]
+    } else {
+        conj
+    };
+    let assertions = assertions
+        .iter()
+        .map(lower::lower)
+        .collect::<Result<Vec<_>, _>>()?;
+    check_flat(&assertions)?;
+    clock.lap("lower");
+
+    stats.assertions = assertions.len();
+    stats.output_size = assertions.iter().map(Term::size).sum();
+    stats.phases = clock.phases;
+    let ground_sets = venn
+        .sets
+        .iter()
+        .map(lower::lower)
+        .collect::<Result<Vec<_>, _>>()?;
+    let ground_procs = cc
+        .representatives(&Sort::P)
+        .into_iter()
+        .map(|(t, _)| t)
+        .filter(|t| !venn.witnesses.contains(t))
+        .map(|t| lower::lower(&t))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Reduced {
+        assertions,
+        signature,
+        ground_sets,
+        ground_procs,
+        stats,
+    })
+}
+
+/// The output may only contain the flat fragment: no existential (all were
+/// skolemized), no comprehension, no set/option/tuple operator.
+fn check_flat(assertions: &[Term]) -> Result<(), ReduceError> {
+    use crate::{Binder, Op};
+    for a in assertions {
+        let mut bad = None;
+        a.visit(&mut |t| match t {
+            Term::Bind(Binder::Comprehension | Binder::Exists, _, _) => bad = Some(t.clone()),
+            Term::Op(op, _)
+                if comprehension::is_set_operator(op) || matches!(op, Op::Member | Op::Card) =>
+            {
+                bad = Some(t.clone())
+            }
+            _ => {}
+        });
+        if let Some(t) = bad {
+            return Err(ReduceError::Internal(format!(
+                "not in the flat fragment: {t:?}"
+            )));
+        }
+    }
+    Ok(())
+}

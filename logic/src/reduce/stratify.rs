@@ -1,0 +1,138 @@
+//! Pass 6a: the sort graph and the stratification test.
+//!
+//! The sort graph has an edge from each argument sort to the result sort of
+//! every function symbol (uninterpreted, Skolem, comprehension, and the
+//! interpreted `∈`, `|·|`, option and tuple operators). A universally
+//! quantified variable `x : S` is *stratified* — left quantified for the SMT
+//! solver — when every function application it occurs under has a result
+//! sort `R` that is strictly below `S`: not in the strongly connected
+//! component of `S` (so `P→P` or a cycle `P→Int→P` do not count), and not a
+//! set, option or tuple sort (set terms must be ground for the Venn regions,
+//! option and tuple terms for their theory axioms). Other variables are
+//! instantiated (see `instantiate.rs`).
+//!
+//! Cycles are not an error here: variables under cyclic symbols are simply
+//! not stratified, and instantiation is depth-bounded, so the reduction
+//! terminates. They are reported in the statistics.
+//!
+//! Soundness: this pass only decides *how* a universal is treated; both
+//! keeping it and instantiating it preserve satisfiability.
+
+use std::collections::HashMap;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::{Op, Sort, Term, Var};
+
+/// The sort graph of a formula with its strongly connected components.
+pub struct SortGraph {
+    graph: DiGraph<Sort, ()>,
+    nodes: HashMap<Sort, NodeIndex>,
+    component: HashMap<Sort, usize>,
+}
+
+/// The result sort and argument sorts of a function-like node, if it is one.
+fn signature(t: &Term) -> Option<(Vec<Sort>, Sort)> {
+    match t {
+        Term::App(f, _) if !f.args.is_empty() => Some((f.args.clone(), f.ret.clone())),
+        Term::Op(
+            Op::Member | Op::Card | Op::Get | Op::IsSome | Op::Proj(_) | Op::Some | Op::Tuple,
+            args,
+        ) => Some((args.iter().map(Term::sort).collect(), t.sort())),
+        _ => None,
+    }
+}
+
+impl SortGraph {
+    /// The sort graph of the symbols occurring in `f`.
+    pub fn build(f: &Term) -> SortGraph {
+        let mut g = SortGraph {
+            graph: DiGraph::new(),
+            nodes: HashMap::new(),
+            component: HashMap::new(),
+        };
+        f.visit(&mut |t| {
+            if let Some((args, ret)) = signature(t) {
+                let r = g.node(&ret);
+                for a in &args {
+                    let a = g.node(a);
+                    if !g.graph.contains_edge(a, r) {
+                        g.graph.add_edge(a, r, ());
+                    }
+                }
+            }
+        });
+        for (k, scc) in tarjan_scc(&g.graph).into_iter().enumerate() {
+            for n in scc {
+                g.component.insert(g.graph[n].clone(), k);
+            }
+        }
+        g
+    }
+
+    fn node(&mut self, s: &Sort) -> NodeIndex {
+        if let Some(n) = self.nodes.get(s) {
+            return *n;
+        }
+        let n = self.graph.add_node(s.clone());
+        self.nodes.insert(s.clone(), n);
+        n
+    }
+
+    /// The cycles of the graph (components with more than one sort, or a self loop).
+    pub fn cycles(&self) -> Vec<Vec<Sort>> {
+        let mut out: Vec<Vec<Sort>> = tarjan_scc(&self.graph)
+            .into_iter()
+            .filter(|scc| scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]))
+            .map(|scc| {
+                let mut v: Vec<Sort> = scc.into_iter().map(|n| self.graph[n].clone()).collect();
+                v.sort();
+                v
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Whether a function producing `ret` may be applied to a quantified
+    /// variable of sort `var` without instantiating it.
+    pub fn decreasing(&self, var: &Sort, ret: &Sort) -> bool {
+        if matches!(ret, Sort::Set(_) | Sort::Opt(_) | Sort::Tuple(_)) {
+            return false;
+        }
+        if var == ret {
+            return false;
+        }
+        match (self.component.get(var), self.component.get(ret)) {
+            (Some(a), Some(b)) => a != b,
+            _ => true,
+        }
+    }
+
+    /// For each of `vs`, whether it is stratified in `body`.
+    pub fn stratified(&self, vs: &[Var], body: &Term) -> Vec<bool> {
+        let mut ok = vec![true; vs.len()];
+        self.walk(body, &mut Vec::new(), vs, &mut ok);
+        ok
+    }
+
+    fn walk(&self, t: &Term, above: &mut Vec<Sort>, vs: &[Var], ok: &mut [bool]) {
+        match t {
+            Term::Var(v) => {
+                if let Some(k) = vs.iter().position(|w| w == v) {
+                    ok[k] &= above.iter().all(|ret| self.decreasing(&v.sort, ret));
+                }
+            }
+            _ => {
+                let pushed = signature(t).map(|(_, ret)| above.push(ret)).is_some();
+                for c in t.children() {
+                    self.walk(c, above, vs, ok);
+                }
+                if pushed {
+                    above.pop();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Z3's textual `(get-model)` answer: parsing it with `smt2parser` and
+//! evaluating its `define-fun` bodies (the child-process back end's models).
+//!
+//! Z3 4.8 prints `( (declare-fun P!val!0 () P) (forall ((x P)) …) (define-fun …) … )`:
+//! the outer parentheses are stripped, the `forall` cardinality constraints
+//! dropped, the `declare-fun`s of universe elements give the universes (in
+//! order), and the `define-fun`s are interpreted by a small evaluator
+//! (`ite`, Boolean connectives, `=`, `distinct`, linear arithmetic, `let`,
+//! numerals, element constants, calls of other definitions).
+
+use std::collections::BTreeMap;
+
+use smt2parser::concrete::{Command, Constant, QualIdentifier, Sort as PSort, Term as PTerm};
+use smt2parser::visitors::Identifier;
+use smt2parser::{CommandStream, concrete};
+
+use crate::smt::SmtError;
+use crate::smt::decode::{Explicit, RawModel};
+use crate::smt::sexpr::split_top;
+use crate::smt::symbols::{sort_symbol, symbol_of_mangled};
+use crate::{Fun, Sort, Value};
+
+/// A value while evaluating a model's definitions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum MVal {
+    Bool(bool),
+    Int(i128),
+    /// Element `k` of the sort with this (SMT) name.
+    Elem(String, u32),
+}
+
+struct Def {
+    params: Vec<String>,
+    body: PTerm,
+}
+
+/// A parsed `(get-model)` answer.
+pub(crate) struct TextModel {
+    elems: BTreeMap<String, (String, u32)>,
+    universes: BTreeMap<String, u32>,
+    defs: BTreeMap<String, Def>,
+}
+
+const MAX_DEPTH: usize = 200;
+
+fn perr(msg: impl Into<String>) -> SmtError {
+    SmtError::Parse(msg.into())
+}
+
+fn derr(msg: impl Into<String>) -> SmtError {
+    SmtError::Decode(msg.into())
+}
+
+fn sort_name(s: &PSort) -> Result<String, SmtError> {
+    match s {
+        PSort::Simple { identifier: Identifier::Simple { symbol } } => Ok(symbol.0.clone()),
+        other => Err(perr(format!("unexpected sort in a model: {other}"))),
+    }
+}
+
+fn qual_name(q: &QualIdentifier) -> Result<&str, SmtError> {
+    let id = match q {
+        QualIdentifier::Simple { identifier } | QualIdentifier::Sorted { identifier, .. } => identifier,
+    };
+    match id {
+        Identifier::Simple { symbol } => Ok(&symbol.0),
+        other => Err(derr(format!("indexed identifier {other} in a model"))),
+    }
+}
+
+/// Parse Z3's answer to `(get-model)`.
+pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
+    let items = split_top(text)?;
+    let [outer] = &items[..] else {
+        return Err(perr(format!("expected one parenthesised model, got {} items", items.len())));
+    };
+    if outer.toks.len() < 2 || !outer.text.starts_with('(') {
+        return Err(perr("the model is not a list"));
+    }
+    let inner = &outer.text[1..outer.text.len() - 1];
+    let mut kept = String::new();
+    for item in split_top(inner)? {
+        if item.head() != Some("forall") {
+            kept.push_str(item.text);
+            kept.push('\n');
+        }
+    }
+    let mut m = TextModel { elems: BTreeMap::new(), universes: BTreeMap::new(), defs: BTreeMap::new() };
+    for cmd in CommandStream::new(kept.as_bytes(), concrete::SyntaxBuilder, None) {
+        match cmd.map_err(|e| perr(e.to_string()))? {
+            Command::DeclareFun { symbol, parameters, sort } if parameters.is_empty() => {
+                let s = sort_name(&sort)?;
+                let k = m.universes.entry(s.clone()).or_insert(0);
+                m.elems.insert(symbol.0, (s, *k));
+                *k += 1;
+            }
+            Command::DefineFun { sig, term } => {
+                let params = sig.parameters.iter().map(|(p, _)| p.0.clone()).collect();
+                m.defs.insert(sig.name.0, Def { params, body: term });
+            }
+            other => return Err(perr(format!("unexpected command in a model: {other}"))),
+        }
+    }
+    // Z3 omits the universe of a sort that does not matter, yet may name its
+    // elements (`Q!val!0`): such a sort has one element, the one named.
+    let mut implicit: Vec<(String, String)> = Vec::new();
+    for d in m.defs.values() {
+        collect_elements(&d.body, &d.params, &mut implicit);
+    }
+    for (name, sort) in implicit {
+        if m.elems.contains_key(&name) {
+            continue;
+        }
+        if m.universes.contains_key(&sort) || m.elems.values().any(|(s, _)| *s == sort) {
+            return Err(derr(format!("`{name}` is not in the model's universe of {sort}, or is a second element of a sort without universe")));
+        }
+        m.elems.insert(name, (sort, 0));
+    }
+    Ok(m)
+}
+
+/// Names `S!val!k` used in `t` (not parameters), with their sort `S`.
+fn collect_elements(t: &PTerm, params: &[String], out: &mut Vec<(String, String)>) {
+    match t {
+        PTerm::QualIdentifier(q) => {
+            if let Ok(name) = qual_name(q)
+                && let Some(pos) = name.rfind("!val!")
+                && !params.iter().any(|p| p == name)
+                && !out.iter().any(|(n, _)| n == name)
+            {
+                out.push((name.to_string(), name[..pos].to_string()));
+            }
+        }
+        PTerm::Application { arguments, .. } => arguments.iter().for_each(|a| collect_elements(a, params, out)),
+        PTerm::Let { var_bindings, term } => {
+            var_bindings.iter().for_each(|(_, v)| collect_elements(v, params, out));
+            collect_elements(term, params, out);
+        }
+        PTerm::Attributes { term, .. } => collect_elements(term, params, out),
+        _ => {}
+    }
+}
+
+impl TextModel {
+    fn to_mval(v: &Value) -> Result<MVal, SmtError> {
+        Ok(match v {
+            Value::Bool(b) => MVal::Bool(*b),
+            Value::Int(k) => MVal::Int(i128::from(*k)),
+            Value::Proc(k) => MVal::Elem(sort_symbol(&Sort::P), *k),
+            Value::Elem(s, k) => MVal::Elem(symbol_of_mangled(s), *k),
+            other => return Err(derr(format!("value {other:?} is not a flat value"))),
+        })
+    }
+
+    fn to_value(v: MVal, sort: &Sort) -> Result<Value, SmtError> {
+        match (v, sort) {
+            (MVal::Bool(b), Sort::Bool) => Ok(Value::Bool(b)),
+            (MVal::Int(k), Sort::Int) => {
+                i64::try_from(k).map(Value::Int).map_err(|_| derr(format!("integer {k} does not fit in 64 bits")))
+            }
+            (MVal::Elem(s, k), Sort::P) if s == sort_symbol(&Sort::P) => Ok(Value::Proc(k)),
+            (MVal::Elem(s, k), other) if s == sort_symbol(other) => Ok(Value::Elem(other.mangle(), k)),
+            (v, s) => Err(derr(format!("model value {v:?} where {s} was expected"))),
+        }
+    }
+
+    fn def_of(&self, f: &Fun) -> Result<Option<&Def>, SmtError> {
+        match self.defs.get(&f.name) {
+            Some(d) if d.params.len() != f.args.len() => {
+                Err(derr(format!("the model defines `{}` with {} parameters, expected {}", f.name, d.params.len(), f.args.len())))
+            }
+            d => Ok(d),
+        }
+    }
+
+    fn int(&self, t: &PTerm, env: &[(String, MVal)], depth: usize) -> Result<i128, SmtError> {
+        match self.eval(t, env, depth)? {
+            MVal::Int(k) => Ok(k),
+            v => Err(derr(format!("expected an integer, got {v:?}"))),
+        }
+    }
+
+    fn boolean(&self, t: &PTerm, env: &[(String, MVal)], depth: usize) -> Result<bool, SmtError> {
+        match self.eval(t, env, depth)? {
+            MVal::Bool(b) => Ok(b),
+            v => Err(derr(format!("expected a truth value, got {v:?}"))),
+        }
+    }
+
+    fn call(&self, name: &str, args: Vec<MVal>, depth: usize) -> Result<MVal, SmtError> {
+        let def = self.defs.get(name).ok_or_else(|| derr(format!("the model refers to the undefined symbol `{name}`")))?;
+        if def.params.len() != args.len() {
+            return Err(derr(format!("`{name}` called with {} arguments", args.len())));
+        }
+        let env: Vec<(String, MVal)> = def.params.iter().cloned().zip(args).collect();
+        self.eval(&def.body, &env, depth + 1)
+    }
+
+    fn eval(&self, t: &PTerm, env: &[(String, MVal)], depth: usize) -> Result<MVal, SmtError> {
+        if depth > MAX_DEPTH {
+            return Err(derr("model definitions nest too deeply (recursive?)"));
+        }
+        match t {
+            PTerm::Constant(Constant::Numeral(n)) => {
+                n.to_string().parse().map(MVal::Int).map_err(|_| derr(format!("numeral {n} too large")))
+            }
+            PTerm::Constant(c) => Err(derr(format!("unsupported constant {c:?} in a model"))),
+            PTerm::QualIdentifier(q) => {
+                let name = qual_name(q)?;
+                if let Some((_, v)) = env.iter().rev().find(|(p, _)| p == name) {
+                    return Ok(v.clone());
+                }
+                match name {
+                    "true" => Ok(MVal::Bool(true)),
+                    "false" => Ok(MVal::Bool(false)),
+                    _ => match self.elems.get(name) {
+                        Some((s, k)) => Ok(MVal::Elem(s.clone(), *k)),
+                        None => self.call(name, Vec::new(), depth),
+                    },
+                }
+            }
+            PTerm::Application { qual_identifier, arguments: a } => {
+                let name = qual_name(qual_identifier)?;
+                self.app(name, a, env, depth)
+            }
+            PTerm::Let { var_bindings, term } => {
+                let mut inner = env.to_vec();
+                for (s, v) in var_bindings {
+                    inner.push((s.0.clone(), self.eval(v, env, depth)?));
+                }
+                self.eval(term, &inner, depth)
+            }
+            PTerm::Attributes { term, .. } => self.eval(term, env, depth),
+            other => Err(derr(format!("unsupported term in a model: {other}"))),
+        }
+    }
+
+    fn app(&self, name: &str, a: &[PTerm], env: &[(String, MVal)], depth: usize) -> Result<MVal, SmtError> {
+        let ints = |s: &Self| a.iter().map(|x| s.int(x, env, depth)).collect::<Result<Vec<_>, _>>();
+        let over = || derr("integer overflow in a model");
+        let nargs = |k: usize| if a.len() == k { Ok(()) } else { Err(derr(format!("`{name}` with {} arguments", a.len()))) };
+        Ok(match name {
+            "not" => {
+                nargs(1)?;
+                MVal::Bool(!self.boolean(&a[0], env, depth)?)
+            }
+            "and" => MVal::Bool(a.iter().map(|x| self.boolean(x, env, depth)).collect::<Result<Vec<_>, _>>()?.iter().all(|b| *b)),
+            "or" => MVal::Bool(a.iter().map(|x| self.boolean(x, env, depth)).collect::<Result<Vec<_>, _>>()?.iter().any(|b| *b)),
+            "xor" => MVal::Bool(a.iter().map(|x| self.boolean(x, env, depth)).collect::<Result<Vec<_>, _>>()?.iter().filter(|b| **b).count() % 2 == 1),
+            "=>" => {
+                nargs(2)?;
+                MVal::Bool(!self.boolean(&a[0], env, depth)? || self.boolean(&a[1], env, depth)?)
+            }
+            "ite" => {
+                nargs(3)?;
+                let c = self.boolean(&a[0], env, depth)?;
+                return self.eval(&a[if c { 1 } else { 2 }], env, depth);
+            }
+            "=" | "distinct" => {
+                let vs = a.iter().map(|x| self.eval(x, env, depth)).collect::<Result<Vec<_>, _>>()?;
+                if name == "=" {
+                    MVal::Bool(vs.windows(2).all(|w| w[0] == w[1]))
+                } else {
+                    MVal::Bool(vs.iter().enumerate().all(|(i, x)| vs[i + 1..].iter().all(|y| x != y)))
+                }
+            }
+            "+" => MVal::Int(ints(self)?.into_iter().try_fold(0i128, |s, k| s.checked_add(k)).ok_or_else(over)?),
+            "*" => MVal::Int(ints(self)?.into_iter().try_fold(1i128, |s, k| s.checked_mul(k)).ok_or_else(over)?),
+            "-" => {
+                let v = ints(self)?;
+                match &v[..] {
+                    [x] => MVal::Int(x.checked_neg().ok_or_else(over)?),
+                    [x, rest @ ..] => MVal::Int(rest.iter().try_fold(*x, |s, k| s.checked_sub(*k)).ok_or_else(over)?),
+                    [] => return Err(derr("`-` without arguments")),
+                }
+            }
+            "div" | "mod" => {
+                nargs(2)?;
+                let v = ints(self)?;
+                let r = if name == "div" { v[0].checked_div_euclid(v[1]) } else { v[0].checked_rem_euclid(v[1]) };
+                MVal::Int(r.ok_or_else(|| derr("division by zero in a model"))?)
+            }
+            "abs" => {
+                nargs(1)?;
+                MVal::Int(ints(self)?[0].checked_abs().ok_or_else(over)?)
+            }
+            "<" | "<=" | ">" | ">=" => {
+                nargs(2)?;
+                let v = ints(self)?;
+                MVal::Bool(match name {
+                    "<" => v[0] < v[1],
+                    "<=" => v[0] <= v[1],
+                    ">" => v[0] > v[1],
+                    _ => v[0] >= v[1],
+                })
+            }
+            user => {
+                let args = a.iter().map(|x| self.eval(x, env, depth)).collect::<Result<Vec<_>, _>>()?;
+                return self.call(user, args, depth);
+            }
+        })
+    }
+
+    /// `(= p lit)` for a parameter `p` and a closed `lit`.
+    fn param_eq(&self, t: &PTerm, params: &[String]) -> Option<(usize, MVal)> {
+        let PTerm::Application { qual_identifier, arguments } = t else { return None };
+        if qual_name(qual_identifier).ok()? != "=" || arguments.len() != 2 {
+            return None;
+        }
+        let PTerm::QualIdentifier(q) = &arguments[0] else { return None };
+        let i = params.iter().position(|p| p == qual_name(q).ok().unwrap_or(""))?;
+        let v = self.eval(&arguments[1], &[], 0).ok()?;
+        Some((i, v))
+    }
+
+    /// The arguments an `ite` condition pins all parameters to, if it does.
+    fn entry_args(&self, cond: &PTerm, params: &[String]) -> Option<Vec<MVal>> {
+        let conjuncts: Vec<&PTerm> = match cond {
+            PTerm::Application { qual_identifier, arguments } if qual_name(qual_identifier).ok()? == "and" => {
+                arguments.iter().collect()
+            }
+            other => vec![other],
+        };
+        let mut args: Vec<Option<MVal>> = vec![None; params.len()];
+        for c in conjuncts {
+            let (i, v) = self.param_eq(c, params)?;
+            if args[i].replace(v).is_some() {
+                return None;
+            }
+        }
+        args.into_iter().collect()
+    }
+}
+
+impl RawModel for TextModel {
+    fn universe(&mut self, sort: &Sort) -> Result<Option<u32>, SmtError> {
+        Ok(self.universes.get(&sort_symbol(sort)).copied())
+    }
+
+    fn interpreted(&mut self, f: &Fun) -> Result<bool, SmtError> {
+        Ok(self.def_of(f)?.is_some())
+    }
+
+    fn apply(&mut self, f: &Fun, args: &[Value]) -> Result<Value, SmtError> {
+        let vals = args.iter().map(Self::to_mval).collect::<Result<Vec<_>, _>>()?;
+        let v = self.call(&f.name, vals, 0)?;
+        Self::to_value(v, &f.ret)
+    }
+
+    fn explicit(&mut self, f: &Fun) -> Result<Explicit, SmtError> {
+        let def = self.def_of(f)?.ok_or_else(|| derr(format!("`{}` is not interpreted", f.name)))?;
+        let mut entries = Vec::new();
+        let mut body = &def.body;
+        while let PTerm::Application { qual_identifier, arguments } = body {
+            if qual_name(qual_identifier)? != "ite" || arguments.len() != 3 {
+                break;
+            }
+            let Some(args) = self.entry_args(&arguments[0], &def.params) else { break };
+            let Ok(v) = self.eval(&arguments[1], &[], 0) else { break };
+            let args = args.into_iter().zip(&f.args).map(|(a, s)| Self::to_value(a, s)).collect::<Result<Vec<_>, _>>()?;
+            entries.push((args, Self::to_value(v, &f.ret)?));
+            body = &arguments[2];
+        }
+        let default = match self.eval(body, &[], 0) {
+            Ok(v) => Some(Self::to_value(v, &f.ret)?),
+            Err(_) => None,
+        };
+        Ok((entries, default))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const Z3_MODEL: &str = "(\n  ;; universe for P:\n  ;;   P!val!0 P!val!1 \n  (declare-fun P!val!0 () P)\n  (declare-fun P!val!1 () P)\n  \
+        (forall ((x P)) (or (= x P!val!0) (= x P!val!1)))\n  (define-fun n () Int\n    3)\n  (define-fun p1 () P\n    P!val!0)\n  \
+        (define-fun f ((x!0 Int) (x!1 Int)) Int\n    (ite (and (= x!0 4) (= x!1 2)) 7\n    (ite (and (= x!0 1) (= x!1 2)) (- 3)\n      0)))\n  \
+        (define-fun x ((x!0 P)) Int\n    (ite (= x!0 P!val!1) 0\n      4))\n  (define-fun |weird name| ((x!0 P)) P\n    P!val!1)\n  \
+        (define-fun g ((x!0 Int)) Int (g!1 (k!2 x!0)))\n  (define-fun k!2 ((x!0 Int)) Int (ite (<= x!0 5) 5 6))\n  \
+        (define-fun g!1 ((x!0 Int)) Int (ite (= x!0 5) (let ((a!1 (* 2 x!0))) (+ a!1 1)) (- 1)))\n)\n";
+
+    #[test]
+    fn parses_and_evaluates_z3_models() {
+        let mut m = parse_model(Z3_MODEL).unwrap();
+        assert_eq!(m.universe(&Sort::P).unwrap(), Some(2));
+        let int2 = Fun::new("f", vec![Sort::Int, Sort::Int], Sort::Int);
+        let (entries, default) = m.explicit(&int2).unwrap();
+        assert_eq!(
+            entries,
+            vec![
+                (vec![Value::Int(4), Value::Int(2)], Value::Int(7)),
+                (vec![Value::Int(1), Value::Int(2)], Value::Int(-3)),
+            ]
+        );
+        assert_eq!(default, Some(Value::Int(0)));
+        let x = Fun::new("x", vec![Sort::P], Sort::Int);
+        assert_eq!(m.apply(&x, &[Value::Proc(1)]).unwrap(), Value::Int(0));
+        assert_eq!(m.apply(&x, &[Value::Proc(0)]).unwrap(), Value::Int(4));
+        let w = Fun::new("weird name", vec![Sort::P], Sort::P);
+        assert_eq!(m.apply(&w, &[Value::Proc(0)]).unwrap(), Value::Proc(1));
+        let g = Fun::new("g", vec![Sort::Int], Sort::Int);
+        assert_eq!(m.apply(&g, &[Value::Int(3)]).unwrap(), Value::Int(11));
+        assert_eq!(m.apply(&g, &[Value::Int(9)]).unwrap(), Value::Int(-1));
+        assert_eq!(m.explicit(&g).unwrap(), (vec![], None), "g's body depends on its argument");
+        assert!(!m.interpreted(&Fun::constant("absent", Sort::Int)).unwrap());
+        assert!(m.interpreted(&Fun::constant("n", Sort::Int)).unwrap());
+        assert!(m.interpreted(&Fun::new("n", vec![Sort::P], Sort::Int)).is_err(), "arity mismatch");
+    }
+
+    #[test]
+    fn malformed_models_are_errors() {
+        assert!(matches!(parse_model("sat"), Err(SmtError::Parse(_))));
+        assert!(parse_model("((define-fun x () Int 1)").is_err());
+        assert!(matches!(parse_model("((assert true))"), Err(SmtError::Parse(_))));
+    }
+}

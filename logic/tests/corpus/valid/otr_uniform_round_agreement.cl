@@ -1,0 +1,17 @@
+// OTR progress: in a round where every process hears the same set S of more than 2n/3 processes, all adopt the same value.
+// (The negation of the entailment: unsatisfiable iff it is valid.)
+expect unsat;
+fun x: P -> Int;
+fun x1: P -> Int;
+fun mmor: P -> Int;
+fun HO: P -> Set<P>;
+const S: Set<P>;
+const p, q: P;
+assert forall i: P. HO(i) == S;
+assert 3 * |S| > 2 * n;
+// mmor(i): the smallest among the values received most often by i (used when i hears more than 2n/3)
+assert forall i: P, w: Int. 3 * |HO(i)| > 2 * n ==> |{j: P | j in HO(i) && x(j) == mmor(i)}| > |{j: P | j in HO(i) && x(j) == w}|
+    || (|{j: P | j in HO(i) && x(j) == mmor(i)}| == |{j: P | j in HO(i) && x(j) == w}| && mmor(i) <= w);
+// OTR update: with more than 2n/3 messages adopt mmor, otherwise keep x
+assert forall i: P. (3 * |HO(i)| > 2 * n ==> x1(i) == mmor(i)) && (!(3 * |HO(i)| > 2 * n) ==> x1(i) == x(i));
+assert x1(p) != x1(q);

@@ -1,0 +1,5 @@
+// A ⊆ B and B ⊆ A imply A = B.
+// (The negation of the entailment: unsatisfiable iff it is valid.)
+expect unsat;
+const A, B: Set<P>;
+assert A subset B && B subset A && A != B;

@@ -1,0 +1,5 @@
+// |A ∪ B| ≤ |A| + |B|.
+// (The negation of the entailment: unsatisfiable iff it is valid.)
+expect unsat;
+const A, B: Set<P>;
+assert |A union B| > |A| + |B|;

@@ -1,0 +1,183 @@
+//! The consensus entailments of VMCAI'14 through the whole pipeline
+//! (reduce → Z3 in process → decode → confirm): valid ones are `Unsat`,
+//! near-miss invalid ones are `Sat` with a model the evaluator confirms.
+
+use std::time::Duration;
+
+use psync_logic::check::{CheckConfig, CheckResult, check_sat};
+use psync_logic::smt::Z3InProcess;
+use psync_logic::{eval, parse_query};
+
+fn run(src: &str) -> CheckResult {
+    let q = parse_query(src).unwrap_or_else(|e| panic!("{e}\n{src}"));
+    let cfg = CheckConfig {
+        timeout: Duration::from_secs(30),
+        ..Default::default()
+    };
+    let checked =
+        check_sat(&q.formula(), &cfg, &Z3InProcess::new()).unwrap_or_else(|e| panic!("{e}"));
+    checked.result
+}
+
+fn assert_unsat(src: &str) {
+    match run(src) {
+        CheckResult::Unsat => {}
+        other => panic!("expected unsat, got {other:?}\n{src}"),
+    }
+}
+
+fn assert_sat(src: &str) {
+    let q = parse_query(src).unwrap();
+    match run(src) {
+        CheckResult::Sat(m) => {
+            assert!(m.n >= 1);
+            assert_eq!(
+                eval(&q.formula(), &m).unwrap(),
+                psync_logic::Value::Bool(true)
+            );
+        }
+        other => panic!("expected a confirmed model, got {other:?}\n{src}"),
+    }
+}
+
+const MAJORITIES: &str = "
+const A, B: Set<P>;
+assert 2 * |A| > n && 2 * |B| > n;
+assert !(exists w: P. w in A && w in B);
+";
+
+#[test]
+fn two_majorities_intersect() {
+    assert_unsat(MAJORITIES);
+}
+
+#[test]
+fn two_halves_need_not_intersect() {
+    assert_sat(
+        "const A, B: Set<P>;
+         assert 2 * |A| >= n && 2 * |B| >= n;
+         assert !(exists w: P. w in A && w in B);",
+    );
+}
+
+#[test]
+fn two_thirds_intersect_in_more_than_a_third() {
+    assert_unsat(
+        "const A, B: Set<P>;
+         assert 3 * |A| > 2 * n && 3 * |B| > 2 * n;
+         assert 3 * |A inter B| <= n;",
+    );
+}
+
+#[test]
+fn two_thirds_and_a_half_may_meet_in_a_third() {
+    assert_sat(
+        "const A, B: Set<P>;
+         assert 3 * |A| > 2 * n && 2 * |B| > n;
+         assert 3 * |A inter B| <= n;",
+    );
+}
+
+/// VMCAI'14 §5.2, the agreement step of the One-Third Rule: a process that
+/// received `w` from more than 2n/3 processes, while more than 2n/3 hold `v`,
+/// must have `w = v`.
+const OTR_AGREEMENT: &str = "
+fun x: P -> Int;
+fun HO: P -> Set<P>;
+const v, w: Int;
+const p: P;
+assert 3 * |{i: P | x(i) == v}| > 2 * n;
+assert 3 * |{i: P | i in HO(p) && x(i) == w}| > 2 * n;
+assert w != v;
+";
+
+#[test]
+fn otr_agreement_step() {
+    assert_unsat(OTR_AGREEMENT);
+}
+
+#[test]
+fn otr_agreement_fails_with_half_quorums() {
+    assert_sat(
+        "fun x: P -> Int;
+         fun HO: P -> Set<P>;
+         const v, w: Int;
+         const p: P;
+         assert 2 * |{i: P | x(i) == v}| >= n;
+         assert 2 * |{i: P | i in HO(p) && x(i) == w}| >= n;
+         assert w != v;",
+    );
+}
+
+/// Every heard-of set is a two-thirds quorum and more than 2n/3 hold `v`:
+/// every process hears `v` from more than n/3 processes.
+const HO_QUORUM_HEARS_V: &str = "
+fun x: P -> Int;
+fun HO: P -> Set<P>;
+const v: Int;
+const p: P;
+assert forall i: P. 3 * |HO(i)| > 2 * n;
+assert 3 * |{i: P | x(i) == v}| > 2 * n;
+assert 3 * |{j: P | j in HO(p) && x(j) == v}| <= n;
+";
+
+#[test]
+fn two_thirds_heard_of_sets_hear_the_majority_value() {
+    assert_unsat(HO_QUORUM_HEARS_V);
+}
+
+#[test]
+fn half_heard_of_sets_may_miss_the_majority_value() {
+    assert_sat(
+        "fun x: P -> Int;
+         fun HO: P -> Set<P>;
+         const v: Int;
+         const p: P;
+         assert forall i: P. 2 * |HO(i)| >= n;
+         assert 3 * |{i: P | x(i) == v}| > 2 * n;
+         assert 3 * |{j: P | j in HO(p) && x(j) == v}| <= n;",
+    );
+}
+
+/// OTR invariant preservation (the `∃v` branch of Inv_0, one round): if more
+/// than 2n/3 hold `v` and every decision is `v`, then after the round every
+/// decision is still `v` and more than 2n/3 still hold `v`. `mmor(i)` is the
+/// minimal most often received value (most often: no value is received
+/// more often).
+const OTR_INVARIANT: &str = "
+fun x: P -> Int;
+fun x1: P -> Int;
+fun decision: P -> Int;
+fun decision1: P -> Int;
+fun mmor: P -> Int;
+fun dec: P -> Bool;
+fun dec1: P -> Bool;
+fun HO: P -> Set<P>;
+const v: Int;
+assert 3 * |{i: P | x(i) == v}| > 2 * n;
+assert forall i: P. dec(i) ==> decision(i) == v;
+assert forall i: P, u: Int. |{j: P | j in HO(i) && x(j) == u}| <= |{j: P | j in HO(i) && x(j) == mmor(i)}|;
+assert forall i: P. 3 * |HO(i)| > 2 * n ==> x1(i) == mmor(i);
+assert forall i: P. 3 * |HO(i)| <= 2 * n ==> x1(i) == x(i);
+assert forall i: P. 3 * |HO(i)| > 2 * n && 3 * |{j: P | j in HO(i) && x(j) == mmor(i)}| > 2 * n
+    ==> dec1(i) && decision1(i) == mmor(i);
+assert forall i: P. !(3 * |HO(i)| > 2 * n && 3 * |{j: P | j in HO(i) && x(j) == mmor(i)}| > 2 * n)
+    ==> (dec1(i) <==> dec(i)) && decision1(i) == decision(i);
+assert !(forall i: P. dec1(i) ==> decision1(i) == v);
+";
+
+#[test]
+fn otr_invariant_decisions_are_preserved() {
+    assert_unsat(OTR_INVARIANT);
+}
+
+/// Without the supermajority for `v` (any minority of `v` is too strong a
+/// hypothesis to break it: another value could not gather 2n/3), a process
+/// may decide another value.
+#[test]
+fn otr_invariant_breaks_without_the_supermajority() {
+    assert_sat(&OTR_INVARIANT.replace(
+        "3 * |{i: P | x(i) == v}| > 2 * n",
+        "3 * |{i: P | x(i) == v}| >= 0",
+    ));
+}

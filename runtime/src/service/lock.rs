@@ -1,0 +1,368 @@
+//! A replicated lock manager (PSync's LockManager): clients send `acquire`
+//! or `release` over UDP to any replica; the replica runs one consensus
+//! instance (any `Consensus<i64>` algorithm, e.g. OTR or LastVoting) on the
+//! next slot of the lock's history, applies the decided operations in slot
+//! order, and answers `SUCCESS` or `FAILED` once its request was decided.
+//!
+//! Client protocol, one UDP datagram each way: `acquire [name]` or
+//! `release [name]` (the name identifies the client; without one, its source
+//! address does), answered by `SUCCESS`, `FAILED` or `ERROR: <why>`.
+
+use crate::dsl::{Consensus, Process};
+use crate::engine::{DefaultAction, DefaultHandler, Node, NodeError, Starter, UnknownMessage};
+use crate::wire::Flag;
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+/// User flag of the announcement of a slot with its proposed value.
+const ANNOUNCE: u8 = 0x83;
+/// Slots tried for one request before answering `FAILED`.
+const MAX_TRIES: u32 = 64;
+/// No operation: what a replica proposes for a slot it joins unannounced.
+const NOP: i64 = 0;
+const ID_MASK: u64 = (1 << 48) - 1;
+
+/// A lock operation of a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockOp {
+    /// Take the lock (succeeds if free or already held by this client).
+    Acquire(u64),
+    /// Give the lock back (succeeds if held by this client).
+    Release(u64),
+}
+
+impl LockOp {
+    /// The consensus value: the operation in bits 48..50, the client in 0..48.
+    pub fn encode(self) -> i64 {
+        match self {
+            LockOp::Acquire(c) => ((1u64 << 48) | (c & ID_MASK)) as i64,
+            LockOp::Release(c) => ((2u64 << 48) | (c & ID_MASK)) as i64,
+        }
+    }
+    /// The operation of a decided value (`None`: no operation).
+    pub fn decode(v: i64) -> Option<LockOp> {
+        let (op, c) = ((v as u64) >> 48, (v as u64) & ID_MASK);
+        match op {
+            1 => Some(LockOp::Acquire(c)),
+            2 => Some(LockOp::Release(c)),
+            _ => None,
+        }
+    }
+}
+
+/// The 48-bit identity of a client name (FNV-1a).
+pub fn client_id(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)) & ID_MASK
+}
+
+/// Parses a client datagram; `from` names a client that gives no name.
+pub fn parse_request(text: &str, from: SocketAddr) -> Result<LockOp, String> {
+    let mut words = text.split_whitespace();
+    let verb = words.next().unwrap_or("");
+    let name = words.next().map(str::to_owned).unwrap_or_else(|| from.to_string());
+    if words.next().is_some() {
+        return Err("too many words: expected `acquire [name]` or `release [name]`".into());
+    }
+    match verb {
+        "acquire" => Ok(LockOp::Acquire(client_id(&name))),
+        "release" => Ok(LockOp::Release(client_id(&name))),
+        _ => Err(format!("unknown command `{verb}`: expected `acquire [name]` or `release [name]`")),
+    }
+}
+
+/// The replicated state: who holds the lock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LockState {
+    /// The holder's client id.
+    pub owner: Option<u64>,
+    /// Slots applied.
+    pub slots: u64,
+}
+
+impl LockState {
+    /// Applies one decided value; `true` if the operation succeeded.
+    fn apply(&mut self, v: i64) -> bool {
+        self.slots += 1;
+        match LockOp::decode(v) {
+            Some(LockOp::Acquire(c)) if self.owner.is_none_or(|o| o == c) => {
+                self.owner = Some(c);
+                true
+            }
+            Some(LockOp::Release(c)) if self.owner == Some(c) => {
+                self.owner = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+enum Event {
+    Client(SocketAddr, i64),
+    Done(u64, Option<i64>),
+    Tick,
+}
+
+/// The default handler of a lock replica: joins announced slots with the
+/// announced value, unannounced ones with a no-op.
+pub struct LockHandler<P> {
+    applied: Arc<AtomicU64>,
+    tx: UnboundedSender<Event>,
+    _p: PhantomData<fn(P)>,
+}
+
+impl<P: Process<Io = Consensus<i64>>> DefaultHandler for LockHandler<P> {
+    fn on_unknown(&self, m: &UnknownMessage<'_>) -> DefaultAction {
+        if m.instance <= self.applied.load(Ordering::Relaxed) {
+            return DefaultAction::Drop;
+        }
+        let value = match m.flag {
+            Flag::User(ANNOUNCE) => match <[u8; 8]>::try_from(&m.payload[..]) {
+                Ok(b) => i64::from_le_bytes(b),
+                Err(_) => return DefaultAction::Drop,
+            },
+            Flag::Normal => NOP,
+            _ => return DefaultAction::Drop,
+        };
+        let (tx, slot) = (self.tx.clone(), m.instance);
+        DefaultAction::Start(Starter::new::<P>(Consensus::new(value), move |o| {
+            let _ = tx.send(Event::Done(slot, o.into_value()));
+        }))
+    }
+}
+
+/// One replica of the lock manager.
+pub struct LockServer {
+    node: Node,
+    client_addr: SocketAddr,
+    state: Arc<Mutex<LockState>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl LockServer {
+    /// Starts a replica running `P`, answering clients on `client_addr`
+    /// (port 0: any). `make_node` builds its node with the given handler
+    /// (e.g. `|h| Node::from_config(&cfg, me, h)`).
+    pub async fn start<P, F, Fut>(client_addr: SocketAddr, make_node: F) -> Result<LockServer, NodeError>
+    where
+        P: Process<Io = Consensus<i64>>,
+        F: FnOnce(LockHandler<P>) -> Fut,
+        Fut: Future<Output = Result<Node, NodeError>>,
+    {
+        let socket = Arc::new(UdpSocket::bind(client_addr).await?);
+        let client_addr = socket.local_addr()?;
+        let (tx, rx) = unbounded_channel();
+        let applied = Arc::new(AtomicU64::new(0));
+        let node = make_node(LockHandler { applied: applied.clone(), tx: tx.clone(), _p: PhantomData }).await?;
+        let state = Arc::new(Mutex::new(LockState::default()));
+        let reader = tokio::spawn(read_clients(socket.clone(), tx.clone()));
+        let ticker = {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut t = tokio::time::interval(Duration::from_millis(50));
+                while tx.send(Event::Tick).is_ok() {
+                    t.tick().await;
+                }
+            })
+        };
+        let svc = Service::<P> {
+            node: node.clone(),
+            socket,
+            tx,
+            applied,
+            state: state.clone(),
+            decided: BTreeMap::new(),
+            queue: VecDeque::new(),
+            current: None,
+            gap_started: 0,
+            _p: PhantomData,
+        };
+        let main = tokio::spawn(svc.run(rx));
+        Ok(LockServer { node, client_addr, state, tasks: vec![reader, ticker, main] })
+    }
+
+    /// Where clients send their requests.
+    pub fn client_addr(&self) -> SocketAddr {
+        self.client_addr
+    }
+
+    /// The lock state this replica applied.
+    pub fn state(&self) -> LockState {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The node underneath.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Stops the replica.
+    pub fn shutdown(&self) {
+        self.tasks.iter().for_each(|t| t.abort());
+        self.node.shutdown();
+    }
+}
+
+async fn read_clients(socket: Arc<UdpSocket>, tx: UnboundedSender<Event>) {
+    let mut buf = vec![0u8; 1500];
+    loop {
+        let Ok((len, from)) = socket.recv_from(&mut buf).await else { continue };
+        let parsed = std::str::from_utf8(&buf[..len]).map_err(|_| "not UTF-8".to_string()).and_then(|t| parse_request(t, from));
+        match parsed {
+            Ok(op) => {
+                if tx.send(Event::Client(from, op.encode())).is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = socket.send_to(format!("ERROR: {e}").as_bytes(), from).await;
+            }
+        }
+    }
+}
+
+struct Current {
+    client: SocketAddr,
+    value: i64,
+    slot: Option<u64>,
+    tries: u32,
+}
+
+struct Service<P> {
+    node: Node,
+    socket: Arc<UdpSocket>,
+    tx: UnboundedSender<Event>,
+    applied: Arc<AtomicU64>,
+    state: Arc<Mutex<LockState>>,
+    decided: BTreeMap<u64, i64>,
+    queue: VecDeque<(SocketAddr, i64)>,
+    current: Option<Current>,
+    gap_started: u64,
+    _p: PhantomData<fn(P)>,
+}
+
+impl<P: Process<Io = Consensus<i64>>> Service<P> {
+    async fn run(mut self, mut rx: UnboundedReceiver<Event>) {
+        while let Some(e) = rx.recv().await {
+            match e {
+                Event::Client(a, v) => self.queue.push_back((a, v)),
+                Event::Done(slot, Some(v)) => {
+                    self.decided.insert(slot, v);
+                }
+                Event::Done(..) => {}
+                Event::Tick => self.fill_gap(),
+            }
+            let replies = self.apply();
+            for (to, ok) in replies {
+                let _ = self.socket.send_to(if ok { b"SUCCESS" as &[u8] } else { b"FAILED" }, to).await;
+            }
+            self.next_request();
+        }
+    }
+
+    /// Applies the decided prefix; returns the answers due.
+    fn apply(&mut self) -> Vec<(SocketAddr, bool)> {
+        let mut replies = Vec::new();
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(v) = self.decided.remove(&(st.slots + 1)) {
+            let ok = st.apply(v);
+            if let Some(c) = &mut self.current
+                && c.slot == Some(st.slots)
+            {
+                if v == c.value {
+                    replies.push((c.client, ok));
+                    self.current = None;
+                } else {
+                    c.slot = None; // another request took the slot: try the next one
+                }
+            }
+        }
+        self.applied.store(st.slots, Ordering::Relaxed);
+        replies
+    }
+
+    fn next_request(&mut self) {
+        if self.current.is_none()
+            && let Some((client, value)) = self.queue.pop_front()
+        {
+            self.current = Some(Current { client, value, slot: None, tries: 0 });
+        }
+        let upto = self.applied.load(Ordering::Relaxed);
+        let Some(c) = &mut self.current else { return };
+        if c.slot.is_some_and(|s| s > upto) {
+            return; // waiting for its slot's decision
+        }
+        if c.tries >= MAX_TRIES {
+            let to = c.client;
+            self.current = None;
+            let s = self.socket.clone();
+            tokio::spawn(async move {
+                let _ = s.send_to(b"FAILED", to).await;
+            });
+            return self.next_request();
+        }
+        let slot = upto + 1;
+        c.slot = Some(slot);
+        c.tries += 1;
+        let _ = self.node.broadcast_user(ANNOUNCE, slot, &c.value.to_le_bytes());
+        let tx = self.tx.clone();
+        self.node.start_instance::<P>(slot, Consensus::new(c.value), move |o| {
+            let _ = tx.send(Event::Done(slot, o.into_value()));
+        });
+    }
+
+    /// A later slot is decided but the next one is not: start it with a no-op
+    /// to learn its decision from the others (or to help decide it).
+    fn fill_gap(&mut self) {
+        let missing = self.applied.load(Ordering::Relaxed) + 1;
+        let gap = self.decided.keys().next_back().is_some_and(|&k| k > missing);
+        if gap && self.gap_started != missing {
+            self.gap_started = missing;
+            let tx = self.tx.clone();
+            self.node.start_instance::<P>(missing, Consensus::new(NOP), move |o| {
+                let _ = tx.send(Event::Done(missing, o.into_value()));
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_round_trip_and_apply() {
+        let (a, b) = (client_id("alice"), client_id("bob"));
+        assert_ne!(a, b);
+        for op in [LockOp::Acquire(a), LockOp::Release(b)] {
+            assert_eq!(LockOp::decode(op.encode()), Some(op));
+        }
+        assert_eq!(LockOp::decode(NOP), None);
+        let mut s = LockState::default();
+        assert!(s.apply(LockOp::Acquire(a).encode()));
+        assert!(!s.apply(LockOp::Acquire(b).encode()));
+        assert!(!s.apply(LockOp::Release(b).encode()));
+        assert!(s.apply(NOP) == false && s.owner == Some(a));
+        assert!(s.apply(LockOp::Release(a).encode()));
+        assert!(s.apply(LockOp::Acquire(b).encode()));
+        assert_eq!((s.owner, s.slots), (Some(b), 6));
+    }
+
+    #[test]
+    fn requests_parse_with_clear_errors() {
+        let from: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        assert_eq!(parse_request("acquire alice", from), Ok(LockOp::Acquire(client_id("alice"))));
+        assert_eq!(parse_request(" release  alice\n", from), Ok(LockOp::Release(client_id("alice"))));
+        assert_eq!(parse_request("acquire", from), Ok(LockOp::Acquire(client_id("127.0.0.1:9"))));
+        assert!(parse_request("steal alice", from).unwrap_err().contains("unknown command"));
+        assert!(parse_request("acquire a b", from).unwrap_err().contains("too many"));
+        assert!(parse_request("", from).is_err());
+    }
+}

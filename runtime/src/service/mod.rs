@@ -1,0 +1,11 @@
+//! Replicated services built on the engine, after PSync's example
+//! applications: a lock manager (one consensus instance per request) and a
+//! replicated log of 12-byte requests with batching.
+
+pub mod batch_lv;
+pub mod lock;
+pub mod log;
+
+pub use batch_lv::{Batch, BatchLv};
+pub use lock::{LockOp, LockServer, LockState};
+pub use log::{Applied, LogOptions, ReplicatedLog, Request};

@@ -1,0 +1,155 @@
+//! The replicated services on loopback sockets: the lock manager answers
+//! clients after consensus, the replicated log applies the same batches on
+//! every replica.
+mod algos;
+
+use algos::{last_voting::LastVoting, otr::Otr};
+use psync::config::{Config, Options, Protocol};
+use psync::engine::Node;
+use psync::prelude::*;
+use psync::service::{LockServer, LogOptions, ReplicatedLog};
+use std::net::UdpSocket as StdUdp;
+use std::time::Duration;
+use tokio::net::UdpSocket;
+
+fn free_ports(k: usize) -> Vec<u16> {
+    let mut ports = Vec::new();
+    while ports.len() < k {
+        let u = StdUdp::bind("127.0.0.1:0").unwrap();
+        let p = u.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", p)).is_ok() && !ports.contains(&p) {
+            ports.push(p);
+        }
+    }
+    ports
+}
+
+fn config(n: usize, protocol: Protocol) -> Config {
+    let ports = free_ports(n);
+    let mut c = Config::local(n, 0, Options { protocol, timeout_ms: 20, ..Options::default() });
+    for (r, p) in c.replicas.iter_mut().zip(ports) {
+        r.port = p;
+    }
+    c
+}
+
+async fn ask(client: &UdpSocket, to: std::net::SocketAddr, req: &str) -> String {
+    let mut buf = [0u8; 256];
+    for _ in 0..10 {
+        client.send_to(req.as_bytes(), to).await.unwrap();
+        if let Ok(Ok((len, _))) = tokio::time::timeout(Duration::from_secs(3), client.recv_from(&mut buf)).await {
+            return String::from_utf8_lossy(&buf[..len]).into_owned();
+        }
+    }
+    panic!("no answer to `{req}`");
+}
+
+async fn lock_scenario<P: Process<Io = Consensus<i64>>>(n: usize) {
+    let cfg = config(n, Protocol::Udp);
+    let mut servers = Vec::new();
+    for i in 0..n {
+        let cfg = cfg.clone();
+        let s = LockServer::start::<P, _, _>("127.0.0.1:0".parse().unwrap(), move |h| async move {
+            Node::from_config(&cfg, ProcessId::new(i), h).await
+        })
+        .await
+        .unwrap();
+        servers.push(s);
+    }
+    let alice = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let bob = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (r0, r1, r2) = (servers[0].client_addr(), servers[1].client_addr(), servers[2].client_addr());
+    assert_eq!(ask(&alice, r0, "acquire alice").await, "SUCCESS");
+    assert_eq!(ask(&bob, r1, "acquire bob").await, "FAILED", "the lock is held, whichever replica is asked");
+    assert_eq!(ask(&bob, r2, "release bob").await, "FAILED", "bob does not hold it");
+    assert_eq!(ask(&alice, r2, "release alice").await, "SUCCESS");
+    assert_eq!(ask(&bob, r1, "acquire bob").await, "SUCCESS");
+    assert!(ask(&bob, r0, "steal it").await.starts_with("ERROR: unknown command"));
+    // Every replica applies the same history (5 slots) and agrees on the owner.
+    let want = psync::service::lock::client_id("bob");
+    for _ in 0..200 {
+        if servers.iter().all(|s| s.state().slots == 5 && s.state().owner == Some(want)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for s in &servers {
+        assert_eq!((s.state().slots, s.state().owner), (5, Some(want)));
+        s.shutdown();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_manager_with_otr_on_four_replicas() {
+    lock_scenario::<Otr>(4).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_manager_with_last_voting_on_three_replicas() {
+    lock_scenario::<LastVoting>(3).await;
+}
+
+fn request(client: u32, i: u32) -> psync::service::Request {
+    let mut r = [0u8; 12];
+    r[..4].copy_from_slice(&(i % 50).to_le_bytes());
+    r[4..8].copy_from_slice(&i.to_le_bytes());
+    r[8..].copy_from_slice(&client.to_le_bytes());
+    r
+}
+
+async fn log_applies_the_same_everywhere(protocol: Protocol) {
+    let cfg = config(3, protocol);
+    let opts = LogOptions { batch: 64, in_flight: 4, ..LogOptions::default() };
+    let mut logs = Vec::new();
+    for i in 0..3 {
+        let cfg = cfg.clone();
+        let log = ReplicatedLog::start(ProcessId::new(i), opts.clone(), move |h| async move {
+            Node::from_config(&cfg, ProcessId::new(i), h).await
+        })
+        .await
+        .unwrap();
+        logs.push(log);
+    }
+    // Three clients, one per replica (two of them followers that forward).
+    let per = 400u32;
+    let mut hs = Vec::new();
+    for (c, log) in logs.iter().enumerate() {
+        for i in 0..per {
+            let log = log.clone();
+            hs.push(tokio::spawn(async move { log.submit(request(c as u32, i)).await }));
+        }
+    }
+    for h in hs {
+        let slot = tokio::time::timeout(Duration::from_secs(30), h).await.unwrap().unwrap().unwrap();
+        assert!(slot >= 1);
+    }
+    let total = 3 * per as u64;
+    // Wait until every replica applied everything (and the same thing).
+    for _ in 0..500 {
+        let a: Vec<_> = logs.iter().map(|l| l.applied()).collect();
+        if a[0].requests >= total && a.iter().all(|x| *x == a[0]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let a0 = logs[0].applied();
+    assert!(a0.requests >= total, "{} of {total} applied", a0.requests);
+    assert!(a0.slots < total, "requests were batched: {} slots for {total} requests", a0.slots);
+    assert_eq!(a0.kv.len(), 50);
+    for l in &logs[1..] {
+        assert_eq!(l.applied(), a0, "every replica applies the same log");
+    }
+    for l in &logs {
+        l.node().shutdown();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicated_log_over_udp() {
+    log_applies_the_same_everywhere(Protocol::Udp).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicated_log_over_tcp() {
+    log_applies_the_same_everywhere(Protocol::Tcp).await;
+}

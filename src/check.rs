@@ -1,0 +1,167 @@
+//! `psync-verify check`: load spec files, generate their VCs, discharge them
+//! in parallel, and report.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use psync_encodings::{Algorithm, Vc};
+use psync_logic::check::CheckConfig;
+use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
+use rayon::prelude::*;
+
+use crate::cli::{BackendKind, CheckArgs, vc_matches};
+use crate::outcome::{VcOutcome, Verdict};
+
+/// Why `check` could not run at all (as opposed to a VC verdict).
+#[derive(Debug)]
+pub enum CheckFailure {
+    /// A spec file is unreadable or outside the accepted subset.
+    Input(Box<dyn miette::Diagnostic + Send + Sync>),
+    /// A bad command-line value or an unwritable dump folder.
+    Usage(String),
+}
+
+/// One spec file and the VCs selected from it.
+struct Loaded {
+    file: String,
+    alg: Algorithm,
+    vcs: Vec<Vc>,
+}
+
+fn backend(kind: BackendKind) -> Box<dyn Backend> {
+    match kind {
+        BackendKind::Z3 => Box::new(Z3InProcess::new()),
+        BackendKind::Z3Process => Box::new(SmtProcess::z3()),
+    }
+}
+
+fn config(args: &CheckArgs) -> Result<CheckConfig, CheckFailure> {
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err(CheckFailure::Usage(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
+    }
+    let mut cfg = CheckConfig { timeout: Duration::from_secs_f64(args.timeout), ..CheckConfig::default() };
+    if let Some(b) = args.venn_bound {
+        if b == 0 {
+            return Err(CheckFailure::Usage("--venn-bound must be at least 1".into()));
+        }
+        cfg.reduce.venn_bound = b;
+    }
+    if let Some(d) = args.depth {
+        cfg.reduce.inst_depth = d;
+    }
+    Ok(cfg)
+}
+
+fn load(args: &CheckArgs) -> Result<Vec<Loaded>, CheckFailure> {
+    let mut out = Vec::new();
+    for path in &args.files {
+        let alg = psync_encodings::load_spec(path).map_err(|e| CheckFailure::Input(Box::new(e)))?;
+        let vcs: Vec<Vc> = psync_encodings::generate_vcs(&alg)
+            .into_iter()
+            .filter(|vc| args.vc.is_empty() || args.vc.iter().any(|p| vc_matches(p, &vc.id)))
+            .collect();
+        out.push(Loaded { file: path.display().to_string(), alg, vcs });
+    }
+    Ok(out)
+}
+
+/// Write every selected VC, reduced, as an SMT-LIB2 script named after its id.
+fn dump_smt(dir: &Path, loaded: &[Loaded], cfg: &CheckConfig) -> Result<(), CheckFailure> {
+    std::fs::create_dir_all(dir).map_err(|e| CheckFailure::Usage(format!("cannot create {}: {e}", dir.display())))?;
+    for l in loaded {
+        for vc in &l.vcs {
+            let name = format!("{}.smt2", vc.id.replace('/', "__"));
+            let text = match psync_logic::check::reduce(&vc.formula(), &cfg.reduce) {
+                Ok(r) => {
+                    let q = psync_logic::check::query(&r);
+                    match psync_logic::smt::smtlib::to_script(&q, &Default::default(), Some(cfg.timeout)) {
+                        Ok(s) => format!("; {}\n{s}", vc.id),
+                        Err(e) => format!("; {}: cannot print the reduced query: {e}\n", vc.id),
+                    }
+                }
+                Err(e) => format!("; {}: cannot reduce: {e}\n", vc.id),
+            };
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| CheckFailure::Usage(format!("cannot write {}: {e}", path.display())))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend) -> VcOutcome {
+    let start = Instant::now();
+    let mut out = VcOutcome {
+        id: vc.id.clone(),
+        file: file.to_string(),
+        verdict: Verdict::Unknown,
+        time: Duration::ZERO,
+        reason: None,
+        counterexample: None,
+        counterexample_text: None,
+    };
+    match psync_encodings::check_vc(alg, vc, cfg, backend) {
+        Ok(o) => {
+            out.time = o.time;
+            match o.verdict {
+                psync_encodings::Verdict::Proved => out.verdict = Verdict::Proved,
+                psync_encodings::Verdict::Refuted(cex) => {
+                    out.verdict = Verdict::Refuted;
+                    out.counterexample_text = Some(cex.to_string());
+                    out.counterexample = serde_json::to_value(&*cex).ok();
+                }
+                psync_encodings::Verdict::Unknown(why) => out.reason = Some(why),
+                psync_encodings::Verdict::Timeout => out.verdict = Verdict::Timeout,
+            }
+        }
+        // A VC the pipeline cannot process is not proved: it is reported as
+        // unknown with the error, so the run cannot pass.
+        Err(e) => {
+            out.time = start.elapsed();
+            out.reason = Some(format!("error: {e}"));
+        }
+    }
+    out
+}
+
+/// Run `check`; the outcomes are in file order, then VC order.
+pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Duration), CheckFailure> {
+    let start = Instant::now();
+    let cfg = config(args)?;
+    let loaded = load(args)?;
+    if let Some(dir) = &args.dump_smt {
+        dump_smt(dir, &loaded, &cfg)?;
+    }
+    let jobs: Vec<(&Loaded, &Vc)> = loaded.iter().flat_map(|l| l.vcs.iter().map(move |vc| (l, vc))).collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| CheckFailure::Usage(format!("cannot start {} jobs: {e}", args.jobs.unwrap_or(0))))?;
+    let bar = if show_progress {
+        let bar = ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+                .expect("the progress template is valid"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let kind = args.backend;
+    let outcomes: Vec<VcOutcome> = pool.install(|| {
+        jobs.par_iter()
+            // One back end per rayon worker: Z3 contexts are thread-local.
+            .map_init(
+                || backend(kind),
+                |b, (l, vc)| {
+                    let o = check_one(&l.file, &l.alg, vc, &cfg, b.as_ref());
+                    bar.inc(1);
+                    bar.set_message(o.id.clone());
+                    o
+                },
+            )
+            .collect()
+    });
+    bar.finish_and_clear();
+    Ok((outcomes, start.elapsed()))
+}

@@ -1,0 +1,117 @@
+//! The command line: what `psync-verify` accepts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Prove Heard-Of round algorithms correct for every number of processes.
+#[derive(Debug, Parser)]
+#[command(name = "psync-verify", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the verification conditions of spec files and discharge them.
+    Check(CheckArgs),
+}
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Spec files to verify.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Parallel solver jobs (default: all cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Time limit per VC, in seconds.
+    #[arg(long, default_value_t = 20.0)]
+    pub timeout: f64,
+    /// Only VCs whose id matches this pattern (`*` matches any run of characters;
+    /// without `*`, a substring match). May be repeated.
+    #[arg(long = "vc")]
+    pub vc: Vec<String>,
+    /// Write each reduced VC as an SMT-LIB2 file into this folder.
+    #[arg(long)]
+    pub dump_smt: Option<PathBuf>,
+    /// Which solver back end discharges the VCs.
+    #[arg(long, value_enum, default_value_t = BackendKind::Z3)]
+    pub backend: BackendKind,
+    /// Venn-region bound of the CL reduction (sets per region group).
+    #[arg(long)]
+    pub venn_bound: Option<usize>,
+    /// Quantifier-instantiation depth of the CL reduction.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Leave times out of the report (reproducible output).
+    #[arg(long)]
+    pub no_timing: bool,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per VC, counterexample tables, a summary.
+    Human,
+    /// A JSON document (schema `psync-verify/check/v1`, see docs/json-output.md).
+    Json,
+    /// JUnit XML, one test case per VC.
+    Junit,
+}
+
+/// Solver back ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackendKind {
+    /// Z3 linked in-process (the system libz3).
+    Z3,
+    /// A `z3 -in` subprocess speaking SMT-LIB2.
+    Z3Process,
+}
+
+/// Does `id` match `pattern` (`*` wildcards; no `*` means substring)?
+pub fn vc_matches(pattern: &str, id: &str) -> bool {
+    if !pattern.contains('*') {
+        return id.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(k) => rest = &rest[k + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vc_matches;
+
+    #[test]
+    fn patterns_match_by_wildcard_or_substring() {
+        assert!(vc_matches("inductive", "otr/inductive/inv0/round0"));
+        assert!(vc_matches("otr/*/round0", "otr/inductive/inv0/round0"));
+        assert!(vc_matches("*inv1*", "otr/progress/inv1/round0"));
+        assert!(!vc_matches("otr/*/round1", "otr/inductive/inv0/round0"));
+        assert!(!vc_matches("last_voting/*", "otr/inductive/inv0/round0"));
+        assert!(vc_matches("*", "anything"));
+        // The prefix and the suffix must not overlap.
+        assert!(!vc_matches("ab*ba", "aba"));
+    }
+}

@@ -1,0 +1,44 @@
+//! The human format: one line per VC, counterexamples as tables, a summary.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use super::tally;
+use crate::outcome::VcOutcome;
+
+/// One line for one VC: verdict, id, time (and the reason when undecided).
+/// `timing = false` leaves times out (stable output for snapshots).
+fn render_human_line(o: &VcOutcome, timing: bool) -> String {
+    let mut line = format!("{:<8} {}", o.verdict.as_str(), o.id);
+    if timing {
+        let _ = write!(line, "  ({:.3}s)", o.time.as_secs_f64());
+    }
+    if let Some(reason) = &o.reason {
+        let _ = write!(line, "  — {reason}");
+    }
+    line
+}
+
+/// The whole report: every line, the counterexamples, then the summary.
+pub fn render_human(outcomes: &[VcOutcome], total: Duration, timing: bool) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        let _ = writeln!(out, "{}", render_human_line(o, timing));
+    }
+    for o in outcomes {
+        if let Some(cex) = &o.counterexample_text {
+            let _ = writeln!(out, "\ncounterexample for {}:\n{}", o.id, cex.trim_end());
+        }
+    }
+    let [proved, refuted, unknown, timeout] = tally(outcomes);
+    let _ = write!(
+        out,
+        "\n{} VCs: {proved} proved, {refuted} refuted, {unknown} unknown, {timeout} timeout",
+        outcomes.len()
+    );
+    if timing {
+        let _ = write!(out, " in {:.2}s", total.as_secs_f64());
+    }
+    out.push('\n');
+    out
+}
