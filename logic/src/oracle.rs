@@ -153,10 +153,10 @@ fn run(t: &Term, bounds: &OracleBounds, nodes: &mut u64) -> Result<Option<Model>
         }
         let mut instances = Vec::new();
         expand(&world, &prog.root, &mut Vec::new(), &mut instances);
-        // Branch first on what the instances about the first processes need,
-        // and among those on what the most ground ones need: they constrain
-        // a few entries tightly. Contradictions are then found among the
-        // entries of a few processes, before the others are enumerated.
+        // The order breaks ties when choosing the entry to branch on:
+        // instances about the first processes first, and among those the
+        // most ground ones, so contradictions are sought among the entries
+        // of a few processes before the others are enumerated.
         instances.sort_by_key(|i| (i.process, binder_weight(i.node)));
         let mut s = Search::new(world, &instances, candidates, t, &skolems, nodes, bounds.budget);
         let found = s.run()?;

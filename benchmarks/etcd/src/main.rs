@@ -29,6 +29,9 @@ struct Cli {
     /// Seconds to measure.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
+    /// Client worker threads (1: single-threaded).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
 }
 
 /// `PutRequest { key = 1, value = 2 }` in protobuf, framed for gRPC.
@@ -87,9 +90,17 @@ async fn put(client: SendRequest<Bytes>, authority: &str, frame: Bytes) -> Resul
     if status == "0" && got > 0 { Ok(()) } else { Err(format!("grpc-status {status} ({got} bytes)")) }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
+fn main() {
     let cli = Cli::parse();
+    let rt = if cli.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(cli.threads).enable_all().build()
+    };
+    rt.expect("tokio runtime").block_on(bench(cli));
+}
+
+async fn bench(cli: Cli) {
     if cli.endpoints.is_empty() || cli.endpoints.iter().any(|a| !a.ip().is_loopback()) {
         eprintln!("error: --endpoints must list loopback addresses");
         std::process::exit(2);
@@ -123,8 +134,10 @@ async fn main() {
                 match put(client.clone(), &authority, put_frame(&key, &seq.to_le_bytes())).await {
                     Ok(()) => done.fetch_add(1, Ordering::Relaxed),
                     Err(e) => {
+                        // A failed connection stays failed: this client stops.
                         first_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
-                        failed.fetch_add(1, Ordering::Relaxed)
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        return;
                     }
                 };
             }

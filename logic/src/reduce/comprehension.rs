@@ -52,6 +52,13 @@ impl Symbolizer {
         match t {
             Term::Bind(Binder::Comprehension, x, body) => {
                 let body = self.run(body, names);
+                // η: `{x | x ∈ T}` is `T` when `x` is not free in `T` (extensionality).
+                if let Term::Op(Op::Member, es) = &body
+                    && es[0] == x[0].t()
+                    && !es[1].free_vars().contains(&x[0])
+                {
+                    return es[1].clone();
+                }
                 let params: Vec<Var> = body
                     .free_vars()
                     .into_iter()

@@ -27,6 +27,7 @@ pub mod instantiate;
 pub mod lower;
 pub mod names;
 pub mod normalize;
+pub mod regions;
 pub mod sets;
 pub mod skolem;
 pub mod stratify;
@@ -35,6 +36,7 @@ pub mod theory;
 pub mod unique_def;
 pub mod venn;
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use crate::{Fun, Sort, Term, Var};
@@ -58,6 +60,9 @@ pub struct ReduceConfig {
     /// Also instantiate every top-level universal at every witness (costly:
     /// witnesses × universals; Z3's own E-matching usually suffices).
     pub witness_instantiation: bool,
+    /// Parameterized Venn regions for families of sets (`HO(p)`,
+    /// comprehensions with parameters), left to the solver's instantiation.
+    pub parametric_regions: bool,
     /// Cap on the instances of one universal (beyond it instances are dropped, which is sound).
     pub max_instances: usize,
 }
@@ -70,6 +75,7 @@ impl Default for ReduceConfig {
             local_instantiation: true,
             witness_definitions: true,
             witness_instantiation: false,
+            parametric_regions: true,
             max_instances: 4000,
         }
     }
@@ -192,6 +198,9 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         vars: f.free_vars(),
     };
     let closed = close(f);
+    if std::env::var_os("PSYNC_DEBUG_CL").is_some() {
+        eprintln!("CL-INPUT: {}", f.ascii());
+    }
     let mut names = names::NameGen::avoiding(&closed);
 
     let nnf = normalize::normalize(&closed, &mut names)?;
@@ -212,16 +221,40 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     stats.skolems = skolems.len();
     clock.lap("symbolize+skolemize");
 
+    // Families of sets (`HO(p)`, `{j | j ∈ HO(p) ∧ x(j) = v}`) get
+    // parameterized Venn regions; their definitions stay universal.
+    let fams: Vec<Fun> = if cfg.parametric_regions {
+        let mut with_defs = skolemized.clone();
+        for (_, _, d) in &definitions {
+            with_defs = syntax::and(vec![with_defs, d.clone()]);
+        }
+        regions::families(&with_defs, &symbolizer.bodies)
+    } else {
+        Vec::new()
+    };
+    let family_names: HashSet<String> = fams.iter().map(|f| f.name.clone()).collect();
+    let is_family = |t: &Term| matches!(t, Term::App(f, _) if family_names.contains(&f.name));
+    let mut main_formula = skolemized.clone();
+    let mut definitions_left = Vec::new();
+    for (fun, params, d) in definitions {
+        if family_names.contains(&fun.name) {
+            main_formula = syntax::and(vec![main_formula, syntax::forall(params, d)]);
+        } else {
+            definitions_left.push((fun, params, d));
+        }
+    }
+    let definitions = definitions_left;
+
     let mut cc = congruence::Congruence::default();
-    cc.add_ground_terms(&skolemized, 0);
-    let mut all = skolemized.clone();
+    cc.add_ground_terms(&main_formula, 0);
+    let mut all = main_formula.clone();
     for (_, _, d) in &definitions {
         // Ground terms inside definitions (`HO(p)` in `{j | j ∈ HO(p)}`) are input terms too.
         cc.add_ground_terms(d, 0);
         all = syntax::and(vec![all, d.clone()]);
     }
-    cc.merge_asserted(&skolemized);
-    let graph = stratify::SortGraph::build(&all);
+    cc.merge_asserted(&main_formula);
+    let graph = stratify::SortGraph::build(&all, &family_names);
     stats.sort_cycles = graph.cycles();
     let mut inst = instantiate::Instantiator {
         graph: &graph,
@@ -229,7 +262,7 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         stats: Default::default(),
     };
     let main = inst.run(
-        &skolemized,
+        &main_formula,
         &mut cc,
         cfg.inst_depth,
         cfg.local_instantiation,
@@ -238,11 +271,20 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     let instantiated = syntax::and(std::iter::once(main).chain(defs).collect());
     clock.lap("instantiate");
 
-    let venn = venn::venn(&cc, cfg.venn_bound, &symbolizer.bodies, &mut names);
-    stats.venn_groups = venn.groups;
-    stats.venn_regions = venn.regions;
+    let venn = venn::venn(&cc, cfg.venn_bound, &symbolizer.bodies, &is_family, &mut names);
+    let ground_p_sets: Vec<Term> = venn
+        .sets
+        .iter()
+        .filter(|s| s.sort() == Sort::set(Sort::P) && !is_family(s))
+        .cloned()
+        .collect();
+    let (param, pgroups, pregions) =
+        regions::parameterized(&fams, &ground_p_sets, &symbolizer.bodies, &mut names);
+    stats.venn_groups = venn.groups + pgroups;
+    stats.venn_regions = venn.regions + pregions;
     let mut out = syntax::conjuncts(instantiated.clone());
     out.extend(venn.constraints.iter().cloned());
+    out.extend(param);
     if cfg.witness_instantiation && !venn.witnesses.is_empty() {
         for w in &venn.witnesses {
             cc.add(w, cfg.inst_depth + 1);
@@ -254,17 +296,15 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     }
     stats.instances = inst.stats.instances;
     stats.truncated = inst.stats.truncated;
-    out.extend(venn::card_bounds_for_bound_sets(
-        &syntax::and(out.clone()),
-        &mut names,
-    ));
+    let bounds = venn::card_bounds_for_bound_sets(&out, &mut names);
+    out.extend(bounds);
     clock.lap("venn");
 
     for part in &out {
         cc.add_ground_terms(part, cfg.inst_depth + 1);
     }
     out.extend(theory::theory_axioms(&cc));
-    let conj = syntax::conjuncts(syntax::and(out));
+    let conj: Vec<Term> = out.into_iter().flat_map(syntax::conjuncts).collect();
     let assertions = if conj.is_empty() {
         vec![Term::Bool(true)]
     } else {
@@ -280,8 +320,20 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     stats.assertions = assertions.len();
     stats.output_size = assertions.iter().map(Term::size).sum();
     stats.phases = clock.phases;
-    let ground_sets = venn
-        .sets
+    if std::env::var_os("PSYNC_DEBUG_CL").is_some() {
+        eprintln!("STATS: {stats:?}");
+        for s in &venn.sets { eprintln!("  SET {}", s.ascii()); }
+    }
+    let mut decoded_sets = venn.sets.clone();
+    decoded_sets.extend(
+        cc.sorts()
+            .into_iter()
+            .filter(|s| s == &Sort::set(Sort::P))
+            .flat_map(|s| cc.representatives(&s))
+            .map(|(t, _)| t)
+            .filter(|t| is_family(t) && !venn.sets.contains(t)),
+    );
+    let ground_sets = decoded_sets
         .iter()
         .map(lower::lower)
         .collect::<Result<Vec<_>, _>>()?;

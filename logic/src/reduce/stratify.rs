@@ -18,9 +18,9 @@
 //! Soundness: this pass only decides *how* a universal is treated; both
 //! keeping it and instantiating it preserve satisfiability.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::{has_path_connecting, tarjan_scc};
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::{Op, Sort, Term, Var};
@@ -29,7 +29,12 @@ use crate::{Op, Sort, Term, Var};
 pub struct SortGraph {
     graph: DiGraph<Sort, ()>,
     nodes: HashMap<Sort, NodeIndex>,
-    component: HashMap<Sort, usize>,
+    /// Set-valued symbols whose cardinalities and memberships are handled by
+    /// parameterized Venn regions (see `regions.rs`): their arguments may
+    /// stay quantified, the solver instantiates the region constraints.
+    families: HashSet<String>,
+    /// The graph the stratification order is read from (cycles through `P` cut).
+    order: DiGraph<Sort, ()>,
 }
 
 /// The result sort and argument sorts of a function-like node, if it is one.
@@ -45,14 +50,20 @@ fn signature(t: &Term) -> Option<(Vec<Sort>, Sort)> {
 }
 
 impl SortGraph {
-    /// The sort graph of the symbols occurring in `f`.
-    pub fn build(f: &Term) -> SortGraph {
+    /// The sort graph of the symbols occurring in `f`, applications of the
+    /// `families` (set-valued symbols handled by parameterized Venn regions,
+    /// see `regions.rs`) left out: they are transparent for stratification.
+    pub fn build(f: &Term, families: &HashSet<String>) -> SortGraph {
         let mut g = SortGraph {
             graph: DiGraph::new(),
             nodes: HashMap::new(),
-            component: HashMap::new(),
+            families: families.clone(),
+            order: DiGraph::new(),
         };
         f.visit(&mut |t| {
+            if matches!(t, Term::App(h, _) if g.families.contains(&h.name)) {
+                return;
+            }
             if let Some((args, ret)) = signature(t) {
                 let r = g.node(&ret);
                 for a in &args {
@@ -63,10 +74,17 @@ impl SortGraph {
                 }
             }
         });
-        for (k, scc) in tarjan_scc(&g.graph).into_iter().enumerate() {
-            for n in scc {
-                g.component.insert(g.graph[n].clone(), k);
-            }
+        // The order used for stratification: if the graph is cyclic, the
+        // edges into `P` from other sorts (Skolem functions `Int → P`,
+        // `coord: Int → P`) are the ones whose variables get instantiated.
+        g.order = g.graph.clone();
+        if !g.cycles().is_empty()
+            && let Some(p) = g.nodes.get(&Sort::P).copied()
+        {
+            g.order.retain_edges(|gr, e| {
+                let (a, b) = gr.edge_endpoints(e).expect("an edge");
+                b != p || a == p
+            });
         }
         g
     }
@@ -104,8 +122,9 @@ impl SortGraph {
         if var == ret {
             return false;
         }
-        match (self.component.get(var), self.component.get(ret)) {
-            (Some(a), Some(b)) => a != b,
+        // `ret` is below `var` unless `var` is reachable from `ret`.
+        match (self.nodes.get(var), self.nodes.get(ret)) {
+            (Some(a), Some(b)) => !has_path_connecting(&self.order, *b, *a, None),
             _ => true,
         }
     }
@@ -125,7 +144,8 @@ impl SortGraph {
                 }
             }
             _ => {
-                let pushed = signature(t).map(|(_, ret)| above.push(ret)).is_some();
+                let family = matches!(t, Term::App(f, _) if self.families.contains(&f.name));
+                let pushed = !family && signature(t).map(|(_, ret)| above.push(ret)).is_some();
                 for c in t.children() {
                     self.walk(c, above, vs, ok);
                 }

@@ -140,7 +140,15 @@ fn related_groups(sets: &[Term], cc: &Congruence, bodies: &Bodies) -> Vec<Vec<us
 }
 
 /// Build the Venn constraints for the ground set terms of `cc`.
-pub fn venn(cc: &Congruence, bound: usize, bodies: &Bodies, names: &mut NameGen) -> Venn {
+/// Sets for which `skip` holds are listed but get no groups (their
+/// regions are parameterized, see `regions.rs`).
+pub fn venn(
+    cc: &Congruence,
+    bound: usize,
+    bodies: &Bodies,
+    skip: &dyn Fn(&Term) -> bool,
+    names: &mut NameGen,
+) -> Venn {
     let mut out = Venn::default();
     out.constraints.push(syntax::le(Term::Int(1), proc_count()));
     for sort in cc.sorts() {
@@ -154,6 +162,7 @@ pub fn venn(cc: &Congruence, bound: usize, bodies: &Bodies, names: &mut NameGen)
             .filter(|t| matches!(t, Term::App(..)))
             .collect();
         out.sets.extend(sets.iter().cloned());
+        let sets: Vec<Term> = sets.into_iter().filter(|s| !skip(s)).collect();
         for s in &sets {
             out.constraints
                 .push(syntax::le(Term::Int(0), card(s.clone())));
@@ -235,16 +244,16 @@ fn group_constraints(sets: &[&Term], elem: &Sort, names: &mut NameGen, out: &mut
 
 /// `∀s. 0 ≤ |s| ≤ n` for set-of-process sorts whose cardinality is taken of
 /// a non-ground set somewhere in `f` (ground ones get ground bounds above).
-pub fn card_bounds_for_bound_sets(f: &Term, names: &mut NameGen) -> Vec<Term> {
+pub fn card_bounds_for_bound_sets(fs: &[Term], names: &mut NameGen) -> Vec<Term> {
     let mut sorts: Vec<Sort> = Vec::new();
-    f.visit(&mut |t| {
+    fs.iter().for_each(|f| f.visit(&mut |t| {
         if let Term::Op(Op::Card, s) = t
             && !syntax::is_ground(&s[0])
             && !sorts.contains(&s[0].sort())
         {
             sorts.push(s[0].sort());
         }
-    });
+    }));
     sorts
         .into_iter()
         .map(|sort| {

@@ -185,10 +185,13 @@ impl<P: Process, E: EventRound<P>> RoundRun<P> for EventRun<P, E> {
     }
 }
 
+/// Builds a fresh executor of one round.
+type MakeRun<P> = fn() -> Box<dyn RoundRun<P>>;
+
 /// The rounds of one phase, run cyclically. Build it with [`crate::phase!`]
 /// for closed rounds, or with [`Phase::round`] / [`Phase::event_round`].
 pub struct Phase<P> {
-    rounds: Vec<(&'static str, fn() -> Box<dyn RoundRun<P>>)>,
+    rounds: Vec<(&'static str, MakeRun<P>)>,
 }
 
 impl<P: Process> Default for Phase<P> {

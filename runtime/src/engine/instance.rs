@@ -291,10 +291,9 @@ impl<P: Process> InstanceDyn for Instance<P> {
         }
         if !self.progress.is_strict()
             && let Some(t) = self.catch_up_target(env.opts.catch_up_senders)
+            && self.catch_up(env, t) == Step::Finished
         {
-            if self.catch_up(env, t) == Step::Finished {
-                return Step::Finished;
-            }
+            return Step::Finished;
         }
         self.advance(env)
     }

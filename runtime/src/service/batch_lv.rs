@@ -134,7 +134,7 @@ impl Spec for BatchLv {
         let d = |i: ProcessId| w[i].decision.as_ref();
         vec![
             ("Agreement", w.forall(|i| w.forall(|j| implies(d(i).is_some() && d(j).is_some(), d(i) == d(j))))),
-            ("Validity", w.forall(|i| d(i).is_none_or(|v| w.exists(|j| &w.init(j).x == v)))),
+            ("Validity", w.forall(|i| d(i).is_none_or(|v| w.exists(|j| w.init(j).x == *v)))),
             ("Irrevocability", w.forall(|i| w.old(i).decision.is_none() || w.old(i).decision.as_ref() == d(i))),
         ]
     }
@@ -155,7 +155,7 @@ mod tests {
             assert!(out.violations.is_empty(), "seed {seed}: {:?}", out.violations);
             let ds: Vec<&Batch> = out.decisions.iter().flatten().collect();
             assert!(ds.windows(2).all(|w| w[0] == w[1]), "seed {seed}: {ds:?}");
-            assert!(ds.iter().all(|d| ios.iter().any(|io| &io.initial == *d)), "validity, seed {seed}");
+            assert!(ds.iter().all(|d| ios.iter().any(|io| io.initial == **d)), "validity, seed {seed}");
         }
     }
 }

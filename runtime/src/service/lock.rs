@@ -349,7 +349,7 @@ mod tests {
         assert!(s.apply(LockOp::Acquire(a).encode()));
         assert!(!s.apply(LockOp::Acquire(b).encode()));
         assert!(!s.apply(LockOp::Release(b).encode()));
-        assert!(s.apply(NOP) == false && s.owner == Some(a));
+        assert!(!s.apply(NOP) && s.owner == Some(a));
         assert!(s.apply(LockOp::Release(a).encode()));
         assert!(s.apply(LockOp::Acquire(b).encode()));
         assert_eq!((s.owner, s.slots), (Some(b), 6));

@@ -79,7 +79,7 @@ fn check<P: Spec>(w: &World<P>, violations: &mut Vec<Violation>) {
     if !P::safety(w) {
         violations.push(Violation { round: r, what: "safety assumption".into() });
     }
-    if r % w.phase_len() as u64 == 0
+    if r.is_multiple_of(w.phase_len() as u64)
         && let Some(false) = P::invariants(w).first()
     {
         violations.push(Violation { round: r, what: "invariant 0".into() });

@@ -1,0 +1,390 @@
+//! Pass 7b: parameterized Venn regions for *families* of sets of processes.
+//!
+//! A family is a set-valued symbol with parameters: a comprehension symbol
+//! `c(ā) = {x | ψ(x, ā)}` with at least one parameter, or an uninterpreted
+//! function `F : Ā → Set<P>` (`HO(p)`). Instead of a Venn group per ground
+//! instance (which needs the instances to exist before the solver runs, and
+//! a new round of groups for every set created at a witness), a group of set
+//! *templates* `S_1(ȳ) … S_k(ȳ)` over variables `ȳ` gets region-count
+//! functions `r_b(ȳ)` and witness functions `w_b(ȳ)`, constrained by
+//! universals that the solver instantiates by E-matching at whatever
+//! instances arise during its search (`HO(w)` for a witness `w` included):
+//! - `r_b(ȳ) ≥ 0`, `Σ_b r_b(ȳ) = n`, `|S_i(ȳ)| = Σ_{b_i = t} r_b(ȳ)`;
+//! - `(⋀_i e ∈^{b_i} S_i(ȳ)) ⇒ r_b(ȳ) ≥ 1` and
+//!   `r_b(ȳ) ≥ 1 ⇒ ⋀_i w_b(ȳ) ∈^{b_i} S_i(ȳ)`;
+//! - *static emptiness*: a region whose membership profile (the definitions
+//!   of its sets, or their negations, with atoms read as propositional
+//!   variables) is propositionally unsatisfiable gets no function at all: its
+//!   count is 0 in every sum (`{x | x ∈ HO(p) ∧ x(k) = v} ∖ HO(p)` is empty
+//!   by definition, so `|recv(p, v)| ≤ |HO(p)|` costs nothing).
+//!
+//! Groups: every pair of templates (variables renamed apart; a family with
+//! itself too), every comprehension with the sets its body tests membership
+//! in and the comprehensions whose bodies share an atom with it (up to
+//! renaming of their parameters), and every comprehension with a copy of
+//! itself varying one parameter, plus the sets its body tests membership in
+//! that do not depend on that parameter (`{HO(p), recv(p, u), recv(p, v)}`:
+//! two different values split the heard-of set). At most [`MAX_GROUP`] sets.
+//!
+//! Soundness: in a model with finite sets, let `r_b(ȳ)` be the size of the
+//! region `b` of the sets at `ȳ` and `w_b(ȳ)` one of its elements (any
+//! process if it is empty); every constraint holds. A statically empty
+//! region is empty in every model: a member would satisfy the profile, which
+//! is a propositional instance of an unsatisfiable formula.
+
+use std::collections::BTreeSet;
+
+use super::names::NameGen;
+use super::syntax::{self, and, card, member, neg, or, proc_count, sum};
+use super::venn::Bodies;
+use crate::{Fun, Op, Sort, Term, Var};
+
+/// Most sets in a parameterized group.
+pub const MAX_GROUP: usize = 4;
+
+/// Most distinct atoms in a region profile for the static emptiness test
+/// (the test enumerates assignments; beyond this no region is called empty).
+const MAX_ATOMS: usize = 14;
+
+/// A set template: a set term with free variables, and its membership
+/// formula at the shared element variable [`elem`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Template {
+    set: Term,
+    /// `x ∈ set` unfolded by the definition (comprehensions) or kept.
+    body: Term,
+}
+
+/// The shared element variable of profiles.
+fn elem() -> Var {
+    Var::new("x$reg", Sort::P)
+}
+
+/// The families among the symbols of `f`: comprehension symbols with
+/// parameters and uninterpreted functions with arguments, both of sort
+/// `Set<P>`.
+pub fn families(f: &Term, bodies: &Bodies) -> Vec<Fun> {
+    let mut out: Vec<Fun> = Vec::new();
+    f.visit(&mut |t| {
+        if let Term::App(g, args) = t
+            && !args.is_empty()
+            && g.ret == Sort::set(Sort::P)
+            && !out.contains(g)
+        {
+            out.push(g.clone());
+        }
+    });
+    for (name, (params, x, _)) in bodies {
+        if !params.is_empty() && x.sort == Sort::P {
+            let g = Fun::new(
+                name.clone(),
+                params.iter().map(|p| p.sort.clone()).collect(),
+                Sort::set(Sort::P),
+            );
+            if !out.contains(&g) {
+                out.push(g);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The template of family `f` at fresh variables named with `tag`.
+fn template(f: &Fun, tag: &str, bodies: &Bodies) -> Template {
+    let vars: Vec<Var> = f
+        .args
+        .iter()
+        .enumerate()
+        .map(|(k, s)| Var::new(format!("y${tag}{k}"), s.clone()))
+        .collect();
+    let set = f.app(vars.iter().map(Var::t).collect());
+    instance(&set, bodies)
+}
+
+/// The template of a set term (its membership formula at [`elem`]).
+fn instance(set: &Term, bodies: &Bodies) -> Template {
+    let x = elem();
+    let body = match set {
+        Term::App(f, args) => match bodies.get(&f.name) {
+            Some((params, bx, body)) => {
+                let mut map: Vec<(Var, Term)> =
+                    params.iter().cloned().zip(args.iter().cloned()).collect();
+                map.push((bx.clone(), x.t()));
+                body.subst(&map)
+            }
+            None => member(x.t(), set.clone()),
+        },
+        _ => member(x.t(), set.clone()),
+    };
+    Template {
+        set: set.clone(),
+        body,
+    }
+}
+
+/// The atoms of a profile body (maximal non-connective subformulas).
+fn atoms(t: &Term, out: &mut Vec<Term>) {
+    match t {
+        Term::Op(Op::And | Op::Or | Op::Not, ps) => ps.iter().for_each(|p| atoms(p, out)),
+        Term::Bool(_) => {}
+        other => {
+            if !out.contains(other) {
+                out.push(other.clone())
+            }
+        }
+    }
+}
+
+fn eval_prop(t: &Term, atoms: &[Term], bits: u32) -> bool {
+    match t {
+        Term::Op(Op::And, ps) => ps.iter().all(|p| eval_prop(p, atoms, bits)),
+        Term::Op(Op::Or, ps) => ps.iter().any(|p| eval_prop(p, atoms, bits)),
+        Term::Op(Op::Not, p) => !eval_prop(&p[0], atoms, bits),
+        Term::Bool(b) => *b,
+        other => {
+            let k = atoms.iter().position(|a| a == other).expect("collected atom");
+            bits & (1 << k) != 0
+        }
+    }
+}
+
+/// Whether the region `bits` of `sets` is empty by the definitions alone.
+fn statically_empty(sets: &[Template], bits: &[bool]) -> bool {
+    let profile = and(sets
+        .iter()
+        .zip(bits)
+        .map(|(s, b)| if *b { s.body.clone() } else { neg(&s.body) })
+        .collect());
+    let mut ats = Vec::new();
+    atoms(&profile, &mut ats);
+    if ats.len() > MAX_ATOMS {
+        return false;
+    }
+    !(0..(1u32 << ats.len())).any(|v| eval_prop(&profile, &ats, v))
+}
+
+/// Rename the variables of `t` apart from `taken` (suffixing `tag`).
+fn rename_apart(t: &Template, tag: &str) -> Template {
+    let map: Vec<(Var, Term)> = t
+        .set
+        .free_vars()
+        .into_iter()
+        .map(|v| (v.clone(), Var::new(format!("{}{tag}", v.name), v.sort.clone()).t()))
+        .collect();
+    Template {
+        set: t.set.subst(&map),
+        body: t.body.subst(&map),
+    }
+}
+
+/// Match `pat` (free variables `vars`) against `t`, extending `sub`.
+fn unify(pat: &Term, t: &Term, vars: &[Var], sub: &mut Vec<(Var, Term)>) -> bool {
+    if let Term::Var(v) = pat
+        && vars.contains(v)
+    {
+        if let Some((_, bound)) = sub.iter().find(|(w, _)| w == v) {
+            return bound == t;
+        }
+        if v.sort != t.sort() {
+            return false;
+        }
+        sub.push((v.clone(), t.clone()));
+        return true;
+    }
+    match (pat, t) {
+        (Term::App(f, xs), Term::App(g, ys)) if f == g && xs.len() == ys.len() => {
+            xs.iter().zip(ys).all(|(a, b)| unify(a, b, vars, sub))
+        }
+        (Term::Op(o, xs), Term::Op(p, ys)) if o == p && xs.len() == ys.len() => {
+            xs.iter().zip(ys).all(|(a, b)| unify(a, b, vars, sub))
+        }
+        _ => pat == t,
+    }
+}
+
+/// The set terms `S` with `x ∈ S` an atom of `body`, not mentioning `x`.
+fn tested_sets(body: &Term) -> Vec<Term> {
+    let x = elem();
+    let mut out = Vec::new();
+    body.visit(&mut |t| {
+        if let Term::Op(Op::Member, es) = t
+            && es[0] == x.t()
+            && !es[1].free_vars().contains(&x)
+            && !out.contains(&es[1])
+        {
+            out.push(es[1].clone());
+        }
+    });
+    out
+}
+
+/// The groups of templates (before renaming to canonical form).
+fn groups(fams: &[Fun], ground: &[Term], bodies: &Bodies) -> Vec<Vec<Template>> {
+    let temps: Vec<Template> = fams
+        .iter()
+        .map(|f| template(f, "", bodies))
+        .chain(ground.iter().map(|g| instance(g, bodies)))
+        .collect();
+    let mut out: Vec<Vec<Template>> = Vec::new();
+    // Pairs (renamed apart), at least one of them a family.
+    for i in 0..temps.len() {
+        for j in i..temps.len() {
+            if j >= fams.len() && i >= fams.len() {
+                continue;
+            }
+            if i == j && temps[i].set.free_vars().is_empty() {
+                continue;
+            }
+            out.push(vec![rename_apart(&temps[i], "a"), rename_apart(&temps[j], "b")]);
+        }
+    }
+    let x = elem();
+    for t in temps.iter().filter(|t| bodies_of(t, bodies)) {
+        // Related: the sets its body tests, the comprehensions sharing an atom.
+        let mut group = vec![t.clone()];
+        for s in tested_sets(&t.body) {
+            group.push(instance(&s, bodies));
+        }
+        let mut mine = Vec::new();
+        atoms(&t.body, &mut mine);
+        mine.retain(|a| a.free_vars().contains(&x));
+        for other in temps.iter().filter(|o| *o != t && bodies_of(o, bodies)) {
+            let o = rename_apart(other, "c");
+            let ovars: Vec<Var> = o.set.free_vars();
+            let mut theirs = Vec::new();
+            atoms(&o.body, &mut theirs);
+            'find: for a in &theirs {
+                for m in &mine {
+                    let mut sub = Vec::new();
+                    if unify(a, m, &ovars, &mut sub) && sub.len() == ovars.len() {
+                        group.push(instance(&o.set.subst(&sub), bodies));
+                        break 'find;
+                    }
+                }
+            }
+        }
+        push_group(&mut out, group);
+        // One parameter varied.
+        for v in t.set.free_vars() {
+            let v2 = Var::new(format!("{}v", v.name), v.sort.clone());
+            let copy = Template {
+                set: t.set.subst(&[(v.clone(), v2.t())]),
+                body: t.body.subst(&[(v.clone(), v2.t())]),
+            };
+            let mut group = vec![t.clone(), copy];
+            for s in tested_sets(&t.body) {
+                if !s.free_vars().contains(&v) {
+                    group.push(instance(&s, bodies));
+                }
+            }
+            push_group(&mut out, group);
+        }
+    }
+    out
+}
+
+fn bodies_of(t: &Template, bodies: &Bodies) -> bool {
+    matches!(&t.set, Term::App(f, args) if !args.is_empty() && bodies.contains_key(&f.name))
+}
+
+fn push_group(out: &mut Vec<Vec<Template>>, mut group: Vec<Template>) {
+    let mut seen: Vec<Term> = Vec::new();
+    group.retain(|t| {
+        let fresh = !seen.contains(&t.set);
+        seen.push(t.set.clone());
+        fresh
+    });
+    group.truncate(MAX_GROUP);
+    if group.len() < 2 {
+        return;
+    }
+    let key: BTreeSet<Term> = group.iter().map(|t| t.set.clone()).collect();
+    if !out
+        .iter()
+        .any(|g| g.iter().map(|t| t.set.clone()).collect::<BTreeSet<_>>() == key)
+    {
+        out.push(group);
+    }
+}
+
+/// The constraints of the parameterized groups, and the number of groups.
+pub fn parameterized(
+    fams: &[Fun],
+    ground: &[Term],
+    bodies: &Bodies,
+    names: &mut NameGen,
+) -> (Vec<Term>, usize, usize) {
+    let mut out = Vec::new();
+    let mut regions = 0;
+    let gs = groups(fams, ground, bodies);
+    for g in &gs {
+        regions += group_constraints(g, names, &mut out);
+    }
+    (out, gs.len(), regions)
+}
+
+fn group_constraints(sets: &[Template], names: &mut NameGen, out: &mut Vec<Term>) -> usize {
+    let mut ys: Vec<Var> = Vec::new();
+    for s in sets {
+        for v in s.set.free_vars() {
+            if !ys.contains(&v) {
+                ys.push(v);
+            }
+        }
+    }
+    // Fresh names for the bound variables (unique across the query).
+    let fresh: Vec<Var> = ys.iter().map(|v| names.fresh_var(&Var::new("y", v.sort.clone()))).collect();
+    let map: Vec<(Var, Term)> = ys.iter().cloned().zip(fresh.iter().map(Var::t)).collect();
+    let sets_at: Vec<Term> = sets.iter().map(|s| s.set.subst(&map)).collect();
+    let arg_sorts: Vec<Sort> = fresh.iter().map(|v| v.sort.clone()).collect();
+    let args: Vec<Term> = fresh.iter().map(Var::t).collect();
+    let e = names.fresh_var(&Var::new("e", Sort::P));
+    let k = sets.len();
+    let inside = |x: &Term, bits: &[bool]| -> Term {
+        and(bits
+            .iter()
+            .zip(&sets_at)
+            .map(|(b, s)| {
+                let m = member(x.clone(), s.clone());
+                if *b { m } else { neg(&m) }
+            })
+            .collect())
+    };
+    let mut regions: Vec<(Vec<bool>, Term)> = Vec::new();
+    let mut facts = Vec::new();
+    let mut counted = Vec::new();
+    for code in 0..(1usize << k) {
+        let bits: Vec<bool> = (0..k).map(|i| code & (1 << (k - 1 - i)) != 0).collect();
+        if statically_empty(sets, &bits) {
+            continue;
+        }
+        let tag: String = bits.iter().map(|b| if *b { 't' } else { 'f' }).collect();
+        let r = Fun::new(names.fresh(&format!("reg${tag}$")), arg_sorts.clone(), Sort::Int)
+            .app(args.clone());
+        let w = Fun::new(names.fresh(&format!("rwit${tag}$")), arg_sorts.clone(), Sort::P)
+            .app(args.clone());
+        let ge1 = syntax::le(Term::Int(1), r.clone());
+        facts.push(syntax::le(Term::Int(0), r.clone()));
+        facts.push(or(vec![neg(&ge1), inside(&w, &bits)]));
+        counted.push(or(vec![neg(&inside(&e.t(), &bits)), ge1]));
+        regions.push((bits, r));
+    }
+    for (i, s) in sets_at.iter().enumerate() {
+        let parts = regions.iter().filter(|(b, _)| b[i]).map(|(_, r)| r.clone()).collect();
+        facts.push(syntax::eq(card(s.clone()), sum(parts)));
+    }
+    facts.push(syntax::eq(
+        sum(regions.iter().map(|(_, r)| r.clone()).collect()),
+        proc_count(),
+    ));
+    for f in facts {
+        out.push(syntax::forall(fresh.clone(), f));
+    }
+    for c in counted {
+        let mut vs = fresh.clone();
+        vs.push(e.clone());
+        out.push(syntax::forall(vs, c));
+    }
+    regions.len()
+}

@@ -1,0 +1,82 @@
+//! End-to-end tests of the `psync-verify` command line: exit statuses, input
+//! errors with locations, and the output formats.
+
+use std::process::{Command, Output};
+
+fn psync_verify(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the psync-verify binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn an_unsupported_construct_is_a_located_input_error() {
+    let out = psync_verify(&["check", "tests/inputs/unsupported_loop.rs"]);
+    assert_eq!(out.status.code(), Some(3), "input errors exit with 3; stderr:\n{}", stderr(&out));
+    let err = stderr(&out);
+    // The `while` loop is on line 25 of the file; the report names file and line.
+    assert!(err.contains("unsupported_loop.rs"), "{err}");
+    assert!(err.contains("25"), "the error points at line 25:\n{err}");
+    assert!(err.contains("while"), "the offending snippet is shown:\n{err}");
+    assert!(out.stdout.is_empty(), "no verdicts are printed for a file that does not load");
+}
+
+#[test]
+fn a_missing_file_is_an_input_error() {
+    let out = psync_verify(&["check", "tests/inputs/no_such_spec.rs"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("no_such_spec.rs"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_command_lines_are_usage_errors_not_verdicts() {
+    let out = psync_verify(&["check", "benchmarks/otr.rs", "--timeout", "0"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    let out = psync_verify(&["check", "benchmarks/otr.rs", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = psync_verify(&["check"]);
+    assert_eq!(out.status.code(), Some(3), "a missing FILE is a usage error");
+    let out = psync_verify(&["--help"]);
+    assert_eq!(out.status.code(), Some(0), "--help is not an error");
+}
+
+#[test]
+fn selecting_no_vc_proves_nothing_and_says_so() {
+    let out = psync_verify(&["check", "benchmarks/otr.rs", "--vc", "no-such-vc", "--no-timing"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("0 VCs"), "{text}");
+}
+
+#[test]
+fn dump_smt_writes_one_script_per_selected_vc() {
+    let dir = std::env::temp_dir().join(format!("psync-dump-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = psync_verify(&[
+        "check",
+        "benchmarks/otr.rs",
+        "--vc",
+        "otr/init/*",
+        "--dump-smt",
+        dir.to_str().expect("temp paths are UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the dump folder exists")
+        .map(|e| e.expect("readable entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!files.is_empty());
+    for f in &files {
+        assert!(f.starts_with("otr__init__") && f.ends_with(".smt2"), "{f}");
+        let text = std::fs::read_to_string(dir.join(f)).expect("readable dump");
+        assert!(text.contains("(check-sat)") && text.contains("(assert"), "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
