@@ -18,7 +18,7 @@ const MUTANTS: [(&str, &str, i64); 6] = [
     ("otr_forgets_decision", "otr/property/irrevocability/round0", 1),
     ("lv_commit_without_majority", "last_voting/inductive/inv0/round0", 0),
     ("lv_ready_without_majority", "last_voting/inductive/inv0/round2", 3),
-    ("lv_decide_own_estimate", "last_voting/inductive/inv0/round3", 4),
+    ("lv_decide_own_estimate", "last_voting/inductive/inv0/round3", 0),
 ];
 
 fn load(name: &str) -> psync_encodings::Algorithm {

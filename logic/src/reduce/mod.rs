@@ -61,7 +61,9 @@ pub struct ReduceConfig {
     /// witnesses × universals; Z3's own E-matching usually suffices).
     pub witness_instantiation: bool,
     /// Parameterized Venn regions for families of sets (`HO(p)`,
-    /// comprehensions with parameters), left to the solver's instantiation.
+    /// comprehensions with parameters), left to the solver's instantiation
+    /// (experimental: Z3's E-matching loops through the region witnesses on
+    /// the OTR round VCs, so it is off by default).
     pub parametric_regions: bool,
     /// Cap on the instances of one universal (beyond it instances are dropped, which is sound).
     pub max_instances: usize,
@@ -75,7 +77,7 @@ impl Default for ReduceConfig {
             local_instantiation: true,
             witness_definitions: true,
             witness_instantiation: false,
-            parametric_regions: true,
+            parametric_regions: false,
             max_instances: 4000,
         }
     }
@@ -198,9 +200,6 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         vars: f.free_vars(),
     };
     let closed = close(f);
-    if std::env::var_os("PSYNC_DEBUG_CL").is_some() {
-        eprintln!("CL-INPUT: {}", f.ascii());
-    }
     let mut names = names::NameGen::avoiding(&closed);
 
     let nnf = normalize::normalize(&closed, &mut names)?;
@@ -283,6 +282,15 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     stats.venn_groups = venn.groups + pgroups;
     stats.venn_regions = venn.regions + pregions;
     let mut out = syntax::conjuncts(instantiated.clone());
+    if cfg.parametric_regions && !fams.is_empty() {
+        // The solver instantiates at the region witnesses it creates: keep
+        // the universals themselves too (sound: they are the input's).
+        for part in syntax::conjuncts(main_formula.clone()) {
+            if matches!(part, Term::Bind(..)) && !out.contains(&part) {
+                out.push(part);
+            }
+        }
+    }
     out.extend(venn.constraints.iter().cloned());
     out.extend(param);
     if cfg.witness_instantiation && !venn.witnesses.is_empty() {
@@ -320,10 +328,6 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     stats.assertions = assertions.len();
     stats.output_size = assertions.iter().map(Term::size).sum();
     stats.phases = clock.phases;
-    if std::env::var_os("PSYNC_DEBUG_CL").is_some() {
-        eprintln!("STATS: {stats:?}");
-        for s in &venn.sets { eprintln!("  SET {}", s.ascii()); }
-    }
     let mut decoded_sets = venn.sets.clone();
     decoded_sets.extend(
         cc.sorts()

@@ -32,8 +32,6 @@
 //! region is empty in every model: a member would satisfy the profile, which
 //! is a propositional instance of an unsatisfiable formula.
 
-use std::collections::BTreeSet;
-
 use super::names::NameGen;
 use super::syntax::{self, and, card, member, neg, or, proc_count, sum};
 use super::venn::Bodies;
@@ -299,13 +297,49 @@ fn push_group(out: &mut Vec<Vec<Template>>, mut group: Vec<Template>) {
     if group.len() < 2 {
         return;
     }
-    let key: BTreeSet<Term> = group.iter().map(|t| t.set.clone()).collect();
-    if !out
-        .iter()
-        .any(|g| g.iter().map(|t| t.set.clone()).collect::<BTreeSet<_>>() == key)
-    {
+    let key = canonical_key(&group);
+    if !out.iter().any(|g| canonical_key(g) == key) {
         out.push(group);
     }
+}
+
+/// The least, over the orders of a group's sets, of the list of its sets
+/// with variables renamed by first occurrence: equal keys mean the same
+/// group up to renaming and order.
+fn canonical_key(group: &[Template]) -> Vec<Term> {
+    let mut best: Option<Vec<Term>> = None;
+    for perm in permutations(group.len()) {
+        let mut map: Vec<(Var, Term)> = Vec::new();
+        let mut key = Vec::new();
+        for &i in &perm {
+            for v in group[i].set.free_vars() {
+                if !map.iter().any(|(w, _)| *w == v) {
+                    let k = map.len();
+                    map.push((v.clone(), Var::new(format!("z${k}"), v.sort.clone()).t()));
+                }
+            }
+            key.push(group[i].set.subst(&map));
+        }
+        if best.as_ref().is_none_or(|b| key < *b) {
+            best = Some(key);
+        }
+    }
+    best.unwrap_or_default()
+}
+
+fn permutations(k: usize) -> Vec<Vec<usize>> {
+    if k == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for p in permutations(k - 1) {
+        for pos in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(pos, k - 1);
+            out.push(q);
+        }
+    }
+    out
 }
 
 /// The constraints of the parameterized groups, and the number of groups.

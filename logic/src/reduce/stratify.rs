@@ -5,15 +5,21 @@
 //! interpreted `∈`, `|·|`, option and tuple operators). A universally
 //! quantified variable `x : S` is *stratified* — left quantified for the SMT
 //! solver — when every function application it occurs under has a result
-//! sort `R` that is strictly below `S`: not in the strongly connected
-//! component of `S` (so `P→P` or a cycle `P→Int→P` do not count), and not a
-//! set, option or tuple sort (set terms must be ground for the Venn regions,
-//! option and tuple terms for their theory axioms). Other variables are
-//! instantiated (see `instantiate.rs`).
+//! sort `R` that is strictly below `S` (`S` is not reachable from `R`, so
+//! `P→P` does not count), and not a set, option or tuple sort (set terms
+//! must be ground for the Venn regions, option and tuple terms for their
+//! theory axioms) unless the symbol is a family with parameterized regions
+//! (`regions.rs`), which is transparent. Other variables are instantiated
+//! (see `instantiate.rs`).
 //!
-//! Cycles are not an error here: variables under cyclic symbols are simply
-//! not stratified, and instantiation is depth-bounded, so the reduction
-//! terminates. They are reported in the statistics.
+//! Cycles are not an error here. When the graph is cyclic, reachability is
+//! read in the graph without the edges into `P` from other sorts (Skolem
+//! functions `Int → P` of `∀v ∃i`, `coord: Int → P`): variables under those
+//! symbols are instantiated, which breaks every cycle through `P`, and
+//! `x : P` under `x(i) : Int` stays stratified (before, one Skolem
+//! `Int → P` made every process variable of the query be instantiated).
+//! Instantiation is depth-bounded, so the reduction terminates. Cycles are
+//! reported in the statistics.
 //!
 //! Soundness: this pass only decides *how* a universal is treated; both
 //! keeping it and instantiating it preserve satisfiability.
@@ -25,7 +31,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::{Op, Sort, Term, Var};
 
-/// The sort graph of a formula with its strongly connected components.
+/// The sort graph of a formula and the order stratification reads from it.
 pub struct SortGraph {
     graph: DiGraph<Sort, ()>,
     nodes: HashMap<Sort, NodeIndex>,
