@@ -58,6 +58,13 @@ impl Round<LastVoting> for Collect {
             }
         }
     }
+
+    // Early move (runtime only): the coordinator needs a majority, the others
+    // expect nothing. Ending a round early only shrinks HO sets, which the
+    // verified model already allows, so the proof covers it.
+    fn expected(_p: &LastVoting, cx: &Ctx) -> usize {
+        if cx.id() == cx.coord() { cx.n() / 2 + 1 } else { 0 }
+    }
 }
 
 /// Round 2: a committed coordinator broadcasts its vote; who hears it adopts it.
@@ -76,6 +83,11 @@ impl Round<LastVoting> for Candidate {
             p.ts = cx.phase() as i64;
         }
     }
+
+    // Early move: only the coordinator's message matters.
+    fn expected(_p: &LastVoting, _cx: &Ctx) -> usize {
+        1
+    }
 }
 
 /// Round 3: who adopted the vote this phase acknowledges it; with a majority of
@@ -93,6 +105,11 @@ impl Round<LastVoting> for Quorum {
         if cx.id() == cx.coord() && 2 * mbox.len() > cx.n() {
             p.ready = true;
         }
+    }
+
+    // Early move: the coordinator needs a majority, the others expect nothing.
+    fn expected(_p: &LastVoting, cx: &Ctx) -> usize {
+        if cx.id() == cx.coord() { cx.n() / 2 + 1 } else { 0 }
     }
 }
 
@@ -113,6 +130,11 @@ impl Round<LastVoting> for Accept {
         }
         p.ready = false;
         p.commit = false;
+    }
+
+    // Early move: only the coordinator's message matters.
+    fn expected(_p: &LastVoting, _cx: &Ctx) -> usize {
+        1
     }
 }
 

@@ -27,8 +27,10 @@ impl<M> Outbox<M> {
     pub fn none() -> Outbox<M> {
         Outbox::None
     }
-    /// Also send `m` to `p`. A broadcast is left as it is: it already reaches
-    /// `p`, and receivers keep one message per sender and round.
+    /// Also send `m` to `p`, unless `p` already gets a message: a process
+    /// sends at most one message per destination and round, and the first one
+    /// listed wins (the verifier encodes exactly this). A broadcast is left as
+    /// it is: it already reaches `p`.
     pub fn and(self, p: ProcessId, m: M) -> Outbox<M>
     where
         M: Clone,
@@ -36,7 +38,9 @@ impl<M> Outbox<M> {
         match self {
             Outbox::None => Outbox::to(p, m),
             Outbox::To(mut v) => {
-                v.push((p, m));
+                if !v.iter().any(|(q, _)| *q == p) {
+                    v.push((p, m));
+                }
                 Outbox::To(v)
             }
             // A broadcast already reaches `p`; a second message for the same
@@ -47,5 +51,19 @@ impl<M> Outbox<M> {
     /// Whether nothing is sent.
     pub fn is_none(&self) -> bool {
         matches!(self, Outbox::None) || matches!(self, Outbox::To(v) if v.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_destination_gets_the_first_message_listed() {
+        let (a, b) = (ProcessId::new(0), ProcessId::new(1));
+        let out = Outbox::to(a, 1).and(b, 2).and(a, 3);
+        assert_eq!(out, Outbox::To(vec![(a, 1), (b, 2)]));
+        assert_eq!(Outbox::broadcast(7).and(a, 8), Outbox::Broadcast(7));
+        assert_eq!(Outbox::none().and(b, 9), Outbox::To(vec![(b, 9)]));
     }
 }

@@ -90,11 +90,15 @@ fn encode_outbox<M: Message>(out: Outbox<M>, me: ProcessId, stash: &mut Option<M
             Outgoing::Broadcast(b)
         }
         Outbox::To(v) => {
-            let mut to = Vec::with_capacity(v.len());
+            // One message per destination, the first one listed: this is the
+            // semantics the verifier encodes (and receivers drop duplicates).
+            let mut to: Vec<(ProcessId, _)> = Vec::with_capacity(v.len());
             for (q, m) in v {
                 if q == me {
-                    *stash = Some(m);
-                } else {
+                    if stash.is_none() {
+                        *stash = Some(m);
+                    }
+                } else if !to.iter().any(|(seen, _)| *seen == q) {
                     to.push((q, codec::encode(&m)?));
                 }
             }
