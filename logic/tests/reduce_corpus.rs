@@ -68,15 +68,7 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "unknown: decoded model not confirmed",
     ),
     (
-        "invalid/majority_witness_no_quorum.cl",
-        "the file is wrong: 2|A| > n, 2|HO| ≥ n, A ∩ HO = ∅ is unsat",
-    ),
-    (
         "invalid/otr_agreement_earlier_decision.cl",
-        "timeout: Z3 MBQI does not find the model",
-    ),
-    (
-        "invalid/otr_agreement_one_third.cl",
         "timeout: Z3 MBQI does not find the model",
     ),
     (
@@ -143,10 +135,8 @@ fn corpus_verdicts() {
                 (true, Some((name, _))) => {
                     failures.push(format!("{name} now passes: remove it from KNOWN_GAPS"))
                 }
-                // A wrong verdict is only tolerated for the one file whose expectation is wrong.
-                (false, Some((name, why)))
-                    if !wrong || *name == "invalid/majority_witness_no_quorum.cl" =>
-                {
+                // A wrong verdict is never tolerated.
+                (false, Some((_, why))) if !wrong => {
                     println!("    known gap: {why}");
                 }
                 (false, _) => failures.push(format!(

@@ -1,0 +1,92 @@
+//! Verification-time harness: end-to-end `check` of the benchmark spec files
+//! (parse, VC generation, reduction, solving, decoding) next to the time Z3
+//! needs for the hand-reduced VMCAI'14 queries of the same algorithm.
+//!
+//! Run: `cargo bench --bench verify` (prints a table; `-- --runs K` to change
+//! the number of repetitions, default 5; the median is reported).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use psync_logic::check::CheckConfig;
+use psync_logic::smt::{Backend, ScriptVerdict, Z3InProcess};
+
+/// Median of a non-empty list of durations.
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+/// Check every VC of `file` one after the other; (VC count, proved count, time).
+fn check_file(file: &Path, backend: &dyn Backend) -> (usize, usize, Duration) {
+    let start = Instant::now();
+    let alg = psync_encodings::load_spec(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let vcs = psync_encodings::generate_vcs(&alg);
+    let cfg = CheckConfig::default();
+    let mut proved = 0;
+    for vc in &vcs {
+        let o = psync_encodings::check_vc(&alg, vc, &cfg, backend).unwrap_or_else(|e| panic!("{}: {e}", vc.id));
+        if matches!(o.verdict, psync_encodings::Verdict::Proved) {
+            proved += 1;
+        }
+    }
+    (vcs.len(), proved, start.elapsed())
+}
+
+/// Time Z3 (in-process) on a hand-reduced anchor file; (queries, unsat answers, time).
+fn anchor(path: &Path, backend: &dyn Backend) -> Option<(usize, usize, Duration)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let start = Instant::now();
+    let answers = backend.check_script(&text, Duration::from_secs(20)).ok()?;
+    let unsat = answers.iter().filter(|a| a.verdict == ScriptVerdict::Unsat).count();
+    Some((answers.len(), unsat, start.elapsed()))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let runs = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|k| args.get(k + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5usize)
+        .max(1);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let anchors = root.join("../shared/anchors/vmcai14");
+    let backend = Z3InProcess::new();
+    println!("| spec file | VCs | proved | end to end (median of {runs}) | hand-reduced VMCAI'14 anchor, Z3 in-process | ratio |");
+    println!("|---|---|---|---|---|---|");
+    for (spec, anchor_file) in [("otr.rs", "one_third_rule.smt"), ("last_voting.rs", "last_voting.smt")] {
+        let mut times = Vec::new();
+        let mut counts = (0, 0);
+        for _ in 0..runs {
+            let (vcs, proved, t) = check_file(&root.join("benchmarks").join(spec), &backend);
+            counts = (vcs, proved);
+            times.push(t);
+        }
+        let ours = median(times);
+        let mut anchor_times = Vec::new();
+        let mut anchor_desc = String::from("anchor not found (../shared/anchors/vmcai14)");
+        for _ in 0..runs {
+            if let Some((queries, unsat, t)) = anchor(&anchors.join(anchor_file), &backend) {
+                anchor_times.push(t);
+                anchor_desc = format!("{queries} queries, {unsat} unsat");
+            }
+        }
+        let (anchor_cell, ratio) = if anchor_times.is_empty() {
+            (anchor_desc, "—".to_string())
+        } else {
+            let a = median(anchor_times);
+            (
+                format!("{:.3} s ({anchor_desc})", a.as_secs_f64()),
+                format!("{:.1}×", ours.as_secs_f64() / a.as_secs_f64()),
+            )
+        };
+        println!(
+            "| benchmarks/{spec} | {} | {} | {:.3} s | {anchor_cell} | {ratio} |",
+            counts.0,
+            counts.1,
+            ours.as_secs_f64()
+        );
+    }
+}
