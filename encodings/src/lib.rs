@@ -2,11 +2,13 @@
 //! the Rust spec (a precise subset, see `SPEC_LANGUAGE.md`) into the algorithm
 //! IR, builds the round transition relations with the mailbox as a set
 //! comprehension, emits the VCs of the PSync proof scheme as CL formulas, and
-//! decodes solver models into readable counterexamples.
+//! decodes solver models into readable counterexamples; [`concrete`] reads
+//! concrete runs as models of the same symbols.
 #![warn(missing_docs)]
 
 pub mod cex;
 pub mod check;
+pub mod concrete;
 pub mod frontend;
 pub mod ir;
 pub mod terms;

@@ -13,7 +13,9 @@ pub trait Adversary {
     /// order, among `sent` (those who sent it a message). `to` itself is in
     /// `sent` when it sent itself a message.
     fn deliver(&mut self, round: u64, to: ProcessId, sent: &[ProcessId]) -> Vec<ProcessId>;
-    /// Whether `p` has crashed by `round` (it then neither runs nor sends).
+    /// Whether `p` has crashed by `round`: it is then never heard and hears
+    /// nobody, but keeps taking its rounds with an empty mailbox (the HO
+    /// model's crash), so its state stays one the verified model allows.
     fn crashed(&self, _round: u64, _p: ProcessId) -> bool {
         false
     }
@@ -26,7 +28,8 @@ pub trait Adversary {
 pub struct Faults {
     /// Probability that a message (other than a self-message) is lost.
     pub omission: f64,
-    /// `(process, round)`: the process is silent and frozen from that round.
+    /// `(process, round)`: the process is silent and deaf from that round (it
+    /// keeps stepping with an empty mailbox, see [`Adversary::crashed`]).
     pub crashes: Vec<(ProcessId, u64)>,
     /// Whether self-messages may be lost too.
     pub drop_self: bool,

@@ -143,7 +143,13 @@ where
         if opts.stop_on_violation && !violations.is_empty() {
             break;
         }
-        let live: Vec<bool> = (0..n).map(|i| !halted[i] && !adv.crashed(r, ProcessId::new(i))).collect();
+        // A crashed process is the HO model's crash: it is never heard again
+        // and hears nobody, but it keeps taking its rounds (with an empty
+        // mailbox), so its state stays one the verified model allows; a
+        // frozen state would break invariants the proof does not promise for
+        // it (e.g. a coordinator that crashed while committed).
+        let running: Vec<bool> = (0..n).map(|i| !halted[i]).collect();
+        let live: Vec<bool> = (0..n).map(|i| running[i] && !adv.crashed(r, ProcessId::new(i))).collect();
         if opts.stop_when_decided && (0..n).all(|i| !live[i] || world.states()[i].decision().is_some()) {
             break;
         }
@@ -153,9 +159,10 @@ where
         let mut progress = Vec::with_capacity(n);
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
-            if live[i] {
+            if running[i] {
                 progress.push(runs[i][ri].init(&mut states[i], &cxs[i]));
-                out.push(runs[i][ri].send(&mut states[i], &cxs[i])?);
+                let sent = runs[i][ri].send(&mut states[i], &cxs[i])?;
+                out.push(if live[i] { sent } else { Outgoing::None });
             } else {
                 progress.push(crate::dsl::Progress::unchanged());
                 out.push(Outgoing::None);
@@ -172,7 +179,7 @@ where
         let mut ho_sets = vec![ProcSet::new(); n];
         let mut ho_lists = vec![Vec::new(); n];
         for j in 0..n {
-            if !live[j] {
+            if !running[j] {
                 continue;
             }
             let me = ProcessId::new(j);
@@ -180,7 +187,7 @@ where
                 .filter(|&i| live[i] && (if i == j { runs[i][ri].has_self_message() } else { payload(i, j).is_some() }))
                 .map(ProcessId::new)
                 .collect();
-            let order = adv.deliver(r, me, &sent);
+            let order = if live[j] { adv.deliver(r, me, &sent) } else { Vec::new() };
             let mut prog = progress[j];
             for q in order {
                 if prog.is_go_ahead(ho_sets[j].len()) || !ho_sets[j].insert(q) {
@@ -233,4 +240,67 @@ where
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsl::{Consensus, Mailbox, Outbox, Phase, Round};
+    use serde::{Deserialize, Serialize};
+
+    /// Counts its rounds and remembers how many messages it last heard.
+    #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+    struct Counter {
+        rounds: u64,
+        heard: usize,
+    }
+    struct Tick;
+    impl Round<Counter> for Tick {
+        type Msg = u64;
+        fn send(p: &Counter, _cx: &Ctx) -> Outbox<u64> {
+            Outbox::broadcast(p.rounds)
+        }
+        fn update(p: &mut Counter, mbox: &Mailbox<u64>, _cx: &Ctx) {
+            p.rounds += 1;
+            p.heard = mbox.len();
+        }
+    }
+    impl Process for Counter {
+        type Io = Consensus<i64>;
+        fn init(_io: &Consensus<i64>, _cx: &Ctx) -> Self {
+            Counter { rounds: 0, heard: 0 }
+        }
+        fn phase() -> Phase<Self> {
+            Phase::new().round::<Tick>()
+        }
+    }
+    impl Spec for Counter {
+        fn invariants(w: &World<Self>) -> Vec<bool> {
+            vec![w.forall(|i| w[i].rounds == w.round())]
+        }
+        fn properties(_w: &World<Self>) -> Vec<(&'static str, bool)> {
+            vec![]
+        }
+    }
+
+    #[test]
+    fn a_crashed_process_is_silent_and_deaf_but_keeps_stepping() {
+        let crashes = vec![(ProcessId::new(1), 2)];
+        let mut adv = RandomAdversary::new(Faults { crashes: crashes.clone(), ..Faults::default() }, 5);
+        let ios = vec![Consensus::new(0); 3];
+        let opts = SimOptions { max_rounds: 4, stop_when_decided: false, stop_on_violation: false };
+        let out = simulate_with_crashes::<Counter>(&ios, &mut adv, 5, &crashes, &opts).unwrap();
+        assert!(out.violations.is_empty(), "{:?}", out.violations);
+        assert!(out.world.states().iter().all(|p| p.rounds == 4), "everyone, the crashed process too, took 4 rounds");
+        let p1 = ProcessId::new(1);
+        for tr in &out.trace.rounds {
+            let crashed = tr.round >= 2;
+            assert_eq!(tr.ho[1].is_empty(), crashed, "round {}: the crashed process hears nobody", tr.round);
+            assert!(tr.ho.iter().all(|h| h.contains(&p1) != crashed), "round {}: nobody hears the crashed process", tr.round);
+        }
+        assert_eq!(out.world.states()[1].heard, 0);
+        assert_eq!(out.world.states()[0].heard, 2);
+        let again = replay::<Counter>(&out.trace).unwrap();
+        assert_eq!(again.world.states(), out.world.states());
+    }
 }
