@@ -1,42 +1,20 @@
 //! The solver layer end to end: printing, both back ends (libz3 in process
 //! and `z3 -in -smt2` as a child), verdicts, decoded models, raw scripts.
 //!
-//! The child-process tests need the `z3` binary. Without it they fail,
-//! telling how to install it, unless `PSYNC_ALLOW_NO_Z3_BINARY=1` is set
-//! (then they print a loud warning and skip the child-process half).
+//! The child-process tests need the `z3` binary (see `common::z3_process`):
+//! loudly skipped without it, an error with `PSYNC_REQUIRE_Z3_BINARY=1`.
+
+mod common;
 
 use std::time::{Duration, Instant};
 
+use common::z3_process;
 use psync_logic::build::*;
 use psync_logic::smt::smtlib::{render, to_script};
 use psync_logic::smt::*;
 use psync_logic::{Fun, Model, Sort, Term, Value, Var};
 
 const T: Duration = Duration::from_secs(20);
-
-/// The `z3` child-process back end, if the binary is installed (see above).
-fn z3_process() -> Option<SmtProcess> {
-    let ok = std::process::Command::new("z3").arg("-version").output().is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(SmtProcess::z3());
-    }
-    if std::env::var("PSYNC_ALLOW_NO_Z3_BINARY").as_deref() == Ok("1") {
-        // written to the real stderr (not the test harness's captured one), once
-        static WARN: std::sync::Once = std::sync::Once::new();
-        WARN.call_once(|| {
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n!!!!!!!! WARNING: the `z3` binary is not installed: the z3 CHILD-PROCESS tests are SKIPPED !!!!!!!!\n"
-            );
-        });
-        return None;
-    }
-    panic!(
-        "the `z3` binary is not installed: install it (`apt-get install -y z3`) \
-         or set PSYNC_ALLOW_NO_Z3_BINARY=1 to skip the child-process back-end tests"
-    );
-}
 
 fn backends() -> Vec<Box<dyn Backend>> {
     let mut v: Vec<Box<dyn Backend>> = vec![Box::new(Z3InProcess::new())];
