@@ -2,7 +2,9 @@
 //! refuted on a known VC by a counterexample that really satisfies `H ∧ ¬C`.
 //!
 //! Two independent refuters: the brute-force oracle of psync-logic (small n,
-//! no solver), and the full pipeline (reduction + Z3, `#[ignore]`d: slow).
+//! no solver), and the full pipeline (reduction + Z3, then the bounded
+//! counterexample search when the unbounded check does not give a confirmed
+//! model).
 
 use psync_encodings::{Verdict, check_vc, decode, generate_vcs, load_spec};
 use psync_logic::check::CheckConfig;
@@ -45,14 +47,16 @@ fn every_mutant_is_refuted_by_the_oracle() {
 }
 
 #[test]
-#[ignore = "slow: reduction + Z3 on each mutant's VC; run with --ignored"]
 fn every_mutant_is_refuted_by_the_prover() {
     let backend = Z3InProcess::new();
+    // A short unbounded attempt: the counterexamples are small, and the
+    // bounded search that follows a timeout finds them.
+    let cfg = CheckConfig { timeout: std::time::Duration::from_secs(4), ..CheckConfig::default() };
     for (name, id, _) in MUTANTS {
         let alg = load(name);
         let vcs = generate_vcs(&alg);
         let vc = vcs.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("{name}: no VC {id}"));
-        let out = check_vc(&alg, vc, &CheckConfig::default(), &backend).expect("checkable");
+        let out = check_vc(&alg, vc, &cfg, &backend).expect("checkable");
         match out.verdict {
             Verdict::Refuted(cex) => {
                 assert!(cex.confirmed && !cex.failed.is_empty(), "{name}:\n{cex}");

@@ -9,6 +9,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::bounded::{BoundedConfig, BoundedResult};
 use crate::reduce::{self, ReduceConfig, ReduceError, ReduceStats, Reduced, decode};
 use crate::smt::{Backend, SmtError, SmtQuery, SolverResult};
 use crate::{Model, Op, Term, TypeError, Value};
@@ -115,8 +116,10 @@ pub fn check_sat(
     stats.solve += t.elapsed();
     let model = match first {
         SolverResult::Unsat => return Ok(done(CheckResult::Unsat, stats, start)),
-        SolverResult::Timeout => return Ok(done(CheckResult::Timeout, stats, start)),
-        SolverResult::Unknown(why) => return Ok(done(CheckResult::Unknown(why), stats, start)),
+        SolverResult::Timeout => return Ok(refute_bounded(f, cfg, backend, CheckResult::Timeout, stats, start)),
+        SolverResult::Unknown(why) => {
+            return Ok(refute_bounded(f, cfg, backend, CheckResult::Unknown(why), stats, start));
+        }
         SolverResult::Sat(m) => m,
     };
     // Prefer small counterexamples: re-solve with n bounded before decoding.
@@ -153,7 +156,33 @@ pub fn check_sat(
     }
     stats.confirm = t.elapsed();
     let msg = format!("model could not be confirmed: {}", why.join("; "));
-    Ok(done(CheckResult::Unknown(msg), stats, start))
+    Ok(refute_bounded(f, cfg, backend, CheckResult::Unknown(msg), stats, start))
+}
+
+/// After an inconclusive verdict, look for a counterexample with few
+/// processes ([`crate::bounded`]); it can only refute, so without a
+/// confirmed model the verdict stays, an `Unknown` with the reason extended.
+fn refute_bounded(
+    f: &Term,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    verdict: CheckResult,
+    mut stats: CheckStats,
+    start: Instant,
+) -> Checked {
+    let t = Instant::now();
+    let found = crate::bounded::search(f, &BoundedConfig::for_timeout(cfg.timeout), backend);
+    stats.solve += t.elapsed();
+    let note = match found {
+        Ok(BoundedResult::Found(m)) => return done(CheckResult::Sat(m), stats, start),
+        Ok(r) => format!("bounded search: {}", r.summary()),
+        Err(e) => format!("bounded search skipped: {e}"),
+    };
+    let verdict = match verdict {
+        CheckResult::Unknown(why) => CheckResult::Unknown(format!("{why}; {note}")),
+        other => other,
+    };
+    done(verdict, stats, start)
 }
 
 fn done(result: CheckResult, mut stats: CheckStats, start: Instant) -> Checked {

@@ -55,34 +55,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "valid/three_two_thirds_common.cl",
         "unknown: needs 3-way Venn regions (venn_bound 3)",
     ),
-    (
-        "invalid/bool_set_depends.cl",
-        "unknown: decoded model of a Set<Bool> query not confirmed",
-    ),
-    (
-        "invalid/exists_value_not_uniform.cl",
-        "unknown: decoded model not confirmed",
-    ),
-    (
-        "invalid/forall_exists_swap.cl",
-        "unknown: decoded model not confirmed",
-    ),
-    (
-        "invalid/otr_agreement_earlier_decision.cl",
-        "timeout: Z3 MBQI does not find the model",
-    ),
-    (
-        "invalid/otr_invariant_no_ho_guard.cl",
-        "unknown: decoded model not confirmed",
-    ),
-    (
-        "invalid/otr_nonuniform_round.cl",
-        "unknown: no multiplicities fit the solver model",
-    ),
-    (
-        "invalid/otr_uniform_round_small_quorum.cl",
-        "unknown: no multiplicities fit the solver model",
-    ),
 ];
 
 #[test]

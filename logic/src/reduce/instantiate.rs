@@ -37,6 +37,10 @@ pub struct Instantiator<'a> {
     pub graph: &'a SortGraph,
     /// Cap on the instances of one universal.
     pub max_instances: usize,
+    /// Also instantiate stratified variables of data sorts (not processes,
+    /// sets or Bool), keeping the universal too: the solver then need not
+    /// guess the values (sound: instances of a kept universal).
+    pub data_instances: bool,
     /// Counters.
     pub stats: InstStats,
 }
@@ -63,6 +67,11 @@ fn candidates(cc: &Congruence) -> Candidates {
         out.insert(sort, reps);
     }
     out
+}
+
+/// Sorts of data values (instantiated eagerly by `data_instances`).
+fn is_data(s: &Sort) -> bool {
+    !matches!(s, Sort::P | Sort::Bool | Sort::Set(_) | Sort::Opt(_) | Sort::Tuple(_))
 }
 
 impl<'a> Instantiator<'a> {
@@ -209,7 +218,21 @@ impl<'a> Instantiator<'a> {
                     .map(|(v, _)| v.clone())
                     .collect();
                 if inst.is_empty() {
-                    return syntax::forall(vs.clone(), body);
+                    let data: Vec<Var> = keep
+                        .iter()
+                        .filter(|v| self.data_instances && is_data(&v.sort))
+                        .cloned()
+                        .collect();
+                    let whole = syntax::forall(vs.clone(), body.clone());
+                    if data.is_empty() || matches!(accept, Accept::Touching(_)) {
+                        return whole;
+                    }
+                    let rest: Vec<Var> = keep.iter().filter(|v| !data.contains(v)).cloned().collect();
+                    let mut parts = vec![whole];
+                    for b in self.instances(&data, &body, cands, &Accept::Shallow(usize::MAX)) {
+                        parts.push(syntax::forall(rest.clone(), b));
+                    }
+                    return and(parts);
                 }
                 let instances = self.instances(&inst, &body, cands, accept);
                 and(instances

@@ -65,6 +65,10 @@ pub struct ReduceConfig {
     /// (experimental: Z3's E-matching loops through the region witnesses on
     /// the OTR round VCs, so it is off by default).
     pub parametric_regions: bool,
+    /// Witness functions for parameterized regions (`w_b(ȳ)`), for seeded
+    /// process parameters only (see `regions.rs`); without them, ground
+    /// family instances of the input get ground Venn groups instead.
+    pub region_witnesses: bool,
     /// Cap on the instances of one universal (beyond it instances are dropped, which is sound).
     pub max_instances: usize,
 }
@@ -77,7 +81,8 @@ impl Default for ReduceConfig {
             local_instantiation: true,
             witness_definitions: true,
             witness_instantiation: false,
-            parametric_regions: false,
+            parametric_regions: true,
+            region_witnesses: false,
             max_instances: 4000,
         }
     }
@@ -253,11 +258,31 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         all = syntax::and(vec![all, d.clone()]);
     }
     cc.merge_asserted(&main_formula);
+    // A sort with universals but no ground term gets a fresh constant, so
+    // that instantiation has something to use (sound: every sort is
+    // non-empty, `n ≥ 1` for processes).
+    let mut bound_sorts: Vec<Sort> = Vec::new();
+    main_formula.visit(&mut |t| {
+        if let Term::Bind(crate::Binder::Forall, vs, _) = t {
+            for v in vs {
+                if !bound_sorts.contains(&v.sort) {
+                    bound_sorts.push(v.sort.clone());
+                }
+            }
+        }
+    });
+    for sort in bound_sorts {
+        if cc.representatives(&sort).is_empty() {
+            let c = Fun::constant(names.fresh("some$"), sort).app(Vec::new());
+            cc.add(&c, 0);
+        }
+    }
     let graph = stratify::SortGraph::build(&all, &family_names);
     stats.sort_cycles = graph.cycles();
     let mut inst = instantiate::Instantiator {
         graph: &graph,
         max_instances: cfg.max_instances,
+        data_instances: cfg.parametric_regions,
         stats: Default::default(),
     };
     let main = inst.run(
@@ -270,28 +295,78 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     let instantiated = syntax::and(std::iter::once(main).chain(defs).collect());
     clock.lap("instantiate");
 
-    let venn = venn::venn(&cc, cfg.venn_bound, &symbolizer.bodies, &is_family, &mut names);
+    // `seed(p)`: the processes at which the solver may instantiate
+    // non-stratified universals and get region witnesses (the ground
+    // process terms and the Venn witnesses: one generation). Sound: `seed`
+    // is fresh, and reading it as true everywhere satisfies every
+    // constraint that mentions it (guards are then vacuous).
+    let seed = Fun::new(names.fresh("seed$"), vec![Sort::P], Sort::Bool);
+    // Without region witnesses, the ground instances of families in the
+    // input also get ground groups (their witnesses are constants).
+    let skip = |t: &Term, depth: usize| is_family(t) && (cfg.region_witnesses || depth > 0);
+    let venn = venn::venn(&cc, cfg.venn_bound, &symbolizer.bodies, &skip, &mut names);
     let ground_p_sets: Vec<Term> = venn
         .sets
         .iter()
         .filter(|s| s.sort() == Sort::set(Sort::P) && !is_family(s))
         .cloned()
         .collect();
-    let (param, pgroups, pregions) =
-        regions::parameterized(&fams, &ground_p_sets, &symbolizer.bodies, &mut names);
+    let (param, pgroups, pregions) = regions::parameterized(
+        &fams,
+        &ground_p_sets,
+        &symbolizer.bodies,
+        cfg.region_witnesses.then_some(&seed),
+        &mut names,
+    );
     stats.venn_groups = venn.groups + pgroups;
     stats.venn_regions = venn.regions + pregions;
     let mut out = syntax::conjuncts(instantiated.clone());
     if cfg.parametric_regions && !fams.is_empty() {
-        // The solver instantiates at the region witnesses it creates: keep
-        // the universals themselves too (sound: they are the input's).
+        // The solver instantiates at the witnesses: keep the universals
+        // themselves too (sound: they are the input's); with region
+        // witnesses, those with non-stratified process variables only at
+        // seeds (weaker still).
         for part in syntax::conjuncts(main_formula.clone()) {
-            if matches!(part, Term::Bind(..)) && !out.contains(&part) {
-                out.push(part);
+            if let Some(kept) =
+                seeded_universal(&part, &graph, cfg.region_witnesses.then_some(&seed))
+                && !out.contains(&kept)
+            {
+                out.push(kept);
             }
         }
     }
     out.extend(venn.constraints.iter().cloned());
+    if cfg.region_witnesses && !param.is_empty() {
+        // Exactly the ground processes, the Venn witnesses and one
+        // application of each `P → P` symbol to those are seeds (closed
+        // world, so the solver cannot make a new process a seed and loop).
+        let mut seeds: Vec<Term> = cc
+            .representatives(&Sort::P)
+            .into_iter()
+            .map(|(t, _)| t)
+            .chain(venn.witnesses.iter().filter(|w| w.sort() == Sort::P).cloned())
+            .collect();
+        let steps: Vec<Fun> = main_formula
+            .funs()
+            .into_iter()
+            .filter(|f| f.ret == Sort::P && f.args == [Sort::P])
+            .collect();
+        let base = seeds.clone();
+        for f in &steps {
+            for c in &base {
+                let t = f.app(vec![c.clone()]);
+                if !seeds.contains(&t) {
+                    seeds.push(t);
+                }
+            }
+        }
+        let p = names.fresh_var(&Var::new("p", Sort::P));
+        let closed: Vec<Term> = std::iter::once(syntax::neg(&seed.app(vec![p.t()])))
+            .chain(seeds.iter().map(|s| syntax::eq(p.t(), s.clone())))
+            .collect();
+        out.push(syntax::forall(vec![p], syntax::or(closed)));
+        out.extend(seeds.into_iter().map(|p| seed.app(vec![p])));
+    }
     out.extend(param);
     if cfg.witness_instantiation && !venn.witnesses.is_empty() {
         for w in &venn.witnesses {
@@ -355,6 +430,30 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         ground_procs,
         stats,
     })
+}
+
+/// A top-level universal to keep for the solver: its non-stratified
+/// process variables guarded by `seed` (weaker than the universal, so
+/// sound); `None` when a non-stratified variable is not a process (its
+/// instances are all there is).
+fn seeded_universal(part: &Term, graph: &stratify::SortGraph, seed: Option<&Fun>) -> Option<Term> {
+    let Term::Bind(crate::Binder::Forall, vs, body) = part else {
+        return None;
+    };
+    let strat = graph.stratified(vs, body);
+    let mut guard = Vec::new();
+    for (v, ok) in vs.iter().zip(strat) {
+        if !ok {
+            if v.sort != Sort::P {
+                return None;
+            }
+            if let Some(seed) = seed {
+                guard.push(syntax::neg(&seed.app(vec![v.t()])));
+            }
+        }
+    }
+    guard.push((**body).clone());
+    Some(syntax::forall(vs.clone(), syntax::or(guard)))
 }
 
 /// The output may only contain the flat fragment: no existential (all were

@@ -162,6 +162,125 @@ fn statically_empty(sets: &[Template], bits: &[bool]) -> bool {
     !(0..(1u32 << ats.len())).any(|v| eval_prop(&profile, &ats, v))
 }
 
+/// `(s, t)` when `a` is an equation `s = t` or `t = s` whose side `s`
+/// mentions the element variable and `t` does not.
+fn element_equation(a: &Term) -> Option<(Term, Term)> {
+    let x = elem();
+    let Term::Op(Op::Eq, es) = a else { return None };
+    let has = |t: &Term| t.free_vars().contains(&x);
+    match (has(&es[0]), has(&es[1])) {
+        (true, false) => Some((es[0].clone(), es[1].clone())),
+        (false, true) => Some((es[1].clone(), es[0].clone())),
+        _ => None,
+    }
+}
+
+/// `T` when `a` is `x ∈ T` for the element variable `x`, `T` free of it.
+fn element_member(a: &Term) -> Option<&Term> {
+    let x = elem();
+    match a {
+        Term::Op(Op::Member, es) if es[0] == x.t() && !es[1].free_vars().contains(&x) => {
+            Some(&es[1])
+        }
+        _ => None,
+    }
+}
+
+/// *Conditional emptiness*: element-free conditions such that the region
+/// `bits` is empty unless one of them holds; `None` when some
+/// propositionally satisfying assignment of the profile has no clash
+/// (below). Each condition
+/// is `t_1 = t_2` (or `T_1 ≠ T_2` when `e ∈ T_1` and `e ∉ T_2`, or
+/// `t_1 ≠ t_2` when `s = t_1` and `s ≠ t_2`) with the element-free atoms
+/// as one satisfying assignment sets them. Example: `recv(p, u) ∩ A(v)` with bodies `x(e) = u`,
+/// `x(e) = v` is empty unless `u = v`. Sound: a member `e` of the region
+/// satisfies the profile, its atoms' truth values are a satisfying
+/// assignment, whose clash holds at `e` (`s(e) = t_1 ∧ s(e) = t_2` gives
+/// `t_1 = t_2`, and so on), and its element-free atoms are as assigned.
+fn conditionally_empty(sets: &[Template], bits: &[bool]) -> Option<Vec<Term>> {
+    let profile = and(sets
+        .iter()
+        .zip(bits)
+        .map(|(s, b)| if *b { s.body.clone() } else { neg(&s.body) })
+        .collect());
+    let mut ats = Vec::new();
+    atoms(&profile, &mut ats);
+    if ats.len() > MAX_ATOMS {
+        return None;
+    }
+    let eqs: Vec<Option<(Term, Term)>> = ats.iter().map(element_equation).collect();
+    let mut conds: Vec<Term> = Vec::new();
+    for v in 0..(1u32 << ats.len()) {
+        if !eval_prop(&profile, &ats, v) {
+            continue;
+        }
+        let true_eqs: Vec<&(Term, Term)> = eqs
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| v & (1 << k) != 0)
+            .filter_map(|(_, e)| e.as_ref())
+            .collect();
+        let clash = true_eqs.iter().enumerate().find_map(|(i, (s1, t1))| {
+            true_eqs[i + 1..]
+                .iter()
+                .find(|(s2, t2)| s1 == s2 && t1 != t2)
+                .map(|(_, t2)| (t1.clone(), t2.clone()))
+        });
+        // Or `e ∈ T_1` true and `e ∈ T_2` false: then `T_1 ≠ T_2`.
+        let set_clash = || {
+            let mems: Vec<(usize, &Term)> = ats
+                .iter()
+                .enumerate()
+                .filter_map(|(k, a)| element_member(a).map(|t| (k, t)))
+                .collect();
+            mems.iter().find_map(|(k, t1)| {
+                mems.iter()
+                    .find(|(l, t2)| v & (1 << k) != 0 && v & (1 << l) == 0 && t1 != t2)
+                    .map(|(_, t2)| neg(&syntax::eq((*t1).clone(), (*t2).clone())))
+            })
+        };
+        // Or `s = t_1` true and `s = t_2` false: then `t_1 ≠ t_2`.
+        let eq_diseq = || {
+            let false_eqs: Vec<&(Term, Term)> = eqs
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| v & (1 << k) == 0)
+                .filter_map(|(_, e)| e.as_ref())
+                .collect();
+            true_eqs.iter().find_map(|(s1, t1)| {
+                false_eqs
+                    .iter()
+                    .find(|(s2, t2)| s1 == s2 && t1 != t2)
+                    .map(|(_, t2)| neg(&syntax::eq(t1.clone(), t2.clone())))
+            })
+        };
+        let first = match clash {
+            Some((t1, t2)) => syntax::eq(t1, t2),
+            None => set_clash().or_else(eq_diseq)?,
+        };
+        // With the element-free atoms as this assignment sets them.
+        let mut parts = vec![first];
+        for (k, a) in ats.iter().enumerate() {
+            if !a.free_vars().contains(&elem()) {
+                parts.push(if v & (1 << k) != 0 { a.clone() } else { neg(a) });
+            }
+        }
+        let c = and(parts);
+        if !conds.contains(&c) {
+            conds.push(c);
+        }
+    }
+    if conds.is_empty() { None } else { Some(conds) }
+}
+
+/// Whether some region of `sets` is statically or conditionally empty.
+fn has_empty_region(sets: &[Template]) -> bool {
+    (0..(1usize << sets.len())).any(|code| {
+        let bits: Vec<bool> = (0..sets.len()).map(|i| code & (1 << i) != 0).collect();
+        statically_empty(sets, &bits) || conditionally_empty(sets, &bits).is_some()
+    })
+}
+
 /// Rename the variables of `t` apart from `taken` (suffixing `tag`).
 fn rename_apart(t: &Template, tag: &str) -> Template {
     let map: Vec<(Var, Term)> = t
@@ -218,14 +337,16 @@ fn tested_sets(body: &Term) -> Vec<Term> {
 }
 
 /// The groups of templates (before renaming to canonical form).
-fn groups(fams: &[Fun], ground: &[Term], bodies: &Bodies) -> Vec<Vec<Template>> {
+fn groups(fams: &[Fun], ground: &[Term], bodies: &Bodies, pairs: bool) -> Vec<Vec<Template>> {
     let temps: Vec<Template> = fams
         .iter()
         .map(|f| template(f, "", bodies))
         .chain(ground.iter().map(|g| instance(g, bodies)))
         .collect();
     let mut out: Vec<Vec<Template>> = Vec::new();
-    // Pairs (renamed apart), at least one of them a family.
+    // Pairs (renamed apart), at least one of them a family. Without
+    // witnesses only pairs with a (conditionally) empty region: the counts
+    // of two unrelated sets bound nothing else.
     for i in 0..temps.len() {
         for j in i..temps.len() {
             if j >= fams.len() && i >= fams.len() {
@@ -234,7 +355,10 @@ fn groups(fams: &[Fun], ground: &[Term], bodies: &Bodies) -> Vec<Vec<Template>> 
             if i == j && temps[i].set.free_vars().is_empty() {
                 continue;
             }
-            out.push(vec![rename_apart(&temps[i], "a"), rename_apart(&temps[j], "b")]);
+            let pair = vec![rename_apart(&temps[i], "a"), rename_apart(&temps[j], "b")];
+            if pairs || has_empty_region(&pair) {
+                out.push(pair);
+            }
         }
     }
     let x = elem();
@@ -347,18 +471,24 @@ pub fn parameterized(
     fams: &[Fun],
     ground: &[Term],
     bodies: &Bodies,
+    seed: Option<&Fun>,
     names: &mut NameGen,
 ) -> (Vec<Term>, usize, usize) {
     let mut out = Vec::new();
     let mut regions = 0;
-    let gs = groups(fams, ground, bodies);
+    let gs = groups(fams, ground, bodies, seed.is_some());
     for g in &gs {
-        regions += group_constraints(g, names, &mut out);
+        regions += group_constraints(g, seed, names, &mut out);
     }
     (out, gs.len(), regions)
 }
 
-fn group_constraints(sets: &[Template], names: &mut NameGen, out: &mut Vec<Term>) -> usize {
+fn group_constraints(
+    sets: &[Template],
+    seed: Option<&Fun>,
+    names: &mut NameGen,
+    out: &mut Vec<Term>,
+) -> usize {
     let mut ys: Vec<Var> = Vec::new();
     for s in sets {
         for v in s.set.free_vars() {
@@ -373,7 +503,13 @@ fn group_constraints(sets: &[Template], names: &mut NameGen, out: &mut Vec<Term>
     let sets_at: Vec<Term> = sets.iter().map(|s| s.set.subst(&map)).collect();
     let arg_sorts: Vec<Sort> = fresh.iter().map(|v| v.sort.clone()).collect();
     let args: Vec<Term> = fresh.iter().map(Var::t).collect();
-    let e = names.fresh_var(&Var::new("e", Sort::P));
+    // Witnesses only for seeded process parameters (one generation of
+    // witnesses: a witness is no seed, so no witness of a witness's sets).
+    let proc_params: Vec<Term> = fresh.iter().filter(|v| v.sort == Sort::P).map(Var::t).collect();
+    let guard: Vec<Term> = match seed {
+        Some(seed) => proc_params.iter().map(|p| neg(&seed.app(vec![p.clone()]))).collect(),
+        None => Vec::new(),
+    };
     let k = sets.len();
     let inside = |x: &Term, bits: &[bool]| -> Term {
         and(bits
@@ -387,7 +523,6 @@ fn group_constraints(sets: &[Template], names: &mut NameGen, out: &mut Vec<Term>
     };
     let mut regions: Vec<(Vec<bool>, Term)> = Vec::new();
     let mut facts = Vec::new();
-    let mut counted = Vec::new();
     for code in 0..(1usize << k) {
         let bits: Vec<bool> = (0..k).map(|i| code & (1 << (k - 1 - i)) != 0).collect();
         if statically_empty(sets, &bits) {
@@ -396,12 +531,21 @@ fn group_constraints(sets: &[Template], names: &mut NameGen, out: &mut Vec<Term>
         let tag: String = bits.iter().map(|b| if *b { 't' } else { 'f' }).collect();
         let r = Fun::new(names.fresh(&format!("reg${tag}$")), arg_sorts.clone(), Sort::Int)
             .app(args.clone());
-        let w = Fun::new(names.fresh(&format!("rwit${tag}$")), arg_sorts.clone(), Sort::P)
-            .app(args.clone());
         let ge1 = syntax::le(Term::Int(1), r.clone());
         facts.push(syntax::le(Term::Int(0), r.clone()));
-        facts.push(or(vec![neg(&ge1), inside(&w, &bits)]));
-        counted.push(or(vec![neg(&inside(&e.t(), &bits)), ge1]));
+        if let Some(conds) = conditionally_empty(sets, &bits) {
+            // Empty unless one of `conds` holds (see `conditionally_empty`).
+            let conds = conds.into_iter().map(|c| c.subst(&map));
+            facts.push(or(std::iter::once(neg(&ge1)).chain(conds).collect()));
+        }
+        if seed.is_some() {
+            let w = Fun::new(names.fresh(&format!("rwit${tag}$")), arg_sorts.clone(), Sort::P)
+                .app(args.clone());
+            let mut clause = guard.clone();
+            clause.push(neg(&ge1));
+            clause.push(inside(&w, &bits));
+            facts.push(or(clause));
+        }
         regions.push((bits, r));
     }
     for (i, s) in sets_at.iter().enumerate() {
@@ -414,11 +558,6 @@ fn group_constraints(sets: &[Template], names: &mut NameGen, out: &mut Vec<Term>
     ));
     for f in facts {
         out.push(syntax::forall(fresh.clone(), f));
-    }
-    for c in counted {
-        let mut vs = fresh.clone();
-        vs.push(e.clone());
-        out.push(syntax::forall(vs, c));
     }
     regions.len()
 }

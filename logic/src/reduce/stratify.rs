@@ -150,7 +150,12 @@ impl SortGraph {
                 }
             }
             _ => {
-                let family = matches!(t, Term::App(f, _) if self.families.contains(&f.name));
+                // A family application, and the cardinality of one (its
+                // count is a region sum the solver instantiates), are
+                // transparent.
+                let is_family = |t: &Term| matches!(t, Term::App(f, _) if self.families.contains(&f.name));
+                let family = is_family(t)
+                    || matches!(t, Term::Op(Op::Card, s) if is_family(&s[0]));
                 let pushed = !family && signature(t).map(|(_, ret)| above.push(ret)).is_some();
                 for c in t.children() {
                     self.walk(c, above, vs, ok);

@@ -140,13 +140,13 @@ fn related_groups(sets: &[Term], cc: &Congruence, bodies: &Bodies) -> Vec<Vec<us
 }
 
 /// Build the Venn constraints for the ground set terms of `cc`.
-/// Sets for which `skip` holds are listed but get no groups (their
-/// regions are parameterized, see `regions.rs`).
+/// Sets for which `skip` holds (given the set and its depth) are listed
+/// but get no groups (their regions are parameterized, see `regions.rs`).
 pub fn venn(
     cc: &Congruence,
     bound: usize,
     bodies: &Bodies,
-    skip: &dyn Fn(&Term) -> bool,
+    skip: &dyn Fn(&Term, usize) -> bool,
     names: &mut NameGen,
 ) -> Venn {
     let mut out = Venn::default();
@@ -155,14 +155,17 @@ pub fn venn(
         let Some(elem) = sort.set_elem().cloned() else {
             continue;
         };
-        let sets: Vec<Term> = cc
+        let reps: Vec<(Term, usize)> = cc
             .representatives(&sort)
             .into_iter()
-            .map(|(t, _)| t)
-            .filter(|t| matches!(t, Term::App(..)))
+            .filter(|(t, _)| matches!(t, Term::App(..)))
             .collect();
-        out.sets.extend(sets.iter().cloned());
-        let sets: Vec<Term> = sets.into_iter().filter(|s| !skip(s)).collect();
+        out.sets.extend(reps.iter().map(|(t, _)| t.clone()));
+        let sets: Vec<Term> = reps
+            .into_iter()
+            .filter(|(s, d)| !skip(s, *d))
+            .map(|(s, _)| s)
+            .collect();
         for s in &sets {
             out.constraints
                 .push(syntax::le(Term::Int(0), card(s.clone())));

@@ -1,0 +1,224 @@
+//! Bounded counterexample search: models of a CL formula with exactly
+//! `n = 1, 2, …, K` processes, found by Z3 on a finite lowering.
+//!
+//! For each `k`, the *original* formula (not its unbounded reduction) is
+//! lowered to a flat query in which `P` has exactly `k` elements
+//! ([`lower`]): quantifiers over `P` (and over other finite sorts: `Bool`,
+//! sets, options and tuples of finite sorts) are expanded, `n` is the
+//! literal `k`, a set of a finite sort is one membership flag per element
+//! (so `|S|` is a sum of `ite`s), options and tuples are flattened into
+//! their components, and function symbols become one flat symbol per
+//! component. `Int`, `Bool` and uninterpreted sorts stay as they are
+//! (quantifiers over them are left to the solver). Sets of `Int` or of
+//! uninterpreted sorts are [`BoundedError::Unsupported`].
+//!
+//! A solver model is decoded into a [`Model`] of the original signature
+//! (`n = k`, real set values, function tables) and **confirmed** with
+//! [`crate::eval::holds`] on the original formula; only a confirmed model is
+//! reported. The search can only refute: "no model for `n ≤ K`" is never a
+//! proof (larger `n` are not tried), so [`crate::check::check_sat`] uses it
+//! only to turn an inconclusive verdict into a counterexample.
+
+mod decode;
+mod flat;
+mod layout;
+mod lower;
+
+use std::time::{Duration, Instant};
+
+use crate::smt::{Backend, SmtError, SmtQuery, SolverResult};
+use crate::{Binder, Model, Op, Sort, Term, TypeError};
+
+/// Settings of a bounded search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundedConfig {
+    /// The largest number of processes tried (from 1 up).
+    pub max_n: u32,
+    /// Solver time limit for one `n`.
+    pub timeout_per_n: Duration,
+    /// Time limit of the whole search (no new `n` is started after it).
+    pub budget: Duration,
+}
+
+impl Default for BoundedConfig {
+    fn default() -> Self {
+        BoundedConfig { max_n: 5, timeout_per_n: Duration::from_secs(5), budget: Duration::from_secs(20) }
+    }
+}
+
+impl BoundedConfig {
+    /// The search run after an inconclusive check with time limit `timeout`:
+    /// `n ≤ 5`, at most `timeout` in all and half of it for one `n`.
+    pub fn for_timeout(timeout: Duration) -> BoundedConfig {
+        BoundedConfig { max_n: 5, timeout_per_n: timeout / 2, budget: timeout }
+    }
+}
+
+/// Why a formula could not be searched.
+#[derive(Debug, thiserror::Error)]
+pub enum BoundedError {
+    /// The formula is ill-sorted.
+    #[error("type error: {0}")]
+    Type(#[from] TypeError),
+    /// The formula uses something the finite lowering does not support.
+    #[error("unsupported by the bounded search: {0}")]
+    Unsupported(String),
+    /// The solver failed (not a verdict).
+    #[error("solver error: {0}")]
+    Solver(#[from] SmtError),
+}
+
+/// The verdict for one number of processes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NVerdict {
+    /// A model with this many processes, confirmed by the evaluator.
+    Found(Model),
+    /// The solver proved that there is none.
+    NoModel,
+    /// Neither: timeout, solver unknown, or a model that could not be
+    /// decoded or confirmed; why.
+    Inconclusive(String),
+}
+
+/// The outcome of a search over `n = 1..=max_n`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BoundedResult {
+    /// A confirmed model (the smallest `n` that gave one).
+    Found(Model),
+    /// No confirmed model.
+    NotFound {
+        /// The largest `n` tried.
+        tried_up_to: u32,
+        /// Every `n ≤ no_model_up_to` has no model (solver `unsat`);
+        /// equal to `tried_up_to` when the search was exhaustive.
+        no_model_up_to: u32,
+        /// What was inconclusive, one note per `n`.
+        notes: Vec<String>,
+    },
+}
+
+impl BoundedResult {
+    /// A one-line summary for reports.
+    pub fn summary(&self) -> String {
+        match self {
+            BoundedResult::Found(m) => format!("counterexample with n = {}", m.n),
+            BoundedResult::NotFound { tried_up_to, no_model_up_to, notes } => {
+                if notes.is_empty() && tried_up_to == no_model_up_to {
+                    format!("no counterexample with n ≤ {tried_up_to}")
+                } else {
+                    format!(
+                        "no counterexample found with n ≤ {tried_up_to} (none with n ≤ {no_model_up_to}; {})",
+                        notes.join("; ")
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// The flat query stating that `f` has a model with exactly `k ≥ 1` processes.
+pub fn lower_query(f: &Term, k: u32) -> Result<SmtQuery, BoundedError> {
+    crate::typecheck_formula(f)?;
+    if k == 0 {
+        return Err(BoundedError::Unsupported("n = 0 processes".into()));
+    }
+    Ok(SmtQuery::new(lower::lower(f, k)?.assertions))
+}
+
+/// Look for a model of `f` with exactly `k ≥ 1` processes.
+pub fn check_n(f: &Term, k: u32, backend: &dyn Backend, timeout: Duration) -> Result<NVerdict, BoundedError> {
+    crate::typecheck_formula(f)?;
+    if k == 0 {
+        return Err(BoundedError::Unsupported("n = 0 processes".into()));
+    }
+    let lowered = lower::lower(f, k)?;
+    if lowered.assertions.last() == Some(&Term::Bool(false)) {
+        return Ok(NVerdict::NoModel);
+    }
+    let q = SmtQuery::new(lowered.assertions.clone());
+    let m = match backend.check(&q, timeout)? {
+        SolverResult::Unsat => return Ok(NVerdict::NoModel),
+        SolverResult::Timeout => return Ok(NVerdict::Inconclusive("timeout".into())),
+        SolverResult::Unknown(why) => return Ok(NVerdict::Inconclusive(format!("solver unknown: {why}"))),
+        SolverResult::Sat(m) => m,
+    };
+    let model = match decode::decode(&lowered, &sorts_of(f), &m) {
+        Ok(model) => model,
+        Err(why) => return Ok(NVerdict::Inconclusive(format!("model not decoded: {why}"))),
+    };
+    Ok(match crate::eval::holds(f, &model) {
+        Ok(true) => NVerdict::Found(model),
+        Ok(false) => NVerdict::Inconclusive("the decoded model falsifies the formula".into()),
+        Err(e) => NVerdict::Inconclusive(format!("the decoded model cannot be evaluated: {e}")),
+    })
+}
+
+/// Look for a model of `f` with `n = 1, 2, …, cfg.max_n` processes.
+pub fn search(f: &Term, cfg: &BoundedConfig, backend: &dyn Backend) -> Result<BoundedResult, BoundedError> {
+    let start = Instant::now();
+    let mut notes = Vec::new();
+    let mut no_model_up_to = 0;
+    let mut tried_up_to = 0;
+    for k in 1..=cfg.max_n {
+        let Some(left) = cfg.budget.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) else {
+            notes.push(format!("time budget spent before n = {k}"));
+            break;
+        };
+        let verdict = match check_n(f, k, backend, cfg.timeout_per_n.min(left)) {
+            Ok(v) => v,
+            // Larger `n` can make sets of sets too large: stop there.
+            Err(BoundedError::Unsupported(why)) if k > 1 => {
+                notes.push(format!("n = {k}: {why}"));
+                break;
+            }
+            Err(e) => {
+                tracing::debug!(n = k, error = %e, "bounded search");
+                return Err(e);
+            }
+        };
+        tried_up_to = k;
+        tracing::debug!(n = k, verdict = ?verdict_name(&verdict), "bounded search");
+        match verdict {
+            NVerdict::Found(m) => return Ok(BoundedResult::Found(m)),
+            NVerdict::NoModel if no_model_up_to == k - 1 => no_model_up_to = k,
+            NVerdict::NoModel => {}
+            NVerdict::Inconclusive(why) => notes.push(format!("n = {k}: {why}")),
+        }
+    }
+    Ok(BoundedResult::NotFound { tried_up_to, no_model_up_to, notes })
+}
+
+/// A verdict without its model, for logs.
+fn verdict_name(v: &NVerdict) -> &str {
+    match v {
+        NVerdict::Found(_) => "found",
+        NVerdict::NoModel => "no model",
+        NVerdict::Inconclusive(why) => why,
+    }
+}
+
+/// Every sort occurring in `f` (symbols, variables, sort annotations).
+fn sorts_of(f: &Term) -> Vec<Sort> {
+    let mut out: Vec<Sort> = Vec::new();
+    let mut add = |s: &Sort| {
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    };
+    f.visit(&mut |t| match t {
+        Term::Var(v) => add(&v.sort),
+        Term::App(g, _) => {
+            g.args.iter().for_each(&mut add);
+            add(&g.ret);
+        }
+        Term::Bind(b, vs, _) => {
+            vs.iter().for_each(|v| add(&v.sort));
+            if *b == Binder::Comprehension {
+                add(&Sort::set(vs[0].sort.clone()));
+            }
+        }
+        Term::Op(Op::Empty(s) | Op::None(s), _) => add(s),
+        _ => {}
+    });
+    out
+}
