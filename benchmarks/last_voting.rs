@@ -143,7 +143,10 @@ impl Spec for LastVoting {
         let n = w.n();
         let phase = w.phase() as i64;
         let coord = w.coord();
-        let keep_init = w.forall(|i| w.exists(|j| w[i].x == w.init(j).x));
+        // Estimates, and the vote a coordinator committed to, are initial values.
+        let keep_init = w.forall(|i| {
+            w.exists(|j| w[i].x == w.init(j).x) && implies(w[i].commit, w.exists(|j| w[i].vote == w.init(j).x))
+        });
         // Who adopted a vote this phase adopted the coordinator's, which
         // committed; only the coordinator commits or gets ready, and nobody
         // has at a phase boundary.

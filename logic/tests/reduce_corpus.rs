@@ -48,10 +48,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "unknown: needs Venn regions for sets created at witnesses (HO(w))",
     ),
     (
-        "valid/otr_validity_preservation.cl",
-        "unknown: spurious model, ∀∃ over values not instantiated deep enough",
-    ),
-    (
         "valid/three_two_thirds_common.cl",
         "unknown: needs 3-way Venn regions (venn_bound 3)",
     ),

@@ -202,14 +202,17 @@ impl Cx<'_> {
             vec![w.clone()],
             terms::and(vec![Self::in_mbox(r, w.t()), build::eq(Self::payload_from(r, w.t()), res.clone())]),
         );
-        let s = self.fresh_var("s", Sort::P);
-        let other = Self::payload_from(r, s.t());
-        let (c_res, c_other) = (count(self, res.clone()), count(self, other.clone()));
+        // Stated over values rather than senders: ∀v. cnt(res) > cnt(v) ∨
+        // (cnt(res) = cnt(v) ∧ res ≤ v). Given `received`, this is equivalent
+        // to quantifying over the senders' payloads (a value nobody sent has
+        // count 0 < cnt(res)), and it needs no witness sender in the proofs.
+        let v = self.fresh_var("v", Sort::Int);
+        let (c_res, c_other) = (count(self, res.clone()), count(self, v.t()));
         let best = terms::or(vec![
             build::gt(c_res.clone(), c_other.clone()),
-            terms::and(vec![build::eq(c_res, c_other), build::le(res.clone(), other)]),
+            terms::and(vec![build::eq(c_res, c_other), build::le(res.clone(), v.t())]),
         ]);
-        let most = build::forall(vec![s.clone()], terms::implies(Self::in_mbox(r, s.t()), best));
+        let most = build::forall(vec![v.clone()], best);
         let axiom = terms::implies(nonempty, terms::and(vec![received, most]));
         self.push_choose(funs, axiom, "mbox.min_most_often");
         Ok(res)

@@ -62,12 +62,13 @@ pub struct ReduceConfig {
     pub witness_instantiation: bool,
     /// Parameterized Venn regions for families of sets (`HO(p)`,
     /// comprehensions with parameters), left to the solver's instantiation
-    /// (experimental: Z3's E-matching loops through the region witnesses on
-    /// the OTR round VCs, so it is off by default).
+    /// (see `regions.rs`); the universals are also kept whole for the
+    /// solver, and stratified data variables also instantiated eagerly.
     pub parametric_regions: bool,
     /// Witness functions for parameterized regions (`w_b(ȳ)`), for seeded
-    /// process parameters only (see `regions.rs`); without them, ground
-    /// family instances of the input get ground Venn groups instead.
+    /// process parameters only (see `regions.rs`; experimental: Z3 still
+    /// loops); without them, ground family instances of the input get
+    /// ground Venn groups instead.
     pub region_witnesses: bool,
     /// Cap on the instances of one universal (beyond it instances are dropped, which is sound).
     pub max_instances: usize,

@@ -6,20 +6,29 @@
 //! instance (which needs the instances to exist before the solver runs, and
 //! a new round of groups for every set created at a witness), a group of set
 //! *templates* `S_1(ȳ) … S_k(ȳ)` over variables `ȳ` gets region-count
-//! functions `r_b(ȳ)` and witness functions `w_b(ȳ)`, constrained by
-//! universals that the solver instantiates by E-matching at whatever
-//! instances arise during its search (`HO(w)` for a witness `w` included):
+//! functions `r_b(ȳ)`, constrained by universals that the solver
+//! instantiates by E-matching at whatever instances arise during its search:
 //! - `r_b(ȳ) ≥ 0`, `Σ_b r_b(ȳ) = n`, `|S_i(ȳ)| = Σ_{b_i = t} r_b(ȳ)`;
-//! - `(⋀_i e ∈^{b_i} S_i(ȳ)) ⇒ r_b(ȳ) ≥ 1` and
-//!   `r_b(ȳ) ≥ 1 ⇒ ⋀_i w_b(ȳ) ∈^{b_i} S_i(ȳ)`;
 //! - *static emptiness*: a region whose membership profile (the definitions
 //!   of its sets, or their negations, with atoms read as propositional
 //!   variables) is propositionally unsatisfiable gets no function at all: its
 //!   count is 0 in every sum (`{x | x ∈ HO(p) ∧ x(k) = v} ∖ HO(p)` is empty
-//!   by definition, so `|recv(p, v)| ≤ |HO(p)|` costs nothing).
+//!   by definition, so `|recv(p, v)| ≤ |HO(p)|` costs nothing);
+//! - *conditional emptiness*: `r_b(ȳ) ≥ 1 ⇒ ⋁ conds` when every member of
+//!   the region forces one of `conds` (`recv(p, u) ∩ A(v)` is empty unless
+//!   `u = v`; `recv(p, v) ∖ recv(q, v)` unless `HO(p) ≠ HO(q)`), see
+//!   `conditionally_empty`;
+//! - only with `ReduceConfig::region_witnesses` (experimental, off: it
+//!   loops in Z3): witness functions `w_b(ȳ)` with `seed(p̄) ∧ r_b(ȳ) ≥ 1 ⇒
+//!   ⋀_i w_b(ȳ) ∈^{b_i} S_i(ȳ)` for the process parameters `p̄`, and the
+//!   `(⋀_i e ∈^{b_i} S_i(ȳ)) ⇒ r_b(ȳ) ≥ 1` universals. Without them no
+//!   region creates a process term, so the solver's term universe over `P`
+//!   stays the ground one (plus Skolem applications); witnesses come from
+//!   the ground Venn groups (`venn.rs`) of the input's family instances.
 //!
 //! Groups: every pair of templates (variables renamed apart; a family with
-//! itself too), every comprehension with the sets its body tests membership
+//! itself too; without witnesses only pairs with a statically or
+//! conditionally empty region), every comprehension with the sets its body tests membership
 //! in and the comprehensions whose bodies share an atom with it (up to
 //! renaming of their parameters), and every comprehension with a copy of
 //! itself varying one parameter, plus the sets its body tests membership in
@@ -28,7 +37,8 @@
 //!
 //! Soundness: in a model with finite sets, let `r_b(ȳ)` be the size of the
 //! region `b` of the sets at `ȳ` and `w_b(ȳ)` one of its elements (any
-//! process if it is empty); every constraint holds. A statically empty
+//! process if it is empty), `seed` as true everywhere; every constraint
+//! holds (conditional emptiness: see `conditionally_empty`). A statically empty
 //! region is empty in every model: a member would satisfy the profile, which
 //! is a propositional instance of an unsatisfiable formula.
 
