@@ -1,16 +1,25 @@
-//! The benchmarks are proved push-button: every VC of otr.rs and
-//! last_voting.rs is `Proved` with the default settings (none unknown, none
-//! timing out). Slow (Z3 on 32 VCs): `cargo test -p psync-encodings --test prove -- --ignored`.
+//! The benchmarks are proved push-button.
+//!
+//! The goal — every VC of otr.rs and last_voting.rs `Proved` with the default
+//! settings — is not reached yet (the remaining inductive/progress VCs time
+//! out; see issue 3): those two tests are ignored until it is, and run with
+//! `cargo test -p psync-encodings --test prove -- --ignored`. Meanwhile a
+//! ratchet runs by default: the VCs proved today must stay proved.
 
 use psync_encodings::{Verdict, check_vc, generate_vcs, load_spec};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 
 fn prove_all(name: &str) {
+    prove(name, |_| true);
+}
+
+/// Check the VCs of benchmark `name` that `select` keeps; all must be proved.
+fn prove(name: &str, select: impl Fn(&str) -> bool) {
     let alg = load_spec(format!("{}/../benchmarks/{name}.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
     let backend = Z3InProcess::new();
     let mut not_proved = Vec::new();
-    for vc in generate_vcs(&alg) {
+    for vc in generate_vcs(&alg).into_iter().filter(|vc| select(&vc.id)) {
         let out = check_vc(&alg, &vc, &CheckConfig::default(), &backend).expect("checkable");
         println!("{:45} {:?} {:?}", out.id, out.time, matches!(out.verdict, Verdict::Proved));
         match out.verdict {
@@ -22,14 +31,43 @@ fn prove_all(name: &str) {
     assert!(not_proved.is_empty(), "{}", not_proved.join("\n"));
 }
 
+/// OTR VCs proved today (all but inductive inv0/inv1 and progress inv0).
+const OTR_PROVED: [&str; 8] = [
+    "otr/init/inv0/start",
+    "otr/inductive/inv2/round0",
+    "otr/progress/inv1/round0",
+    "otr/property/termination/inv2",
+    "otr/property/agreement/inv0",
+    "otr/property/validity/inv0",
+    "otr/property/integrity/inv0",
+    "otr/property/irrevocability/round0",
+];
+
 #[test]
-#[ignore = "slow: runs Z3 on every VC"]
+fn otr_vcs_proved_so_far_stay_proved() {
+    prove("otr", |id| OTR_PROVED.contains(&id));
+}
+
+#[test]
+fn last_voting_vcs_proved_so_far_stay_proved() {
+    // Today: init, every inv1 step, the properties, and progress in rounds 1 and 3.
+    prove("last_voting", |id| {
+        id == "last_voting/init/inv0/start"
+            || id.starts_with("last_voting/inductive/inv1/")
+            || id.starts_with("last_voting/property/")
+            || id == "last_voting/progress/inv0/round1"
+            || id == "last_voting/progress/inv0/round3"
+    });
+}
+
+#[test]
+#[ignore = "not reached yet: OTR's inductive inv0/inv1 and progress inv0 time out (issue 3)"]
 fn otr_is_proved() {
     prove_all("otr");
 }
 
 #[test]
-#[ignore = "slow: runs Z3 on every VC"]
+#[ignore = "not reached yet: six LastVoting VCs time out (issue 3)"]
 fn last_voting_is_proved() {
     prove_all("last_voting");
 }
