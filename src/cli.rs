@@ -32,14 +32,15 @@ pub struct CheckArgs {
     /// Parallel solver jobs (default: all cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Time limit per VC, in seconds.
+    /// Time limit per solver query, in seconds (a VC is checked as one query
+    /// per conclusion conjunct and hypothesis case).
     #[arg(long, default_value_t = 20.0)]
     pub timeout: f64,
     /// Only VCs whose id matches this pattern (`*` matches any run of characters;
     /// without `*`, a substring match). May be repeated.
     #[arg(long = "vc")]
     pub vc: Vec<String>,
-    /// Write each reduced VC as an SMT-LIB2 file into this folder.
+    /// Write each reduced VC as SMT-LIB2 files into this folder (one per part).
     #[arg(long)]
     pub dump_smt: Option<PathBuf>,
     /// Which solver back end discharges the VCs.

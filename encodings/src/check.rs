@@ -1,8 +1,9 @@
 //! Running one VC through the CL pipeline and decoding the answer.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use psync_logic::check::{CheckConfig, CheckError, CheckResult, check_sat};
+use psync_logic::Model;
+use psync_logic::check::{CheckConfig, CheckError, CheckResult, bounded_refutation, check_sat};
 use psync_logic::smt::Backend;
 
 use crate::cex::{Counterexample, decode};
@@ -33,14 +34,40 @@ pub struct Outcome {
     pub time: Duration,
 }
 
-/// Check `vc` of `alg` with `backend`.
+/// Check `vc` of `alg` with `backend`, part by part ([`Vc::parts`]): proved
+/// when every part is; refuted by the first part with a confirmed model
+/// (completed to the whole formula's symbols); otherwise the first
+/// undecided part's verdict, after one bounded counterexample search on
+/// the whole formula (when `cfg` asks for it).
 pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend) -> Result<Outcome, CheckError> {
-    let checked = check_sat(&vc.formula(), cfg, backend)?;
-    let verdict = match checked.result {
-        CheckResult::Unsat => Verdict::Proved,
-        CheckResult::Sat(m) => Verdict::Refuted(Box::new(decode(alg, vc, &m))),
-        CheckResult::Unknown(why) => Verdict::Unknown(why),
-        CheckResult::Timeout => Verdict::Timeout,
+    let start = Instant::now();
+    let per_part = CheckConfig { bounded_search: false, ..cfg.clone() };
+    let whole = vc.formula();
+    let refuted = |mut m: Model| {
+        m.complete(&whole.funs());
+        Verdict::Refuted(Box::new(decode(alg, vc, &m)))
     };
-    Ok(Outcome { id: vc.id.clone(), verdict, time: checked.stats.total })
+    let mut undecided: Option<CheckResult> = None;
+    for part in vc.parts() {
+        match check_sat(&part, &per_part, backend)?.result {
+            CheckResult::Unsat => {}
+            CheckResult::Sat(m) => return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed() }),
+            other => {
+                undecided.get_or_insert(other);
+            }
+        }
+    }
+    let verdict = match undecided {
+        None => Verdict::Proved,
+        Some(first) => {
+            let last = if cfg.bounded_search { bounded_refutation(&whole, cfg, backend, first) } else { first };
+            match last {
+                CheckResult::Unsat => Verdict::Proved,
+                CheckResult::Sat(m) => refuted(m),
+                CheckResult::Unknown(why) => Verdict::Unknown(why),
+                CheckResult::Timeout => Verdict::Timeout,
+            }
+        }
+    };
+    Ok(Outcome { id: vc.id.clone(), verdict, time: start.elapsed() })
 }

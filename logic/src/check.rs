@@ -24,6 +24,10 @@ pub struct CheckConfig {
     /// Solver models with a larger `n` are first re-solved with `n ≤ 8, 16, …`
     /// up to this bound, so the decoded counterexample stays small.
     pub small_n: i64,
+    /// After an undecided verdict, search for a small counterexample
+    /// ([`bounded_refutation`]); off when the caller runs that search once
+    /// for several queries itself.
+    pub bounded_search: bool,
 }
 
 impl Default for CheckConfig {
@@ -32,6 +36,7 @@ impl Default for CheckConfig {
             reduce: ReduceConfig::default(),
             timeout: Duration::from_secs(20),
             small_n: 8,
+            bounded_search: true,
         }
     }
 }
@@ -47,6 +52,18 @@ pub enum CheckResult {
     Unknown(String),
     /// The time limit was reached.
     Timeout,
+}
+
+impl CheckResult {
+    /// The verdict's one-word name: `unsat`, `sat`, `unknown`, `timeout`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckResult::Unsat => "unsat",
+            CheckResult::Sat(_) => "sat",
+            CheckResult::Unknown(_) => "unknown",
+            CheckResult::Timeout => "timeout",
+        }
+    }
 }
 
 /// Why a formula could not be checked at all.
@@ -170,19 +187,34 @@ fn refute_bounded(
     mut stats: CheckStats,
     start: Instant,
 ) -> Checked {
+    if !cfg.bounded_search {
+        return done(verdict, stats, start);
+    }
     let t = Instant::now();
-    let found = crate::bounded::search(f, &BoundedConfig::for_timeout(cfg.timeout), backend);
+    let verdict = bounded_refutation(f, cfg, backend, verdict);
     stats.solve += t.elapsed();
+    done(verdict, stats, start)
+}
+
+/// Look for a counterexample of `f` with few processes after the undecided
+/// `verdict`: a confirmed model replaces it, otherwise it stays (an
+/// `Unknown` gets the search's outcome appended to its reason).
+pub fn bounded_refutation(
+    f: &Term,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    verdict: CheckResult,
+) -> CheckResult {
+    let found = crate::bounded::search(f, &BoundedConfig::for_timeout(cfg.timeout), backend);
     let note = match found {
-        Ok(BoundedResult::Found(m)) => return done(CheckResult::Sat(m), stats, start),
+        Ok(BoundedResult::Found(m)) => return CheckResult::Sat(m),
         Ok(r) => format!("bounded search: {}", r.summary()),
         Err(e) => format!("bounded search skipped: {e}"),
     };
-    let verdict = match verdict {
+    match verdict {
         CheckResult::Unknown(why) => CheckResult::Unknown(format!("{why}; {note}")),
         other => other,
-    };
-    done(verdict, stats, start)
+    }
 }
 
 fn done(result: CheckResult, mut stats: CheckStats, start: Instant) -> Checked {

@@ -62,7 +62,57 @@ pub struct Model {
     pub vars: BTreeMap<String, Value>,
 }
 
+impl Value {
+    /// The default value of a sort: `false`, `0`, process 0, element 0 of an
+    /// uninterpreted sort, `∅`, `None`, the tuple of defaults.
+    pub fn default_of(sort: &Sort) -> Value {
+        match sort {
+            Sort::Bool => Value::Bool(false),
+            Sort::Int => Value::Int(0),
+            Sort::P => Value::Proc(0),
+            Sort::Uninterpreted(_) => Value::Elem(sort.mangle(), 0),
+            Sort::Set(_) => Value::Set(BTreeSet::new()),
+            Sort::Opt(_) => Value::Opt(None),
+            Sort::Tuple(cs) => Value::Tuple(cs.iter().map(Value::default_of).collect()),
+        }
+    }
+}
+
 impl Model {
+    /// Interpret each symbol of `funs` that the model leaves out as the
+    /// constant default of its result sort (uninterpreted universes made
+    /// non-empty where needed). For extending a model of part of a formula
+    /// to the whole formula when the missing symbols cannot matter.
+    pub fn complete(&mut self, funs: &[Fun]) {
+        fn uninterpreted(s: &Sort, out: &mut Vec<Sort>) {
+            match s {
+                Sort::Uninterpreted(_) => out.push(s.clone()),
+                Sort::Set(e) | Sort::Opt(e) => uninterpreted(e, out),
+                Sort::Tuple(cs) => cs.iter().for_each(|c| uninterpreted(c, out)),
+                _ => {}
+            }
+        }
+        for f in funs {
+            if self.funs.contains_key(&f.name) {
+                continue;
+            }
+            let mut sorts = Vec::new();
+            uninterpreted(&f.ret, &mut sorts);
+            for s in sorts {
+                let size = self.universes.entry(s.mangle()).or_insert(0);
+                *size = (*size).max(1);
+            }
+            self.funs.insert(
+                f.name.clone(),
+                FunTable {
+                    fun: f.clone(),
+                    entries: BTreeMap::new(),
+                    default: Some(Value::default_of(&f.ret)),
+                },
+            );
+        }
+    }
+
     /// The universe size of an uninterpreted sort (0 if unknown).
     pub fn universe_size(&self, sort: &Sort) -> u32 {
         match sort {

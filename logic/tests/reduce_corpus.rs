@@ -87,7 +87,7 @@ fn corpus_verdicts() {
             };
             println!(
                 "{file}: {} in {:?}",
-                verdict(&checked.result),
+                checked.result.name(),
                 checked.stats.total
             );
             if let CheckResult::Unknown(why) = &checked.result {
@@ -118,11 +118,3 @@ fn corpus_verdicts() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-fn verdict(r: &CheckResult) -> &'static str {
-    match r {
-        CheckResult::Unsat => "unsat",
-        CheckResult::Sat(_) => "sat",
-        CheckResult::Unknown(_) => "unknown",
-        CheckResult::Timeout => "timeout",
-    }
-}

@@ -110,15 +110,23 @@ impl Cx<'_> {
             }
             "min_most_often" | "try_min_most_often" => {
                 arity(0)?;
-                let res = self.choose_min_most_often(&r, e)?;
-                let nonempty = build::gt(build::card(self.mbox_set(&r)), Term::Int(0));
-                if name == "try_min_most_often" {
-                    terms::ite(nonempty, build::some(res), build::none(r.msg.clone()))
+                // On an empty mailbox `min_most_often` returns the default:
+                // stated in the chosen value's axiom rather than as an `ite`
+                // around it, so that sets like `{s | x(s) = res}` stay in the
+                // same family as every other `{s | x(s) = v}`.
+                let empty_value = if name == "try_min_most_often" {
+                    None
                 } else {
                     let Some(d) = default_of(&r.msg) else {
                         return err(e.span(), "`min_most_often` needs a payload type with a default", "no default");
                     };
-                    terms::ite(nonempty, res, d)
+                    Some(d)
+                };
+                let res = self.choose_min_most_often(&r, e, empty_value.clone())?;
+                let nonempty = build::gt(build::card(self.mbox_set(&r)), Term::Int(0));
+                match empty_value {
+                    None => terms::ite(nonempty, build::some(res), build::none(r.msg.clone())),
+                    Some(_) => res,
                 }
             }
             "iter" | "values" => {
@@ -186,7 +194,8 @@ impl Cx<'_> {
 
     /// `min_most_often`: a received value received at least as often as any
     /// other, the smallest among those.
-    fn choose_min_most_often(&mut self, r: &RoundCtx, e: &Expr) -> FeResult<Term> {
+    /// With `empty_value`, the value is that on an empty mailbox.
+    fn choose_min_most_often(&mut self, r: &RoundCtx, e: &Expr, empty_value: Option<Term>) -> FeResult<Term> {
         if r.msg != Sort::Int {
             return err(e.span(), "`min_most_often` is supported for integer payloads", "payload is not an integer");
         }
@@ -213,7 +222,10 @@ impl Cx<'_> {
             terms::and(vec![build::eq(c_res, c_other), build::le(res.clone(), v.t())]),
         ]);
         let most = build::forall(vec![v.clone()], best);
-        let axiom = terms::implies(nonempty, terms::and(vec![received, most]));
+        let mut axiom = terms::implies(nonempty.clone(), terms::and(vec![received, most]));
+        if let Some(d) = empty_value {
+            axiom = terms::and(vec![axiom, terms::implies(terms::not(nonempty), build::eq(res.clone(), d))]);
+        }
         self.push_choose(funs, axiom, "mbox.min_most_often");
         Ok(res)
     }

@@ -8,7 +8,10 @@ mod rename;
 mod scheme;
 mod transition;
 
-use psync_logic::Term;
+use psync_logic::{Op, Term};
+
+/// Most hypothesis cases a VC is split into (see [`Vc::parts`]).
+pub const MAX_CASES: usize = 4;
 
 use crate::terms;
 
@@ -98,5 +101,42 @@ impl Vc {
     /// The formula to refute: `H ∧ ¬C` (valid VC ⇔ unsatisfiable).
     pub fn formula(&self) -> Term {
         psync_logic::build::and(vec![self.hypothesis(), terms::not(self.goal())])
+    }
+
+    /// The VC as independent queries: one per conclusion conjunct `C_k`
+    /// and per case of the hypotheses' top-level disjunctions (split in
+    /// order while there are at most [`MAX_CASES`] cases). `H ∧ ¬C` is
+    /// unsatisfiable iff every part is, and a model of a part is a model of
+    /// [`Vc::formula`]: each part implies it. Smaller queries are easier
+    /// for the reduction and the solver, and a refutation names its part.
+    pub fn parts(&self) -> Vec<Term> {
+        let mut cases: Vec<Vec<Term>> = vec![Vec::new()];
+        for h in &self.hypotheses {
+            match &h.term {
+                Term::Op(Op::Or, ds) if cases.len() * ds.len() <= MAX_CASES => {
+                    cases = cases
+                        .iter()
+                        .flat_map(|c| {
+                            ds.iter().map(move |d| {
+                                let mut c = c.clone();
+                                c.push(d.clone());
+                                c
+                            })
+                        })
+                        .collect();
+                }
+                t => cases.iter_mut().for_each(|c| c.push(t.clone())),
+            }
+        }
+        let mut out = Vec::new();
+        for c in &self.conclusion {
+            for hs in &cases {
+                out.push(psync_logic::build::and(vec![
+                    terms::and(hs.clone()),
+                    terms::not(c.term.clone()),
+                ]));
+            }
+        }
+        out
     }
 }

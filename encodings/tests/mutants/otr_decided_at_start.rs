@@ -1,4 +1,13 @@
-//! MUTANT: starts decided (on -1): the initial states violate Inv_0.
+//! MUTANT otr_decided_at_start: starts decided (on -1), so the initial states
+//! violate Inv_0 (VC otr/init/inv0/start is refuted at n = 1).
+//!
+//! This is `benchmarks/otr.rs` with the `otr_decided_at_start` patch of
+//! `encodings/tests/mutants.rs` applied, kept on disk only because the CLI
+//! snapshot test (`tests/snapshots.rs`, `MUTANT`) needs a file to check; the
+//! mutants test fails if it is not exactly this header + the patched benchmark.
+//! The other mutants exist only in that test. Do not edit below this header:
+//! regenerate it from the benchmark.
+//!
 //! One-Third Rule consensus (Charron-Bost & Schiper, 2009), with the
 //! invariants PSync used to prove it for every `n`.
 

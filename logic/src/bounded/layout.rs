@@ -151,19 +151,6 @@ pub(crate) fn domain(sort: &Sort, sizes: &Sizes) -> Result<Vec<Value>, BoundedEr
     Ok(out)
 }
 
-/// The evaluator's default value of a sort (the value of `get(None)`).
-pub(crate) fn default_value(sort: &Sort) -> Value {
-    match sort {
-        Sort::Bool => Value::Bool(false),
-        Sort::Int => Value::Int(0),
-        Sort::P => Value::Proc(0),
-        Sort::Uninterpreted(_) => Value::Elem(sort.mangle(), 0),
-        Sort::Set(_) => Value::Set(BTreeSet::new()),
-        Sort::Opt(_) => Value::Opt(None),
-        Sort::Tuple(cs) => Value::Tuple(cs.iter().map(default_value).collect()),
-    }
-}
-
 /// Converts between values of the original sorts and flat component values.
 ///
 /// `atom_in` maps a flat value of an atomic sort (`P` or uninterpreted) to
@@ -249,7 +236,7 @@ impl Codec<'_> {
                 out.push(Value::Bool(o.is_some()));
                 match o {
                     Some(x) => self.put(x, t, out)?,
-                    None => self.put(&default_value(t), t, out)?,
+                    None => self.put(&Value::default_of(t), t, out)?,
                 }
             }
             (Sort::Tuple(cs), Value::Tuple(xs)) if cs.len() == xs.len() => {

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use crate::bounded::BoundedError;
 use crate::bounded::flat::{self, proc_const};
-use crate::bounded::layout::{Sizes, atoms, default_value, domain, domain_len, width};
+use crate::bounded::layout::{Sizes, atoms, domain, domain_len, width};
 use crate::{Binder, Fun, Op, Sort, Term, Value, Var};
 
 /// Quantifiers over finite domains up to this size are expanded.
@@ -152,7 +152,7 @@ impl Lower {
                 }
                 Ok(out)
             }
-            other => self.literal(&default_value(other), other),
+            other => self.literal(&Value::default_of(other), other),
         }
     }
 

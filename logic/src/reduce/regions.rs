@@ -33,7 +33,9 @@
 //! renaming of their parameters), and every comprehension with a copy of
 //! itself varying one parameter, plus the sets its body tests membership in
 //! that do not depend on that parameter (`{HO(p), recv(p, u), recv(p, v)}`:
-//! two different values split the heard-of set). At most [`MAX_GROUP`] sets.
+//! two different values split the heard-of set), and once more with the
+//! sets both copies test (`{recv(p, v), recv(q, v), HO(p), HO(q)}`: what
+//! `q` hears of those `p` heard with `v`). At most [`MAX_GROUP`] sets.
 //!
 //! Soundness: in a model with finite sets, let `r_b(ȳ)` be the size of the
 //! region `b` of the sets at `ȳ` and `w_b(ȳ)` one of its elements (any
@@ -404,13 +406,22 @@ fn groups(fams: &[Fun], ground: &[Term], bodies: &Bodies, pairs: bool) -> Vec<Ve
                 set: t.set.subst(&[(v.clone(), v2.t())]),
                 body: t.body.subst(&[(v.clone(), v2.t())]),
             };
-            let mut group = vec![t.clone(), copy];
+            let mut group = vec![t.clone(), copy.clone()];
+            let mut with_both = group.clone();
             for s in tested_sets(&t.body) {
                 if !s.free_vars().contains(&v) {
                     group.push(instance(&s, bodies));
                 }
+                with_both.push(instance(&s, bodies));
             }
             push_group(&mut out, group);
+            // And with the sets both bodies test (`{recv(p, v), recv(q, v),
+            // HO(p), HO(q)}`: what a process `q` hears of the processes
+            // `p` heard with value `v`).
+            for s in tested_sets(&copy.body) {
+                with_both.push(instance(&s, bodies));
+            }
+            push_group(&mut out, with_both);
         }
     }
     out
