@@ -32,8 +32,9 @@ pub struct CheckArgs {
     /// Parallel solver jobs (default: all cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Time limit per solver query, in seconds (a VC is checked as one query
-    /// per conclusion conjunct and hypothesis case).
+    /// Time limit per VC, in seconds (shared by the queries a VC is split
+    /// into; the bounded counterexample search after an undecided VC has
+    /// its own budget).
     #[arg(long, default_value_t = 20.0)]
     pub timeout: f64,
     /// Only VCs whose id matches this pattern (`*` matches any run of characters;

@@ -38,10 +38,11 @@ pub struct Outcome {
 /// when every part is; refuted by the first part with a confirmed model
 /// (completed to the whole formula's symbols); otherwise the first
 /// undecided part's verdict, after one bounded counterexample search on
-/// the whole formula (when `cfg` asks for it).
+/// the whole formula (when `cfg` asks for it). `cfg.timeout` is the VC's
+/// budget: each part gets what the parts before it left.
 pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend) -> Result<Outcome, CheckError> {
     let start = Instant::now();
-    let per_part = CheckConfig { bounded_search: false, ..cfg.clone() };
+    let deadline = start + cfg.timeout;
     let whole = vc.formula();
     let refuted = |mut m: Model| {
         m.complete(&whole.funs());
@@ -49,6 +50,12 @@ pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backe
     };
     let mut undecided: Option<CheckResult> = None;
     for part in vc.parts() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            undecided.get_or_insert(CheckResult::Timeout);
+            break;
+        }
+        let per_part = CheckConfig { bounded_search: false, timeout: left, ..cfg.clone() };
         match check_sat(&part, &per_part, backend)?.result {
             CheckResult::Unsat => {}
             CheckResult::Sat(m) => return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed() }),
