@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::congruence::{Congruence, ground_terms};
+use super::kinds::Kinds;
 use super::stratify::SortGraph;
 use super::syntax::{self, and, or};
 use crate::{Binder, Fun, Op, Sort, Term, Var};
@@ -41,6 +42,9 @@ pub struct Instantiator<'a> {
     /// sets or Bool), keeping the universal too: the solver then need not
     /// guess the values (sound: instances of a kept universal).
     pub data_instances: bool,
+    /// The kinds of data positions: a data variable is only instantiated
+    /// with terms of its kind (see `kinds.rs`).
+    pub kinds: &'a Kinds,
     /// Counters.
     pub stats: InstStats,
 }
@@ -252,10 +256,12 @@ impl<'a> Instantiator<'a> {
         cands: &Candidates,
         accept: &Accept,
     ) -> Vec<Term> {
-        let empty = Vec::new();
-        let pools: Vec<&Vec<(Term, usize)>> = xs
+        let pools: Vec<Vec<(Term, usize)>> = xs
             .iter()
-            .map(|x| cands.get(&x.sort).unwrap_or(&empty))
+            .map(|x| {
+                let all = cands.get(&x.sort).map(Vec::as_slice).unwrap_or(&[]);
+                all.iter().filter(|(t, _)| self.kinds.fits(x, t)).cloned().collect()
+            })
             .collect();
         let mut out = Vec::new();
         if pools.iter().any(|p| p.is_empty()) {

@@ -9,10 +9,17 @@
 //! 4. [`comprehension`] (comprehensions become symbols with definitions),
 //! 5. [`skolem`] (Skolemization, `∀` split over `∧`),
 //! 6. [`congruence`] (ground terms modulo equality, in an egg e-graph),
-//! 7. [`stratify`] + [`instantiate`] (sort graph, instantiation),
-//! 8. [`venn`] (region counts for cardinalities, witnesses instantiated),
+//! 7. [`stratify`] + [`kinds`] + [`instantiate`] (sort graph, soft sorts of
+//!    data positions, instantiation),
+//! 8. [`venn`] (region counts of ground sets, witnesses instantiated),
+//!    [`regions`] (parameterized region counts of set families, and their
+//!    instances anchored at ground sets), [`witnesses`] (elements of
+//!    `S ∖ T` and `S ∩ T` for the sets the Venn groups leave out),
 //! 9. [`theory`] (option/tuple axioms on ground terms),
 //! 10. [`lower`] (to the flat fragment).
+//!
+//! With parameterized regions (the default) the universals of the input
+//! are also kept whole for the solver's own instantiation.
 //!
 //! Soundness contract: every pass maps a formula with a finite model (n ≥ 1
 //! processes, finite sets) to a formula with a model; so "unsat" of the
@@ -24,6 +31,7 @@ pub mod comprehension;
 pub mod congruence;
 pub mod decode;
 pub mod instantiate;
+pub mod kinds;
 pub mod lower;
 pub mod names;
 pub mod normalize;
@@ -35,6 +43,7 @@ pub mod syntax;
 pub mod theory;
 pub mod unique_def;
 pub mod venn;
+pub mod witnesses;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -272,16 +281,20 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
             }
         }
     });
+    let mut placeholders = Vec::new();
     for sort in bound_sorts {
         if cc.representatives(&sort).is_empty() {
             let c = Fun::constant(names.fresh("some$"), sort).app(Vec::new());
             cc.add(&c, 0);
+            placeholders.push(c);
         }
     }
     let graph = stratify::SortGraph::build(&all, &family_names);
     stats.sort_cycles = graph.cycles();
+    let kinds = kinds::Kinds::of(&all);
     let mut inst = instantiate::Instantiator {
         graph: &graph,
+        kinds: &kinds,
         max_instances: cfg.max_instances,
         data_instances: cfg.parametric_regions,
         stats: Default::default(),
@@ -312,9 +325,25 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         .filter(|s| s.sort() == Sort::set(Sort::P) && !is_family(s))
         .cloned()
         .collect();
+    // Shallow and small sets first: the anchored instances are capped. Not
+    // the sets at a placeholder constant: an arbitrary process says nothing
+    // a parameterized group does not (measured on OTR: they drown Z3).
+    let mut anchors: Vec<(Term, usize)> = cc
+        .representatives(&Sort::set(Sort::P))
+        .into_iter()
+        .filter(|(t, _)| matches!(t, Term::App(..)))
+        .filter(|(t, _)| {
+            let mut at_placeholder = false;
+            t.visit(&mut |s| at_placeholder |= placeholders.contains(s));
+            !at_placeholder
+        })
+        .collect();
+    anchors.sort_by_key(|(t, d)| (*d, t.size()));
+    let anchors: Vec<Term> = anchors.into_iter().map(|(t, _)| t).collect();
     let (param, pgroups, pregions) = regions::parameterized(
         &fams,
         &ground_p_sets,
+        &anchors,
         &symbolizer.bodies,
         cfg.region_witnesses.then_some(&seed),
         &mut names,
@@ -322,6 +351,7 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     stats.venn_groups = venn.groups + pgroups;
     stats.venn_regions = venn.regions + pregions;
     let mut out = syntax::conjuncts(instantiated.clone());
+    let mut kept_universals = Vec::new();
     if cfg.parametric_regions && !fams.is_empty() {
         // The solver instantiates at the witnesses: keep the universals
         // themselves too (sound: they are the input's); with region
@@ -332,11 +362,19 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
                 seeded_universal(&part, &graph, cfg.region_witnesses.then_some(&seed))
                 && !out.contains(&kept)
             {
+                kept_universals.push(kept.clone());
                 out.push(kept);
             }
         }
     }
     out.extend(venn.constraints.iter().cloned());
+    if cfg.parametric_regions && !fams.is_empty() {
+        out.extend(witnesses::cardinality_witnesses(
+            &anchors,
+            &kept_universals,
+            &mut names,
+        ));
+    }
     if cfg.region_witnesses && !param.is_empty() {
         // Exactly the ground processes, the Venn witnesses and one
         // application of each `P → P` symbol to those are seeds (closed
@@ -435,8 +473,10 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
 
 /// A top-level universal to keep for the solver: its non-stratified
 /// process variables guarded by `seed` (weaker than the universal, so
-/// sound); `None` when a non-stratified variable is not a process (its
-/// instances are all there is).
+/// sound). Non-stratified data variables (`∀v. |{i | x(i) = v}| ≤ …`) are
+/// kept too: besides our instances, the solver may need one at a value it
+/// only meets during its search (the sets at such values have
+/// parameterized regions and cardinality witnesses).
 fn seeded_universal(part: &Term, graph: &stratify::SortGraph, seed: Option<&Fun>) -> Option<Term> {
     let Term::Bind(crate::Binder::Forall, vs, body) = part else {
         return None;
@@ -444,13 +484,18 @@ fn seeded_universal(part: &Term, graph: &stratify::SortGraph, seed: Option<&Fun>
     let strat = graph.stratified(vs, body);
     let mut guard = Vec::new();
     for (v, ok) in vs.iter().zip(strat) {
-        if !ok {
-            if v.sort != Sort::P {
-                return None;
+        if ok {
+            continue;
+        }
+        match &v.sort {
+            Sort::P => {
+                if let Some(seed) = seed {
+                    guard.push(syntax::neg(&seed.app(vec![v.t()])));
+                }
             }
-            if let Some(seed) = seed {
-                guard.push(syntax::neg(&seed.app(vec![v.t()])));
-            }
+            Sort::Int | Sort::Uninterpreted(_) => {}
+            // Sets, options, tuples: their instances are all there is.
+            _ => return None,
         }
     }
     guard.push((**body).clone());

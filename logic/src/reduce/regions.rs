@@ -388,13 +388,26 @@ fn groups(fams: &[Fun], ground: &[Term], bodies: &Bodies, pairs: bool) -> Vec<Ve
             let ovars: Vec<Var> = o.set.free_vars();
             let mut theirs = Vec::new();
             atoms(&o.body, &mut theirs);
-            'find: for a in &theirs {
+            let base = group.clone();
+            let mut full_match = false;
+            for a in &theirs {
                 for m in &mine {
                     let mut sub = Vec::new();
-                    if unify(a, m, &ovars, &mut sub) && sub.len() == ovars.len() {
-                        group.push(instance(&o.set.subst(&sub), bodies));
-                        break 'find;
+                    if !unify(a, m, &ovars, &mut sub) || sub.is_empty() {
+                        continue;
                     }
+                    let matched = instance(&o.set.subst(&sub), bodies);
+                    if sub.len() == ovars.len() && !full_match {
+                        full_match = true;
+                        group.push(matched.clone());
+                    }
+                    // Its own group too, with the sets its body tests;
+                    // variables the atom does not bind stay variables
+                    // (`recv(p, m(q))` next to `recv(q, m(q))` and `HO(p)`).
+                    let mut own = base.clone();
+                    own.extend(tested_sets(&matched.body).iter().map(|s| instance(s, bodies)));
+                    own.insert(1, matched);
+                    push_group(&mut out, own);
                 }
             }
         }
@@ -487,10 +500,13 @@ fn permutations(k: usize) -> Vec<Vec<usize>> {
     out
 }
 
-/// The constraints of the parameterized groups, and the number of groups.
+/// The constraints of the parameterized groups (and of their anchored
+/// instances at the ground sets `anchors`, see [`anchored`]); the number of
+/// groups and of region functions.
 pub fn parameterized(
     fams: &[Fun],
     ground: &[Term],
+    anchors: &[Term],
     bodies: &Bodies,
     seed: Option<&Fun>,
     names: &mut NameGen,
@@ -501,7 +517,74 @@ pub fn parameterized(
     for g in &gs {
         regions += group_constraints(g, seed, names, &mut out);
     }
-    (out, gs.len(), regions)
+    let instances = anchored(&gs, anchors);
+    for g in &instances {
+        regions += group_constraints(g, None, names, &mut out);
+    }
+    (out, gs.len() + instances.len(), regions)
+}
+
+/// Most anchored instances per query.
+const MAX_ANCHORED: usize = 300;
+
+/// *Anchored* instances of the groups: all variables but one process
+/// variable `p` instantiated so that every set of the group without `p` is
+/// one of the ground `anchors` (`{recv(p, v), recv(i, v), HO(p), HO(i)}` at
+/// the ground `recv(i, v)`). Their region counts are functions of `p`
+/// alone, so the solver's E-matching fires them at every process term it
+/// meets (`HO(w)` of a witness `w`), which the fully parameterized group —
+/// whose region functions take every variable — cannot do.
+fn anchored(gs: &[Vec<Template>], anchors: &[Term]) -> Vec<Vec<Template>> {
+    let mut out: Vec<Vec<Template>> = Vec::new();
+    let mut keys: Vec<Vec<Term>> = Vec::new();
+    for g in gs {
+        let mut vars: Vec<Var> = Vec::new();
+        for t in g {
+            for v in t.set.free_vars() {
+                if !vars.contains(&v) {
+                    vars.push(v);
+                }
+            }
+        }
+        for p in vars.iter().filter(|v| v.sort == Sort::P) {
+            let others: Vec<Var> = vars.iter().filter(|v| *v != p).cloned().collect();
+            let fixed: Vec<&Template> = g.iter().filter(|t| !t.set.free_vars().contains(p)).collect();
+            if fixed.is_empty() {
+                continue;
+            }
+            let mut subs = vec![Vec::new()];
+            for t in &fixed {
+                let mut next = Vec::new();
+                for sub in &subs {
+                    for a in anchors {
+                        let mut s2: Vec<(Var, Term)> = sub.clone();
+                        if unify(&t.set, a, &others, &mut s2) {
+                            next.push(s2);
+                        }
+                    }
+                }
+                subs = next;
+            }
+            for sub in subs {
+                if !others.iter().all(|v| sub.iter().any(|(w, _)| w == v)) {
+                    continue;
+                }
+                let inst: Vec<Template> = g
+                    .iter()
+                    .map(|t| Template { set: t.set.subst(&sub), body: t.body.subst(&sub) })
+                    .collect();
+                let key = canonical_key(&inst);
+                if !keys.contains(&key) {
+                    keys.push(key);
+                    out.push(inst);
+                    if out.len() >= MAX_ANCHORED {
+                        return out;
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 fn group_constraints(

@@ -1,8 +1,8 @@
 //! Raw SMT-LIB2 scripts: the commands the script runners understand, and the
 //! solver context in effect at each `check-sat`.
 
-use crate::smt::SmtError;
-use crate::smt::sexpr::{Tok, split_top};
+use crate::smt::sexpr::{Tok, split_top, tokenize};
+use crate::smt::{ScriptVerdict, SmtError};
 
 /// A command of a raw script.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,5 +156,22 @@ mod tests {
         assert!(matches!(parse_script("(push x)"), Err(SmtError::Script(_))));
         let cmds = parse_script("(push)(pop 2)").unwrap();
         assert!(matches!(checkpoints(&cmds), Err(SmtError::Script(_))));
+    }
+}
+
+/// The reason in `(:reason-unknown "…")`.
+pub(crate) fn reason(line: &str) -> Result<String, SmtError> {
+    match &tokenize(line)?[..] {
+        [(Tok::Open, ..), (Tok::Atom(k), ..), (Tok::Str(r), ..), (Tok::Close, ..)] if k == ":reason-unknown" => Ok(r.clone()),
+        _ => Err(SmtError::Parse(format!("expected (:reason-unknown \"…\"), got `{line}`"))),
+    }
+}
+
+/// The verdict for an `unknown` answer with Z3's `reason`.
+pub(crate) fn unknown_verdict(reason: String) -> ScriptVerdict {
+    if reason.contains("timeout") || reason.contains("canceled") {
+        ScriptVerdict::Timeout
+    } else {
+        ScriptVerdict::Unknown(reason)
     }
 }

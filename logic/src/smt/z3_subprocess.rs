@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::smt::decode::decode;
 use crate::smt::model_text::parse_model;
-use crate::smt::script::{ScriptCommand, parse_script};
-use crate::smt::sexpr::{Tok, tokenize};
+use crate::smt::script::{ScriptCommand, parse_script, reason, unknown_verdict};
 use crate::smt::smtlib::{render, z3_options};
 use crate::smt::{Backend, ScriptAnswer, ScriptVerdict, SmtError, SmtQuery, SolverConfig, SolverResult};
 
@@ -174,22 +173,6 @@ impl Drop for Child {
         self.stdin = None;
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// The reason in `(:reason-unknown "…")`.
-fn reason(line: &str) -> Result<String, SmtError> {
-    match &tokenize(line)?[..] {
-        [(Tok::Open, ..), (Tok::Atom(k), ..), (Tok::Str(r), ..), (Tok::Close, ..)] if k == ":reason-unknown" => Ok(r.clone()),
-        _ => Err(SmtError::Parse(format!("expected (:reason-unknown \"…\"), got `{line}`"))),
-    }
-}
-
-fn unknown_verdict(reason: String) -> ScriptVerdict {
-    if reason.contains("timeout") || reason.contains("canceled") {
-        ScriptVerdict::Timeout
-    } else {
-        ScriptVerdict::Unknown(reason)
     }
 }
 
