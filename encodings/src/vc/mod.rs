@@ -113,7 +113,8 @@ impl Vc {
         let mut cases: Vec<Vec<Term>> = vec![Vec::new()];
         for h in &self.hypotheses {
             match &h.term {
-                Term::Op(Op::Or, ds) if cases.len() * ds.len() <= MAX_CASES => {
+                // (An empty disjunction stays whole: the solver sees it.)
+                Term::Op(Op::Or, ds) if !ds.is_empty() && cases.len() * ds.len() <= MAX_CASES => {
                     cases = cases
                         .iter()
                         .flat_map(|c| {
@@ -138,5 +139,70 @@ impl Vc {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use psync_logic::{Model, Sort, build, holds};
+
+    fn atom(name: &str) -> Term {
+        build::cnst(name, Sort::Bool)
+    }
+
+    fn vc(hypotheses: Vec<Term>, conclusion: Vec<Term>) -> Vc {
+        Vc {
+            id: "t/inductive/inv0/round0".into(),
+            kind: VcKind::Inductive,
+            invariant: Some(0),
+            round: Some(0),
+            property: None,
+            has_post: false,
+            hypotheses: hypotheses.into_iter().map(|t| Labeled::new("h", t)).collect(),
+            conclusion: conclusion.into_iter().map(|t| Labeled::new("c", t)).collect(),
+        }
+    }
+
+    /// Every assignment of the atoms: the formula is satisfied exactly when
+    /// some part is (so "every part unsat" is "the VC holds"), and every
+    /// part implies the formula (so a part's model is a counterexample).
+    fn parts_agree_with_formula(v: &Vc, names: &[&str]) {
+        let parts = v.parts();
+        for bits in 0..(1u32 << names.len()) {
+            let mut m = Model { n: 1, ..Default::default() };
+            let funs: Vec<_> = names.iter().map(|n| build::fun(n, vec![], Sort::Bool)).collect();
+            m.complete(&funs);
+            for (k, n) in names.iter().enumerate() {
+                m.funs.get_mut(*n).expect("completed").default = Some(psync_logic::Value::Bool(bits & (1 << k) != 0));
+            }
+            let whole = holds(&v.formula(), &m).expect("closed");
+            let some_part = parts.iter().any(|p| holds(p, &m).expect("closed"));
+            assert_eq!(whole, some_part, "assignment {bits:b}");
+            for p in &parts {
+                assert!(!holds(p, &m).expect("closed") || whole, "a part holds where the VC's negation does not");
+            }
+        }
+    }
+
+    #[test]
+    fn parts_split_conclusions_and_hypothesis_cases() {
+        let v = vc(
+            vec![build::or(vec![atom("a"), atom("b")]), atom("c")],
+            vec![atom("d"), atom("e")],
+        );
+        assert_eq!(v.parts().len(), 4, "2 conclusion conjuncts × 2 cases");
+        parts_agree_with_formula(&v, &["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn cases_are_capped_and_empty_disjunctions_stay_whole() {
+        let three = |x: &str| build::or(vec![atom(&format!("{x}1")), atom(&format!("{x}2")), atom(&format!("{x}3"))]);
+        let v = vc(vec![three("a"), three("b")], vec![atom("d")]);
+        // 3 cases, then 3 × 3 > MAX_CASES: the second disjunction stays whole.
+        assert_eq!(v.parts().len(), 3);
+        parts_agree_with_formula(&v, &["a1", "a2", "a3", "b1", "b2", "b3", "d"]);
+        let empty = vc(vec![Term::Op(Op::Or, Vec::new())], vec![atom("d")]);
+        assert_eq!(empty.parts().len(), 1, "a false hypothesis still reaches the solver");
     }
 }

@@ -159,8 +159,9 @@ fn eval_prop(t: &Term, atoms: &[Term], bits: u32) -> bool {
     }
 }
 
-/// Whether the region `bits` of `sets` is empty by the definitions alone.
-fn statically_empty(sets: &[Template], bits: &[bool]) -> bool {
+/// The membership profile of region `bits` of `sets` and its atoms; `None`
+/// beyond [`MAX_ATOMS`] atoms (too many assignments to enumerate).
+fn profile(sets: &[Template], bits: &[bool]) -> Option<(Term, Vec<Term>)> {
     let profile = and(sets
         .iter()
         .zip(bits)
@@ -168,9 +169,12 @@ fn statically_empty(sets: &[Template], bits: &[bool]) -> bool {
         .collect());
     let mut ats = Vec::new();
     atoms(&profile, &mut ats);
-    if ats.len() > MAX_ATOMS {
-        return false;
-    }
+    (ats.len() <= MAX_ATOMS).then_some((profile, ats))
+}
+
+/// Whether the region `bits` of `sets` is empty by the definitions alone.
+fn statically_empty(sets: &[Template], bits: &[bool]) -> bool {
+    let Some((profile, ats)) = profile(sets, bits) else { return false };
     !(0..(1u32 << ats.len())).any(|v| eval_prop(&profile, &ats, v))
 }
 
@@ -210,16 +214,7 @@ fn element_member(a: &Term) -> Option<&Term> {
 /// assignment, whose clash holds at `e` (`s(e) = t_1 ∧ s(e) = t_2` gives
 /// `t_1 = t_2`, and so on), and its element-free atoms are as assigned.
 fn conditionally_empty(sets: &[Template], bits: &[bool]) -> Option<Vec<Term>> {
-    let profile = and(sets
-        .iter()
-        .zip(bits)
-        .map(|(s, b)| if *b { s.body.clone() } else { neg(&s.body) })
-        .collect());
-    let mut ats = Vec::new();
-    atoms(&profile, &mut ats);
-    if ats.len() > MAX_ATOMS {
-        return None;
-    }
+    let (profile, ats) = profile(sets, bits)?;
     let eqs: Vec<Option<(Term, Term)>> = ats.iter().map(element_equation).collect();
     let mut conds: Vec<Term> = Vec::new();
     for v in 0..(1u32 << ats.len()) {
