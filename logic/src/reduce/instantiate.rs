@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::congruence::{Congruence, ground_terms};
 use super::kinds::Kinds;
 use super::stratify::SortGraph;
-use super::syntax::{self, and, or};
+use super::syntax::{self, and, is_data, or};
 use crate::{Binder, Fun, Op, Sort, Term, Var};
 
 /// Counters of one instantiation run.
@@ -73,10 +73,6 @@ fn candidates(cc: &Congruence) -> Candidates {
     out
 }
 
-/// Sorts of data values (instantiated eagerly by `data_instances`).
-fn is_data(s: &Sort) -> bool {
-    !matches!(s, Sort::P | Sort::Bool | Sort::Set(_) | Sort::Opt(_) | Sort::Tuple(_))
-}
 
 impl<'a> Instantiator<'a> {
     /// Eager rounds then the local pass; adds new ground terms to `cc`.

@@ -18,7 +18,8 @@
 
 use std::collections::HashMap;
 
-use crate::{Op, Sort, Term};
+use super::syntax::is_data;
+use crate::{Op, Term};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Node {
@@ -33,10 +34,6 @@ enum Node {
 pub struct Kinds {
     ids: HashMap<Node, usize>,
     parent: Vec<usize>,
-}
-
-fn is_data(s: &Sort) -> bool {
-    matches!(s, Sort::Int | Sort::Uninterpreted(_))
 }
 
 impl Kinds {

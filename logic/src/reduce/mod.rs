@@ -493,7 +493,7 @@ fn seeded_universal(part: &Term, graph: &stratify::SortGraph, seed: Option<&Fun>
                     guard.push(syntax::neg(&seed.app(vec![v.t()])));
                 }
             }
-            Sort::Int | Sort::Uninterpreted(_) => {}
+            s if syntax::is_data(s) => {}
             // Sets, options, tuples: their instances are all there is.
             _ => return None,
         }

@@ -49,7 +49,7 @@ fn open_sets(universals: &[Term]) -> Vec<SetTerm> {
                 return;
             }
             let free = t.free_vars();
-            let data = |v: &Var| vs.contains(v) && matches!(v.sort, Sort::Int | Sort::Uninterpreted(_));
+            let data = |v: &Var| vs.contains(v) && syntax::is_data(&v.sort);
             if !free.is_empty() && free.iter().all(data) && !out.iter().any(|o| o.set == *t) {
                 out.push(SetTerm { set: t.clone(), vars: free });
             }
