@@ -95,6 +95,9 @@ fn dump_smt(dir: &Path, loaded: &[Loaded], cfg: &CheckConfig) -> Result<(), Chec
     Ok(())
 }
 
+/// Stack of each solver worker thread.
+const WORKER_STACK: usize = 64 << 20;
+
 fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend) -> VcOutcome {
     let start = Instant::now();
     let mut out = VcOutcome {
@@ -141,6 +144,10 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Dur
     let jobs: Vec<(&Loaded, &Vc)> = loaded.iter().flat_map(|l| l.vcs.iter().map(move |vc| (l, vc))).collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
+        // The solver and the reduction recurse over terms on the worker's
+        // stack; the 2 MB default of spawned threads overflowed once on a
+        // deep formula (the main thread has 8 MB).
+        .stack_size(WORKER_STACK)
         .build()
         .map_err(|e| CheckFailure::Usage(format!("cannot start {} jobs: {e}", args.jobs.unwrap_or(0))))?;
     let bar = if show_progress {

@@ -160,7 +160,14 @@ fn unsat_answers_have_no_small_model() {
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = seeds
             .iter()
-            .map(|seed| s.spawn(move || run_worker(*seed, per_worker)))
+            .map(|seed| {
+                // Z3 and the reduction recurse on this thread's stack: the
+                // 2 MB default overflowed once in CI on a deep formula.
+                std::thread::Builder::new()
+                    .stack_size(64 << 20)
+                    .spawn_scoped(s, move || run_worker(*seed, per_worker))
+                    .expect("a worker thread")
+            })
             .collect();
         handles
             .into_iter()
