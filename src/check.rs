@@ -50,6 +50,14 @@ fn config(args: &CheckArgs) -> Result<CheckConfig, CheckFailure> {
     if let Some(d) = args.depth {
         cfg.reduce.inst_depth = d;
     }
+    if !args.strategies.is_empty() {
+        cfg.strategies = Vec::new();
+        for s in args.strategies.iter().map(|s| s.strategy()) {
+            if !cfg.strategies.contains(&s) {
+                cfg.strategies.push(s);
+            }
+        }
+    }
     Ok(cfg)
 }
 
@@ -67,28 +75,32 @@ fn load(args: &CheckArgs) -> Result<Vec<Loaded>, CheckFailure> {
 }
 
 /// Write every selected VC, reduced, as SMT-LIB2 scripts named after its id:
-/// one per part the VC is checked as (`ID.smt2` for a VC of one part,
-/// `ID.partK.smt2` otherwise), exactly the queries the solver is given.
+/// one per part the VC is checked as and per strategy (`ID.STRATEGY.smt2`
+/// for a VC of one part, `ID.partK.STRATEGY.smt2` otherwise), exactly the
+/// queries the solver may be given.
 fn dump_smt(dir: &Path, loaded: &[Loaded], cfg: &CheckConfig) -> Result<(), CheckFailure> {
     std::fs::create_dir_all(dir).map_err(|e| CheckFailure::Usage(format!("cannot create {}: {e}", dir.display())))?;
     for l in loaded {
         for vc in &l.vcs {
             let parts = vc.parts();
             for (k, part) in parts.iter().enumerate() {
-                let stem = vc.id.replace('/', "__");
-                let name = if parts.len() == 1 { format!("{stem}.smt2") } else { format!("{stem}.part{k}.smt2") };
-                let text = match psync_logic::check::reduce(part, &cfg.reduce) {
-                    Ok(r) => {
-                        let q = psync_logic::check::query(&r);
-                        match psync_logic::smt::smtlib::to_script(&q, &Default::default(), Some(cfg.timeout)) {
-                            Ok(s) => format!("; {} part {k} of {}\n{s}", vc.id, parts.len()),
-                            Err(e) => format!("; {}: cannot print the reduced query: {e}\n", vc.id),
+                for strategy in &cfg.strategies {
+                    let stem = vc.id.replace('/', "__");
+                    let s = strategy.name();
+                    let name = if parts.len() == 1 { format!("{stem}.{s}.smt2") } else { format!("{stem}.part{k}.{s}.smt2") };
+                    let text = match psync_logic::check::reduce(part, &strategy.apply(&cfg.reduce)) {
+                        Ok(r) => {
+                            let q = psync_logic::check::query(&r);
+                            match psync_logic::smt::smtlib::to_script(&q, &Default::default(), Some(cfg.timeout)) {
+                                Ok(text) => format!("; {} part {k} of {}, strategy {s}\n{text}", vc.id, parts.len()),
+                                Err(e) => format!("; {}: cannot print the reduced query: {e}\n", vc.id),
+                            }
                         }
-                    }
-                    Err(e) => format!("; {}: cannot reduce: {e}\n", vc.id),
-                };
-                let path = dir.join(name);
-                std::fs::write(&path, text).map_err(|e| CheckFailure::Usage(format!("cannot write {}: {e}", path.display())))?;
+                        Err(e) => format!("; {}: cannot reduce: {e}\n", vc.id),
+                    };
+                    let path = dir.join(name);
+                    std::fs::write(&path, text).map_err(|e| CheckFailure::Usage(format!("cannot write {}: {e}", path.display())))?;
+                }
             }
         }
     }

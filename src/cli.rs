@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use psync_logic::check::Strategy;
 
 /// Prove Heard-Of round algorithms correct for every number of processes.
 #[derive(Debug, Parser)]
@@ -53,6 +54,10 @@ pub struct CheckArgs {
     /// Quantifier-instantiation depth of the CL reduction.
     #[arg(long)]
     pub depth: Option<usize>,
+    /// Reduction strategies to schedule, in this order (default: all, in the
+    /// order global-anchors, ground, parametric). May be repeated.
+    #[arg(long = "strategy", value_enum)]
+    pub strategies: Vec<StrategyArg>,
     /// Leave times out of the report (reproducible output).
     #[arg(long)]
     pub no_timing: bool,
@@ -70,6 +75,28 @@ pub enum Format {
     Json,
     /// JUnit XML, one test case per VC.
     Junit,
+}
+
+/// Reduction strategies (see `psync_logic::check::Strategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Ground Venn groups and eager instantiation only (PSync's reduction).
+    Ground,
+    /// Parameterized regions for families of sets, every ground set an anchor.
+    Parametric,
+    /// Parameterized regions anchored only at sets that mention no process.
+    GlobalAnchors,
+}
+
+impl StrategyArg {
+    /// The library's strategy.
+    pub fn strategy(self) -> Strategy {
+        match self {
+            StrategyArg::Ground => Strategy::Ground,
+            StrategyArg::Parametric => Strategy::Parametric,
+            StrategyArg::GlobalAnchors => Strategy::GlobalAnchors,
+        }
+    }
 }
 
 /// Solver back ends.

@@ -55,28 +55,46 @@ fn selecting_no_vc_proves_nothing_and_says_so() {
     assert!(text.contains("0 VCs"), "{text}");
 }
 
-#[test]
-fn dump_smt_writes_one_script_per_selected_vc() {
-    let dir = std::env::temp_dir().join(format!("psync-dump-{}", std::process::id()));
+/// Run `check` on OTR's init VC with `extra` flags, dumping the reduced
+/// queries; the names of the files written.
+fn dump_otr_init(tag: &str, extra: &[&str]) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("psync-dump-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = psync_verify(&[
-        "check",
-        "benchmarks/otr.rs",
-        "--vc",
-        "otr/init/*",
-        "--dump-smt",
-        dir.to_str().expect("temp paths are UTF-8"),
-    ]);
+    let mut args = vec!["check", "benchmarks/otr.rs", "--vc", "otr/init/*", "--dump-smt", dir.to_str().expect("temp paths are UTF-8")];
+    args.extend(extra);
+    let out = psync_verify(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let files: Vec<String> = std::fs::read_dir(&dir)
         .expect("the dump folder exists")
         .map(|e| e.expect("readable entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(!files.is_empty());
     for f in &files {
         assert!(f.starts_with("otr__init__") && f.ends_with(".smt2"), "{f}");
         let text = std::fs::read_to_string(dir.join(f)).expect("readable dump");
         assert!(text.contains("(check-sat)") && text.contains("(assert"), "{text}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+    assert!(!files.is_empty());
+    files
+}
+
+#[test]
+fn dump_smt_writes_one_script_per_selected_vc_and_strategy() {
+    let files = dump_otr_init("all", &[]);
+    let strategies = ["global-anchors", "ground", "parametric"];
+    for f in &files {
+        assert!(strategies.iter().any(|s| f.ends_with(&format!(".{s}.smt2"))), "{f}");
+    }
+    for s in strategies {
+        let of = files.iter().filter(|f| f.ends_with(&format!(".{s}.smt2"))).count();
+        assert_eq!(of * strategies.len(), files.len(), "{s}: {files:?}");
+    }
+}
+
+#[test]
+fn strategy_selects_the_reductions_scheduled() {
+    let files = dump_otr_init("ground", &["--strategy", "ground"]);
+    assert!(files.iter().all(|f| f.ends_with(".ground.smt2")), "{files:?}");
+    let bad = psync_verify(&["check", "benchmarks/otr.rs", "--strategy", "fastest"]);
+    assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
 }

@@ -10,16 +10,79 @@
 use std::time::{Duration, Instant};
 
 use crate::bounded::{BoundedConfig, BoundedResult};
-use crate::reduce::{self, ReduceConfig, ReduceError, ReduceStats, Reduced, decode};
+use crate::reduce::{self, Anchors, ReduceConfig, ReduceError, ReduceStats, Reduced, decode};
 use crate::smt::{Backend, SmtError, SmtQuery, SolverResult};
 use crate::{Model, Op, Term, TypeError, Value};
+
+/// A way to reduce a formula, as a change of the base knobs
+/// ([`CheckConfig::reduce`]); [`check_sat`] tries several in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// PSync's reduction: ground Venn groups and eager instantiation only,
+    /// no universals left for the solver beyond stratified ones, plus the
+    /// instances at the processes that witness a negated invariant
+    /// ([`ReduceConfig::next_processes`]). Small queries; enough when the
+    /// sets that matter are ground (a coordinator's mailbox).
+    Ground,
+    /// Parameterized regions for families of sets (`HO(p)`), every ground
+    /// set as an anchor, cardinality witnesses, universals kept (the base
+    /// knobs as they are).
+    Parametric,
+    /// Parameterized regions anchored only at sets that mention no process
+    /// ([`Anchors::Global`]), with ground groups for the family instances
+    /// at process-free arguments and witnesses outside the sets short of
+    /// `n` ([`ReduceConfig::global_family_groups`],
+    /// [`ReduceConfig::universe_witnesses`]): the view of quorums that
+    /// every process shares.
+    GlobalAnchors,
+}
+
+impl Strategy {
+    /// Every strategy, in the default order of the schedule: global anchors
+    /// first (they decide OTR's inductiveness VCs in well under a second),
+    /// then PSync's ground reduction (LastVoting's coordinator-centred VCs,
+    /// where the parameterized queries time out or have spurious models),
+    /// then every anchor (a VC that needs a process's own view as anchor).
+    pub const ALL: [Strategy; 3] = [Strategy::GlobalAnchors, Strategy::Ground, Strategy::Parametric];
+
+    /// The strategy's name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Ground => "ground",
+            Strategy::Parametric => "parametric",
+            Strategy::GlobalAnchors => "global-anchors",
+        }
+    }
+
+    /// The strategy named `name`.
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The reduction knobs of this strategy, from the base knobs.
+    pub fn apply(self, base: &ReduceConfig) -> ReduceConfig {
+        match self {
+            Strategy::Ground => ReduceConfig { parametric_regions: false, next_processes: true, ..base.clone() },
+            Strategy::Parametric => base.clone(),
+            Strategy::GlobalAnchors => ReduceConfig {
+                anchors: Anchors::Global,
+                universe_witnesses: true,
+                global_family_groups: true,
+                ..base.clone()
+            },
+        }
+    }
+}
 
 /// Settings of one check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckConfig {
-    /// The reduction's knobs.
+    /// The reduction's base knobs (each strategy changes some of them).
     pub reduce: ReduceConfig,
-    /// Time limit of the main solver call.
+    /// The strategies [`check_sat`] schedules, in order (empty: just the
+    /// base knobs, [`Strategy::Parametric`]).
+    pub strategies: Vec<Strategy>,
+    /// Time limit of the whole check (every strategy and re-solve).
     pub timeout: Duration,
     /// Solver models with a larger `n` are first re-solved with `n ≤ 8, 16, …`
     /// up to this bound, so the decoded counterexample stays small.
@@ -34,6 +97,7 @@ impl Default for CheckConfig {
     fn default() -> Self {
         CheckConfig {
             reduce: ReduceConfig::default(),
+            strategies: Strategy::ALL.to_vec(),
             timeout: Duration::from_secs(20),
             small_n: 8,
             bounded_search: true,
@@ -91,6 +155,8 @@ pub struct CheckStats {
     pub confirm: Duration,
     /// Total time.
     pub total: Duration,
+    /// The strategy of the last solver call (the deciding one, if any).
+    pub strategy: Option<Strategy>,
 }
 
 /// A verdict with its statistics.
@@ -115,42 +181,120 @@ pub fn query(r: &Reduced) -> SmtQuery {
     }
 }
 
-/// Decide satisfiability of the CL formula `f`.
+/// Decide satisfiability of the CL formula `f`: reduce it with each of
+/// `cfg.strategies` and solve, in rounds of growing time slices (see
+/// [`Strategy`]), within `cfg.timeout` in all.
+///
+/// Why a schedule: the solver's time on a reduced query is heavy-tailed and
+/// depends on which axioms the reduction adds. A query one strategy solves in
+/// 50 ms can time out under another (measured on LastVoting's progress VCs:
+/// `unknown` after 20 s with parameterized regions, `unsat` in 40 ms with
+/// ground regions only; OTR's inductiveness the other way round). Every
+/// strategy is sound, so the first `unsat` decides; a model counts only once
+/// confirmed on `f`. A strategy that answers `unknown` (incomplete, or a
+/// model that does not decode to a real one) is not run again.
 pub fn check_sat(
     f: &Term,
     cfg: &CheckConfig,
     backend: &dyn Backend,
 ) -> Result<Checked, CheckError> {
     let start = Instant::now();
-    let reduced = reduce(f, &cfg.reduce)?;
-    let mut stats = CheckStats {
-        reduce: reduced.stats.clone(),
-        ..Default::default()
+    let deadline = start + cfg.timeout;
+    crate::typecheck_formula(f)?;
+    let strategies: Vec<Strategy> = if cfg.strategies.is_empty() {
+        vec![Strategy::Parametric]
+    } else {
+        cfg.strategies.clone()
     };
-    let q = query(&reduced);
+    let mut stats = CheckStats::default();
+    let mut reduced: Vec<Option<Reduced>> = vec![None; strategies.len()];
+    let mut open = vec![true; strategies.len()];
+    let mut reasons: Vec<String> = Vec::new();
+    let mut slice = FIRST_SLICE;
+    'rounds: while open.contains(&true) {
+        for (k, strategy) in strategies.iter().enumerate() {
+            if !open[k] {
+                continue;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break 'rounds;
+            }
+            // The last strategy still running gets all the time there is.
+            let alone = open.iter().filter(|o| **o).count() == 1;
+            let budget = if alone { left } else { slice.min(left) };
+            if reduced[k].is_none() {
+                reduced[k] = Some(reduce::reduce(f, &strategy.apply(&cfg.reduce))?);
+            }
+            let r = reduced[k].as_ref().expect("reduced above");
+            stats.reduce = r.stats.clone();
+            stats.strategy = Some(*strategy);
+            match solve(f, r, cfg, backend, budget, &mut stats)? {
+                CheckResult::Unsat => return Ok(done(CheckResult::Unsat, stats, start)),
+                CheckResult::Sat(m) => return Ok(done(CheckResult::Sat(m), stats, start)),
+                CheckResult::Timeout => {}
+                CheckResult::Unknown(why) => {
+                    open[k] = false;
+                    reasons.push(format!("{}: {why}", strategy.name()));
+                }
+            }
+        }
+        slice *= SLICE_GROWTH;
+    }
+    let verdict = if reasons.is_empty() {
+        CheckResult::Timeout
+    } else {
+        for (k, strategy) in strategies.iter().enumerate() {
+            if open[k] {
+                reasons.push(format!("{}: timeout", strategy.name()));
+            }
+        }
+        CheckResult::Unknown(reasons.join("; "))
+    };
+    Ok(refute_bounded(f, cfg, backend, verdict, stats, start))
+}
+
+/// The first round's time slice per strategy; each round multiplies it by
+/// [`SLICE_GROWTH`]. Most VCs are decided in well under the first slice.
+const FIRST_SLICE: Duration = Duration::from_secs(1);
+/// Growth of the slices from round to round (so a strategy that needs `t`
+/// gets it after at most about `t · (1 + 1/3) · strategies` in all).
+const SLICE_GROWTH: u32 = 4;
+
+/// Solve one reduced query of `f` within `budget`: `Unsat`, a confirmed
+/// model, `Timeout`, or `Unknown` with the reason.
+fn solve(
+    f: &Term,
+    reduced: &Reduced,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    budget: Duration,
+    stats: &mut CheckStats,
+) -> Result<CheckResult, CheckError> {
+    let deadline = Instant::now() + budget;
+    let left = || deadline.saturating_duration_since(Instant::now());
+    let q = query(reduced);
     let t = Instant::now();
-    let first = backend.check(&q, cfg.timeout)?;
+    let first = backend.check(&q, budget)?;
     stats.solve += t.elapsed();
     let model = match first {
-        SolverResult::Unsat => return Ok(done(CheckResult::Unsat, stats, start)),
-        SolverResult::Timeout => return Ok(refute_bounded(f, cfg, backend, CheckResult::Timeout, stats, start)),
-        SolverResult::Unknown(why) => {
-            return Ok(refute_bounded(f, cfg, backend, CheckResult::Unknown(why), stats, start));
-        }
+        SolverResult::Unsat => return Ok(CheckResult::Unsat),
+        SolverResult::Timeout => return Ok(CheckResult::Timeout),
+        SolverResult::Unknown(why) => return Ok(CheckResult::Unknown(why)),
         SolverResult::Sat(m) => m,
     };
     // Prefer small counterexamples: re-solve with n bounded before decoding.
     let mut candidates = Vec::new();
     if decode::proc_count(&model).is_ok_and(|n| n > cfg.small_n) {
         let mut bound = cfg.small_n;
-        while bound < decode::proc_count(&model).unwrap_or(0) && bound <= 64 {
+        while bound < decode::proc_count(&model).unwrap_or(0) && bound <= 64 && !left().is_zero() {
             let mut bounded = q.clone();
             bounded.assertions.push(Term::Op(
                 Op::Le,
                 vec![Term::Op(Op::ProcCount, vec![]), Term::Int(bound)],
             ));
             let t = Instant::now();
-            let r = backend.check(&bounded, cfg.timeout);
+            let r = backend.check(&bounded, left());
             stats.solve += t.elapsed();
             if let Ok(SolverResult::Sat(m)) = r {
                 candidates.push(m);
@@ -163,17 +307,18 @@ pub fn check_sat(
     let t = Instant::now();
     let mut why = Vec::new();
     for m in &candidates {
-        match confirm(f, m, &reduced, backend, cfg.timeout) {
+        // Decoding may need the solver; at least a second for it, even when
+        // the re-solves used up the slice.
+        match confirm(f, m, reduced, backend, left().max(Duration::from_secs(1))) {
             Ok(real) => {
-                stats.confirm = t.elapsed();
-                return Ok(done(CheckResult::Sat(real), stats, start));
+                stats.confirm += t.elapsed();
+                return Ok(CheckResult::Sat(real));
             }
             Err(e) => why.push(e),
         }
     }
-    stats.confirm = t.elapsed();
-    let msg = format!("model could not be confirmed: {}", why.join("; "));
-    Ok(refute_bounded(f, cfg, backend, CheckResult::Unknown(msg), stats, start))
+    stats.confirm += t.elapsed();
+    Ok(CheckResult::Unknown(format!("model could not be confirmed: {}", why.join("; "))))
 }
 
 /// After an inconclusive verdict, look for a counterexample with few

@@ -57,6 +57,26 @@ enum Accept<'c> {
     ShallowOrLocal(usize, &'c Congruence),
     /// The tuple contains at least one of these terms (witness instantiation).
     Touching(&'c [Term]),
+    /// The tuple contains at least one of these terms, and every other
+    /// term is shallow (below the bound).
+    Generation(&'c [Term], usize),
+}
+
+/// A process named by a function of data alone (`w(v, t)`, the witness of
+/// a negated `∀v t. ∃i. …`), not a function of a process (`f(p)`): one
+/// generation of processes, no chains.
+fn named_by_data(t: &Term) -> bool {
+    matches!(t, Term::App(f, args) if f.ret == Sort::P && !args.is_empty() && f.args.iter().all(|s| *s != Sort::P))
+}
+
+/// An arithmetic term over data, no cardinality in it (`r / 4`, the phase
+/// of round `r`): a candidate too, since invariants quantify over such
+/// values (`∃t. t ≤ r / 4 ∧ …` holds at `t = r / 4`).
+fn is_arithmetic_data(t: &Term) -> bool {
+    let arithmetic = matches!(t, Term::Op(Op::Add | Op::Sub | Op::Neg | Op::Mul | Op::Div | Op::Mod, _));
+    let mut counts = false;
+    t.visit(&mut |s| counts |= matches!(s, Term::Op(Op::Card | Op::ProcCount, _)));
+    arithmetic && !counts
 }
 
 fn candidates(cc: &Congruence) -> Candidates {
@@ -66,7 +86,7 @@ fn candidates(cc: &Congruence) -> Candidates {
         let reps: Vec<(Term, usize)> = cc
             .representatives(&sort)
             .into_iter()
-            .filter(|(t, _)| matches!(t, Term::App(..)) || literals.contains(t))
+            .filter(|(t, _)| matches!(t, Term::App(..)) || literals.contains(t) || is_arithmetic_data(t))
             .collect();
         out.insert(sort, reps);
     }
@@ -196,6 +216,31 @@ impl<'a> Instantiator<'a> {
         out
     }
 
+    /// The instances of the universals of `f` at the next generation of
+    /// processes: those named by functions of data alone (`w(v, t)`, the
+    /// witness of a negated `∀v t. ∃i. …` instantiated in the last round),
+    /// with every other variable at a shallow term (depth below `depth`).
+    /// Only the instances that are new to `done` (the conjuncts already
+    /// produced). Their new ground terms are meant to stay out of the
+    /// e-graph (no Venn groups or definitions for sets at these processes):
+    /// the transition relation at the witness is what a negated invariant
+    /// needs, and a generation more of sets would blow the query up.
+    pub fn at_next_processes(&mut self, f: &Term, cc: &Congruence, depth: usize, done: &[Term]) -> Vec<Term> {
+        let next: Vec<Term> = cc
+            .representatives(&Sort::P)
+            .into_iter()
+            .filter(|(t, d)| *d == depth && named_by_data(t))
+            .map(|(t, _)| t)
+            .collect();
+        if next.is_empty() {
+            return Vec::new();
+        }
+        let cands = candidates(cc);
+        let expanded = self.expand(f, &cands, &Accept::Generation(&next, depth));
+        let seen: HashSet<&Term> = done.iter().collect();
+        syntax::conjuncts(expanded).into_iter().filter(|c| !seen.contains(c)).collect()
+    }
+
     fn expand(&mut self, t: &Term, cands: &Candidates, accept: &Accept) -> Term {
         match t {
             Term::Op(Op::And, ps) => {
@@ -224,7 +269,7 @@ impl<'a> Instantiator<'a> {
                         .cloned()
                         .collect();
                     let whole = syntax::forall(vs.clone(), body.clone());
-                    if data.is_empty() || matches!(accept, Accept::Touching(_)) {
+                    if data.is_empty() || matches!(accept, Accept::Touching(_) | Accept::Generation(..)) {
                         return whole;
                     }
                     let rest: Vec<Var> = keep.iter().filter(|v| !data.contains(v)).cloned().collect();
@@ -279,6 +324,9 @@ impl<'a> Instantiator<'a> {
                     .iter()
                     .all(|g| cc.lookup(g).is_some()),
                 Accept::Touching(ws) => tuple.iter().any(|(t, _)| ws.contains(t)),
+                Accept::Generation(ws, b) => {
+                    tuple.iter().any(|(t, _)| ws.contains(t)) && tuple.iter().all(|(t, d)| *d < *b || ws.contains(t))
+                }
             };
             if ok {
                 if out.len() >= self.max_instances {

@@ -88,11 +88,21 @@ fn intersection(s: &Term, t: &Term, vars: &[Var], names: &mut NameGen) -> Term {
     syntax::forall(vars.to_vec(), body)
 }
 
+/// `|T| < n ⇒ d ∉ T`, universally closed over `vars`: a set short of
+/// everyone misses someone.
+fn outside(t: &Term, vars: &[Var], names: &mut NameGen) -> Term {
+    let d = witness(names, "out", vars);
+    let body = or(vec![neg(&lt(card(t.clone()), proc_count())), neg(&member(d, t.clone()))]);
+    syntax::forall(vars.to_vec(), body)
+}
+
 /// The witness constraints for the ground sets `ground` against the open
-/// sets of the kept `universals`.
+/// sets of the kept `universals`; with `universe`, also an element outside
+/// each open set smaller than `n`.
 pub fn cardinality_witnesses(
     ground: &[Term],
     universals: &[Term],
+    universe: bool,
     names: &mut NameGen,
 ) -> Vec<Term> {
     let ground: Vec<&Term> = ground.iter().filter(|s| s.sort() == Sort::set(Sort::P)).collect();
@@ -104,6 +114,11 @@ pub fn cardinality_witnesses(
         }
     }
     let mut out = Vec::new();
+    if universe {
+        for t in &open {
+            out.push(outside(&t.set, &t.vars, names));
+        }
+    }
     for (s, t) in pairs {
         if out.len() + 3 > MAX_WITNESSES {
             break;
