@@ -34,6 +34,28 @@ struct Def {
     body: PTerm,
 }
 
+/// Function tables nest thousands of `ite`s deep, and the parser's terms
+/// drop recursively: take them apart with an explicit stack instead.
+impl Drop for Def {
+    fn drop(&mut self) {
+        let hole = || PTerm::Constant(Constant::String(String::new()));
+        let mut todo = vec![std::mem::replace(&mut self.body, hole())];
+        while let Some(mut t) = todo.pop() {
+            match &mut t {
+                PTerm::Application { arguments, .. } => todo.append(arguments),
+                PTerm::Let { var_bindings, term } => {
+                    todo.extend(var_bindings.drain(..).map(|(_, v)| v));
+                    todo.push(std::mem::replace(&mut **term, hole()));
+                }
+                PTerm::Forall { term, .. } | PTerm::Exists { term, .. } | PTerm::Attributes { term, .. } => {
+                    todo.push(std::mem::replace(&mut **term, hole()));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// A parsed `(get-model)` answer.
 pub(crate) struct TextModel {
     elems: BTreeMap<String, (String, u32)>,
@@ -120,24 +142,28 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
 }
 
 /// Names `S!val!k` used in `t` (not parameters), with their sort `S`.
+/// With an explicit stack: function tables nest thousands deep.
 fn collect_elements(t: &PTerm, params: &[String], out: &mut Vec<(String, String)>) {
-    match t {
-        PTerm::QualIdentifier(q) => {
-            if let Ok(name) = qual_name(q)
-                && let Some(pos) = name.rfind("!val!")
-                && !params.iter().any(|p| p == name)
-                && !out.iter().any(|(n, _)| n == name)
-            {
-                out.push((name.to_string(), name[..pos].to_string()));
+    let mut todo = vec![t];
+    while let Some(t) = todo.pop() {
+        match t {
+            PTerm::QualIdentifier(q) => {
+                if let Ok(name) = qual_name(q)
+                    && let Some(pos) = name.rfind("!val!")
+                    && !params.iter().any(|p| p == name)
+                    && !out.iter().any(|(n, _)| n == name)
+                {
+                    out.push((name.to_string(), name[..pos].to_string()));
+                }
             }
+            PTerm::Application { arguments, .. } => todo.extend(arguments.iter().rev()),
+            PTerm::Let { var_bindings, term } => {
+                todo.push(term);
+                todo.extend(var_bindings.iter().rev().map(|(_, v)| v));
+            }
+            PTerm::Attributes { term, .. } => todo.push(term),
+            _ => {}
         }
-        PTerm::Application { arguments, .. } => arguments.iter().for_each(|a| collect_elements(a, params, out)),
-        PTerm::Let { var_bindings, term } => {
-            var_bindings.iter().for_each(|(_, v)| collect_elements(v, params, out));
-            collect_elements(term, params, out);
-        }
-        PTerm::Attributes { term, .. } => collect_elements(term, params, out),
-        _ => {}
     }
 }
 
@@ -199,6 +225,20 @@ impl TextModel {
     fn eval(&self, t: &PTerm, env: &[(String, MVal)], depth: usize) -> Result<MVal, SmtError> {
         if depth > MAX_DEPTH {
             return Err(derr("model definitions nest too deeply (recursive?)"));
+        }
+        // Function tables come as `ite` chains thousands deep: walk them in a
+        // loop (recursing overflowed a 2 MB thread stack in a debug build).
+        let mut t = t;
+        loop {
+            match t {
+                PTerm::Application { qual_identifier, arguments: a }
+                    if a.len() == 3 && qual_name(qual_identifier)? == "ite" =>
+                {
+                    t = &a[if self.boolean(&a[0], env, depth)? { 1 } else { 2 }];
+                }
+                PTerm::Attributes { term, .. } => t = term,
+                _ => break,
+            }
         }
         match t {
             PTerm::Constant(Constant::Numeral(n)) => {
@@ -379,6 +419,27 @@ mod tests {
         (define-fun x ((x!0 P)) Int\n    (ite (= x!0 P!val!1) 0\n      4))\n  (define-fun |weird name| ((x!0 P)) P\n    P!val!1)\n  \
         (define-fun g ((x!0 Int)) Int (g!1 (k!2 x!0)))\n  (define-fun k!2 ((x!0 Int)) Int (ite (<= x!0 5) 5 6))\n  \
         (define-fun g!1 ((x!0 Int)) Int (ite (= x!0 5) (let ((a!1 (* 2 x!0))) (+ a!1 1)) (- 1)))\n)\n";
+
+    #[test]
+    fn a_deep_function_table_is_evaluated_without_deep_recursion() {
+        // Z3 prints a table of k entries as k nested `ite`s; evaluating the
+        // default at the bottom used to take a stack frame per entry.
+        let k = 5000;
+        let mut body = String::from("0");
+        for i in 0..k {
+            body = format!("(ite (= x!0 {}) {} {body})", i + 1, i + 2);
+        }
+        let text = format!("((define-fun f ((x!0 Int)) Int {body}))");
+        let f = Fun::new("f", vec![Sort::Int], Sort::Int);
+        let run = move || {
+            let mut m = parse_model(&text).unwrap();
+            (m.apply(&f, &[Value::Int(-5)]).unwrap(), m.apply(&f, &[Value::Int(1)]).unwrap())
+        };
+        // A small stack for parsing, evaluating and dropping the table: the
+        // default at the bottom of the chain and an entry, found in a loop.
+        let got = std::thread::Builder::new().stack_size(1 << 20).spawn(run).unwrap().join().unwrap();
+        assert_eq!(got, (Value::Int(0), Value::Int(2)));
+    }
 
     #[test]
     fn parses_and_evaluates_z3_models() {
