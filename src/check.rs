@@ -157,8 +157,9 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Dur
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         // The solver and the reduction recurse over terms on the worker's
-        // stack; the 2 MB default of spawned threads overflowed once on a
-        // deep formula (the main thread has 8 MB).
+        // stack (headroom beyond the 2 MB default of spawned threads; the
+        // overflows once seen were the model reader recursing over Z3's
+        // function tables, now walked in loops).
         .stack_size(WORKER_STACK)
         .build()
         .map_err(|e| CheckFailure::Usage(format!("cannot start {} jobs: {e}", args.jobs.unwrap_or(0))))?;

@@ -49,15 +49,24 @@ pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backe
         Verdict::Refuted(Box::new(decode(alg, vc, &m)))
     };
     let mut undecided: Option<CheckResult> = None;
+    // The parts of a VC share most of their hypotheses, so the strategy that
+    // proved one part goes first for the next ones.
+    let mut strategies = cfg.strategies.clone();
     for part in vc.parts() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             undecided.get_or_insert(CheckResult::Timeout);
             break;
         }
-        let per_part = CheckConfig { bounded_search: false, timeout: left, ..cfg.clone() };
-        match check_sat(&part, &per_part, backend)?.result {
-            CheckResult::Unsat => {}
+        let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), ..cfg.clone() };
+        let checked = check_sat(&part, &per_part, backend)?;
+        match checked.result {
+            CheckResult::Unsat => {
+                if let Some(k) = checked.stats.strategy.and_then(|s| strategies.iter().position(|t| *t == s)) {
+                    let s = strategies.remove(k);
+                    strategies.insert(0, s);
+                }
+            }
             CheckResult::Sat(m) => return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed() }),
             other => {
                 undecided.get_or_insert(other);

@@ -161,8 +161,9 @@ fn unsat_answers_have_no_small_model() {
         let handles: Vec<_> = seeds
             .iter()
             .map(|seed| {
-                // Z3 and the reduction recurse on this thread's stack: the
-                // 2 MB default overflowed once in CI on a deep formula.
+                // Z3 and the reduction recurse on this thread's stack:
+                // headroom beyond the 2 MB default (the overflows once seen
+                // here were the model reader, since made iterative).
                 std::thread::Builder::new()
                     .stack_size(64 << 20)
                     .spawn_scoped(s, move || run_worker(*seed, per_worker))

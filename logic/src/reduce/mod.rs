@@ -4,7 +4,7 @@
 //!
 //! One lowering pass per file, run in this order by [`reduce`]:
 //! 1. [`normalize`] (ite lifting, NNF, unique bound names), [`macros`]
-//!    (top-level existentials as constants, constant functions expanded),
+//!    (constant functions such as `∀p. HO(p) = S` expanded),
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
 //! 3. [`sets`] (set operators, extensionality, options and tuples),
 //! 4. [`comprehension`] (comprehensions become symbols with definitions),
