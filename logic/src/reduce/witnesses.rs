@@ -13,7 +13,9 @@
 //!   and `T` swapped;
 //! - `∀v̄. n < |S| + |T(v̄)| ⇒ u(v̄) ∈ S ∧ u(v̄) ∈ T(v̄)`,
 //!
-//! for fresh `d`, `d'`, `u : V̄ → P`. (Pairs of ground sets are left out:
+//! for fresh `d`, `d'`, `u : V̄ → P`; on request (`universe_witnesses`) also
+//! `∀v̄. |T(v̄)| < n ⇒ o(v̄) ∉ T(v̄)` (`S` the whole universe: everyone
+//! but someone adopted `v`). (Pairs of ground sets are left out:
 //! their number grows quadratically and, measured on OTR, drowns the solver;
 //! the ground Venn groups cover the pairs of non-family sets.) A witness
 //! is a function of data only, never of a process, so no chain of witnesses
@@ -22,7 +24,8 @@
 //! Soundness: in a model with finite sets, let `d(v̄)` be an element of
 //! `S ∖ T(v̄)` when that is non-empty (any process otherwise): when
 //! `|T(v̄)| < |S|` it is non-empty. Likewise `u(v̄)` in `S ∩ T(v̄)`, non-empty
-//! when `|S| + |T(v̄)| > n` because both are subsets of the `n` processes.
+//! when `|S| + |T(v̄)| > n` because both are subsets of the `n` processes;
+//! and `o(v̄)` outside `T(v̄)`, which misses a process when `|T(v̄)| < n`.
 
 use super::names::NameGen;
 use super::syntax::{self, and, card, member, neg, or, proc_count};
