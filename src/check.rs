@@ -83,9 +83,9 @@ fn dump_smt(dir: &Path, loaded: &[Loaded], cfg: &CheckConfig) -> Result<(), Chec
     for l in loaded {
         for vc in &l.vcs {
             let parts = vc.parts();
+            let stem = vc.id.replace('/', "__");
             for (k, part) in parts.iter().enumerate() {
-                for strategy in &cfg.strategies {
-                    let stem = vc.id.replace('/', "__");
+                for strategy in cfg.scheduled() {
                     let s = strategy.name();
                     let name = if parts.len() == 1 { format!("{stem}.{s}.smt2") } else { format!("{stem}.part{k}.{s}.smt2") };
                     let text = match psync_logic::check::reduce(part, &strategy.apply(&cfg.reduce)) {

@@ -51,7 +51,7 @@ pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backe
     let mut undecided: Option<CheckResult> = None;
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
-    let mut strategies = cfg.strategies.clone();
+    let mut strategies = cfg.scheduled();
     for part in vc.parts() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {

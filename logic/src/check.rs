@@ -93,6 +93,14 @@ pub struct CheckConfig {
     pub bounded_search: bool,
 }
 
+impl CheckConfig {
+    /// The strategies a check runs, in order: `strategies`, or the base
+    /// knobs alone ([`Strategy::Parametric`]) when that list is empty.
+    pub fn scheduled(&self) -> Vec<Strategy> {
+        if self.strategies.is_empty() { vec![Strategy::Parametric] } else { self.strategies.clone() }
+    }
+}
+
 impl Default for CheckConfig {
     fn default() -> Self {
         CheckConfig {
@@ -201,11 +209,7 @@ pub fn check_sat(
     let start = Instant::now();
     let deadline = start + cfg.timeout;
     crate::typecheck_formula(f)?;
-    let strategies: Vec<Strategy> = if cfg.strategies.is_empty() {
-        vec![Strategy::Parametric]
-    } else {
-        cfg.strategies.clone()
-    };
+    let strategies = cfg.scheduled();
     let mut stats = CheckStats::default();
     let mut reduced: Vec<Option<Reduced>> = vec![None; strategies.len()];
     let mut open = vec![true; strategies.len()];
