@@ -7,15 +7,16 @@
 //! and the original formula is evaluated on it; only `true` gives
 //! [`CheckResult::Sat`]. Anything else is [`CheckResult::Unknown`].
 
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::bounded::{BoundedConfig, BoundedResult};
 use crate::reduce::{self, Anchors, ReduceConfig, ReduceError, ReduceStats, Reduced, decode};
-use crate::smt::{Backend, SmtError, SmtQuery, SolverResult};
+use crate::smt::{Backend, Cancel, SmtError, SmtQuery, SolverResult};
 use crate::{Model, Op, Term, TypeError, Value};
 
 /// A way to reduce a formula, as a change of the base knobs
-/// ([`CheckConfig::reduce`]); [`check_sat`] tries several in turn.
+/// ([`CheckConfig::reduce`]); [`check_sat`] runs several side by side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Strategy {
     /// PSync's reduction: ground Venn groups and eager instantiation only,
@@ -157,13 +158,14 @@ pub enum CheckError {
 pub struct CheckStats {
     /// The reduction's statistics (sizes, time per pass).
     pub reduce: ReduceStats,
-    /// Time in the solver (main call and re-solves).
+    /// Time in the solver (main calls and re-solves), summed over the
+    /// strategies; they run side by side, so this can exceed `total`.
     pub solve: Duration,
-    /// Time decoding and confirming models.
+    /// Time decoding and confirming models, summed like `solve`.
     pub confirm: Duration,
     /// Total time.
     pub total: Duration,
-    /// The strategy of the last solver call (the deciding one, if any).
+    /// The strategy that decided (its `unsat`, model or error), if one did.
     pub strategy: Option<Strategy>,
 }
 
@@ -190,17 +192,26 @@ pub fn query(r: &Reduced) -> SmtQuery {
 }
 
 /// Decide satisfiability of the CL formula `f`: reduce it with each of
-/// `cfg.strategies` and solve, in rounds of growing time slices (see
-/// [`Strategy`]), within `cfg.timeout` in all.
+/// `cfg.strategies` and solve the reduced queries side by side, within
+/// `cfg.timeout` in all.
 ///
-/// Why a schedule: the solver's time on a reduced query is heavy-tailed and
-/// depends on which axioms the reduction adds. A query one strategy solves in
-/// 50 ms can time out under another (measured on LastVoting's progress VCs:
-/// `unknown` after 20 s with parameterized regions, `unsat` in 40 ms with
-/// ground regions only; OTR's inductiveness the other way round). Every
-/// strategy is sound, so the first `unsat` decides; a model counts only once
-/// confirmed on `f`. A strategy that answers `unknown` (incomplete, or a
-/// model that does not decode to a real one) is not run again.
+/// Why several strategies: the solver's time on a reduced query is
+/// heavy-tailed and depends on which axioms the reduction adds. A query one
+/// strategy solves in 50 ms can time out under another (measured on
+/// LastVoting's progress VCs: `unknown` after 20 s with parameterized
+/// regions, `unsat` in 40 ms with ground regions only; OTR's inductiveness
+/// the other way round). Why side by side rather than in turns: with turns,
+/// a strategy that needs 5 s waits for the slices of the others (OTR's
+/// progress VC took 16 s that way).
+///
+/// The first strategy runs alone for [`HEAD_START`] (most queries are
+/// decided by then), then the others join. Every strategy is sound, so the
+/// first `unsat` decides and stops the rest. A model counts only once
+/// confirmed on `f`, and the verdict does not depend on which thread was
+/// faster: a model from strategy `k` is taken once every strategy before
+/// `k` has answered, and the earliest strategy's model wins. A strategy
+/// that answers `unknown` (incomplete, or a model that does not decode to a
+/// real one) gives its reason to the verdict if nothing decides.
 pub fn check_sat(
     f: &Term,
     cfg: &CheckConfig,
@@ -210,46 +221,67 @@ pub fn check_sat(
     let deadline = start + cfg.timeout;
     crate::typecheck_formula(f)?;
     let strategies = cfg.scheduled();
-    let mut stats = CheckStats::default();
-    let mut reduced: Vec<Option<Reduced>> = vec![None; strategies.len()];
-    let mut open = vec![true; strategies.len()];
-    let mut reasons: Vec<String> = Vec::new();
-    let mut slice = FIRST_SLICE;
-    'rounds: while open.contains(&true) {
-        for (k, strategy) in strategies.iter().enumerate() {
-            if !open[k] {
-                continue;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break 'rounds;
-            }
-            // The last strategy still running gets all the time there is.
-            let alone = open.iter().filter(|o| **o).count() == 1;
-            let budget = if alone { left } else { slice.min(left) };
-            if reduced[k].is_none() {
-                reduced[k] = Some(reduce::reduce(f, &strategy.apply(&cfg.reduce))?);
-            }
-            let r = reduced[k].as_ref().expect("reduced above");
-            stats.reduce = r.stats.clone();
-            stats.strategy = Some(*strategy);
-            match solve(f, r, cfg, backend, budget, &mut stats)? {
-                CheckResult::Unsat => return Ok(done(CheckResult::Unsat, stats, start)),
-                CheckResult::Sat(m) => return Ok(done(CheckResult::Sat(m), stats, start)),
-                CheckResult::Timeout => {}
-                CheckResult::Unknown(why) => {
-                    open[k] = false;
-                    reasons.push(format!("{}: {why}", strategy.name()));
-                }
+    let stop = Cancel::new();
+    let mut runs: Vec<Option<Run>> = strategies.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, Run)>();
+        for (k, &strategy) in strategies.iter().enumerate() {
+            let begin = if k == 0 { start } else { start + HEAD_START };
+            let (to_main, stop) = (tx.clone(), stop.clone());
+            let spawned = std::thread::Builder::new().stack_size(RACER_STACK).spawn_scoped(scope, move || {
+                let mut stats = CheckStats { strategy: Some(strategy), ..CheckStats::default() };
+                let result = if stop.sleep_until(begin) {
+                    Ok(CheckResult::Timeout)
+                } else {
+                    run_strategy(f, strategy, cfg, backend, deadline, &stop, &mut stats)
+                };
+                let _ = to_main.send((k, Run { result, stats }));
+            });
+            if let Err(e) = spawned {
+                let why = SmtError::Solver(format!("cannot start a solver thread: {e}"));
+                let _ = tx.send((k, Run { result: Err(why.into()), stats: CheckStats::default() }));
             }
         }
-        slice *= SLICE_GROWTH;
+        drop(tx);
+        // Until every thread has reported; once the verdict is fixed, the
+        // rest are cancelled and report at once.
+        for (k, run) in rx {
+            runs[k] = Some(run);
+            if settled(&runs) {
+                stop.cancel();
+            }
+        }
+    });
+    let runs: Vec<Run> = runs.into_iter().map(|r| r.expect("every strategy thread reports")).collect();
+    let mut stats = CheckStats::default();
+    for run in &runs {
+        stats.solve += run.stats.solve;
+        stats.confirm += run.stats.confirm;
+    }
+    let deciding = runs
+        .iter()
+        .position(|r| matches!(r.result, Ok(CheckResult::Unsat)))
+        .or_else(|| runs.iter().position(|r| r.result.is_err()))
+        .or_else(|| runs.iter().position(|r| matches!(r.result, Ok(CheckResult::Sat(_)))));
+    let mut runs = runs;
+    if let Some(k) = deciding {
+        let run = runs.swap_remove(k);
+        stats.reduce = run.stats.reduce;
+        stats.strategy = run.stats.strategy;
+        return Ok(done(run.result?, stats, start));
+    }
+    stats.reduce = runs.first().map(|r| r.stats.reduce.clone()).unwrap_or_default();
+    let mut reasons = Vec::new();
+    for (run, strategy) in runs.iter().zip(&strategies) {
+        if let Ok(CheckResult::Unknown(why)) = &run.result {
+            reasons.push(format!("{}: {why}", strategy.name()));
+        }
     }
     let verdict = if reasons.is_empty() {
         CheckResult::Timeout
     } else {
-        for (k, strategy) in strategies.iter().enumerate() {
-            if open[k] {
+        for (run, strategy) in runs.iter().zip(&strategies) {
+            if matches!(run.result, Ok(CheckResult::Timeout)) {
                 reasons.push(format!("{}: timeout", strategy.name()));
             }
         }
@@ -258,28 +290,74 @@ pub fn check_sat(
     Ok(refute_bounded(f, cfg, backend, verdict, stats, start))
 }
 
-/// The first round's time slice per strategy; each round multiplies it by
-/// [`SLICE_GROWTH`]. Most VCs are decided in well under the first slice.
-const FIRST_SLICE: Duration = Duration::from_secs(1);
-/// Growth of the slices from round to round (so a strategy that needs `t`
-/// gets it after at most about `t · (1 + 1/3) · strategies` in all).
-const SLICE_GROWTH: u32 = 4;
+/// How long the first strategy runs alone before the others start: most
+/// parts of the benchmarks' VCs are decided in under 100 ms by the strategy
+/// that decided the part before, and starting the others costs a reduction
+/// and a solver context each.
+pub const HEAD_START: Duration = Duration::from_millis(200);
 
-/// Solve one reduced query of `f` within `budget`: `Unsat`, a confirmed
-/// model, `Timeout`, or `Unknown` with the reason.
+/// Stack of a strategy's thread: the reduction recurses over terms (the
+/// same headroom as the CLI's workers; only touched pages are committed).
+const RACER_STACK: usize = 64 << 20;
+
+/// One strategy's answer and statistics.
+struct Run {
+    result: Result<CheckResult, CheckError>,
+    stats: CheckStats,
+}
+
+/// Is the verdict fixed by the answers so far (`None`: still running)? An
+/// `unsat` or an error fixes it; a model fixes it once every strategy
+/// before it has answered (so the earliest strategy's model is reported,
+/// however fast the later ones were).
+fn settled(runs: &[Option<Run>]) -> bool {
+    let mut earlier_open = false;
+    for run in runs {
+        match run.as_ref().map(|r| &r.result) {
+            None => earlier_open = true,
+            Some(Ok(CheckResult::Unsat) | Err(_)) => return true,
+            Some(Ok(CheckResult::Sat(_))) if !earlier_open => return true,
+            Some(_) => {}
+        }
+    }
+    runs.iter().all(Option::is_some)
+}
+
+/// Reduce `f` with `strategy` and solve it until `deadline` or until `stop`.
+fn run_strategy(
+    f: &Term,
+    strategy: Strategy,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    deadline: Instant,
+    stop: &Cancel,
+    stats: &mut CheckStats,
+) -> Result<CheckResult, CheckError> {
+    let reduced = reduce::reduce(f, &strategy.apply(&cfg.reduce))?;
+    stats.reduce = reduced.stats.clone();
+    let budget = deadline.saturating_duration_since(Instant::now());
+    if budget.is_zero() || stop.is_cancelled() {
+        return Ok(CheckResult::Timeout);
+    }
+    solve(f, &reduced, cfg, backend, budget, stop, stats)
+}
+
+/// Solve one reduced query of `f` within `budget` (or until `stop`):
+/// `Unsat`, a confirmed model, `Timeout`, or `Unknown` with the reason.
 fn solve(
     f: &Term,
     reduced: &Reduced,
     cfg: &CheckConfig,
     backend: &dyn Backend,
     budget: Duration,
+    stop: &Cancel,
     stats: &mut CheckStats,
 ) -> Result<CheckResult, CheckError> {
     let deadline = Instant::now() + budget;
     let left = || deadline.saturating_duration_since(Instant::now());
     let q = query(reduced);
     let t = Instant::now();
-    let first = backend.check(&q, budget)?;
+    let first = backend.check_cancellable(&q, budget, stop)?;
     stats.solve += t.elapsed();
     let model = match first {
         SolverResult::Unsat => return Ok(CheckResult::Unsat),
@@ -298,7 +376,7 @@ fn solve(
                 vec![Term::Op(Op::ProcCount, vec![]), Term::Int(bound)],
             ));
             let t = Instant::now();
-            let r = backend.check(&bounded, left());
+            let r = backend.check_cancellable(&bounded, left(), stop);
             stats.solve += t.elapsed();
             if let Ok(SolverResult::Sat(m)) = r {
                 candidates.push(m);
@@ -307,12 +385,15 @@ fn solve(
             bound *= 2;
         }
     }
+    if stop.is_cancelled() {
+        return Ok(CheckResult::Timeout);
+    }
     candidates.push(model);
     let t = Instant::now();
     let mut why = Vec::new();
     for m in &candidates {
         // Decoding may need the solver; at least a second for it, even when
-        // the re-solves used up the slice.
+        // the re-solves used up the budget.
         match confirm(f, m, reduced, backend, left().max(Duration::from_secs(1))) {
             Ok(real) => {
                 stats.confirm += t.elapsed();

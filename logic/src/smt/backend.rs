@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::Model;
-use crate::smt::{SmtError, SmtQuery};
+use crate::smt::{Cancel, SmtError, SmtQuery};
 
 /// A solver's verdict on a query. Verdicts are never merged: a timeout is not
 /// an unknown, and errors are [`SmtError`]s, never verdicts.
@@ -88,7 +88,13 @@ pub trait Backend: Send + Sync {
     ///
     /// `Err` when the query is outside the flat fragment, the solver fails,
     /// or its answer cannot be understood — never a verdict.
-    fn check(&self, q: &SmtQuery, timeout: Duration) -> Result<SolverResult, SmtError>;
+    fn check(&self, q: &SmtQuery, timeout: Duration) -> Result<SolverResult, SmtError> {
+        self.check_cancellable(q, timeout, &Cancel::new())
+    }
+
+    /// [`Backend::check`], stopped early (answering
+    /// [`SolverResult::Timeout`]) once `cancel` is cancelled.
+    fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError>;
 
     /// Run a raw SMT-LIB2 script (declarations, assertions, `push`/`pop`,
     /// `echo`, `set-option`, several `check-sat`s) with `timeout` per

@@ -59,6 +59,7 @@
 //! returns one [`ScriptAnswer`] per `check-sat`.
 
 mod backend;
+mod cancel;
 pub mod decode;
 mod equiv;
 mod error;
@@ -73,6 +74,7 @@ mod z3_inprocess;
 mod z3_subprocess;
 
 pub use backend::{Backend, ScriptAnswer, ScriptVerdict, SolverConfig, SolverResult};
+pub use cancel::Cancel;
 pub use equiv::isomorphic;
 pub use error::SmtError;
 pub use flat_eval::{check_model, eval_flat, FlatEvalError};

@@ -24,7 +24,8 @@ use crate::smt::decode::decode;
 use crate::smt::model_text::parse_model;
 use crate::smt::script::{CheckPoint, checkpoints, parse_script, reason, unknown_verdict};
 use crate::smt::smtlib::{render, timeout_millis, z3_options};
-use crate::smt::{Backend, ScriptAnswer, ScriptVerdict, SmtError, SmtQuery, SolverConfig, SolverResult};
+use crate::smt::cancel::POLL;
+use crate::smt::{Backend, Cancel, ScriptAnswer, ScriptVerdict, SmtError, SmtQuery, SolverConfig, SolverResult};
 
 /// Z3 as a library, in this process.
 #[derive(Clone, Debug, Default)]
@@ -77,24 +78,33 @@ fn interrupt_grace(timeout: Duration) -> Duration {
 }
 
 /// Run `commands` like [`eval`], interrupting the context (`Z3_interrupt`)
-/// if it has not answered by `limit`. libz3 does not always honour its own
-/// `:timeout` (measured: a 20 s query of OTR came back after 49 s, its
-/// time spent past the timeout in model-based quantifier instantiation).
-/// An interrupted check answers `unknown` (`canceled`): a timeout.
-fn eval_within(commands: &str, limit: Duration) -> Result<String, SmtError> {
+/// if it has not answered by `limit` or once `cancel` is cancelled. libz3
+/// does not always honour its own `:timeout` (measured: a 20 s query of OTR
+/// came back after 49 s, its time spent past the timeout in model-based
+/// quantifier instantiation). An interrupted check answers `unknown`
+/// (`canceled`): a timeout.
+fn eval_within(commands: &str, limit: Duration, cancel: &Cancel) -> Result<String, SmtError> {
     let ctx = Context::thread_local().get_z3_context();
     // The raw pointer crosses to the watchdog as an address; the context
     // outlives the watchdog, which the scope joins before returning.
     let address = ctx.as_ptr() as usize;
     let (done, wait) = mpsc::channel::<()>();
+    let deadline = Instant::now() + limit;
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            if let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match wait.recv_timeout(left.min(POLL)) {
+                    Err(RecvTimeoutError::Timeout) if !left.is_zero() && !cancel.is_cancelled() => continue,
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                }
                 if let Some(ctx) = std::ptr::NonNull::new(address as *mut z3_sys::_Z3_context) {
                     // SAFETY: the context is alive (see above);
                     // `Z3_interrupt` may be called from any thread.
                     unsafe { z3_sys::Z3_interrupt(ctx) };
                 }
+                return;
             }
         });
         let out = eval(commands);
@@ -104,10 +114,17 @@ fn eval_within(commands: &str, limit: Duration) -> Result<String, SmtError> {
 }
 
 impl Z3InProcess {
-    fn check_here(&self, q: &SmtQuery, timeout: Duration) -> Result<SolverResult, SmtError> {
+    fn check_here(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
+        if cancel.is_cancelled() {
+            return Ok(SolverResult::Timeout);
+        }
         let rendered = render(q)?;
         let script = rendered.script(&z3_options(&self.config, Some(timeout)));
-        let answer = eval_within(&script, timeout + interrupt_grace(timeout))?;
+        let answer = eval_within(&script, timeout + interrupt_grace(timeout), cancel)?;
+        if cancel.is_cancelled() {
+            // Whatever the interrupted call said, it was stopped.
+            return Ok(SolverResult::Timeout);
+        }
         match verdict(&answer)? {
             ScriptVerdict::Unsat => Ok(SolverResult::Unsat),
             ScriptVerdict::Timeout => Ok(SolverResult::Timeout),
@@ -182,9 +199,9 @@ impl Backend for Z3InProcess {
         "z3-inprocess"
     }
 
-    fn check(&self, q: &SmtQuery, timeout: Duration) -> Result<SolverResult, SmtError> {
+    fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
         // a fresh context per query: answers must not depend on earlier queries
-        with_z3_config(&Config::new(), || self.check_here(q, timeout))
+        with_z3_config(&Config::new(), || self.check_here(q, timeout, cancel))
     }
 
     fn check_script(&self, script: &str, timeout: Duration) -> Result<Vec<ScriptAnswer>, SmtError> {

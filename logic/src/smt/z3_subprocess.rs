@@ -5,7 +5,8 @@
 //! is asked for `(get-model)`, which is parsed by [`crate::smt`]'s model
 //! reader; on `unknown` for `(get-info :reason-unknown)`. The solver's own
 //! timeout option is set, and the child is killed if it has not answered
-//! `kill_grace` after the timeout (that is a `Timeout` as well).
+//! `kill_grace` after the timeout (that is a `Timeout` as well), or as soon
+//! as the call is cancelled.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{ChildStdin, Command, Stdio};
@@ -17,7 +18,8 @@ use crate::smt::decode::decode;
 use crate::smt::model_text::parse_model;
 use crate::smt::script::{ScriptCommand, parse_script, reason, unknown_verdict};
 use crate::smt::smtlib::{render, z3_options};
-use crate::smt::{Backend, ScriptAnswer, ScriptVerdict, SmtError, SmtQuery, SolverConfig, SolverResult};
+use crate::smt::cancel::POLL;
+use crate::smt::{Backend, Cancel, ScriptAnswer, ScriptVerdict, SmtError, SmtQuery, SolverConfig, SolverResult};
 
 /// Which `set-option` lines the program understands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +68,7 @@ impl SmtProcess {
         }
     }
 
-    fn spawn(&self) -> Result<Child, SmtError> {
+    fn spawn(&self, cancel: &Cancel) -> Result<Child, SmtError> {
         let mut child = Command::new(&self.program)
             .args(&self.args)
             .stdin(Stdio::piped())
@@ -91,7 +93,7 @@ impl SmtProcess {
             s
         });
         let stdin = child.stdin.take();
-        Ok(Child { child, stdin, lines, stderr: Some(err) })
+        Ok(Child { child, stdin, lines, stderr: Some(err), cancel: cancel.clone() })
     }
 }
 
@@ -101,6 +103,8 @@ struct Child {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stderr: Option<JoinHandle<String>>,
+    /// Reading gives up (as at the deadline) once this is cancelled.
+    cancel: Cancel,
 }
 
 /// What reading from the child gave.
@@ -121,11 +125,14 @@ impl Child {
     }
 
     fn read(&mut self, deadline: Instant) -> Got {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(left) {
-            Ok(l) => Got::Line(l),
-            Err(RecvTimeoutError::Timeout) => Got::Deadline,
-            Err(RecvTimeoutError::Disconnected) => Got::Eof,
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left.min(POLL)) {
+                Ok(l) => return Got::Line(l),
+                Err(RecvTimeoutError::Timeout) if left.is_zero() || self.cancel.is_cancelled() => return Got::Deadline,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Got::Eof,
+            }
         }
     }
 
@@ -176,14 +183,10 @@ impl Drop for Child {
     }
 }
 
-impl Backend for SmtProcess {
-    fn name(&self) -> &str {
-        &self.label
-    }
-
-    fn check(&self, q: &SmtQuery, timeout: Duration) -> Result<SolverResult, SmtError> {
+impl SmtProcess {
+    fn check_child(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
         let rendered = render(q)?;
-        let mut child = self.spawn()?;
+        let mut child = self.spawn(cancel)?;
         let deadline = Instant::now() + timeout + self.kill_grace;
         child.send(&rendered.script(&self.options(timeout)))?;
         let Some(verdict) = child.answer(deadline)? else { return Ok(SolverResult::Timeout) };
@@ -215,7 +218,21 @@ impl Backend for SmtProcess {
             other => Err(SmtError::Parse(format!("expected sat, unsat or unknown, got `{other}`"))),
         }
     }
+}
 
+impl Backend for SmtProcess {
+    fn name(&self) -> &str {
+        &self.label
+    }
+
+    fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
+        if cancel.is_cancelled() {
+            return Ok(SolverResult::Timeout);
+        }
+        let answer = self.check_child(q, timeout, cancel);
+        // A cancelled call was stopped, whatever reading its child then gave.
+        if cancel.is_cancelled() { Ok(SolverResult::Timeout) } else { answer }
+    }
     fn check_script(&self, script: &str, timeout: Duration) -> Result<Vec<ScriptAnswer>, SmtError> {
         let cmds = parse_script(script)?;
         let mut text = self.options(timeout).join("\n");
@@ -240,7 +257,7 @@ impl Backend for SmtProcess {
             }
         }
         text.push_str("(exit)\n");
-        let mut child = self.spawn()?;
+        let mut child = self.spawn(&Cancel::new())?;
         child.send(&text)?;
         child.close_stdin();
         let mut out = Vec::new();
