@@ -358,8 +358,15 @@ fn decoded_models_follow_the_conventions() {
 
 /// Pigeonhole: 12 pairwise different integers in 1..=11 (hard for Z3).
 fn pigeonhole() -> SmtQuery {
-    let xs: Vec<Term> = (0..12).map(|j| cnst(&format!("x{j}"), Sort::Int)).collect();
-    let mut a: Vec<Term> = xs.iter().map(|t| and(vec![ge(t.clone(), int(1)), le(t.clone(), int(11))])).collect();
+    pigeons(12)
+}
+
+/// `k` pairwise different integers in `1..k`: hard, and for large `k` a
+/// long script (`k²/2` assertions) that takes a while to read.
+fn pigeons(k: usize) -> SmtQuery {
+    let xs: Vec<Term> = (0..k).map(|j| cnst(&format!("x{j}"), Sort::Int)).collect();
+    let holes = int(k as i64 - 1);
+    let mut a: Vec<Term> = xs.iter().map(|t| and(vec![ge(t.clone(), int(1)), le(t.clone(), holes.clone())])).collect();
     for (j, s) in xs.iter().enumerate() {
         for t in &xs[j + 1..] {
             a.push(neq(s.clone(), t.clone()));
@@ -375,6 +382,33 @@ fn a_hard_query_times_out_and_is_not_unknown() {
         let start = Instant::now();
         assert_eq!(be.check(&pigeonhole(), limit).unwrap(), SolverResult::Timeout, "{}", be.name());
         assert!(start.elapsed() < Duration::from_secs(10), "{} took {:?}", be.name(), start.elapsed());
+    }
+}
+
+#[test]
+fn a_cancelled_check_stops_early_and_is_a_timeout() {
+    for be in backends() {
+        // cancelled before the call: no solver runs at all
+        let cancel = Cancel::new();
+        cancel.cancel();
+        assert_eq!(be.check_cancellable(&pigeonhole(), T, &cancel).unwrap(), SolverResult::Timeout, "{}", be.name());
+        // cancelled while solving (and, at other timings, while the script
+        // is still being read): a timeout long before the 20 s limit,
+        // never an error
+        for (k, delay) in [(12, 0), (12, 5), (12, 50), (12, 200), (150, 5), (150, 20), (150, 60)] {
+            let cancel = Cancel::new();
+            let start = Instant::now();
+            let answer = std::thread::scope(|s| {
+                let stopper = cancel.clone();
+                s.spawn(move || {
+                    std::thread::sleep(Duration::from_millis(delay));
+                    stopper.cancel();
+                });
+                be.check_cancellable(&pigeons(k), T, &cancel)
+            });
+            assert_eq!(answer.unwrap(), SolverResult::Timeout, "{}, {k} pigeons, after {delay} ms", be.name());
+            assert!(start.elapsed() < Duration::from_secs(5), "{} took {:?}", be.name(), start.elapsed());
+        }
     }
 }
 

@@ -82,7 +82,8 @@ fn interrupt_grace(timeout: Duration) -> Duration {
 /// does not always honour its own `:timeout` (measured: a 20 s query of OTR
 /// came back after 49 s, its time spent past the timeout in model-based
 /// quantifier instantiation). An interrupted check answers `unknown`
-/// (`canceled`): a timeout.
+/// (`canceled`), an interrupted command an `(error … canceled)`: both are
+/// timeouts.
 fn eval_within(commands: &str, limit: Duration, cancel: &Cancel) -> Result<String, SmtError> {
     let ctx = Context::thread_local().get_z3_context();
     // The raw pointer crosses to the watchdog as an address; the context
@@ -92,19 +93,23 @@ fn eval_within(commands: &str, limit: Duration, cancel: &Cancel) -> Result<Strin
     let deadline = Instant::now() + limit;
     std::thread::scope(|scope| {
         scope.spawn(move || {
+            let mut stopping = false;
             loop {
                 let left = deadline.saturating_duration_since(Instant::now());
-                match wait.recv_timeout(left.min(POLL)) {
-                    Err(RecvTimeoutError::Timeout) if !left.is_zero() && !cancel.is_cancelled() => continue,
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-                }
-                if let Some(ctx) = std::ptr::NonNull::new(address as *mut z3_sys::_Z3_context) {
+                stopping |= left.is_zero() || cancel.is_cancelled();
+                // Once stopping, again and again until the call returns: an
+                // interrupt that lands while the script is still being read
+                // cancels only the command at hand, and the `check-sat`
+                // after it would then run to its own timeout.
+                if stopping && let Some(ctx) = std::ptr::NonNull::new(address as *mut z3_sys::_Z3_context) {
                     // SAFETY: the context is alive (see above);
                     // `Z3_interrupt` may be called from any thread.
                     unsafe { z3_sys::Z3_interrupt(ctx) };
                 }
-                return;
+                match wait.recv_timeout(if stopping { POLL } else { left.min(POLL) }) {
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                }
             }
         });
         let out = eval(commands);
@@ -120,11 +125,16 @@ impl Z3InProcess {
         }
         let rendered = render(q)?;
         let script = rendered.script(&z3_options(&self.config, Some(timeout)));
-        let answer = eval_within(&script, timeout + interrupt_grace(timeout), cancel)?;
+        let answer = eval_within(&script, timeout + interrupt_grace(timeout), cancel);
         if cancel.is_cancelled() {
             // Whatever the interrupted call said, it was stopped.
             return Ok(SolverResult::Timeout);
         }
+        let answer = match answer {
+            // Interrupted while still reading the script: no verdict.
+            Err(SmtError::Solver(e)) if e.contains("canceled") => return Ok(SolverResult::Timeout),
+            other => other?,
+        };
         match verdict(&answer)? {
             ScriptVerdict::Unsat => Ok(SolverResult::Unsat),
             ScriptVerdict::Timeout => Ok(SolverResult::Timeout),
