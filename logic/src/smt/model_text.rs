@@ -8,7 +8,8 @@
 //! (`ite`, Boolean connectives, `=`, `distinct`, linear arithmetic, `let`,
 //! numerals, element constants, calls of other definitions).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use smt2parser::concrete::{Command, Constant, QualIdentifier, Sort as PSort, Term as PTerm};
 use smt2parser::visitors::Identifier;
@@ -21,7 +22,7 @@ use crate::smt::symbols::{sort_symbol, symbol_of_mangled};
 use crate::{Fun, Sort, Value};
 
 /// A value while evaluating a model's definitions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum MVal {
     Bool(bool),
     Int(i128),
@@ -61,6 +62,11 @@ pub(crate) struct TextModel {
     elems: BTreeMap<String, (String, u32)>,
     universes: BTreeMap<String, u32>,
     defs: BTreeMap<String, Def>,
+    /// Results of calls already evaluated. Z3's tables test their argument
+    /// through auxiliary functions (`(= (k!3 x!0) P!val!7)` in every entry
+    /// of a chain hundreds long): without this, tabulating one function of
+    /// a 276-process model took 4.8 s.
+    calls: RefCell<HashMap<(String, Vec<MVal>), MVal>>,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -107,7 +113,7 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
             kept.push('\n');
         }
     }
-    let mut m = TextModel { elems: BTreeMap::new(), universes: BTreeMap::new(), defs: BTreeMap::new() };
+    let mut m = TextModel { elems: BTreeMap::new(), universes: BTreeMap::new(), defs: BTreeMap::new(), calls: RefCell::default() };
     for cmd in CommandStream::new(kept.as_bytes(), concrete::SyntaxBuilder, None) {
         match cmd.map_err(|e| perr(e.to_string()))? {
             Command::DeclareFun { symbol, parameters, sort } if parameters.is_empty() => {
@@ -218,8 +224,14 @@ impl TextModel {
         if def.params.len() != args.len() {
             return Err(derr(format!("`{name}` called with {} arguments", args.len())));
         }
-        let env: Vec<(String, MVal)> = def.params.iter().cloned().zip(args).collect();
-        self.eval(&def.body, &env, depth + 1)
+        let key = (name.to_string(), args);
+        if let Some(v) = self.calls.borrow().get(&key) {
+            return Ok(v.clone());
+        }
+        let env: Vec<(String, MVal)> = def.params.iter().cloned().zip(key.1.iter().cloned()).collect();
+        let v = self.eval(&def.body, &env, depth + 1)?;
+        self.calls.borrow_mut().insert(key, v.clone());
+        Ok(v)
     }
 
     fn eval(&self, t: &PTerm, env: &[(String, MVal)], depth: usize) -> Result<MVal, SmtError> {
