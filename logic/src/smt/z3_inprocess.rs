@@ -125,24 +125,26 @@ impl Z3InProcess {
         }
         let rendered = render(q)?;
         let script = rendered.script(&z3_options(&self.config, Some(timeout)));
-        let answer = eval_within(&script, timeout + interrupt_grace(timeout), cancel);
-        if cancel.is_cancelled() {
-            // Whatever the interrupted call said, it was stopped.
-            return Ok(SolverResult::Timeout);
-        }
-        let answer = match answer {
-            // Interrupted while still reading the script: no verdict.
-            Err(SmtError::Solver(e)) if e.contains("canceled") => return Ok(SolverResult::Timeout),
-            other => other?,
-        };
-        match verdict(&answer)? {
-            ScriptVerdict::Unsat => Ok(SolverResult::Unsat),
-            ScriptVerdict::Timeout => Ok(SolverResult::Timeout),
-            ScriptVerdict::Unknown(r) => Ok(SolverResult::Unknown(r)),
-            ScriptVerdict::Sat => {
-                let mut raw = parse_model(&eval("(get-model)")?)?;
-                Ok(SolverResult::Sat(decode(&rendered.signature, q, &mut raw)?))
+        let answered = (|| {
+            let answer = eval_within(&script, timeout + interrupt_grace(timeout), cancel)?;
+            match verdict(&answer)? {
+                ScriptVerdict::Unsat => Ok(SolverResult::Unsat),
+                ScriptVerdict::Timeout => Ok(SolverResult::Timeout),
+                ScriptVerdict::Unknown(r) => Ok(SolverResult::Unknown(r)),
+                ScriptVerdict::Sat => {
+                    let mut raw = parse_model(&eval("(get-model)")?)?;
+                    Ok(SolverResult::Sat(decode(&rendered.signature, q, &mut raw)?))
+                }
             }
+        })();
+        match answered {
+            // Whatever the interrupted call said, it was stopped.
+            _ if cancel.is_cancelled() => Ok(SolverResult::Timeout),
+            // An interrupt (at the time limit) landed on a command other
+            // than `check-sat`: while the script was read, or on the
+            // `get-model` or `get-info` right after a late answer.
+            Err(SmtError::Solver(e)) if e.contains("canceled") => Ok(SolverResult::Timeout),
+            other => other,
         }
     }
 
