@@ -151,6 +151,15 @@ pub enum CheckError {
     /// The solver failed (not a verdict).
     #[error("solver error: {0}")]
     Solver(#[from] SmtError),
+    /// One strategy proved the formula unsatisfiable while another found a
+    /// confirmed model: a soundness bug in a reduction, never a verdict.
+    #[error("strategies disagree: {unsat} answered unsat, but {sat} found a model the formula holds in (a soundness bug)")]
+    Disagreement {
+        /// The strategy that answered `unsat`.
+        unsat: &'static str,
+        /// The strategy whose model was confirmed.
+        sat: &'static str,
+    },
 }
 
 /// Sizes and timings of one check.
@@ -206,12 +215,16 @@ pub fn query(r: &Reduced) -> SmtQuery {
 ///
 /// The first strategy runs alone for [`HEAD_START`] (most queries are
 /// decided by then), then the others join. Every strategy is sound, so the
-/// first `unsat` decides and stops the rest. A model counts only once
-/// confirmed on `f`, and the verdict does not depend on which thread was
-/// faster: a model from strategy `k` is taken once every strategy before
-/// `k` has answered, and the earliest strategy's model wins. A strategy
-/// that answers `unknown` (incomplete, or a model that does not decode to a
-/// real one) gives its reason to the verdict if nothing decides.
+/// first `unsat` decides and stops the rest; a model counts only once
+/// confirmed on `f`, and then decides too. The verdict does not depend on
+/// which thread was faster (a sound `unsat` and a confirmed model cannot
+/// both exist); which counterexample is shown can, when the first strategy
+/// has not found one within its head start and two others find one at
+/// about the same time. (Waiting for the earlier strategies instead made a
+/// refutation the ground reduction finds in 0.2 s wait for the whole
+/// timeout of a strategy that never answers.) A strategy that answers
+/// `unknown` (incomplete, or a model that does not decode to a real one)
+/// gives its reason to the verdict if nothing decides.
 pub fn check_sat(
     f: &Term,
     cfg: &CheckConfig,
@@ -257,6 +270,11 @@ pub fn check_sat(
     for run in &runs {
         stats.solve += run.stats.solve;
         stats.confirm += run.stats.confirm;
+    }
+    let unsat = runs.iter().position(|r| matches!(r.result, Ok(CheckResult::Unsat)));
+    let sat = runs.iter().position(|r| matches!(r.result, Ok(CheckResult::Sat(_))));
+    if let (Some(u), Some(m)) = (unsat, sat) {
+        return Err(CheckError::Disagreement { unsat: strategies[u].name(), sat: strategies[m].name() });
     }
     let deciding = runs
         .iter()
@@ -306,21 +324,12 @@ struct Run {
     stats: CheckStats,
 }
 
-/// Is the verdict fixed by the answers so far (`None`: still running)? An
-/// `unsat` or an error fixes it; a model fixes it once every strategy
-/// before it has answered (so the earliest strategy's model is reported,
-/// however fast the later ones were).
+/// Is the verdict fixed by the answers so far? An `unsat`, an error or a
+/// confirmed model fixes it (a model is a real counterexample, whichever
+/// strategy found it), and so does every strategy having answered.
 fn settled(runs: &[Option<Run>]) -> bool {
-    let mut earlier_open = false;
-    for run in runs {
-        match run.as_ref().map(|r| &r.result) {
-            None => earlier_open = true,
-            Some(Ok(CheckResult::Unsat) | Err(_)) => return true,
-            Some(Ok(CheckResult::Sat(_))) if !earlier_open => return true,
-            Some(_) => {}
-        }
-    }
-    runs.iter().all(Option::is_some)
+    runs.iter().any(|r| matches!(r.as_ref().map(|r| &r.result), Some(Ok(CheckResult::Unsat | CheckResult::Sat(_)) | Err(_))))
+        || runs.iter().all(Option::is_some)
 }
 
 /// Reduce `f` with `strategy` and solve it until `deadline` or until `stop`.
