@@ -51,6 +51,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use crate::{Fun, Sort, Term, Var};
+pub use venn::ElementCounts;
 
 /// Rounds of instantiating comprehension definitions (nested comprehensions
 /// need one round per level of nesting).
@@ -98,6 +99,9 @@ pub struct ReduceConfig {
     /// With cardinality witnesses, also `|T(v̄)| < n ⇒ d(v̄) ∉ T(v̄)` for the
     /// open sets (see `witnesses.rs`).
     pub universe_witnesses: bool,
+    /// Where the Venn regions' elements make them count (see
+    /// [`ElementCounts`]).
+    pub element_counts: ElementCounts,
     /// Cap on the instances of one universal (beyond it instances are dropped, which is sound).
     pub max_instances: usize,
 }
@@ -133,6 +137,7 @@ impl Default for ReduceConfig {
             cardinality_witnesses: true,
             universe_witnesses: false,
             global_family_groups: false,
+            element_counts: ElementCounts::Ground,
             max_instances: 4000,
         }
     }
@@ -379,7 +384,7 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     let skip = |t: &Term, depth: usize| {
         is_family(t) && (cfg.region_witnesses || depth > 0) && !(cfg.global_family_groups && is_global(t) && depth <= 1)
     };
-    let venn = venn::venn(&cc, cfg.venn_bound, &symbolizer.bodies, &skip, &mut names);
+    let venn = venn::venn(&cc, cfg.venn_bound, cfg.element_counts, &symbolizer.bodies, &skip, &mut names);
     let ground_p_sets: Vec<Term> = venn
         .sets
         .iter()
