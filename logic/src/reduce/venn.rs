@@ -14,6 +14,7 @@
 //! - `v_b ≥ 1 ⇒ ⋀_i w_b ∈^{b_i} S_i` for a fresh witness `w_b` (a counted
 //!   region has an element: this is what turns two overlapping majorities
 //!   into a common process), later instantiated into the universals.
+//!
 //! Besides the groups of `k` sets, every ground comprehension `c` gets a
 //! group with the sets its definition relates it to (up to 4 sets): those
 //! its body tests membership in, and the comprehensions whose bodies share
