@@ -174,7 +174,8 @@ pub struct CheckStats {
     pub confirm: Duration,
     /// Total time.
     pub total: Duration,
-    /// The strategy that decided (its `unsat`, model or error), if one did.
+    /// The strategy that decided (its `unsat` or model, or else its error),
+    /// if one did.
     pub strategy: Option<Strategy>,
 }
 
@@ -276,11 +277,7 @@ pub fn check_sat(
     if let (Some(u), Some(m)) = (unsat, sat) {
         return Err(CheckError::Disagreement { unsat: strategies[u].name(), sat: strategies[m].name() });
     }
-    let deciding = runs
-        .iter()
-        .position(|r| matches!(r.result, Ok(CheckResult::Unsat)))
-        .or_else(|| runs.iter().position(|r| r.result.is_err()))
-        .or_else(|| runs.iter().position(|r| matches!(r.result, Ok(CheckResult::Sat(_)))));
+    let deciding = unsat.or(sat).or_else(|| runs.iter().position(|r| r.result.is_err()));
     let mut runs = runs;
     if let Some(k) = deciding {
         let run = runs.swap_remove(k);
@@ -324,11 +321,13 @@ struct Run {
     stats: CheckStats,
 }
 
-/// Is the verdict fixed by the answers so far? An `unsat`, an error or a
-/// confirmed model fixes it (a model is a real counterexample, whichever
-/// strategy found it), and so does every strategy having answered.
+/// Is the verdict fixed by the answers so far? An `unsat` or a confirmed
+/// model fixes it (a model is a real counterexample, whichever strategy
+/// found it), and so does every strategy having answered. An error does
+/// not: another strategy may still decide (it is reported only if none
+/// does).
 fn settled(runs: &[Option<Run>]) -> bool {
-    runs.iter().any(|r| matches!(r.as_ref().map(|r| &r.result), Some(Ok(CheckResult::Unsat | CheckResult::Sat(_)) | Err(_))))
+    runs.iter().any(|r| matches!(r.as_ref().map(|r| &r.result), Some(Ok(CheckResult::Unsat | CheckResult::Sat(_)))))
         || runs.iter().all(Option::is_some)
 }
 
