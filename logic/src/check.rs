@@ -215,7 +215,8 @@ pub fn query(r: &Reduced) -> SmtQuery {
 /// progress VC took 16 s that way).
 ///
 /// The first strategy runs alone for [`HEAD_START`] (most queries are
-/// decided by then), then the others join. Every strategy is sound, so the
+/// decided by then) or until it answers without deciding, then the others
+/// join. Every strategy is sound, so the
 /// first `unsat` decides and stops the rest; a model counts only once
 /// confirmed on `f`, and then decides too. The verdict does not depend on
 /// which thread was faster (a sound `unsat` and a confirmed model cannot
@@ -236,15 +237,20 @@ pub fn check_sat(
     crate::typecheck_formula(f)?;
     let strategies = cfg.scheduled();
     let stop = Cancel::new();
+    // Ends the head start early: once any strategy has answered without
+    // deciding, the others need not wait (and once the verdict is fixed,
+    // they wake to stop).
+    let go = Cancel::new();
     let mut runs: Vec<Option<Run>> = strategies.iter().map(|_| None).collect();
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Run)>();
         for (k, &strategy) in strategies.iter().enumerate() {
             let begin = if k == 0 { start } else { start + HEAD_START };
-            let (to_main, stop) = (tx.clone(), stop.clone());
+            let (to_main, stop, go) = (tx.clone(), stop.clone(), go.clone());
             let spawned = std::thread::Builder::new().stack_size(RACER_STACK).spawn_scoped(scope, move || {
                 let mut stats = CheckStats { strategy: Some(strategy), ..CheckStats::default() };
-                let result = if stop.sleep_until(begin) {
+                go.sleep_until(begin);
+                let result = if stop.is_cancelled() {
                     Ok(CheckResult::Timeout)
                 } else {
                     run_strategy(f, strategy, cfg, backend, deadline, &stop, &mut stats)
@@ -264,6 +270,7 @@ pub fn check_sat(
             if settled(&runs) {
                 stop.cancel();
             }
+            go.cancel();
         }
     });
     let runs: Vec<Run> = runs.into_iter().map(|r| r.expect("every strategy thread reports")).collect();
