@@ -181,3 +181,23 @@ fn otr_invariant_breaks_without_the_supermajority() {
         "3 * |{i: P | x(i) == v}| >= 0",
     ));
 }
+
+/// A member makes a set non-empty only through the regions' element
+/// counts ([`ElementCounts`]): with the universal form or its ground
+/// instances the entailment is proved, without them every strategy's model
+/// is spurious (so `unknown`, never a wrong verdict).
+#[test]
+fn regions_count_their_members_unless_told_not_to() {
+    use psync_logic::reduce::ElementCounts;
+    let src = "const A: Set<P>; fun x: P -> Int;
+               assert (exists p: P. p in A && x(p) == 1) && |A| == 0;";
+    let q = parse_query(src).unwrap();
+    let verdict = |counts: ElementCounts| {
+        let mut cfg = CheckConfig { timeout: Duration::from_secs(30), bounded_search: false, ..Default::default() };
+        cfg.reduce.element_counts = counts;
+        check_sat(&q.formula(), &cfg, &Z3InProcess::new()).unwrap().result
+    };
+    assert_eq!(verdict(ElementCounts::Universal), CheckResult::Unsat);
+    assert_eq!(verdict(ElementCounts::Ground), CheckResult::Unsat);
+    assert!(matches!(verdict(ElementCounts::Off), CheckResult::Unknown(_)));
+}
