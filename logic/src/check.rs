@@ -273,7 +273,7 @@ pub fn check_sat(
             go.cancel();
         }
     });
-    let runs: Vec<Run> = runs.into_iter().map(|r| r.expect("every strategy thread reports")).collect();
+    let mut runs: Vec<Run> = runs.into_iter().map(|r| r.expect("every strategy thread reports")).collect();
     let mut stats = CheckStats::default();
     for run in &runs {
         stats.solve += run.stats.solve;
@@ -285,7 +285,6 @@ pub fn check_sat(
         return Err(CheckError::Disagreement { unsat: strategies[u].name(), sat: strategies[m].name() });
     }
     let deciding = unsat.or(sat).or_else(|| runs.iter().position(|r| r.result.is_err()));
-    let mut runs = runs;
     if let Some(k) = deciding {
         let run = runs.swap_remove(k);
         stats.reduce = run.stats.reduce;
