@@ -69,6 +69,7 @@ mod query;
 mod script;
 pub mod smtlib;
 mod sexpr;
+mod solver_threads;
 mod symbols;
 mod z3_inprocess;
 mod z3_subprocess;

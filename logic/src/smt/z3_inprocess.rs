@@ -18,13 +18,14 @@ use std::ffi::{CStr, CString};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use z3::{Config, Context, Params, SatResult, Solver, with_z3_config};
+use z3::{Config, Params, SatResult, Solver, with_z3_config};
 
 use crate::smt::decode::decode;
 use crate::smt::model_text::parse_model;
 use crate::smt::script::{CheckPoint, checkpoints, parse_script, reason, unknown_verdict};
 use crate::smt::smtlib::{render, timeout_millis, z3_options};
 use crate::smt::cancel::POLL;
+use crate::smt::solver_threads::{FreshContext, run_in_fresh_context};
 use crate::smt::{Backend, Cancel, ScriptAnswer, ScriptVerdict, SmtError, SmtQuery, SolverConfig, SolverResult};
 
 /// Z3 as a library, in this process.
@@ -41,16 +42,15 @@ impl Z3InProcess {
     }
 }
 
-/// Run SMT-LIB2 commands in the current thread's context; their output.
-/// An `(error …)` line is an error, never a verdict.
-fn eval(commands: &str) -> Result<String, SmtError> {
+/// Run SMT-LIB2 commands in the context `ctx`; their output. An `(error …)`
+/// line is an error, never a verdict.
+fn eval(ctx: &FreshContext, commands: &str) -> Result<String, SmtError> {
     let text = CString::new(commands).map_err(|_| SmtError::Script("a NUL byte in the script".into()))?;
-    let ctx = Context::thread_local();
     // SAFETY: the context is alive for the call, the argument is a valid C
     // string, and libz3 returns a NUL-terminated string owned by the context
     // that stays valid until the next call on it; it is copied at once.
     let out = unsafe {
-        let answer = z3_sys::Z3_eval_smtlib2_string(ctx.get_z3_context(), text.as_ptr());
+        let answer = z3_sys::Z3_eval_smtlib2_string(ctx.raw(), text.as_ptr());
         if answer.is_null() {
             return Err(SmtError::Solver("libz3 returned no answer".into()));
         }
@@ -63,11 +63,11 @@ fn eval(commands: &str) -> Result<String, SmtError> {
 }
 
 /// The verdict of a `(check-sat)` answer (asking for the reason if unknown).
-fn verdict(answer: &str) -> Result<ScriptVerdict, SmtError> {
+fn verdict(ctx: &FreshContext, answer: &str) -> Result<ScriptVerdict, SmtError> {
     match answer.trim() {
         "unsat" => Ok(ScriptVerdict::Unsat),
         "sat" => Ok(ScriptVerdict::Sat),
-        "unknown" => Ok(unknown_verdict(reason(eval("(get-info :reason-unknown)")?.trim())?)),
+        "unknown" => Ok(unknown_verdict(reason(eval(ctx, "(get-info :reason-unknown)")?.trim())?)),
         other => Err(SmtError::Parse(format!("expected sat, unsat or unknown, got `{other}`"))),
     }
 }
@@ -84,11 +84,10 @@ fn interrupt_grace(timeout: Duration) -> Duration {
 /// quantifier instantiation). An interrupted check answers `unknown`
 /// (`canceled`), an interrupted command an `(error … canceled)`: both are
 /// timeouts.
-fn eval_within(commands: &str, limit: Duration, cancel: &Cancel) -> Result<String, SmtError> {
-    let ctx = Context::thread_local().get_z3_context();
+fn eval_within(ctx: &FreshContext, commands: &str, limit: Duration, cancel: &Cancel) -> Result<String, SmtError> {
     // The raw pointer crosses to the watchdog as an address; the context
     // outlives the watchdog, which the scope joins before returning.
-    let address = ctx.as_ptr() as usize;
+    let address = ctx.raw().as_ptr() as usize;
     let (done, wait) = mpsc::channel::<()>();
     let deadline = Instant::now() + limit;
     std::thread::scope(|scope| {
@@ -112,7 +111,7 @@ fn eval_within(commands: &str, limit: Duration, cancel: &Cancel) -> Result<Strin
                 }
             }
         });
-        let out = eval(commands);
+        let out = eval(ctx, commands);
         let _ = done.send(());
         out
     })
@@ -125,18 +124,29 @@ impl Z3InProcess {
         }
         let rendered = render(q)?;
         let script = rendered.script(&z3_options(&self.config, Some(timeout)));
-        let answered = (|| {
-            let answer = eval_within(&script, timeout + interrupt_grace(timeout), cancel)?;
-            match verdict(&answer)? {
-                ScriptVerdict::Unsat => Ok(SolverResult::Unsat),
-                ScriptVerdict::Timeout => Ok(SolverResult::Timeout),
-                ScriptVerdict::Unknown(r) => Ok(SolverResult::Unknown(r)),
-                ScriptVerdict::Sat => {
-                    let mut raw = parse_model(&eval("(get-model)")?)?;
-                    Ok(SolverResult::Sat(decode(&rendered.signature, q, &mut raw)?))
-                }
+        let limit = timeout + interrupt_grace(timeout);
+        let watched = cancel.clone();
+        // Text in, text out on the solver thread; the model is read here.
+        let answered = run_in_fresh_context(move |ctx| {
+            let answer = eval_within(ctx, &script, limit, &watched)?;
+            let verdict = verdict(ctx, &answer)?;
+            let model = match verdict {
+                ScriptVerdict::Sat => Some(eval(ctx, "(get-model)")?),
+                _ => None,
+            };
+            Ok((verdict, model))
+        })
+        .and_then(|answer| answer)
+        .and_then(|(verdict, model)| match (verdict, model) {
+            (ScriptVerdict::Unsat, _) => Ok(SolverResult::Unsat),
+            (ScriptVerdict::Timeout, _) => Ok(SolverResult::Timeout),
+            (ScriptVerdict::Unknown(r), _) => Ok(SolverResult::Unknown(r)),
+            (ScriptVerdict::Sat, Some(model)) => {
+                let mut raw = parse_model(&model)?;
+                Ok(SolverResult::Sat(decode(&rendered.signature, q, &mut raw)?))
             }
-        })();
+            (ScriptVerdict::Sat, None) => Err(SmtError::Solver("sat without a model".into())),
+        });
         match answered {
             // Whatever the interrupted call said, it was stopped.
             _ if cancel.is_cancelled() => Ok(SolverResult::Timeout),
@@ -212,8 +222,7 @@ impl Backend for Z3InProcess {
     }
 
     fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
-        // a fresh context per query: answers must not depend on earlier queries
-        with_z3_config(&Config::new(), || self.check_here(q, timeout, cancel))
+        self.check_here(q, timeout, cancel)
     }
 
     fn check_script(&self, script: &str, timeout: Duration) -> Result<Vec<ScriptAnswer>, SmtError> {
