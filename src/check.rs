@@ -173,19 +173,15 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Dur
     } else {
         ProgressBar::hidden()
     };
-    let kind = args.backend;
+    let backend = backend(args.backend);
     let outcomes: Vec<VcOutcome> = pool.install(|| {
         jobs.par_iter()
-            // One back end per rayon worker: Z3 contexts are thread-local.
-            .map_init(
-                || backend(kind),
-                |b, (l, vc)| {
-                    let o = check_one(&l.file, &l.alg, vc, &cfg, b.as_ref());
-                    bar.inc(1);
-                    bar.set_message(o.id.clone());
-                    o
-                },
-            )
+            .map(|(l, vc)| {
+                let o = check_one(&l.file, &l.alg, vc, &cfg, backend.as_ref());
+                bar.inc(1);
+                bar.set_message(o.id.clone());
+                o
+            })
             .collect()
     });
     bar.finish_and_clear();

@@ -7,8 +7,8 @@
 //! formulas; [`SmtQuery::signature`] checks the fragment, [`smtlib`] prints the
 //! SMT-LIB2 script, and a [`Backend`] decides it:
 //!
-//! * [`Z3InProcess`]: libz3 through the `z3` crate (thread-local contexts,
-//!   usable from any thread, e.g. rayon workers);
+//! * [`Z3InProcess`]: libz3 in this process (each query in a fresh context
+//!   on a parked solver thread, so usable from any thread at once);
 //! * [`SmtProcess`]: any SMT-LIB2 solver run as a child process
 //!   (`SmtProcess::z3()` runs `z3 -in -smt2`).
 //!

@@ -9,18 +9,22 @@
 //! most parts of a VC. A job now runs on a solver thread parked from an
 //! earlier job, or on a new one when all are busy.
 //!
-//! A job gets a context created for it and deleted after it, so no answer
-//! depends on an earlier query (a reused context with `(reset)` would be
-//! 5 ms faster, but it keeps libz3's term table, and with it the term ids
-//! its heuristics order by).
+//! A job gets a context of its own, deleted after it, so no answer depends
+//! on an earlier query (a reused context with `(reset)` would be faster,
+//! but it keeps libz3's term table, and with it the term ids its heuristics
+//! order by). An idle thread prepares the context of its next job: it
+//! creates it and runs `(set-option :print-success false)` in it, which
+//! sets up libz3's command interpreter (about 7 ms; every script starts
+//! with that very command, so the script sees the state it would have
+//! made itself).
 
 use std::ptr::NonNull;
 use std::sync::{Mutex, PoisonError, mpsc};
 
 use crate::smt::SmtError;
 
-/// A unit of work for a solver thread.
-type Job = Box<dyn FnOnce() + Send>;
+/// A unit of work for a solver thread, given the context prepared for it.
+type Job = Box<dyn FnOnce(Result<FreshContext, SmtError>) + Send>;
 
 /// The parked solver threads, each behind the sender of its job queue.
 static PARKED: Mutex<Vec<mpsc::Sender<Job>>> = Mutex::new(Vec::new());
@@ -36,7 +40,23 @@ const STACK: usize = 64 << 20;
 /// A libz3 context of its own for one job, deleted when dropped.
 pub(crate) struct FreshContext(NonNull<z3_sys::_Z3_context>);
 
+/// What an idle thread runs in the context of its next job: the first
+/// command of every script (see the module documentation).
+const PREPARE: &std::ffi::CStr = c"(set-option :print-success false)";
+
 impl FreshContext {
+    /// A new context, its command interpreter set up by [`PREPARE`].
+    fn prepared() -> Result<FreshContext, SmtError> {
+        let ctx = FreshContext::new()?;
+        // SAFETY: a live context and a NUL-terminated command; the answer
+        // (empty) is owned by the context and not read.
+        let answer = unsafe { z3_sys::Z3_eval_smtlib2_string(ctx.raw(), PREPARE.as_ptr()) };
+        if answer.is_null() {
+            return Err(SmtError::Solver("libz3 returned no answer".into()));
+        }
+        Ok(ctx)
+    }
+
     fn new() -> Result<FreshContext, SmtError> {
         // SAFETY: plain libz3 constructors; the configuration is only read
         // by `Z3_mk_context_rc` and deleted right after it.
@@ -64,15 +84,23 @@ impl Drop for FreshContext {
     }
 }
 
-/// Run `job` with a fresh libz3 context on a solver thread, and wait for
-/// its result. A job that panics ends its thread and is an error here.
+/// Run `job` with a fresh libz3 context (prepared, see the module
+/// documentation) on a solver thread, and wait for its result. A job that
+/// panics ends its thread and is an error here.
 pub(crate) fn run_in_fresh_context<R: Send + 'static>(
     job: impl FnOnce(&FreshContext) -> R + Send + 'static,
 ) -> Result<R, SmtError> {
     let (answer, result) = mpsc::sync_channel(1);
-    let mut job: Job = Box::new(move || {
-        let out = FreshContext::new().map(|ctx| job(&ctx));
-        let _ = answer.send(out);
+    let mut job: Job = Box::new(move |ctx: Result<FreshContext, SmtError>| match ctx {
+        Ok(ctx) => {
+            let out = job(&ctx);
+            let _ = answer.send(Ok(out));
+            // Deleted after the answer is on its way (a millisecond or two).
+            drop(ctx);
+        }
+        Err(e) => {
+            let _ = answer.send(Err(e));
+        }
     });
     loop {
         let parked = PARKED.lock().unwrap_or_else(PoisonError::into_inner).pop();
@@ -100,8 +128,11 @@ fn spawn() -> Result<mpsc::Sender<Job>, SmtError> {
         .name("psync-z3".into())
         .stack_size(STACK)
         .spawn(move || {
+            // Prepared while idle: before the first job and after each one.
+            let mut next = FreshContext::prepared();
             for job in queue {
-                job();
+                job(next);
+                next = FreshContext::prepared();
             }
         })
         .map_err(|e| SmtError::Solver(format!("cannot start a solver thread: {e}")))?;
@@ -113,5 +144,48 @@ fn park(thread: mpsc::Sender<Job>) {
     let mut parked = PARKED.lock().unwrap_or_else(PoisonError::into_inner);
     if parked.len() < MAX_PARKED {
         parked.push(thread);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name of the thread a job ran on, and whether its context was
+    /// a new one (no declarations from an earlier job).
+    fn probe() -> (Option<String>, bool) {
+        run_in_fresh_context(|ctx| {
+            let eval = |cmd: &std::ffi::CStr| {
+                // SAFETY: a live context and a NUL-terminated command; the
+                // answer is copied before the next call.
+                unsafe {
+                    let out = z3_sys::Z3_eval_smtlib2_string(ctx.raw(), cmd.as_ptr());
+                    std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned()
+                }
+            };
+            // Declaring twice in one context is an error; in a new one, not.
+            let fresh = !eval(c"(declare-fun probe$ () Bool)").contains("error");
+            (std::thread::current().name().map(str::to_string), fresh)
+        })
+        .expect("the job runs")
+    }
+
+    #[test]
+    fn jobs_run_on_solver_threads_each_in_a_new_context() {
+        for _ in 0..3 {
+            let (name, fresh) = probe();
+            assert_eq!(name.as_deref(), Some("psync-z3"));
+            assert!(fresh, "a job saw the declarations of an earlier one");
+        }
+        let together: Vec<(Option<String>, bool)> =
+            std::thread::scope(|s| (0..4).map(|_| s.spawn(probe)).collect::<Vec<_>>().into_iter().map(|h| h.join().unwrap()).collect());
+        assert!(together.iter().all(|(_, fresh)| *fresh));
+    }
+
+    #[test]
+    fn a_panicking_job_is_an_error_and_the_next_job_still_runs() {
+        let failed = run_in_fresh_context(|_| -> u32 { panic!("a job that panics (expected in this test)") });
+        assert!(matches!(failed, Err(SmtError::Solver(ref m)) if m.contains("panicked")), "{failed:?}");
+        assert_eq!(run_in_fresh_context(|_| 7).ok(), Some(7));
     }
 }

@@ -10,9 +10,9 @@
 //! interpreter configures its solver from the whole problem. Text in, text
 //! out also keeps the crate's wrong declaration kinds on libz3 4.8.12 out of
 //! the way. (Whole scripts, [`Backend::check_script`], go to the crate's
-//! `Solver` instead; see `check_point`.) Contexts are the crate's
-//! thread-local ones, so the back end works from any thread (rayon workers
-//! included).
+//! `Solver` instead; see `check_point`.) The commands run on a parked
+//! solver thread, in a context of their own ([`crate::smt::solver_threads`]),
+//! so the back end works from any thread and one value serves them all.
 
 use std::ffi::{CStr, CString};
 use std::sync::mpsc::{self, RecvTimeoutError};
