@@ -174,16 +174,28 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Dur
         ProgressBar::hidden()
     };
     let backend = backend(args.backend);
-    let outcomes: Vec<VcOutcome> = pool.install(|| {
-        jobs.par_iter()
-            .map(|(l, vc)| {
+    // Largest VCs first, each taken by the next free worker: a large VC
+    // started last would keep one worker busy while the others idle. The
+    // size of a VC's parts is the estimate of its cost (on the benchmarks,
+    // the inductiveness VCs are both the largest and the slowest).
+    let mut order: Vec<(usize, usize)> =
+        jobs.iter().enumerate().map(|(k, (_, vc))| (vc.parts().iter().map(psync_logic::Term::size).sum(), k)).collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut outcomes: Vec<(usize, VcOutcome)> = pool.install(|| {
+        order
+            .into_iter()
+            .par_bridge()
+            .map(|(_, k)| {
+                let (l, vc) = jobs[k];
                 let o = check_one(&l.file, &l.alg, vc, &cfg, backend.as_ref());
                 bar.inc(1);
                 bar.set_message(o.id.clone());
-                o
+                (k, o)
             })
             .collect()
     });
+    outcomes.sort_by_key(|(k, _)| *k);
+    let outcomes: Vec<VcOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
     bar.finish_and_clear();
     Ok((outcomes, start.elapsed()))
 }
