@@ -55,7 +55,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub depth: Option<usize>,
     /// Reduction strategies to schedule, in this order (default: all, in the
-    /// order global-anchors, ground, parametric). May be repeated.
+    /// order parametric, global-anchors, ground). May be repeated.
     #[arg(long = "strategy", value_enum)]
     pub strategies: Vec<StrategyArg>,
     /// Leave times out of the report (reproducible output).

@@ -42,6 +42,9 @@ pub struct Instantiator<'a> {
     /// sets or Bool), keeping the universal too: the solver then need not
     /// guess the values (sound: instances of a kept universal).
     pub data_instances: bool,
+    /// Data instances also with values read at processes named by data
+    /// ([`named_by_data`]; `ReduceConfig::data_at_named_processes`).
+    pub data_at_named_processes: bool,
     /// The kinds of data positions: a data variable is only instantiated
     /// with terms of its kind (see `kinds.rs`).
     pub kinds: &'a Kinds,
@@ -67,6 +70,25 @@ enum Accept<'c> {
 /// generation of processes, no chains.
 fn named_by_data(t: &Term) -> bool {
     matches!(t, Term::App(f, args) if f.ret == Sort::P && !args.is_empty() && f.args.iter().all(|s| *s != Sort::P))
+}
+
+/// The candidates without the terms that mention a process named by data.
+fn without_named_processes(cands: &Candidates) -> Candidates {
+    cands
+        .iter()
+        .map(|(sort, terms)| {
+            let kept = terms
+                .iter()
+                .filter(|(t, _)| {
+                    let mut named = false;
+                    t.visit(&mut |s| named |= named_by_data(s));
+                    !named
+                })
+                .cloned()
+                .collect();
+            (sort.clone(), kept)
+        })
+        .collect()
 }
 
 /// An arithmetic term over data, no cardinality in it (`r / 4`, the phase
@@ -274,6 +296,13 @@ impl<'a> Instantiator<'a> {
                     }
                     let rest: Vec<Var> = keep.iter().filter(|v| !data.contains(v)).cloned().collect();
                     let mut parts = vec![whole];
+                    let own;
+                    let cands = if self.data_at_named_processes {
+                        cands
+                    } else {
+                        own = without_named_processes(cands);
+                        &own
+                    };
                     for b in self.instances(&data, &body, cands, &Accept::Shallow(usize::MAX)) {
                         parts.push(syntax::forall(rest.clone(), b));
                     }
