@@ -201,3 +201,32 @@ fn regions_count_their_members_unless_told_not_to() {
     assert_eq!(verdict(ElementCounts::Ground), CheckResult::Unsat);
     assert!(matches!(verdict(ElementCounts::Off), CheckResult::Unknown(_)));
 }
+
+/// Data instances of kept universals: with
+/// `ReduceConfig::data_at_named_processes` off (the base knobs), not at a
+/// value read at a witness process named by data (`ts(sk(ts(p0)))`, the
+/// witness of the negated `∃v. ∀i. ts(i) < v` at `v = ts(p0)`); on (global
+/// anchors), there too. Either way the universal stays, and the query is
+/// decided the same.
+#[test]
+fn data_instances_skip_values_read_at_data_named_witnesses_unless_told() {
+    use psync_logic::check::{Strategy, reduce};
+    use psync_logic::reduce::ReduceConfig;
+    let src = "fun ts: P -> Int; const p0: P;
+               assert forall t: Int. 2 * |{i: P | ts(i) >= t}| > n;
+               assert !(exists v: Int. forall i: P. ts(i) < v) && ts(p0) >= 0;
+               assert |{i: P | ts(i) >= ts(p0)}| == 0;";
+    let q = parse_query(src).unwrap();
+    let at_witness_values = |on: bool| {
+        let cfg = ReduceConfig { data_at_named_processes: on, ..Strategy::Parametric.apply(&ReduceConfig::default()) };
+        let reduced = reduce(&q.formula(), &cfg).unwrap();
+        reduced.assertions.iter().filter(|a| a.to_string().contains("compr$1(ts(sk$")).count()
+    };
+    assert_eq!(at_witness_values(false), 0);
+    assert!(at_witness_values(true) > 0);
+    assert!(Strategy::GlobalAnchors.apply(&ReduceConfig::default()).data_at_named_processes);
+    for s in [Strategy::Parametric, Strategy::GlobalAnchors] {
+        let cfg = CheckConfig { strategies: vec![s], timeout: Duration::from_secs(30), bounded_search: false, ..Default::default() };
+        assert_eq!(check_sat(&q.formula(), &cfg, &Z3InProcess::new()).unwrap().result, CheckResult::Unsat, "{s:?}");
+    }
+}
