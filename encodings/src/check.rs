@@ -3,12 +3,12 @@
 use std::time::{Duration, Instant};
 
 use psync_logic::Model;
-use psync_logic::check::{CheckConfig, CheckError, CheckResult, bounded_refutation, check_sat};
+use psync_logic::check::{CheckConfig, CheckError, CheckResult, Strategy, bounded_refutation, check_sat};
 use psync_logic::smt::Backend;
 
 use crate::cex::{Counterexample, decode};
 use crate::ir::Algorithm;
-use crate::vc::Vc;
+use crate::vc::{Vc, VcKind};
 
 /// The verdict on one VC; verdicts are never merged.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -52,6 +52,19 @@ pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backe
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
     let mut strategies = cfg.scheduled();
+    // A progress VC's liveness predicate makes the sets that matter ground
+    // (one heard-of set for all, the coordinator's mailbox): there PSync's
+    // ground reduction is what decides, with small queries, so it goes
+    // first. Measured: LastVoting's progress parts take 10–25 ms under it
+    // and 0.2 s or more (a spurious model, or the head start lost) under
+    // the parameterized ones; OTR's answer `unknown` within 0.14 s, and
+    // the other strategies then start at once.
+    if vc.kind == VcKind::Progress
+        && let Some(k) = strategies.iter().position(|s| *s == Strategy::Ground)
+    {
+        let ground = strategies.remove(k);
+        strategies.insert(0, ground);
+    }
     for part in vc.parts() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
