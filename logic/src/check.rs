@@ -414,7 +414,7 @@ fn solve(
     for m in &candidates {
         // Decoding may need the solver; at least a second for it, even when
         // the re-solves used up the budget.
-        match confirm(f, m, reduced, backend, left().max(Duration::from_secs(1))) {
+        match confirm(f, m, reduced, backend, left().max(Duration::from_secs(1)), stop) {
             Ok(real) => {
                 stats.confirm += t.elapsed();
                 return Ok(CheckResult::Sat(real));
@@ -479,13 +479,14 @@ fn confirm(
     r: &Reduced,
     backend: &dyn Backend,
     timeout: Duration,
+    stop: &Cancel,
 ) -> Result<Model, String> {
     let input = decode::DecodeInput {
         signature: &r.signature,
         ground_sets: &r.ground_sets,
         ground_procs: &r.ground_procs,
     };
-    let real = decode::decode(m, &input, backend, timeout)?;
+    let real = decode::decode(m, &input, backend, timeout, stop)?;
     match crate::eval::eval(f, &real) {
         Ok(Value::Bool(true)) => Ok(real),
         Ok(Value::Bool(false)) => Err(format!(

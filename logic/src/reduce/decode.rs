@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use super::Signature;
 use super::lower::{card_symbol, member_symbol, option_observers, tuple_projections};
-use crate::smt::{Backend, SmtQuery, SolverResult, eval_flat};
+use crate::smt::{Backend, Cancel, SmtQuery, SolverResult, eval_flat};
 use crate::{Fun, FunTable, Model, Op, Sort, Term, Value};
 
 /// Why a solver model could not be turned into a model of the original formula.
@@ -100,7 +100,8 @@ fn process_sets(m: &Model, ground_sets: &[Term]) -> Result<Vec<(Vec<u32>, i64)>,
     Ok(out)
 }
 
-/// Solve the multiplicity problem exactly (with the back end as an ILP solver).
+/// Solve the multiplicity problem exactly (with the back end as an ILP
+/// solver, within `timeout` or until `stop`).
 fn multiplicities(
     m: &Model,
     n: i64,
@@ -108,6 +109,7 @@ fn multiplicities(
     required: &BTreeSet<u32>,
     backend: &dyn Backend,
     timeout: Duration,
+    stop: &Cancel,
 ) -> Result<Vec<i64>, DecodeError> {
     let sets = process_sets(m, ground_sets)?;
     let k = m.n as usize;
@@ -147,7 +149,7 @@ fn multiplicities(
         let s = sum(&mut members.iter().map(|p| *p as usize));
         assertions.push(Term::Op(Op::Eq, vec![s, Term::Int(*card)]));
     }
-    match backend.check(&SmtQuery { assertions }, timeout) {
+    match backend.check_cancellable(&SmtQuery { assertions }, timeout, stop) {
         Ok(SolverResult::Sat(sol)) => (0..k)
             .map(
                 |p| match sol.funs.get(&format!("mult{p}")).and_then(|t| t.get(&[])) {
@@ -387,12 +389,15 @@ pub struct DecodeInput<'a> {
 }
 
 /// Turn a solver model of the reduced query into a model of the original
-/// signature, with `n` processes.
+/// signature, with `n` processes. The solver calls it may need stop at
+/// `timeout` or once `stop` is cancelled (the check no longer needs the
+/// model: another strategy decided).
 pub fn decode(
     m: &Model,
     input: &DecodeInput,
     backend: &dyn Backend,
     timeout: Duration,
+    stop: &Cancel,
 ) -> Result<Model, DecodeError> {
     let sig = input.signature;
     let n = proc_count(m)?;
@@ -405,7 +410,7 @@ pub fn decode(
     } else {
         let mut required = values_of(m, input.ground_procs)?;
         required.extend(signature_values(m, sig));
-        match multiplicities(m, n, input.ground_sets, &required, backend, timeout) {
+        match multiplicities(m, n, input.ground_sets, &required, backend, timeout, stop) {
             Ok(mult) => mult,
             Err(_) => multiplicities(
                 m,
@@ -414,6 +419,7 @@ pub fn decode(
                 &signature_values(m, sig),
                 backend,
                 timeout,
+                stop,
             )?,
         }
     };
@@ -508,5 +514,52 @@ fn collect_uninterpreted(s: &Sort, m: &Model, out: &mut Model) {
         Sort::Set(e) | Sort::Opt(e) => collect_uninterpreted(e, m, out),
         Sort::Tuple(cs) => cs.iter().for_each(|c| collect_uninterpreted(c, m, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smt::Z3InProcess;
+
+    /// A solver model with 13 processes (past the exact search, so the
+    /// multiplicities go to the solver), all in the one set `S`, whose size
+    /// is `n = 100`; and the ground set term `S`.
+    fn thirteen_processes_one_set() -> (Model, Vec<Term>) {
+        let set = Sort::set(Sort::P);
+        let s = Fun::constant("S", set.clone());
+        let the_set = Value::Elem(set.mangle(), 0);
+        let table = |fun: Fun, entries: Vec<(Vec<Value>, Value)>| {
+            (fun.name.clone(), FunTable { fun, entries: entries.into_iter().collect(), default: None })
+        };
+        let member = (0..13).map(|p| (vec![Value::Proc(p), the_set.clone()], Value::Bool(true))).collect();
+        let m = Model {
+            n: 13,
+            universes: [(set.mangle(), 1)].into_iter().collect(),
+            funs: [
+                table(Fun::constant("n", Sort::Int), vec![(vec![], Value::Int(100))]),
+                table(s.clone(), vec![(vec![], the_set.clone())]),
+                table(member_symbol(&set), member),
+                table(card_symbol(&set), vec![(vec![the_set], Value::Int(100))]),
+            ]
+            .into_iter()
+            .collect(),
+            vars: BTreeMap::new(),
+        };
+        (m, vec![s.app(Vec::new())])
+    }
+
+    #[test]
+    fn multiplicities_come_from_the_solver_and_stop_when_cancelled() {
+        let (m, sets) = thirteen_processes_one_set();
+        let solve = |stop: &Cancel| {
+            multiplicities(&m, 100, &sets, &BTreeSet::new(), &Z3InProcess::new(), Duration::from_secs(20), stop)
+        };
+        let mult = solve(&Cancel::new()).expect("13 clone counts summing to 100 exist");
+        assert_eq!(mult.iter().sum::<i64>(), 100);
+        let stopped = Cancel::new();
+        stopped.cancel();
+        let err = solve(&stopped).expect_err("a cancelled check gives no multiplicities");
+        assert!(err.contains("Timeout"), "{err}");
     }
 }

@@ -130,8 +130,10 @@ impl Z3InProcess {
         let answered = run_in_fresh_context(move |ctx| {
             let answer = eval_within(ctx, &script, limit, &watched)?;
             let verdict = verdict(ctx, &answer)?;
+            // Watched too: a model of a quantified query can take long to
+            // build, and a check that no longer needs it must not wait.
             let model = match verdict {
-                ScriptVerdict::Sat => Some(eval(ctx, "(get-model)")?),
+                ScriptVerdict::Sat => Some(eval_within(ctx, "(get-model)", limit, &watched)?),
                 _ => None,
             };
             Ok((verdict, model))
