@@ -72,16 +72,17 @@ fn verdict(ctx: &FreshContext, answer: &str) -> Result<ScriptVerdict, SmtError> 
     }
 }
 
-/// How long after its own `:timeout` a call is interrupted from outside.
-fn interrupt_grace(timeout: Duration) -> Duration {
-    Duration::from_millis(100) + timeout / 20
-}
-
 /// Run `commands` like [`eval`], interrupting the context (`Z3_interrupt`)
-/// if it has not answered by `limit` or once `cancel` is cancelled. libz3
-/// does not always honour its own `:timeout` (measured: a 20 s query of OTR
-/// came back after 49 s, its time spent past the timeout in model-based
-/// quantifier instantiation). An interrupted check answers `unknown`
+/// if it has not answered by `limit` or once `cancel` is cancelled. This
+/// watchdog is the only time limit of an in-process query: the scripts set
+/// no `:timeout`. libz3 does not always honour its own `:timeout`
+/// (measured: a 20 s query of OTR came back after 49 s, its time spent
+/// past the timeout in model-based quantifier instantiation), and libz3
+/// 4.8.12's timers, a pool of threads shared by every context, have races
+/// (Z3's pull request 5371): with the option, 4 of 150 in-process runs of
+/// OTR's inductive inv0 VC, side by side strategies and all, timed out at
+/// 20 s instead of being proved in 1 s; without it, none of 150. Without
+/// the option libz3 starts no timer. An interrupted check answers `unknown`
 /// (`canceled`), an interrupted command an `(error … canceled)`: both are
 /// timeouts.
 fn eval_within(ctx: &FreshContext, commands: &str, limit: Duration, cancel: &Cancel) -> Result<String, SmtError> {
@@ -123,8 +124,9 @@ impl Z3InProcess {
             return Ok(SolverResult::Timeout);
         }
         let rendered = render(q)?;
-        let script = rendered.script(&z3_options(&self.config, Some(timeout)));
-        let limit = timeout + interrupt_grace(timeout);
+        // No `:timeout`: the watchdog of `eval_within` is the limit.
+        let script = rendered.script(&z3_options(&self.config, None));
+        let limit = timeout;
         let watched = cancel.clone();
         // Text in, text out on the solver thread; the model is read here.
         let answered = run_in_fresh_context(move |ctx| {
