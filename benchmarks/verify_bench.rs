@@ -32,6 +32,8 @@ fn check_file(file: &Path, backend: &dyn Backend) -> (usize, usize, Duration) {
         let o = psync_encodings::check_vc(&alg, vc, &cfg, backend).unwrap_or_else(|e| panic!("{}: {e}", vc.id));
         if matches!(o.verdict, psync_encodings::Verdict::Proved) {
             proved += 1;
+        } else {
+            eprintln!("not proved: {} ({:.3} s): {:?}", vc.id, o.time.as_secs_f64(), o.verdict);
         }
     }
     (vcs.len(), proved, start.elapsed())
