@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use psync_encodings::{Algorithm, Vc};
+use psync_encodings::{Algorithm, HintFile, PartHint, Vc};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
 use rayon::prelude::*;
@@ -110,7 +110,15 @@ fn dump_smt(dir: &Path, loaded: &[Loaded], cfg: &CheckConfig) -> Result<(), Chec
 /// Stack of each solver worker thread.
 const WORKER_STACK: usize = 64 << 20;
 
-fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend) -> VcOutcome {
+/// A VC's outcome, with the hints of its proved parts and how many parts
+/// their hint decided.
+struct Checked {
+    outcome: VcOutcome,
+    hints: Vec<PartHint>,
+    hinted_parts: usize,
+}
+
+fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, hints: &[PartHint]) -> Checked {
     let start = Instant::now();
     let mut out = VcOutcome {
         id: vc.id.clone(),
@@ -121,9 +129,11 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
         counterexample: None,
         counterexample_text: None,
     };
-    match psync_encodings::check_vc(alg, vc, cfg, backend) {
+    let (mut kept, mut hinted_parts) = (Vec::new(), 0);
+    match psync_encodings::check_vc(alg, vc, cfg, backend, hints) {
         Ok(o) => {
             out.time = o.time;
+            (kept, hinted_parts) = (o.hints, o.hinted_parts);
             match o.verdict {
                 psync_encodings::Verdict::Proved => out.verdict = Verdict::Proved,
                 psync_encodings::Verdict::Refuted(cex) => {
@@ -142,14 +152,34 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
             out.reason = Some(format!("error: {e}"));
         }
     }
-    out
+    Checked { outcome: out, hints: kept, hinted_parts }
+}
+
+/// Put the hints of this run's proofs into `file`: a proved VC's hints
+/// replace its old ones, a VC not proved loses its hints, VCs not checked
+/// keep theirs.
+fn update_hints(file: &mut HintFile, checked: &[(usize, Checked)]) {
+    for (_, c) in checked {
+        if c.outcome.verdict == Verdict::Proved && !c.hints.is_empty() {
+            file.vcs.insert(c.outcome.id.clone(), c.hints.clone());
+        } else {
+            file.vcs.remove(&c.outcome.id);
+        }
+    }
 }
 
 /// Run `check`; the outcomes are in file order, then VC order.
 pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Duration), CheckFailure> {
     let start = Instant::now();
-    let cfg = config(args)?;
+    let mut cfg = config(args)?;
     let loaded = load(args)?;
+    let hints = match &args.hints {
+        Some(path) => {
+            cfg.record_hint = true;
+            HintFile::load(path).map_err(|e| CheckFailure::Usage(e.to_string()))?
+        }
+        None => HintFile::new(),
+    };
     if let Some(dir) = &args.dump_smt {
         dump_smt(dir, &loaded, &cfg)?;
     }
@@ -181,21 +211,36 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Dur
     let mut order: Vec<(usize, usize)> =
         jobs.iter().enumerate().map(|(k, (_, vc))| (vc.parts().iter().map(psync_logic::Term::size).sum(), k)).collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut outcomes: Vec<(usize, VcOutcome)> = pool.install(|| {
+    let mut checked: Vec<(usize, Checked)> = pool.install(|| {
         order
             .into_iter()
             .par_bridge()
             .map(|(_, k)| {
                 let (l, vc) = jobs[k];
-                let o = check_one(&l.file, &l.alg, vc, &cfg, backend.as_ref());
+                let c = check_one(&l.file, &l.alg, vc, &cfg, backend.as_ref(), hints.for_vc(&vc.id));
                 bar.inc(1);
-                bar.set_message(o.id.clone());
-                (k, o)
+                bar.set_message(c.outcome.id.clone());
+                (k, c)
             })
             .collect()
     });
-    outcomes.sort_by_key(|(k, _)| *k);
-    let outcomes: Vec<VcOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
+    checked.sort_by_key(|(k, _)| *k);
     bar.finish_and_clear();
+    if let Some(path) = &args.hints {
+        let mut updated = hints.clone();
+        update_hints(&mut updated, &checked);
+        let hinted: usize = checked.iter().map(|(_, c)| c.hinted_parts).sum();
+        let parts: usize = jobs.iter().map(|(_, vc)| vc.parts().len()).sum();
+        // On stderr: the report on stdout stays what it is without hints.
+        eprintln!("hints: {hinted} of {parts} parts proved by their hint's core");
+        if updated != hints {
+            // The verdicts stand whether or not the hints could be saved.
+            match updated.save(path) {
+                Ok(()) => eprintln!("hints: wrote {}", path.display()),
+                Err(e) => eprintln!("warning: hints not saved: {e}"),
+            }
+        }
+    }
+    let outcomes: Vec<VcOutcome> = checked.into_iter().map(|(_, c)| c.outcome).collect();
     Ok((outcomes, start.elapsed()))
 }

@@ -45,6 +45,14 @@ pub struct CheckArgs {
     /// Write each reduced VC as SMT-LIB2 files into this folder (one per part).
     #[arg(long)]
     pub dump_smt: Option<PathBuf>,
+    /// Proof hints: read from this file (if it exists), and written back
+    /// with the hints of this run's proofs. A hint names the strategy and
+    /// the unsat core that proved a part of a VC, which a later run tries
+    /// first; it makes re-checking an unchanged VC faster and can never
+    /// change a verdict. The first run with a new file takes longer (it
+    /// records the cores).
+    #[arg(long, value_name = "FILE")]
+    pub hints: Option<PathBuf>,
     /// Which solver back end discharges the VCs.
     #[arg(long, value_enum, default_value_t = BackendKind::Z3)]
     pub backend: BackendKind,

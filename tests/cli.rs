@@ -98,3 +98,42 @@ fn strategy_selects_the_reductions_scheduled() {
     let bad = psync_verify(&["check", "benchmarks/otr.rs", "--strategy", "fastest"]);
     assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
 }
+
+#[test]
+fn hints_are_recorded_then_prove_again_and_a_mutant_is_still_refuted() {
+    let dir = std::env::temp_dir().join(format!("psync-cli-hints-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hints = dir.join("otr.hints.json");
+    let hints = hints.to_str().unwrap();
+    // "hints: K of N parts …" on stderr: (K, N).
+    let counts = |o: &Output| -> (usize, usize) {
+        let err = stderr(o);
+        let line = err.lines().find(|l| l.starts_with("hints: ") && l.contains(" of ")).unwrap_or_else(|| panic!("{err}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        (words[1].parse().unwrap(), words[3].parse().unwrap())
+    };
+    let select = ["--vc", "otr/init/*", "--vc", "otr/inductive/inv0"];
+    let run = |extra: &[&str]| psync_verify(&[&["check", "benchmarks/otr.rs", "--hints", hints][..], &select, extra].concat());
+    let first = run(&[]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(counts(&first), (0, 6), "init has 2 parts, inv0 has 4");
+    let text = std::fs::read_to_string(hints).expect("the hint file is written");
+    assert!(text.contains("\"otr/inductive/inv0/round0\"") && text.contains("\"core\""), "{text}");
+    let again = run(&["--format", "json"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let (hinted, parts) = counts(&again);
+    assert!(hinted >= 4 && parts == 6, "the inductiveness parts are proved from their cores: {}", stderr(&again));
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("stdout stays the JSON report");
+    assert_eq!(report["summary"]["proved"], 2, "{report}");
+    // A mutant's init VC differs in its formula: its hints are not found,
+    // and it is refuted as without them.
+    let mutant = psync_verify(&["check", "encodings/tests/mutants/otr_decided_at_start.rs", "--vc", "otr/init/*", "--hints", hints]);
+    assert_eq!(mutant.status.code(), Some(1), "{}", stderr(&mutant));
+    assert_eq!(counts(&mutant).0, 0);
+    assert!(!std::fs::read_to_string(hints).unwrap().contains("otr/init/inv0/start"), "a refuted VC keeps no hints");
+    std::fs::write(hints, "{ not json").unwrap();
+    let corrupt = run(&[]);
+    assert_eq!(corrupt.status.code(), Some(3), "a hint file that cannot be read is an input error");
+    assert!(stderr(&corrupt).contains("not a hint file") && stderr(&corrupt).contains("line 1"), "{}", stderr(&corrupt));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -7,6 +7,7 @@ use psync_logic::check::{CheckConfig, CheckError, CheckResult, Strategy, bounded
 use psync_logic::smt::Backend;
 
 use crate::cex::{Counterexample, decode};
+use crate::hints::PartHint;
 use crate::ir::Algorithm;
 use crate::vc::{Vc, VcKind};
 
@@ -32,6 +33,13 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// Wall-clock time of the check.
     pub time: Duration,
+    /// The hints of the proved parts that have one (given and confirmed,
+    /// or recorded when [`CheckConfig::record_hint`] is set).
+    #[serde(skip)]
+    pub hints: Vec<PartHint>,
+    /// How many parts their hint's core decided.
+    #[serde(skip)]
+    pub hinted_parts: usize,
 }
 
 /// Check `vc` of `alg` with `backend`, part by part ([`Vc::parts`]): proved
@@ -39,8 +47,16 @@ pub struct Outcome {
 /// (completed to the whole formula's symbols); otherwise the first
 /// undecided part's verdict, after one bounded counterexample search on
 /// the whole formula (when `cfg` asks for it). `cfg.timeout` is the VC's
-/// budget: each part gets what the parts before it left.
-pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend) -> Result<Outcome, CheckError> {
+/// budget: each part gets what the parts before it left. A part with a hint
+/// among `hints` (recorded by an earlier run, see [`crate::hints`]) tries
+/// it first.
+pub fn check_vc(
+    alg: &Algorithm,
+    vc: &Vc,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    hints: &[PartHint],
+) -> Result<Outcome, CheckError> {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
     let whole = vc.formula();
@@ -49,6 +65,7 @@ pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backe
         Verdict::Refuted(Box::new(decode(alg, vc, &m)))
     };
     let mut undecided: Option<CheckResult> = None;
+    let (mut kept, mut hinted_parts) = (Vec::new(), 0);
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
     let mut strategies = cfg.scheduled();
@@ -71,16 +88,23 @@ pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backe
             undecided.get_or_insert(CheckResult::Timeout);
             break;
         }
-        let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), ..cfg.clone() };
+        let hint = PartHint::find(hints, &part).cloned();
+        let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), hint, ..cfg.clone() };
         let checked = check_sat(&part, &per_part, backend)?;
         match checked.result {
             CheckResult::Unsat => {
+                hinted_parts += usize::from(checked.stats.hinted);
+                if let Some(hint) = checked.hint {
+                    kept.push(PartHint { formula: psync_logic::hint::TermKey::of(&part), hint });
+                }
                 if let Some(k) = checked.stats.strategy.and_then(|s| strategies.iter().position(|t| *t == s)) {
                     let s = strategies.remove(k);
                     strategies.insert(0, s);
                 }
             }
-            CheckResult::Sat(m) => return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed() }),
+            CheckResult::Sat(m) => {
+                return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed(), hints: Vec::new(), hinted_parts });
+            }
             other => {
                 undecided.get_or_insert(other);
             }
@@ -98,5 +122,5 @@ pub fn check_vc(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backe
             }
         }
     };
-    Ok(Outcome { id: vc.id.clone(), verdict, time: start.elapsed() })
+    Ok(Outcome { id: vc.id.clone(), verdict, time: start.elapsed(), hints: kept, hinted_parts })
 }

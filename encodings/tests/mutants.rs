@@ -189,7 +189,7 @@ fn every_mutant_is_refuted_by_the_prover() {
         let vcs = generate_vcs(&alg);
         let vc = vcs.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("{name}: no VC {id}"));
         let start = std::time::Instant::now();
-        let out = check_vc(&alg, vc, &cfg, &backend).expect("checkable");
+        let out = check_vc(&alg, vc, &cfg, &backend, &[]).expect("checkable");
         match out.verdict {
             Verdict::Refuted(cex) => {
                 assert!(cex.confirmed && !cex.failed.is_empty(), "{name}:\n{cex}");

@@ -16,7 +16,7 @@ fn prove_all(name: &str) {
         // debug build, and the schedule's slices are wall-clock): the
         // slowest VC (OTR progress inv0) takes about 16 s in release.
         let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
-        let out = check_vc(&alg, &vc, &cfg, &backend).expect("checkable");
+        let out = check_vc(&alg, &vc, &cfg, &backend, &[]).expect("checkable");
         println!("{:45} {:?} {:?}", out.id, out.time, matches!(out.verdict, Verdict::Proved));
         match out.verdict {
             Verdict::Proved => {}

@@ -12,12 +12,14 @@ use std::time::{Duration, Instant};
 
 use crate::bounded::{BoundedConfig, BoundedResult};
 use crate::reduce::{self, Anchors, ReduceConfig, ReduceError, ReduceStats, Reduced, decode};
+use crate::hint::{self, Hint};
 use crate::smt::{Backend, Cancel, SmtError, SmtQuery, SolverResult};
 use crate::{Model, Op, Term, TypeError, Value};
 
 /// A way to reduce a formula, as a change of the base knobs
 /// ([`CheckConfig::reduce`]); [`check_sat`] runs several side by side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// PSync's reduction: ground Venn groups and eager instantiation only,
     /// no universals left for the solver beyond stratified ones, plus the
@@ -98,6 +100,13 @@ pub struct CheckConfig {
     /// ([`bounded_refutation`]); off when the caller runs that search once
     /// for several queries itself.
     pub bounded_search: bool,
+    /// A hint from an earlier proof of the same formula: its strategy goes
+    /// first, and tries the hint's core before its whole query
+    /// ([`crate::hint`]; sound whatever the hint says).
+    pub hint: Option<Hint>,
+    /// Record a hint when the formula is proved ([`Checked::hint`]): one
+    /// more solve, naming an unsat core, and one of the core alone.
+    pub record_hint: bool,
 }
 
 impl CheckConfig {
@@ -116,6 +125,8 @@ impl Default for CheckConfig {
             timeout: Duration::from_secs(20),
             small_n: 8,
             bounded_search: true,
+            hint: None,
+            record_hint: false,
         }
     }
 }
@@ -183,6 +194,8 @@ pub struct CheckStats {
     /// The strategy that decided (its `unsat` or model, or else its error),
     /// if one did.
     pub strategy: Option<Strategy>,
+    /// Decided by the core of [`CheckConfig::hint`] alone.
+    pub hinted: bool,
 }
 
 /// A verdict with its statistics.
@@ -192,6 +205,9 @@ pub struct Checked {
     pub result: CheckResult,
     /// Statistics.
     pub stats: CheckStats,
+    /// For an `unsat` verdict: the hint that decided it, or the one recorded
+    /// ([`CheckConfig::record_hint`]).
+    pub hint: Option<Hint>,
 }
 
 /// Type check and reduce `f` (what `--dump-smt` shows).
@@ -241,7 +257,11 @@ pub fn check_sat(
     let start = Instant::now();
     let deadline = start + cfg.timeout;
     crate::typecheck_formula(f)?;
-    let strategies = cfg.scheduled();
+    let mut strategies = cfg.scheduled();
+    if let Some(h) = &cfg.hint {
+        strategies.retain(|s| *s != h.strategy);
+        strategies.insert(0, h.strategy);
+    }
     let stop = Cancel::new();
     // Ends the head start early: once any strategy has answered without
     // deciding, the others need not wait (and once the verdict is fixed,
@@ -256,16 +276,17 @@ pub fn check_sat(
             let spawned = std::thread::Builder::new().stack_size(RACER_STACK).spawn_scoped(scope, move || {
                 let mut stats = CheckStats { strategy: Some(strategy), ..CheckStats::default() };
                 go.sleep_until(begin);
+                let mut query = None;
                 let result = if stop.is_cancelled() {
                     Ok(CheckResult::Timeout)
                 } else {
-                    run_strategy(f, strategy, cfg, backend, deadline, &stop, &mut stats)
+                    run_strategy(f, strategy, cfg, backend, deadline, &stop, &mut stats, &mut query)
                 };
-                let _ = to_main.send((k, Run { result, stats }));
+                let _ = to_main.send((k, Run { result, stats, query }));
             });
             if let Err(e) = spawned {
                 let why = SmtError::Solver(format!("cannot start a solver thread: {e}"));
-                let _ = tx.send((k, Run { result: Err(why.into()), stats: CheckStats::default() }));
+                let _ = tx.send((k, Run { result: Err(why.into()), stats: CheckStats::default(), query: None }));
             }
         }
         drop(tx);
@@ -295,7 +316,34 @@ pub fn check_sat(
         let run = runs.swap_remove(k);
         stats.reduce = run.stats.reduce;
         stats.strategy = run.stats.strategy;
-        return Ok(done(run.result?, stats, start));
+        stats.hinted = run.stats.hinted;
+        let result = run.result?;
+        let hint = match (&result, run.stats.strategy) {
+            (CheckResult::Unsat, _) if run.stats.hinted => cfg.hint.clone(),
+            // A hint without a core had none to find last time either: it
+            // is not looked for again on every run.
+            (CheckResult::Unsat, Some(strategy))
+                if cfg.hint.as_ref().is_some_and(|h| h.strategy == strategy && h.core.is_empty()) =>
+            {
+                cfg.hint.clone()
+            }
+            (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => {
+                let q = run.query.as_ref().expect("a recording run keeps its query");
+                // Naming a core can take much longer than the proof (a part
+                // proved in 0.16 s took 34 s with its assertions named, in
+                // the `z3` binary): a bounded effort, within the budget.
+                let effort = RECORD_EFFORT.max(start.elapsed() * 4);
+                let left = deadline.saturating_duration_since(Instant::now()).min(effort);
+                let t = Instant::now();
+                let recorded = hint::record(q, strategy, backend, left, &Cancel::new());
+                stats.solve += t.elapsed();
+                Some(recorded)
+            }
+            _ => None,
+        };
+        let mut checked = done(result, stats, start);
+        checked.hint = hint;
+        return Ok(checked);
     }
     stats.reduce = runs.first().map(|r| r.stats.reduce.clone()).unwrap_or_default();
     let mut reasons = Vec::new();
@@ -323,6 +371,10 @@ pub fn check_sat(
 /// and a solver context each.
 pub const HEAD_START: Duration = Duration::from_millis(200);
 
+/// The least time a hint's recording gets (naming the core, replaying
+/// it), whatever the proof took.
+const RECORD_EFFORT: Duration = Duration::from_millis(500);
+
 /// Stack of a strategy's thread: the reduction recurses over terms (the
 /// same headroom as the CLI's workers; only touched pages are committed).
 const RACER_STACK: usize = 64 << 20;
@@ -331,6 +383,8 @@ const RACER_STACK: usize = 64 << 20;
 struct Run {
     result: Result<CheckResult, CheckError>,
     stats: CheckStats,
+    /// The reduced query, kept when a hint is to be recorded.
+    query: Option<SmtQuery>,
 }
 
 /// Is the verdict fixed by the answers so far? An `unsat` or a confirmed
@@ -343,7 +397,10 @@ fn settled(runs: &[Option<Run>]) -> bool {
         || runs.iter().all(Option::is_some)
 }
 
-/// Reduce `f` with `strategy` and solve it until `deadline` or until `stop`.
+/// Reduce `f` with `strategy` and solve it until `deadline` or until `stop`
+/// (first the core of the configured hint, if it is this strategy's);
+/// the reduced query goes to `query` when a hint is to be recorded.
+#[allow(clippy::too_many_arguments)]
 fn run_strategy(
     f: &Term,
     strategy: Strategy,
@@ -352,10 +409,30 @@ fn run_strategy(
     deadline: Instant,
     stop: &Cancel,
     stats: &mut CheckStats,
+    query: &mut Option<SmtQuery>,
 ) -> Result<CheckResult, CheckError> {
     let reduced = reduce::reduce(f, &strategy.apply(&cfg.reduce))?;
     stats.reduce = reduced.stats.clone();
-    let budget = deadline.saturating_duration_since(Instant::now());
+    let left = || deadline.saturating_duration_since(Instant::now());
+    if left().is_zero() || stop.is_cancelled() {
+        return Ok(CheckResult::Timeout);
+    }
+    if let Some(h) = cfg.hint.as_ref().filter(|h| h.strategy == strategy)
+        && let Some(core) = hint::core_query(&self::query(&reduced), h)
+    {
+        // The hint has the head start; only `unsat` counts (see `hint`).
+        let t = Instant::now();
+        let answer = backend.check_cancellable(&core, left().min(HEAD_START), stop)?;
+        stats.solve += t.elapsed();
+        if answer.is_unsat() {
+            stats.hinted = true;
+            return Ok(CheckResult::Unsat);
+        }
+    }
+    if cfg.record_hint {
+        *query = Some(self::query(&reduced));
+    }
+    let budget = left();
     if budget.is_zero() || stop.is_cancelled() {
         return Ok(CheckResult::Timeout);
     }
@@ -469,7 +546,7 @@ pub fn bounded_refutation(
 
 fn done(result: CheckResult, mut stats: CheckStats, start: Instant) -> Checked {
     stats.total = start.elapsed();
-    Checked { result, stats }
+    Checked { result, stats, hint: None }
 }
 
 /// Decode a solver model and evaluate the original formula on it.

@@ -96,6 +96,16 @@ pub trait Backend: Send + Sync {
     /// [`SolverResult::Timeout`]) once `cancel` is cancelled.
     fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError>;
 
+    /// Decide `q` like [`Backend::check_cancellable`] and, if it is
+    /// unsatisfiable, name an unsat core: the indices of assertions of `q`
+    /// that are unsatisfiable together (not necessarily a minimal set).
+    /// `Ok(None)` for any other verdict. Only used to record proof hints
+    /// ([`crate::hint`]), so a back end may leave it out.
+    fn unsat_core(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<Option<Vec<usize>>, SmtError> {
+        let _ = (q, timeout, cancel);
+        Err(SmtError::Solver(format!("back end `{}` does not name unsat cores", self.name())))
+    }
+
     /// Run a raw SMT-LIB2 script (declarations, assertions, `push`/`pop`,
     /// `echo`, `set-option`, several `check-sat`s) with `timeout` per
     /// `check-sat`; one answer per `check-sat`, in order.

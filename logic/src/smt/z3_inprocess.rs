@@ -18,6 +18,7 @@ use std::ffi::{CStr, CString};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use z3::ast::Bool;
 use z3::{Config, Params, SatResult, Solver, with_z3_config};
 
 use crate::smt::decode::decode;
@@ -118,6 +119,34 @@ fn eval_within(ctx: &FreshContext, commands: &str, limit: Duration, cancel: &Can
     })
 }
 
+/// A solver thread's answer to a query: the verdict, with the model's text
+/// when `sat` (decoded on the calling thread).
+enum Answer {
+    Unsat,
+    Sat(String),
+    Unknown(String),
+    Timeout,
+}
+
+/// The name of the guard of the `k`th assertion when asking for an unsat
+/// core (`$` is in no name a spec can give, and the reduction names
+/// nothing `core$…`; [`Backend::unsat_core`] checks).
+fn core_name(k: usize) -> String {
+    format!("core${k}")
+}
+
+/// An interrupted call was stopped, whatever it said: cancelled by the
+/// caller, or interrupted at the time limit on a command other than
+/// `check-sat` (while the script was read, or on the `get-model` or
+/// `get-info` right after a late answer).
+fn stopped<T>(answered: Result<T, SmtError>, cancel: &Cancel) -> Result<Option<T>, SmtError> {
+    match answered {
+        _ if cancel.is_cancelled() => Ok(None),
+        Err(SmtError::Solver(e)) if e.contains("canceled") => Ok(None),
+        other => other.map(Some),
+    }
+}
+
 impl Z3InProcess {
     fn check_here(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
         if cancel.is_cancelled() {
@@ -126,39 +155,28 @@ impl Z3InProcess {
         let rendered = render(q)?;
         // No `:timeout`: the watchdog of `eval_within` is the limit.
         let script = rendered.script(&z3_options(&self.config, None));
-        let limit = timeout;
         let watched = cancel.clone();
         // Text in, text out on the solver thread; the model is read here.
         let answered = run_in_fresh_context(move |ctx| {
-            let answer = eval_within(ctx, &script, limit, &watched)?;
-            let verdict = verdict(ctx, &answer)?;
-            // Watched too: a model of a quantified query can take long to
-            // build, and a check that no longer needs it must not wait.
-            let model = match verdict {
-                ScriptVerdict::Sat => Some(eval_within(ctx, "(get-model)", limit, &watched)?),
-                _ => None,
-            };
-            Ok((verdict, model))
+            let answer = eval_within(ctx, &script, timeout, &watched)?;
+            Ok(match verdict(ctx, &answer)? {
+                ScriptVerdict::Unsat => Answer::Unsat,
+                // Watched too: a model of a quantified query can take long
+                // to build, and a check that no longer needs it must not wait.
+                ScriptVerdict::Sat => Answer::Sat(eval_within(ctx, "(get-model)", timeout, &watched)?),
+                ScriptVerdict::Unknown(why) => Answer::Unknown(why),
+                ScriptVerdict::Timeout => Answer::Timeout,
+            })
         })
-        .and_then(|answer| answer)
-        .and_then(|(verdict, model)| match (verdict, model) {
-            (ScriptVerdict::Unsat, _) => Ok(SolverResult::Unsat),
-            (ScriptVerdict::Timeout, _) => Ok(SolverResult::Timeout),
-            (ScriptVerdict::Unknown(r), _) => Ok(SolverResult::Unknown(r)),
-            (ScriptVerdict::Sat, Some(model)) => {
+        .and_then(|answer| answer);
+        match stopped(answered, cancel)? {
+            None | Some(Answer::Timeout) => Ok(SolverResult::Timeout),
+            Some(Answer::Unsat) => Ok(SolverResult::Unsat),
+            Some(Answer::Unknown(why)) => Ok(SolverResult::Unknown(why)),
+            Some(Answer::Sat(model)) => {
                 let mut raw = parse_model(&model)?;
                 Ok(SolverResult::Sat(decode(&rendered.signature, q, &mut raw)?))
             }
-            (ScriptVerdict::Sat, None) => Err(SmtError::Solver("sat without a model".into())),
-        });
-        match answered {
-            // Whatever the interrupted call said, it was stopped.
-            _ if cancel.is_cancelled() => Ok(SolverResult::Timeout),
-            // An interrupt (at the time limit) landed on a command other
-            // than `check-sat`: while the script was read, or on the
-            // `get-model` or `get-info` right after a late answer.
-            Err(SmtError::Solver(e)) if e.contains("canceled") => Ok(SolverResult::Timeout),
-            other => other,
         }
     }
 
@@ -227,6 +245,85 @@ impl Backend for Z3InProcess {
 
     fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
         self.check_here(q, timeout, cancel)
+    }
+
+    /// On the crate's `Solver`, on a thread of its own: libz3's command
+    /// interpreter takes `:produce-unsat-cores` only in a context it
+    /// created itself, never in an API context like ours. Each assertion
+    /// `φ_k` is asserted as `core$k ⇒ φ_k` and checked under the
+    /// assumptions `core$k`; the core is the assumptions the proof used.
+    fn unsat_core(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<Option<Vec<usize>>, SmtError> {
+        if cancel.is_cancelled() {
+            return Ok(None);
+        }
+        let rendered = render(q)?;
+        if let Some(f) = rendered.signature.funs.iter().find(|f| f.name.starts_with("core$")) {
+            return Err(SmtError::Solver(format!("the query declares `{}`, a name unsat cores use", f.name)));
+        }
+        let mut text = rendered.declarations.clone();
+        for (k, a) in rendered.assertions.iter().enumerate() {
+            let body = a
+                .strip_prefix("(assert ")
+                .and_then(|b| b.strip_suffix(')'))
+                .ok_or_else(|| SmtError::Solver(format!("not an assertion: {a}")))?;
+            text.push_str(&format!("(declare-fun {} () Bool)\n(assert (=> {} {body}))\n", core_name(k), core_name(k)));
+        }
+        let count = rendered.assertions.len();
+        let deadline = Instant::now() + timeout;
+        std::thread::scope(|scope| {
+            let job = scope.spawn(|| {
+                with_z3_config(&Config::new(), || {
+                    let solver = Solver::new();
+                    let mut p = Params::new();
+                    p.set_u32("random_seed", self.config.seed);
+                    p.set_bool("mbqi", self.config.mbqi);
+                    solver.set_params(&p);
+                    solver.from_string(text);
+                    // libz3 reports parse errors only through an error code
+                    // the crate does not expose: count the assertions.
+                    let got = solver.get_assertions().len();
+                    if got != count {
+                        return Err(SmtError::Solver(format!("libz3 rejected the query ({got} of {count} assertions loaded)")));
+                    }
+                    let guards: Vec<Bool> = (0..count).map(|k| Bool::new_const(core_name(k))).collect();
+                    let handle = solver.get_context().handle();
+                    let (done, wait) = mpsc::channel::<()>();
+                    let answer = std::thread::scope(|watch| {
+                        // The watchdog, as in `eval_within`: no `:timeout`.
+                        watch.spawn(move || {
+                            loop {
+                                if Instant::now() >= deadline || cancel.is_cancelled() {
+                                    handle.interrupt();
+                                }
+                                match wait.recv_timeout(POLL) {
+                                    Err(RecvTimeoutError::Timeout) => {}
+                                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                                }
+                            }
+                        });
+                        let answer = solver.check_assumptions(&guards);
+                        let _ = done.send(());
+                        answer
+                    });
+                    if answer != SatResult::Unsat || cancel.is_cancelled() {
+                        return Ok(None);
+                    }
+                    solver
+                        .get_unsat_core()
+                        .iter()
+                        .map(|g| {
+                            let name = g.to_string();
+                            name.strip_prefix("core$")
+                                .and_then(|k| k.parse::<usize>().ok())
+                                .filter(|&k| k < count)
+                                .ok_or_else(|| SmtError::Parse(format!("`{name}` names no assertion of the query")))
+                        })
+                        .collect::<Result<Vec<usize>, SmtError>>()
+                        .map(Some)
+                })
+            });
+            job.join().map_err(|_| SmtError::Solver("the unsat core's solver thread panicked".into()))?
+        })
     }
 
     fn check_script(&self, script: &str, timeout: Duration) -> Result<Vec<ScriptAnswer>, SmtError> {

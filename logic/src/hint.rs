@@ -1,0 +1,159 @@
+//! Proof hints: which strategy proved a formula, and which assertions of
+//! its reduced query the solver's unsat core named, so that a later check
+//! of the same formula can try that subset first.
+//!
+//! Why a hint can never make a check say `unsat` wrongly: every assertion
+//! of a reduced query is part of a sound reduction, so if a *subset* of
+//! them is unsatisfiable, the whole query is, and so is the formula. A hint
+//! only chooses which subset to try first; anything but `unsat` from the
+//! subset is thrown away (a model of a subset is no counterexample) and the
+//! check goes on with the whole query. A stale, foreign or corrupted hint
+//! costs time, never a wrong verdict. (F*'s hint files rest on the same
+//! argument.)
+//!
+//! Why it pays: the reduction adds every Venn region, definition instance
+//! and witness that *might* be needed; the solver's cores on the
+//! benchmarks' heavy parts hold 20–42 of 185–446 assertions and solve in a
+//! fraction of the time of the whole query.
+
+use std::fmt;
+use std::hash::Hasher as _;
+use std::time::Duration;
+
+use crate::Term;
+use crate::check::Strategy;
+use crate::smt::{Backend, Cancel, SmtQuery, SolverResult};
+
+/// A remembered proof: the strategy whose reduction proved the formula and
+/// the keys of the assertions in the solver's unsat core.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Hint {
+    /// The strategy that proved the formula.
+    pub strategy: Strategy,
+    /// The keys of the core's assertions, sorted.
+    pub core: Vec<TermKey>,
+}
+
+/// The identity of a formula or of a reduced assertion across runs: a hash
+/// of its printed form ([`Term`]'s `Display`, which is local to the term;
+/// the SMT-LIB text is not, since bound variables are renamed by what the
+/// rest of the query declares). Printed as 16 hex digits. A collision can
+/// only put a different subset first, which is sound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TermKey(pub u64);
+
+impl TermKey {
+    /// The key of `t`.
+    pub fn of(t: &Term) -> TermKey {
+        // FxHash has no per-process seed: the same term has the same key in
+        // every run of the same build.
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(t.to_string().as_bytes());
+        TermKey(h.finish())
+    }
+}
+
+impl fmt::Display for TermKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl serde::Serialize for TermKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TermKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TermKey, D::Error> {
+        let text = String::deserialize(d)?;
+        u64::from_str_radix(&text, 16)
+            .ok()
+            .filter(|_| text.len() == 16)
+            .map(TermKey)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a key (16 hex digits)")))
+    }
+}
+
+/// The assertions of `q` whose keys `hint` names, in query order, or `None`
+/// when that would be all of them (nothing to gain) or none.
+pub fn core_query(q: &SmtQuery, hint: &Hint) -> Option<SmtQuery> {
+    let assertions: Vec<Term> =
+        q.assertions.iter().filter(|a| hint.core.binary_search(&TermKey::of(a)).is_ok()).cloned().collect();
+    (!assertions.is_empty() && assertions.len() < q.assertions.len()).then_some(SmtQuery { assertions })
+}
+
+/// A hint for `q`, which `strategy`'s reduction made and which is
+/// unsatisfiable: the strategy, and the backend's unsat core if the core
+/// alone is unsatisfiable again within `timeout`. Best effort: without a
+/// usable core (none in time, a back end that names none, a core no
+/// smaller than the query) the hint still names the strategy, which then
+/// goes first.
+pub fn record(q: &SmtQuery, strategy: Strategy, backend: &dyn Backend, timeout: Duration, stop: &Cancel) -> Hint {
+    let deadline = std::time::Instant::now() + timeout;
+    let bare = Hint { strategy, core: Vec::new() };
+    let Ok(Some(indices)) = backend.unsat_core(q, timeout, stop) else { return bare };
+    let mut core: Vec<TermKey> = indices.iter().filter_map(|&k| q.assertions.get(k)).map(TermKey::of).collect();
+    core.sort_unstable();
+    core.dedup();
+    let hint = Hint { strategy, core };
+    // A core the next run could not use is not worth storing.
+    let Some(sub) = core_query(q, &hint) else { return bare };
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    match backend.check_cancellable(&sub, left, stop) {
+        Ok(SolverResult::Unsat) => hint,
+        _ => bare,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smt::Z3InProcess;
+    use crate::{Sort, build};
+
+    fn atom(name: &str) -> Term {
+        build::cnst(name, Sort::Bool)
+    }
+
+    #[test]
+    fn keys_are_stable_and_tell_terms_apart() {
+        let (a, b) = (atom("a"), atom("b"));
+        assert_eq!(TermKey::of(&a), TermKey::of(&atom("a")));
+        assert_ne!(TermKey::of(&a), TermKey::of(&b));
+        let text = serde_json::to_string(&TermKey(0xab)).unwrap();
+        assert_eq!(text, "\"00000000000000ab\"");
+        assert_eq!(serde_json::from_str::<TermKey>(&text).unwrap(), TermKey(0xab));
+        assert!(serde_json::from_str::<TermKey>("\"ab\"").is_err(), "too short");
+        assert!(serde_json::from_str::<TermKey>("\"zz00000000000000\"").is_err(), "not hex");
+    }
+
+    #[test]
+    fn a_recorded_core_is_a_proper_unsat_subset() {
+        // a ∧ ¬a is the core; b, c and b ∨ c are noise.
+        let (a, b, c) = (atom("a"), atom("b"), atom("c"));
+        let q = SmtQuery { assertions: vec![b.clone(), a.clone(), c.clone(), build::not(a.clone()), build::or(vec![b, c])] };
+        let backend = Z3InProcess::new();
+        let hint = record(&q, Strategy::Ground, &backend, Duration::from_secs(10), &Cancel::new());
+        let mut want = vec![TermKey::of(&a), TermKey::of(&build::not(a))];
+        want.sort_unstable();
+        assert_eq!(hint, Hint { strategy: Strategy::Ground, core: want });
+        let sub = core_query(&q, &hint).expect("a proper subset");
+        assert_eq!(sub.assertions.len(), 2);
+    }
+
+    #[test]
+    fn no_core_for_a_satisfiable_query_or_an_all_or_nothing_subset() {
+        let backend = Z3InProcess::new();
+        let q = SmtQuery { assertions: vec![atom("a"), atom("b")] };
+        let bare = Hint { strategy: Strategy::Ground, core: Vec::new() };
+        assert_eq!(record(&q, Strategy::Ground, &backend, Duration::from_secs(10), &Cancel::new()), bare);
+        let whole = SmtQuery { assertions: vec![atom("a"), build::not(atom("a"))] };
+        assert_eq!(record(&whole, Strategy::Ground, &backend, Duration::from_secs(10), &Cancel::new()), bare, "the core is the whole query");
+        let every = Hint { strategy: Strategy::Ground, core: { let mut k: Vec<_> = q.assertions.iter().map(TermKey::of).collect(); k.sort_unstable(); k } };
+        assert_eq!(core_query(&q, &every), None, "the whole query is no subset worth trying");
+        let foreign = Hint { strategy: Strategy::Ground, core: vec![TermKey::of(&atom("z"))] };
+        assert_eq!(core_query(&q, &foreign), None, "a hint naming nothing of the query");
+    }
+}
