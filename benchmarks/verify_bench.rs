@@ -17,6 +17,11 @@ use std::time::{Duration, Instant};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::{Backend, ScriptVerdict, Z3InProcess};
 
+/// The allocator of the `psync-verify` binary, so that the in-process
+/// figures are of the same program.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Median of a non-empty list of durations.
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
