@@ -9,12 +9,12 @@
 //! Soundness: the e-graph only *selects* terms; merging classes by asserted
 //! equalities means fewer (never wrong) instances are generated.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use egg::{EGraph, Id, Language};
 
 use super::syntax::{self, is_ground};
-use crate::{Fun, Op, Sort, Term};
+use crate::{Fun, Op, Sort, Term, Var};
 
 /// Head symbol of an e-node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -133,6 +133,73 @@ impl Congruence {
         self.egraph.lookup(Node { head, children })
     }
 
+    /// Whether every term of [`ground_terms`]`(f)` is in the e-graph (without
+    /// collecting them: stops at the first one that is not).
+    pub fn knows_ground_terms_of(&self, f: &Term) -> bool {
+        each_ground_term(f, &mut |t| self.lookup(t).is_some())
+    }
+
+    /// [`Congruence::knows_ground_terms_of`]`(&t.subst(sigma))`, without
+    /// building the instance: the instantiation pass asks this of every
+    /// candidate tuple of a universal and keeps few of them, and building
+    /// each instance was most of its time.
+    pub fn knows_ground_terms_of_instance(&self, t: &Term, sigma: &[(Var, Term)]) -> bool {
+        // With ground terms for the variables, substitution renames no
+        // binder; otherwise, the instance itself.
+        if !sigma.iter().all(|(_, s)| is_ground(s)) {
+            return self.knows_ground_terms_of(&t.subst(sigma));
+        }
+        self.knows_under(t, sigma)
+    }
+
+    /// [`Congruence::knows_ground_terms_of_instance`] with ground `sigma`,
+    /// walking `t` as [`each_ground_term`] walks its instance.
+    fn knows_under(&self, t: &Term, sigma: &[(Var, Term)]) -> bool {
+        let image = |v: &Var| sigma.iter().find(|(w, _)| w == v).map(|(_, s)| s);
+        // Ground once substituted: no binder, every variable substituted.
+        let ground = |t: &Term| {
+            let mut ground = true;
+            t.visit(&mut |s| match s {
+                Term::Bind(..) => ground = false,
+                Term::Var(v) if image(v).is_none() => ground = false,
+                _ => {}
+            });
+            ground
+        };
+        let known = |t: &Term| self.lookup(&t.subst(sigma)).is_some();
+        match t {
+            // The substituted term is walked where the variable was.
+            Term::Var(v) => image(v).is_none_or(|s| self.knows_ground_terms_of(s)),
+            Term::App(_, args) => {
+                for a in args {
+                    let literal = match a {
+                        Term::Int(_) => Some(a),
+                        Term::Var(v) => image(v).filter(|s| matches!(s, Term::Int(_))),
+                        _ => None,
+                    };
+                    if literal.is_some_and(|l| self.lookup(l).is_none()) {
+                        return false;
+                    }
+                }
+                if t.sort() != Sort::Bool && ground(t) && !known(t) {
+                    return false;
+                }
+                args.iter().all(|a| self.knows_under(a, sigma))
+            }
+            Term::Op(op, args) => {
+                if t.sort() != Sort::Bool && !matches!(op, Op::Ite) && ground(t) && !known(t) {
+                    return false;
+                }
+                args.iter().all(|a| self.knows_under(a, sigma))
+            }
+            Term::Bind(_, vs, body) => {
+                let inner: Vec<(Var, Term)> = sigma.iter().filter(|(w, _)| !vs.contains(w)).cloned().collect();
+                self.knows_under(body, &inner)
+            }
+            _ => true,
+        }
+    }
+
     /// Whether two ground terms are known equal.
     pub fn same(&self, a: &Term, b: &Term) -> bool {
         matches!((self.lookup(a), self.lookup(b)), (Some(x), Some(y)) if x == y)
@@ -204,25 +271,83 @@ impl Congruence {
 }
 
 /// The ground subterms of `f` that are terms (not formulas) and not literals
-/// of `Int`/`Bool`, plus the integer literals used as arguments of symbols.
+/// of `Int`/`Bool`, plus the integer literals used as arguments of symbols;
+/// each once, in the order of a pre-order walk.
 pub fn ground_terms(f: &Term) -> Vec<Term> {
-    let mut out = Vec::new();
-    f.visit(&mut |t| {
-        let keep = match t {
-            Term::App(_, args) => {
-                for a in args {
-                    if matches!(a, Term::Int(_)) && !out.contains(a) {
-                        out.push(a.clone());
-                    }
-                }
-                t.sort() != Sort::Bool
-            }
-            Term::Op(op, _) => t.sort() != Sort::Bool && !matches!(op, Op::Ite),
-            _ => false,
-        };
-        if keep && is_ground(t) && !out.contains(t) {
-            out.push(t.clone());
+    let mut found: Vec<&Term> = Vec::new();
+    // A set beside the list: a linear search of the list for every subterm
+    // was quadratic, and the largest cost of the instantiation pass.
+    let mut seen: HashSet<&Term> = HashSet::new();
+    each_ground_term(f, &mut |t| {
+        if seen.insert(t) {
+            found.push(t);
         }
+        true
     });
-    out
+    found.into_iter().cloned().collect()
+}
+
+/// Call `visit` on every term [`ground_terms`] collects, in its order and
+/// with repetitions, until `visit` answers `false`; whether it never did.
+fn each_ground_term<'a>(t: &'a Term, visit: &mut impl FnMut(&'a Term) -> bool) -> bool {
+    let keep = match t {
+        Term::App(_, args) => {
+            for a in args {
+                if matches!(a, Term::Int(_)) && !visit(a) {
+                    return false;
+                }
+            }
+            t.sort() != Sort::Bool
+        }
+        Term::Op(op, _) => t.sort() != Sort::Bool && !matches!(op, Op::Ite),
+        _ => false,
+    };
+    if keep && is_ground(t) && !visit(t) {
+        return false;
+    }
+    t.children().iter().all(|c| each_ground_term(c, visit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{add, eq, forall, fun, int, var};
+
+    /// The check without building the instance agrees with the check of the
+    /// built instance: binders that shadow a substituted variable, integer
+    /// arguments (literal and substituted), a Bool-sorted application,
+    /// arithmetic, and substituted terms that are and are not known.
+    #[test]
+    fn checking_an_instance_in_place_agrees_with_building_it() {
+        let (f, g, p) = (fun("f", vec![Sort::P, Sort::Int], Sort::Int), fun("g", vec![Sort::P], Sort::P), fun("p", vec![Sort::Int], Sort::Bool));
+        let (a, b) = (Term::App(fun("a", vec![], Sort::P), vec![]), Term::App(fun("b", vec![], Sort::P), vec![]));
+        let (x, v) = (var("x", Sort::P), var("v", Sort::Int));
+        let mut cc = Congruence::default();
+        for t in [Term::App(f.clone(), vec![a.clone(), int(1)]), Term::App(g.clone(), vec![a.clone()]), int(2), b.clone()] {
+            cc.add(&t, 0);
+        }
+        let fxv = Term::App(f.clone(), vec![x.t(), v.t()]);
+        let bodies = [
+            eq(fxv.clone(), int(0)),
+            eq(Term::App(f.clone(), vec![Term::App(g.clone(), vec![x.t()]), int(1)]), add(v.t(), int(1))),
+            Term::App(p.clone(), vec![v.t()]),
+            eq(x.t(), b.clone()),
+            forall(vec![x.clone()], eq(fxv.clone(), Term::App(f.clone(), vec![a.clone(), v.t()]))),
+            forall(vec![v.clone()], eq(Term::App(g.clone(), vec![x.t()]), x.t())),
+        ];
+        let points = [a.clone(), b.clone(), Term::App(g.clone(), vec![a.clone()]), Term::App(g.clone(), vec![b.clone()])];
+        let values = [int(1), int(2), int(3), Term::App(f.clone(), vec![a.clone(), int(1)])];
+        let (mut known, mut unknown) = (0, 0);
+        for body in &bodies {
+            for pt in &points {
+                for val in &values {
+                    let sigma = vec![(x.clone(), pt.clone()), (v.clone(), val.clone())];
+                    let want = cc.knows_ground_terms_of(&body.subst(&sigma));
+                    assert_eq!(cc.knows_ground_terms_of_instance(body, &sigma), want, "{body} at {pt}, {val}");
+                    if want { known += 1 } else { unknown += 1 }
+                }
+            }
+        }
+        assert!(known > 0 && unknown > 0, "both answers occur ({known} known, {unknown} not)");
+    }
 }

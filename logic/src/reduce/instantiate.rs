@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::congruence::{Congruence, ground_terms};
+use super::congruence::Congruence;
 use super::kinds::Kinds;
 use super::stratify::SortGraph;
 use super::syntax::{self, and, is_data, or};
@@ -349,9 +349,7 @@ impl<'a> Instantiator<'a> {
             let ok = match accept {
                 Accept::Shallow(b) => shallow(*b),
                 Accept::ShallowOrLocal(b, _) if shallow(*b) => true,
-                Accept::ShallowOrLocal(_, cc) => ground_terms(&body.subst(&sigma))
-                    .iter()
-                    .all(|g| cc.lookup(g).is_some()),
+                Accept::ShallowOrLocal(_, cc) => cc.knows_ground_terms_of_instance(body, &sigma),
                 Accept::Touching(ws) => tuple.iter().any(|(t, _)| ws.contains(t)),
                 Accept::Generation(ws, b) => {
                     tuple.iter().any(|(t, _)| ws.contains(t)) && tuple.iter().all(|(t, d)| *d < *b || ws.contains(t))
