@@ -329,13 +329,8 @@ pub fn check_sat(
             }
             (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => {
                 let q = run.query.as_ref().expect("a recording run keeps its query");
-                // Naming a core can take much longer than the proof (a part
-                // proved in 0.16 s took 34 s with its assertions named, in
-                // the `z3` binary): a bounded effort, within the budget.
-                let effort = RECORD_EFFORT.max(start.elapsed() * 4);
-                let left = deadline.saturating_duration_since(Instant::now()).min(effort);
                 let t = Instant::now();
-                let recorded = hint::record(q, strategy, backend, left, &Cancel::new());
+                let recorded = record_hint(f, q, strategy, &strategies, cfg, backend, deadline, start.elapsed());
                 stats.solve += t.elapsed();
                 Some(recorded)
             }
@@ -371,8 +366,47 @@ pub fn check_sat(
 /// and a solver context each.
 pub const HEAD_START: Duration = Duration::from_millis(200);
 
-/// The least time a hint's recording gets (naming the core, replaying
-/// it), whatever the proof took.
+/// A hint for `f`, which `winner`'s reduced query `q` proved in `took`:
+/// the core of the first of the strategies (the winner, then the rest of
+/// `order`) whose query a core is named for, each with a bounded effort;
+/// without any, the winner alone. Why the others: naming a core puts the
+/// assertions behind assumption literals, which can slow the solver down
+/// a hundredfold on one strategy's query (OTR's progress inv1 under global
+/// anchors: 0.11 s, and 11.8 s with named assertions in the `z3` binary)
+/// and not on another's.
+#[allow(clippy::too_many_arguments)]
+fn record_hint(
+    f: &Term,
+    q: &SmtQuery,
+    winner: Strategy,
+    order: &[Strategy],
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    deadline: Instant,
+    took: Duration,
+) -> Hint {
+    // Naming a core can take much longer than the proof (a part proved in
+    // 0.16 s took 34 s with its assertions named): a bounded effort per
+    // strategy, within the budget.
+    let effort = RECORD_EFFORT.max(took * 4);
+    let stop = Cancel::new();
+    let left = || deadline.saturating_duration_since(Instant::now()).min(effort);
+    let hint = hint::record(q, winner, backend, left(), &stop);
+    if !hint.core.is_empty() {
+        return hint;
+    }
+    for &strategy in order.iter().filter(|s| **s != winner) {
+        let Ok(reduced) = reduce::reduce(f, &strategy.apply(&cfg.reduce)) else { continue };
+        let other = hint::record(&query(&reduced), strategy, backend, left(), &stop);
+        if !other.core.is_empty() {
+            return other;
+        }
+    }
+    hint
+}
+
+/// The least time a hint's recording gets per strategy (naming the core,
+/// replaying it), whatever the proof took.
 const RECORD_EFFORT: Duration = Duration::from_millis(500);
 
 /// Stack of a strategy's thread: the reduction recurses over terms (the
@@ -422,9 +456,9 @@ fn run_strategy(
     {
         // The hint has the head start; only `unsat` counts (see `hint`).
         let t = Instant::now();
-        let answer = backend.check_cancellable(&core, left().min(HEAD_START), stop)?;
+        let unsat = backend.check_unsat(&core, left().min(HEAD_START), stop)?;
         stats.solve += t.elapsed();
-        if answer.is_unsat() {
+        if unsat {
             stats.hinted = true;
             return Ok(CheckResult::Unsat);
         }

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::Term;
 use crate::check::Strategy;
-use crate::smt::{Backend, Cancel, SmtQuery, SolverResult};
+use crate::smt::{Backend, Cancel, SmtQuery};
 
 /// A remembered proof: the strategy whose reduction proved the formula and
 /// the keys of the assertions in the solver's unsat core.
@@ -101,8 +101,8 @@ pub fn record(q: &SmtQuery, strategy: Strategy, backend: &dyn Backend, timeout: 
     // A core the next run could not use is not worth storing.
     let Some(sub) = core_query(q, &hint) else { return bare };
     let left = deadline.saturating_duration_since(std::time::Instant::now());
-    match backend.check_cancellable(&sub, left, stop) {
-        Ok(SolverResult::Unsat) => hint,
+    match backend.check_unsat(&sub, left, stop) {
+        Ok(true) => hint,
         _ => bare,
     }
 }

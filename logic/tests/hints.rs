@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use psync_logic::check::{CheckConfig, CheckResult, Strategy, check_sat, query, reduce};
 use psync_logic::hint::{Hint, TermKey};
-use psync_logic::smt::Z3InProcess;
+use psync_logic::smt::{Backend, Cancel, SmtError, SmtQuery, SolverResult, Z3InProcess};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use psync_logic::{Term, parse_query};
 
 /// Two majorities of `n` intersect (valid: the formula is unsatisfiable).
@@ -97,4 +98,43 @@ fn no_hint_makes_a_satisfiable_formula_unsat() {
         }
     }
     assert!(models > 0, "some strategy finds the model");
+}
+
+/// Z3, except that it names no unsat core the first time it is asked.
+struct FirstCoreFails {
+    z3: Z3InProcess,
+    asked: AtomicUsize,
+}
+
+impl Backend for FirstCoreFails {
+    fn name(&self) -> &str {
+        "z3, first core fails"
+    }
+    fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
+        self.z3.check_cancellable(q, timeout, cancel)
+    }
+    fn unsat_core(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<Option<Vec<usize>>, SmtError> {
+        if self.asked.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Ok(None);
+        }
+        self.z3.unsat_core(q, timeout, cancel)
+    }
+}
+
+#[test]
+fn without_a_core_from_the_winner_the_hint_takes_another_strategys() {
+    let f = formula(MAJORITIES);
+    let backend = FirstCoreFails { z3: Z3InProcess::new(), asked: AtomicUsize::new(0) };
+    let cfg = CheckConfig {
+        strategies: vec![Strategy::Parametric, Strategy::GlobalAnchors],
+        record_hint: true,
+        ..config(Strategy::Parametric)
+    };
+    let checked = check_sat(&f, &cfg, &backend).unwrap();
+    assert_eq!(checked.result, CheckResult::Unsat);
+    let hint = checked.hint.expect("recorded");
+    assert_ne!(Some(hint.strategy), checked.stats.strategy, "the winner named no core");
+    assert!(!hint.core.is_empty());
+    let again = check_sat(&f, &CheckConfig { hint: Some(hint.clone()), ..cfg }, &Z3InProcess::new()).unwrap();
+    assert!(again.stats.hinted && again.stats.strategy == Some(hint.strategy));
 }

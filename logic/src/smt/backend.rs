@@ -96,6 +96,16 @@ pub trait Backend: Send + Sync {
     /// [`SolverResult::Timeout`]) once `cancel` is cancelled.
     fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError>;
 
+    /// Whether `q` is unsatisfiable, as far as the solver tells within
+    /// `timeout` (or until `cancel`): `false` for a model, `unknown` or a
+    /// timeout alike. For queries of which only `unsat` is used (the core
+    /// of a proof hint, [`crate::hint`]), so a back end may answer from a
+    /// solver context reused from earlier such queries, where `unknown`
+    /// could depend on them but `unsat` is a proof all the same.
+    fn check_unsat(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<bool, SmtError> {
+        Ok(self.check_cancellable(q, timeout, cancel)?.is_unsat())
+    }
+
     /// Decide `q` like [`Backend::check_cancellable`] and, if it is
     /// unsatisfiable, name an unsat core: the indices of assertions of `q`
     /// that are unsatisfiable together (not necessarily a minimal set).

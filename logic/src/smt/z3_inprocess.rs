@@ -26,7 +26,7 @@ use crate::smt::model_text::parse_model;
 use crate::smt::script::{CheckPoint, checkpoints, parse_script, reason, unknown_verdict};
 use crate::smt::smtlib::{render, timeout_millis, z3_options};
 use crate::smt::cancel::POLL;
-use crate::smt::solver_threads::{FreshContext, run_in_fresh_context};
+use crate::smt::solver_threads::{FreshContext, run_in_fresh_context, run_in_kept_context};
 use crate::smt::{Backend, Cancel, ScriptAnswer, ScriptVerdict, SmtError, SmtQuery, SolverConfig, SolverResult};
 
 /// Z3 as a library, in this process.
@@ -252,6 +252,24 @@ impl Backend for Z3InProcess {
     /// created itself, never in an API context like ours. Each assertion
     /// `φ_k` is asserted as `core$k ⇒ φ_k` and checked under the
     /// assumptions `core$k`; the core is the assumptions the proof used.
+    /// In the solver thread's kept context (`run_in_kept_context`),
+    /// without a model.
+    fn check_unsat(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<bool, SmtError> {
+        if cancel.is_cancelled() {
+            return Ok(false);
+        }
+        let script = render(q)?.script(&z3_options(&self.config, None));
+        let watched = cancel.clone();
+        let answered = run_in_kept_context(move |ctx| {
+            let answer = eval_within(ctx, &script, timeout, &watched).and_then(|a| verdict(ctx, &a));
+            // An interrupted context is not reused.
+            let keep = matches!(answer, Ok(ScriptVerdict::Unsat | ScriptVerdict::Sat));
+            (answer, keep)
+        })
+        .and_then(|answer| answer);
+        Ok(matches!(stopped(answered, cancel)?, Some(ScriptVerdict::Unsat)))
+    }
+
     fn unsat_core(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<Option<Vec<usize>>, SmtError> {
         if cancel.is_cancelled() {
             return Ok(None);
