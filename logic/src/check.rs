@@ -258,9 +258,12 @@ pub fn check_sat(
     let deadline = start + cfg.timeout;
     crate::typecheck_formula(f)?;
     let mut strategies = cfg.scheduled();
-    if let Some(h) = &cfg.hint {
-        strategies.retain(|s| *s != h.strategy);
-        strategies.insert(0, h.strategy);
+    // The hint's strategy goes first, if it is scheduled at all.
+    if let Some(h) = &cfg.hint
+        && let Some(k) = strategies.iter().position(|s| *s == h.strategy)
+    {
+        let hinted = strategies.remove(k);
+        strategies.insert(0, hinted);
     }
     let stop = Cancel::new();
     // Ends the head start early: once any strategy has answered without
@@ -454,11 +457,12 @@ fn run_strategy(
     if let Some(h) = cfg.hint.as_ref().filter(|h| h.strategy == strategy)
         && let Some(core) = hint::core_query(&self::query(&reduced), h)
     {
-        // The hint has the head start; only `unsat` counts (see `hint`).
+        // The hint has the head start; only `unsat` counts (see `hint`),
+        // and a failure only means the whole query is next.
         let t = Instant::now();
-        let unsat = backend.check_unsat(&core, left().min(HEAD_START), stop)?;
+        let unsat = backend.check_unsat(&core, left().min(HEAD_START), stop);
         stats.solve += t.elapsed();
-        if unsat {
+        if matches!(unsat, Ok(true)) {
             stats.hinted = true;
             return Ok(CheckResult::Unsat);
         }

@@ -58,7 +58,7 @@ fn a_hint_goes_first_even_when_its_strategy_is_scheduled_last() {
     let recorded = check_sat(&f, &CheckConfig { record_hint: true, ..config(Strategy::GlobalAnchors) }, &backend).unwrap();
     let hint = recorded.hint.expect("recorded");
     let cfg = CheckConfig {
-        strategies: vec![Strategy::Ground, Strategy::Parametric],
+        strategies: vec![Strategy::Ground, Strategy::Parametric, Strategy::GlobalAnchors],
         hint: Some(hint),
         ..config(Strategy::Ground)
     };
@@ -137,4 +137,15 @@ fn without_a_core_from_the_winner_the_hint_takes_another_strategys() {
     assert!(!hint.core.is_empty());
     let again = check_sat(&f, &CheckConfig { hint: Some(hint.clone()), ..cfg }, &Z3InProcess::new()).unwrap();
     assert!(again.stats.hinted && again.stats.strategy == Some(hint.strategy));
+}
+
+#[test]
+fn a_hint_for_a_strategy_that_is_not_scheduled_is_not_used() {
+    let f = formula(MAJORITIES);
+    let backend = Z3InProcess::new();
+    let recorded = check_sat(&f, &CheckConfig { record_hint: true, ..config(Strategy::GlobalAnchors) }, &backend).unwrap();
+    let hint = recorded.hint.expect("recorded");
+    let checked = check_sat(&f, &CheckConfig { hint: Some(hint), ..config(Strategy::Ground) }, &backend).unwrap();
+    assert_eq!(checked.stats.strategy, Some(Strategy::Ground), "only the strategies asked for run");
+    assert!(!checked.stats.hinted);
 }
