@@ -330,13 +330,13 @@ pub fn check_sat(
             {
                 cfg.hint.clone()
             }
-            (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => {
-                let q = run.query.as_ref().expect("a recording run keeps its query");
+            // (A recording run keeps the query it proved.)
+            (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => run.query.as_ref().map(|q| {
                 let t = Instant::now();
-                let recorded = record_hint(f, q, strategy, &strategies, cfg, backend, deadline, start.elapsed());
+                let recorded = hint::record_proof(f, q, strategy, &strategies, cfg, backend, deadline, start.elapsed());
                 stats.solve += t.elapsed();
-                Some(recorded)
-            }
+                recorded
+            }),
             _ => None,
         };
         let mut checked = done(result, stats, start);
@@ -368,49 +368,6 @@ pub fn check_sat(
 /// that decided the part before, and starting the others costs a reduction
 /// and a solver context each.
 pub const HEAD_START: Duration = Duration::from_millis(200);
-
-/// A hint for `f`, which `winner`'s reduced query `q` proved in `took`:
-/// the core of the first of the strategies (the winner, then the rest of
-/// `order`) whose query a core is named for, each with a bounded effort;
-/// without any, the winner alone. Why the others: naming a core puts the
-/// assertions behind assumption literals, which can slow the solver down
-/// a hundredfold on one strategy's query (OTR's progress inv1 under global
-/// anchors: 0.11 s, and 11.8 s with named assertions in the `z3` binary)
-/// and not on another's.
-#[allow(clippy::too_many_arguments)]
-fn record_hint(
-    f: &Term,
-    q: &SmtQuery,
-    winner: Strategy,
-    order: &[Strategy],
-    cfg: &CheckConfig,
-    backend: &dyn Backend,
-    deadline: Instant,
-    took: Duration,
-) -> Hint {
-    // Naming a core can take much longer than the proof (a part proved in
-    // 0.16 s took 34 s with its assertions named): a bounded effort per
-    // strategy, within the budget.
-    let effort = RECORD_EFFORT.max(took * 4);
-    let stop = Cancel::new();
-    let left = || deadline.saturating_duration_since(Instant::now()).min(effort);
-    let hint = hint::record(q, winner, backend, left(), &stop);
-    if !hint.core.is_empty() {
-        return hint;
-    }
-    for &strategy in order.iter().filter(|s| **s != winner) {
-        let Ok(reduced) = reduce::reduce(f, &strategy.apply(&cfg.reduce)) else { continue };
-        let other = hint::record(&query(&reduced), strategy, backend, left(), &stop);
-        if !other.core.is_empty() {
-            return other;
-        }
-    }
-    hint
-}
-
-/// The least time a hint's recording gets per strategy (naming the core,
-/// replaying it), whatever the proof took.
-const RECORD_EFFORT: Duration = Duration::from_millis(500);
 
 /// Stack of a strategy's thread: the reduction recurses over terms (the
 /// same headroom as the CLI's workers; only touched pages are committed).

@@ -18,10 +18,10 @@
 
 use std::fmt;
 use std::hash::Hasher as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::Term;
-use crate::check::Strategy;
+use crate::check::{CheckConfig, Strategy, query};
 use crate::smt::{Backend, Cancel, SmtQuery};
 
 /// A remembered proof: the strategy whose reduction proved the formula and
@@ -91,7 +91,7 @@ pub fn core_query(q: &SmtQuery, hint: &Hint) -> Option<SmtQuery> {
 /// smaller than the query) the hint still names the strategy, which then
 /// goes first.
 pub fn record(q: &SmtQuery, strategy: Strategy, backend: &dyn Backend, timeout: Duration, stop: &Cancel) -> Hint {
-    let deadline = std::time::Instant::now() + timeout;
+    let deadline = Instant::now() + timeout;
     let bare = Hint { strategy, core: Vec::new() };
     let Ok(Some(indices)) = backend.unsat_core(q, timeout, stop) else { return bare };
     let mut core: Vec<TermKey> = indices.iter().filter_map(|&k| q.assertions.get(k)).map(TermKey::of).collect();
@@ -100,12 +100,55 @@ pub fn record(q: &SmtQuery, strategy: Strategy, backend: &dyn Backend, timeout: 
     let hint = Hint { strategy, core };
     // A core the next run could not use is not worth storing.
     let Some(sub) = core_query(q, &hint) else { return bare };
-    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    let left = deadline.saturating_duration_since(Instant::now());
     match backend.check_unsat(&sub, left, stop) {
         Ok(true) => hint,
         _ => bare,
     }
 }
+
+/// A hint for `f`, which `winner`'s reduced query `q` proved in `took`:
+/// the core of the first of the strategies (the winner, then the rest of
+/// `order`) whose query a core is named for, each with a bounded effort;
+/// without any, the winner alone. Why the others: naming a core puts the
+/// assertions behind assumption literals, which can slow the solver down
+/// a hundredfold on one strategy's query (OTR's progress inv1 under global
+/// anchors: 0.11 s, and 11.8 s with named assertions in the `z3` binary)
+/// and not on another's.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_proof(
+    f: &Term,
+    q: &SmtQuery,
+    winner: Strategy,
+    order: &[Strategy],
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    deadline: Instant,
+    took: Duration,
+) -> Hint {
+    // Naming a core can take much longer than the proof (a part proved in
+    // 0.16 s took 34 s with its assertions named): a bounded effort per
+    // strategy, within the budget.
+    let effort = RECORD_EFFORT.max(took * 4);
+    let stop = Cancel::new();
+    let left = || deadline.saturating_duration_since(Instant::now()).min(effort);
+    let hint = record(q, winner, backend, left(), &stop);
+    if !hint.core.is_empty() {
+        return hint;
+    }
+    for &strategy in order.iter().filter(|s| **s != winner) {
+        let Ok(reduced) = crate::reduce::reduce(f, &strategy.apply(&cfg.reduce)) else { continue };
+        let other = record(&query(&reduced), strategy, backend, left(), &stop);
+        if !other.core.is_empty() {
+            return other;
+        }
+    }
+    hint
+}
+
+/// The least time a hint's recording gets per strategy (naming the core,
+/// replaying it), whatever the proof took.
+const RECORD_EFFORT: Duration = Duration::from_millis(500);
 
 #[cfg(test)]
 mod tests {
