@@ -73,12 +73,21 @@ impl FreshContext {
 
     /// This context with its assertions, declarations and options reset,
     /// and [`PREPARE`] run again.
+    /// A reset that answers anything (an error) is not trusted: the earlier
+    /// job's assertions could still be there, and an `unsat` of theirs
+    /// would be taken for the next query's.
     fn cleared(self) -> Result<FreshContext, SmtError> {
         for command in [c"(reset)", PREPARE] {
-            // SAFETY: as in `prepared`.
-            let answer = unsafe { z3_sys::Z3_eval_smtlib2_string(self.raw(), command.as_ptr()) };
-            if answer.is_null() {
-                return Err(SmtError::Solver("libz3 returned no answer".into()));
+            // SAFETY: as in `prepared`; the answer is copied at once.
+            let answer = unsafe {
+                let answer = z3_sys::Z3_eval_smtlib2_string(self.raw(), command.as_ptr());
+                if answer.is_null() {
+                    return Err(SmtError::Solver("libz3 returned no answer".into()));
+                }
+                std::ffi::CStr::from_ptr(answer).to_string_lossy().into_owned()
+            };
+            if !answer.trim().is_empty() {
+                return Err(SmtError::Solver(format!("{command:?} answered {answer}")));
             }
         }
         Ok(self)
@@ -193,7 +202,7 @@ fn spawn() -> Result<mpsc::Sender<Job>, SmtError> {
                     }
                     Job::Kept(job) => {
                         let ctx = match kept.take() {
-                            Some(ctx) => ctx.cleared(),
+                            Some(ctx) => ctx.cleared().or_else(|_| FreshContext::prepared()),
                             None => FreshContext::prepared(),
                         };
                         kept = job(ctx);
@@ -264,6 +273,22 @@ mod tests {
         };
         for keep in [true, true, false, true] {
             assert!(declare(keep), "a kept context still had an earlier job's declaration");
+        }
+        // An unsatisfiable job, kept: the next one must not inherit its assertions.
+        let run = |script: &'static std::ffi::CStr| {
+            run_in_kept_context(move |ctx| {
+                // SAFETY: as in `probe`.
+                let out = unsafe {
+                    let out = z3_sys::Z3_eval_smtlib2_string(ctx.raw(), script.as_ptr());
+                    std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned()
+                };
+                (out.trim().to_string(), true)
+            })
+            .expect("the job runs")
+        };
+        for _ in 0..3 {
+            assert_eq!(run(c"(declare-fun u$ () Bool)(assert u$)(assert (not u$))(check-sat)"), "unsat");
+            assert_eq!(run(c"(declare-fun s$ () Bool)(assert s$)(check-sat)"), "sat", "a kept context kept assertions");
         }
         let (name, fresh) = probe();
         assert_eq!(name.as_deref(), Some("psync-z3"));
