@@ -247,11 +247,6 @@ impl Backend for Z3InProcess {
         self.check_here(q, timeout, cancel)
     }
 
-    /// On the crate's `Solver`, on a thread of its own: libz3's command
-    /// interpreter takes `:produce-unsat-cores` only in a context it
-    /// created itself, never in an API context like ours. Each assertion
-    /// `φ_k` is asserted as `core$k ⇒ φ_k` and checked under the
-    /// assumptions `core$k`; the core is the assumptions the proof used.
     /// In the solver thread's kept context (`run_in_kept_context`),
     /// without a model.
     fn check_unsat(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<bool, SmtError> {
@@ -270,6 +265,11 @@ impl Backend for Z3InProcess {
         Ok(matches!(stopped(answered, cancel)?, Some(ScriptVerdict::Unsat)))
     }
 
+    /// On the crate's `Solver`, on a thread of its own: libz3's command
+    /// interpreter takes `:produce-unsat-cores` only in a context it
+    /// created itself, never in an API context like ours. Each assertion
+    /// `φ_k` is asserted as `core$k ⇒ φ_k` and checked under the
+    /// assumptions `core$k`; the core is the assumptions the proof used.
     fn unsat_core(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<Option<Vec<usize>>, SmtError> {
         if cancel.is_cancelled() {
             return Ok(None);
