@@ -561,3 +561,25 @@ fn the_one_third_rule_anchor_is_unsat_everywhere() {
         assert_eq!(answers[0].label.as_deref(), Some("invariant is inductive"));
     }
 }
+
+/// `check_unsat` answers each query on its own, on every back end: in
+/// process it reuses solver contexts, and an unsatisfiable query must
+/// leave nothing behind for the next one (the same symbols, other
+/// assertions), nor a satisfiable one.
+#[test]
+fn check_unsat_answers_each_query_on_its_own() {
+    let a = cnst("a", Sort::Bool);
+    let unsat = SmtQuery { assertions: vec![a.clone(), not(a.clone())] };
+    let sat = SmtQuery { assertions: vec![a.clone()] };
+    let other = SmtQuery { assertions: vec![not(a.clone())] };
+    for backend in backends() {
+        for _ in 0..4 {
+            assert!(backend.check_unsat(&unsat, T, &Cancel::new()).unwrap(), "{}", backend.name());
+            assert!(!backend.check_unsat(&sat, T, &Cancel::new()).unwrap(), "{}: an earlier query leaked", backend.name());
+            assert!(!backend.check_unsat(&other, T, &Cancel::new()).unwrap(), "{}: an earlier query leaked", backend.name());
+        }
+        let cancelled = Cancel::new();
+        cancelled.cancel();
+        assert!(!backend.check_unsat(&unsat, T, &cancelled).unwrap(), "a cancelled check proves nothing");
+    }
+}

@@ -247,18 +247,27 @@ impl Backend for Z3InProcess {
         self.check_here(q, timeout, cancel)
     }
 
-    /// In the solver thread's kept context (`run_in_kept_context`),
+    /// In the solver thread's kept context (`run_in_kept_context`), set up
+    /// with this back end's options, the query scoped by `push`/`pop`;
     /// without a model.
     fn check_unsat(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<bool, SmtError> {
         if cancel.is_cancelled() {
             return Ok(false);
         }
-        let script = render(q)?.script(&z3_options(&self.config, None));
+        // The options once per context; models are not asked for.
+        let setup: String = z3_options(&self.config, None)
+            .into_iter()
+            .filter(|o| !o.contains(":produce-models"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let script = format!("(push 1)\n{}(check-sat)\n", render(q)?.body());
         let watched = cancel.clone();
-        let answered = run_in_kept_context(move |ctx| {
+        let answered = run_in_kept_context(setup, move |ctx| {
             let answer = eval_within(ctx, &script, timeout, &watched).and_then(|a| verdict(ctx, &a));
-            // An interrupted context is not reused.
-            let keep = matches!(answer, Ok(ScriptVerdict::Unsat | ScriptVerdict::Sat));
+            // Kept only if it answered and its scope is gone again (not
+            // after an interrupt or an error).
+            let keep = matches!(answer, Ok(ScriptVerdict::Unsat | ScriptVerdict::Sat))
+                && eval(ctx, "(pop 1)").is_ok_and(|out| out.trim().is_empty());
             (answer, keep)
         })
         .and_then(|answer| answer);
