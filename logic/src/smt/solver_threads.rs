@@ -65,30 +65,32 @@ impl FreshContext {
     /// A new context, its command interpreter set up by [`PREPARE`].
     fn prepared() -> Result<FreshContext, SmtError> {
         let ctx = FreshContext::new()?;
-        // SAFETY: a live context and a NUL-terminated command; the answer
-        // (empty) is owned by the context and not read.
-        let answer = unsafe { z3_sys::Z3_eval_smtlib2_string(ctx.raw(), PREPARE.as_ptr()) };
-        if answer.is_null() {
-            return Err(SmtError::Solver("libz3 returned no answer".into()));
-        }
+        ctx.command(PREPARE)?;
         Ok(ctx)
     }
 
-    /// This context with its assertions, declarations and options reset,
-    /// and [`PREPARE`] run again.
     /// This context after the commands `setup`, which must answer nothing
     /// (option commands, with `:print-success` off).
     fn set_up(self, setup: &str) -> Result<FreshContext, SmtError> {
         let commands = std::ffi::CString::new(setup).map_err(|_| SmtError::Script("a NUL byte in the setup".into()))?;
-        // SAFETY: as in `prepared`; the answer is copied at once.
-        let answer = unsafe {
+        match self.command(&commands)? {
+            answer if answer.trim().is_empty() => Ok(self),
+            answer => Err(SmtError::Solver(format!("setting up a kept context: {answer}"))),
+        }
+    }
+
+    /// Run `commands` in this context; their output (errors included, as
+    /// text).
+    pub(crate) fn command(&self, commands: &std::ffi::CStr) -> Result<String, SmtError> {
+        // SAFETY: a live context and a NUL-terminated command; the answer is
+        // owned by the context and copied before the next call on it.
+        unsafe {
             let answer = z3_sys::Z3_eval_smtlib2_string(self.raw(), commands.as_ptr());
             if answer.is_null() {
                 return Err(SmtError::Solver("libz3 returned no answer".into()));
             }
-            std::ffi::CStr::from_ptr(answer).to_string_lossy().into_owned()
-        };
-        if answer.trim().is_empty() { Ok(self) } else { Err(SmtError::Solver(format!("setting up a kept context: {answer}"))) }
+            Ok(std::ffi::CStr::from_ptr(answer).to_string_lossy().into_owned())
+        }
     }
 
     fn new() -> Result<FreshContext, SmtError> {
@@ -232,16 +234,8 @@ mod tests {
     /// a new one (no declarations from an earlier job).
     fn probe() -> (Option<String>, bool) {
         run_in_fresh_context(|ctx| {
-            let eval = |cmd: &std::ffi::CStr| {
-                // SAFETY: a live context and a NUL-terminated command; the
-                // answer is copied before the next call.
-                unsafe {
-                    let out = z3_sys::Z3_eval_smtlib2_string(ctx.raw(), cmd.as_ptr());
-                    std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned()
-                }
-            };
             // Declaring twice in one context is an error; in a new one, not.
-            let fresh = !eval(c"(declare-fun probe$ () Bool)").contains("error");
+            let fresh = !ctx.command(c"(declare-fun probe$ () Bool)").expect("an answer").contains("error");
             (std::thread::current().name().map(str::to_string), fresh)
         })
         .expect("the job runs")
@@ -262,14 +256,7 @@ mod tests {
     /// Run `script` in a kept context set up with `setup`; its answer, and
     /// whether the context is kept.
     fn kept(setup: &str, script: &'static std::ffi::CStr, keep: bool) -> String {
-        run_in_kept_context(setup.to_string(), move |ctx| {
-            // SAFETY: as in `probe`.
-            let out = unsafe {
-                let out = z3_sys::Z3_eval_smtlib2_string(ctx.raw(), script.as_ptr());
-                std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned()
-            };
-            (out.trim().to_string(), keep)
-        })
+        run_in_kept_context(setup.to_string(), move |ctx| (ctx.command(script).expect("an answer").trim().to_string(), keep))
         .expect("the job runs")
     }
 

@@ -14,7 +14,7 @@
 //! solver thread, in a context of their own ([`crate::smt::solver_threads`]),
 //! so the back end works from any thread and one value serves them all.
 
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -47,16 +47,7 @@ impl Z3InProcess {
 /// line is an error, never a verdict.
 fn eval(ctx: &FreshContext, commands: &str) -> Result<String, SmtError> {
     let text = CString::new(commands).map_err(|_| SmtError::Script("a NUL byte in the script".into()))?;
-    // SAFETY: the context is alive for the call, the argument is a valid C
-    // string, and libz3 returns a NUL-terminated string owned by the context
-    // that stays valid until the next call on it; it is copied at once.
-    let out = unsafe {
-        let answer = z3_sys::Z3_eval_smtlib2_string(ctx.raw(), text.as_ptr());
-        if answer.is_null() {
-            return Err(SmtError::Solver("libz3 returned no answer".into()));
-        }
-        CStr::from_ptr(answer).to_string_lossy().into_owned()
-    };
+    let out = ctx.command(&text)?;
     match out.lines().find(|l| l.trim_start().starts_with("(error")) {
         Some(err) => Err(SmtError::Solver(err.trim().to_string())),
         None => Ok(out),
