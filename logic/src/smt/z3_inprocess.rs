@@ -79,24 +79,33 @@ fn verdict(ctx: &FreshContext, answer: &str) -> Result<ScriptVerdict, SmtError> 
 /// timeouts.
 fn eval_within(ctx: &FreshContext, commands: &str, limit: Duration, cancel: &Cancel) -> Result<String, SmtError> {
     // The raw pointer crosses to the watchdog as an address; the context
-    // outlives the watchdog, which the scope joins before returning.
+    // outlives the watchdog, which `watched` joins before returning.
     let address = ctx.raw().as_ptr() as usize;
+    let interrupt = move || {
+        if let Some(ctx) = std::ptr::NonNull::new(address as *mut z3_sys::_Z3_context) {
+            // SAFETY: the context is alive (see above); `Z3_interrupt` may
+            // be called from any thread.
+            unsafe { z3_sys::Z3_interrupt(ctx) };
+        }
+    };
+    watched(Instant::now() + limit, cancel, interrupt, || eval(ctx, commands))
+}
+
+/// Run `work` under a watchdog thread that calls `interrupt` once
+/// `deadline` has passed or `cancel` is cancelled, and again and again
+/// until `work` returns: an interrupt that lands while a script is still
+/// being read cancels only the command at hand, and the `check-sat` after
+/// it would then run to its own timeout.
+fn watched<T>(deadline: Instant, cancel: &Cancel, interrupt: impl Fn() + Send, work: impl FnOnce() -> T) -> T {
     let (done, wait) = mpsc::channel::<()>();
-    let deadline = Instant::now() + limit;
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut stopping = false;
             loop {
                 let left = deadline.saturating_duration_since(Instant::now());
                 stopping |= left.is_zero() || cancel.is_cancelled();
-                // Once stopping, again and again until the call returns: an
-                // interrupt that lands while the script is still being read
-                // cancels only the command at hand, and the `check-sat`
-                // after it would then run to its own timeout.
-                if stopping && let Some(ctx) = std::ptr::NonNull::new(address as *mut z3_sys::_Z3_context) {
-                    // SAFETY: the context is alive (see above);
-                    // `Z3_interrupt` may be called from any thread.
-                    unsafe { z3_sys::Z3_interrupt(ctx) };
+                if stopping {
+                    interrupt();
                 }
                 match wait.recv_timeout(if stopping { POLL } else { left.min(POLL) }) {
                     Err(RecvTimeoutError::Timeout) => {}
@@ -104,7 +113,7 @@ fn eval_within(ctx: &FreshContext, commands: &str, limit: Duration, cancel: &Can
                 }
             }
         });
-        let out = eval(ctx, commands);
+        let out = work();
         let _ = done.send(());
         out
     })
@@ -304,25 +313,9 @@ impl Backend for Z3InProcess {
                         return Err(SmtError::Solver(format!("libz3 rejected the query ({got} of {count} assertions loaded)")));
                     }
                     let guards: Vec<Bool> = (0..count).map(|k| Bool::new_const(core_name(k))).collect();
+                    // The same watchdog as `eval_within`: no `:timeout`.
                     let handle = solver.get_context().handle();
-                    let (done, wait) = mpsc::channel::<()>();
-                    let answer = std::thread::scope(|watch| {
-                        // The watchdog, as in `eval_within`: no `:timeout`.
-                        watch.spawn(move || {
-                            loop {
-                                if Instant::now() >= deadline || cancel.is_cancelled() {
-                                    handle.interrupt();
-                                }
-                                match wait.recv_timeout(POLL) {
-                                    Err(RecvTimeoutError::Timeout) => {}
-                                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-                                }
-                            }
-                        });
-                        let answer = solver.check_assumptions(&guards);
-                        let _ = done.send(());
-                        answer
-                    });
+                    let answer = watched(deadline, cancel, move || handle.interrupt(), || solver.check_assumptions(&guards));
                     if answer != SatResult::Unsat || cancel.is_cancelled() {
                         return Ok(None);
                     }
