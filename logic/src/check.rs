@@ -412,7 +412,7 @@ fn run_strategy(
         return Ok(CheckResult::Timeout);
     }
     if let Some(h) = cfg.hint.as_ref().filter(|h| h.strategy == strategy)
-        && let Some(core) = hint::core_query(&self::query(&reduced), h)
+        && let Some(core) = hint::core_query(&reduced.assertions, h)
     {
         // The hint has the head start; only `unsat` counts (see `hint`),
         // and a failure only means the whole query is next.

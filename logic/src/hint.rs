@@ -76,12 +76,13 @@ impl<'de> serde::Deserialize<'de> for TermKey {
     }
 }
 
-/// The assertions of `q` whose keys `hint` names, in query order, or `None`
-/// when that would be all of them (nothing to gain) or none.
-pub fn core_query(q: &SmtQuery, hint: &Hint) -> Option<SmtQuery> {
-    let assertions: Vec<Term> =
-        q.assertions.iter().filter(|a| hint.core.binary_search(&TermKey::of(a)).is_ok()).cloned().collect();
-    (!assertions.is_empty() && assertions.len() < q.assertions.len()).then_some(SmtQuery { assertions })
+/// The query of the `assertions` (a reduced query's) whose keys `hint`
+/// names, in their order, or `None` when that would be all of them
+/// (nothing to gain) or none. Only the core is copied.
+pub fn core_query(assertions: &[Term], hint: &Hint) -> Option<SmtQuery> {
+    let core: Vec<Term> =
+        assertions.iter().filter(|a| hint.core.binary_search(&TermKey::of(a)).is_ok()).cloned().collect();
+    (!core.is_empty() && core.len() < assertions.len()).then_some(SmtQuery { assertions: core })
 }
 
 /// A hint for `q`, which `strategy`'s reduction made and which is
@@ -99,7 +100,7 @@ pub fn record(q: &SmtQuery, strategy: Strategy, backend: &dyn Backend, timeout: 
     core.dedup();
     let hint = Hint { strategy, core };
     // A core the next run could not use is not worth storing.
-    let Some(sub) = core_query(q, &hint) else { return bare };
+    let Some(sub) = core_query(&q.assertions, &hint) else { return bare };
     let left = deadline.saturating_duration_since(Instant::now());
     match backend.check_unsat(&sub, left, stop) {
         Ok(true) => hint,
@@ -182,7 +183,7 @@ mod tests {
         let mut want = vec![TermKey::of(&a), TermKey::of(&build::not(a))];
         want.sort_unstable();
         assert_eq!(hint, Hint { strategy: Strategy::Ground, core: want });
-        let sub = core_query(&q, &hint).expect("a proper subset");
+        let sub = core_query(&q.assertions, &hint).expect("a proper subset");
         assert_eq!(sub.assertions.len(), 2);
     }
 
@@ -195,8 +196,8 @@ mod tests {
         let whole = SmtQuery { assertions: vec![atom("a"), build::not(atom("a"))] };
         assert_eq!(record(&whole, Strategy::Ground, &backend, Duration::from_secs(10), &Cancel::new()), bare, "the core is the whole query");
         let every = Hint { strategy: Strategy::Ground, core: { let mut k: Vec<_> = q.assertions.iter().map(TermKey::of).collect(); k.sort_unstable(); k } };
-        assert_eq!(core_query(&q, &every), None, "the whole query is no subset worth trying");
+        assert_eq!(core_query(&q.assertions, &every), None, "the whole query is no subset worth trying");
         let foreign = Hint { strategy: Strategy::Ground, core: vec![TermKey::of(&atom("z"))] };
-        assert_eq!(core_query(&q, &foreign), None, "a hint naming nothing of the query");
+        assert_eq!(core_query(&q.assertions, &foreign), None, "a hint naming nothing of the query");
     }
 }
