@@ -16,7 +16,7 @@ mod log;
 /// LastVoting with "early move" (`expected`) overrides: rounds end as soon as
 /// the messages that matter arrived, instead of at the deadline.
 #[path = "../../runtime/tests/algos/last_voting.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::collapsible_if)]
 mod lv_early;
 
 use clap::Parser;

@@ -414,7 +414,7 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
         for s in 0..n {
             let cx = Ctx::new(ProcessId::new(s), n, pre.round as u64, kk);
             let out = (self.bench.sends[k])(&pre_w.states()[s], &cx);
-            for d in 0..n {
+            for (d, inbox) in received.iter_mut().enumerate() {
                 self.stats.sends += 1;
                 let env = [(sender.clone(), Value::Proc(s as u32)), (dest.clone(), Value::Proc(d as u32))];
                 let rt = runtime_payload(&out, ProcessId::new(d)).map(|j| concrete::value_from_json(&enc.msg, j, "payload").expect("payload fits"));
@@ -433,7 +433,7 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
                         v.sends.push(format!("p{s} → p{d}: the runtime sends {}, payload is {enc_payload:?}\n      payload: {}", psync_encodings::cex::show(&rt), enc.payload));
                     }
                     if heard {
-                        received[d].push(rt);
+                        inbox.push(rt);
                     }
                 }
             }
@@ -446,9 +446,9 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
                 v.transition.push(format!("`{label}` is {r:?}"));
             }
         }
-        for i in 0..n {
+        for (i, inbox) in received.iter().enumerate() {
             let mut pool = Vec::new();
-            for x in received[i].iter().chain(pre.cur[i].values()).chain(post.cur[i].values()) {
+            for x in inbox.iter().chain(pre.cur[i].values()).chain(post.cur[i].values()) {
                 flatten(x, &mut pool);
             }
             if let Err(e) = self.transition_at(k, &mut m, i as u32, &pool) {

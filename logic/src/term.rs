@@ -293,10 +293,10 @@ impl Term {
     pub fn funs(&self) -> Vec<Fun> {
         let mut out: Vec<Fun> = Vec::new();
         self.visit(&mut |t| {
-            if let Term::App(f, _) = t {
-                if !out.contains(f) {
-                    out.push(f.clone());
-                }
+            if let Term::App(f, _) = t
+                && !out.contains(f)
+            {
+                out.push(f.clone());
             }
         });
         out

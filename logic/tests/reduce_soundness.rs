@@ -155,7 +155,7 @@ fn run_worker(seed: u64, count: usize) -> Tally {
 #[test]
 fn unsat_answers_have_no_small_model() {
     // Two workers (Z3 contexts are per thread), 500 formulas each.
-    let seeds = [0x5eed_c1u64, 0x5eed_c2];
+    let seeds = [0x005e_edc1_u64, 0x005e_edc2];
     let per_worker = 500;
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = seeds

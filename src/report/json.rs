@@ -40,11 +40,11 @@ pub fn render_json(outcomes: &[VcOutcome], total: Duration, timing: bool) -> Str
         vcs: outcomes,
     };
     let mut value = serde_json::to_value(&report).expect("report types serialize");
-    if !timing {
-        if let Some(vcs) = value.get_mut("vcs").and_then(|v| v.as_array_mut()) {
-            for vc in vcs {
-                vc["time"] = serde_json::Value::from(0.0);
-            }
+    if !timing
+        && let Some(vcs) = value.get_mut("vcs").and_then(|v| v.as_array_mut())
+    {
+        for vc in vcs {
+            vc["time"] = serde_json::Value::from(0.0);
         }
     }
     let mut s = serde_json::to_string_pretty(&value).expect("JSON values print");

@@ -435,12 +435,11 @@ impl Cx<'_> {
 
     /// The name of a closure's single parameter (for readable bound variables).
     pub fn closure_param_name(&mut self, f: &Expr) -> String {
-        if let Expr::Closure(c) = f {
-            if let Some(p) = c.inputs.first() {
-                if let Pat::Ident(id) = strip_type(p) {
-                    return id.ident.to_string();
-                }
-            }
+        if let Expr::Closure(c) = f
+            && let Some(p) = c.inputs.first()
+            && let Pat::Ident(id) = strip_type(p)
+        {
+            return id.ident.to_string();
         }
         "x".to_string()
     }

@@ -44,12 +44,11 @@ fn snake(s: &str) -> String {
 /// Whether a doc comment marks a field as ghost: `/// (ghost) …`.
 fn is_ghost(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        if let syn::Meta::NameValue(nv) = &a.meta {
-            if nv.path.is_ident("doc") {
-                if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
-                    return s.value().trim_start().starts_with("(ghost)");
-                }
-            }
+        if let syn::Meta::NameValue(nv) = &a.meta
+            && nv.path.is_ident("doc")
+            && let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value
+        {
+            return s.value().trim_start().starts_with("(ghost)");
         }
         false
     })
@@ -363,10 +362,10 @@ fn helpers(fns: &[&syn::ItemFn], fields: &[Field]) -> FeResult<Vec<Helper>> {
             }
             let mut cx = Cx::new(fields, &[], 1, Mode::Pure);
             for ((pn, pty), v) in cps.iter().zip(&want) {
-                if let Some(t) = pty {
-                    if sort_of(t)?.sort != v.sort {
-                        return err(t.span(), "parameter type differs from the helper's", "wrong type");
-                    }
+                if let Some(t) = pty
+                    && sort_of(t)?.sort != v.sort
+                {
+                    return err(t.span(), "parameter type differs from the helper's", "wrong type");
                 }
                 cx.bind(pn, Val::T(v.t()));
             }

@@ -28,6 +28,9 @@ pub(crate) fn loc(span: proc_macro2::Span) -> Loc {
 }
 
 /// Parse spec source text; `file` names it in errors.
+// A `SpecError` carries the source for its report; it is built once per
+// rejected file, so its size costs nothing worth boxing it for.
+#[allow(clippy::result_large_err)]
 pub fn parse_spec(file: &str, text: &str) -> Result<Algorithm, SpecError> {
     let ast = syn::parse_file(text).map_err(|e| {
         error::FeError { span: e.span(), message: format!("syntax error: {e}"), label: "here".into(), help: None }.locate(file, text)
@@ -36,6 +39,7 @@ pub fn parse_spec(file: &str, text: &str) -> Result<Algorithm, SpecError> {
 }
 
 /// Read and parse a spec file.
+#[allow(clippy::result_large_err)]
 pub fn load_spec(path: impl AsRef<Path>) -> Result<Algorithm, SpecError> {
     let path = path.as_ref();
     let name = path.display().to_string();

@@ -124,13 +124,12 @@ impl Cx<'_> {
 
     /// `p.field` on the left of an assignment: the field's name and sort.
     fn assign_target(&mut self, left: &Expr) -> FeResult<(String, Sort)> {
-        if let Expr::Field(f) = left {
-            if let Member::Named(id) = &f.member {
-                if let Val::State(StateRef::SelfCur) = self.expr(&f.base)? {
-                    let fld = self.field(id.span(), &id.to_string())?;
-                    return Ok((fld.name.clone(), fld.sort.clone()));
-                }
-            }
+        if let Expr::Field(f) = left
+            && let Member::Named(id) = &f.member
+            && let Val::State(StateRef::SelfCur) = self.expr(&f.base)?
+        {
+            let fld = self.field(id.span(), &id.to_string())?;
+            return Ok((fld.name.clone(), fld.sort.clone()));
         }
         err(left.span(), "only fields of the process state can be assigned", "not a state field")
     }

@@ -57,12 +57,11 @@ impl Gen<'_> {
     fn inv_at(&self, j: usize, k: usize) -> Vec<Labeled> {
         let mut out = if j > 0 { self.inv_at(0, k) } else { Vec::new() };
         out.extend(split(&format!("Inv_{j}"), &self.alg.spec.invariants[j], Term::clone));
-        if k > 0 {
-            if let Some(r) = self.round_inv(k - 1, 0) {
-                if j == 0 {
-                    out.extend(split(&format!("R[{}][0]", k - 1), r, Term::clone));
-                }
-            }
+        if k > 0
+            && let Some(r) = self.round_inv(k - 1, 0)
+            && j == 0
+        {
+            out.extend(split(&format!("R[{}][0]", k - 1), r, Term::clone));
         }
         out
     }
@@ -92,10 +91,10 @@ impl Gen<'_> {
                 let mut hyps = self.inv_at(j, k);
                 hyps.extend(transition(self.alg, k).conjuncts);
                 let mut concl = split(&format!("Inv_{j}'"), &self.alg.spec.invariants[j], |t| post.apply(t));
-                if k + 1 < kk && j == 0 {
-                    if let Some(r) = self.round_inv(k, 0) {
-                        concl.extend(split(&format!("R[{k}][0]'"), r, |t| post.apply(t)));
-                    }
+                if k + 1 < kk && j == 0
+                    && let Some(r) = self.round_inv(k, 0)
+                {
+                    concl.extend(split(&format!("R[{k}][0]'"), r, |t| post.apply(t)));
                 }
                 self.push(VcKind::Inductive, format!("inv{j}"), format!("round{k}"), hyps, concl, (Some(j), Some(k), None));
             }
@@ -108,10 +107,10 @@ impl Gen<'_> {
         for (j, live) in self.alg.spec.liveness.iter().enumerate() {
             for k in 0..kk {
                 let mut hyps = self.inv_at(j, k);
-                if k > 0 {
-                    if let Some(r) = self.round_inv(k - 1, j + 1) {
-                        hyps.extend(split(&format!("R[{}][{}]", k - 1, j + 1), r, Term::clone));
-                    }
+                if k > 0
+                    && let Some(r) = self.round_inv(k - 1, j + 1)
+                {
+                    hyps.extend(split(&format!("R[{}][{}]", k - 1, j + 1), r, Term::clone));
                 }
                 hyps.extend(split(&format!("L_{j}"), live, Term::clone));
                 hyps.extend(transition(self.alg, k).conjuncts);

@@ -126,14 +126,11 @@ fn multiplicities(
             .map(|p| i64::from(required.contains(&(p as u32))))
             .collect();
         let mut budget = SEARCH_BUDGET;
-        match search_multiplicities(k, n, &lower, &sets, &mut budget) {
-            Some(found) => {
-                return found.ok_or_else(|| {
-                    "no way to clone the solver's processes so that n and every set size match"
-                        .to_string()
-                });
-            }
-            None => {} // budget exhausted: ask the solver
+        // `None`: the budget ran out, and the solver is asked instead.
+        if let Some(found) = search_multiplicities(k, n, &lower, &sets, &mut budget) {
+            return found.ok_or_else(|| {
+                "no way to clone the solver's processes so that n and every set size match".to_string()
+            });
         }
     }
     let var = |p: usize| Fun::constant(format!("mult{p}"), Sort::Int).app(Vec::new());

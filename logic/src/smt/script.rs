@@ -129,6 +129,23 @@ pub(crate) fn checkpoints(cmds: &[ScriptCommand]) -> Result<Vec<CheckPoint>, Smt
     Ok(out)
 }
 
+/// The reason in `(:reason-unknown "…")`.
+pub(crate) fn reason(line: &str) -> Result<String, SmtError> {
+    match &tokenize(line)?[..] {
+        [(Tok::Open, ..), (Tok::Atom(k), ..), (Tok::Str(r), ..), (Tok::Close, ..)] if k == ":reason-unknown" => Ok(r.clone()),
+        _ => Err(SmtError::Parse(format!("expected (:reason-unknown \"…\"), got `{line}`"))),
+    }
+}
+
+/// The verdict for an `unknown` answer with Z3's `reason`.
+pub(crate) fn unknown_verdict(reason: String) -> ScriptVerdict {
+    if reason.contains("timeout") || reason.contains("canceled") {
+        ScriptVerdict::Timeout
+    } else {
+        ScriptVerdict::Unknown(reason)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,22 +173,5 @@ mod tests {
         assert!(matches!(parse_script("(push x)"), Err(SmtError::Script(_))));
         let cmds = parse_script("(push)(pop 2)").unwrap();
         assert!(matches!(checkpoints(&cmds), Err(SmtError::Script(_))));
-    }
-}
-
-/// The reason in `(:reason-unknown "…")`.
-pub(crate) fn reason(line: &str) -> Result<String, SmtError> {
-    match &tokenize(line)?[..] {
-        [(Tok::Open, ..), (Tok::Atom(k), ..), (Tok::Str(r), ..), (Tok::Close, ..)] if k == ":reason-unknown" => Ok(r.clone()),
-        _ => Err(SmtError::Parse(format!("expected (:reason-unknown \"…\"), got `{line}`"))),
-    }
-}
-
-/// The verdict for an `unknown` answer with Z3's `reason`.
-pub(crate) fn unknown_verdict(reason: String) -> ScriptVerdict {
-    if reason.contains("timeout") || reason.contains("canceled") {
-        ScriptVerdict::Timeout
-    } else {
-        ScriptVerdict::Unknown(reason)
     }
 }
