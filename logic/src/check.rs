@@ -305,10 +305,21 @@ pub fn check_sat(
     });
     let mut runs: Vec<Run> = runs.into_iter().map(|r| r.expect("every strategy thread reports")).collect();
     let mut stats = CheckStats::default();
-    for run in &runs {
+    for (run, strategy) in runs.iter().zip(&strategies) {
         stats.solve += run.stats.solve;
         stats.confirm += run.stats.confirm;
+        // What each racer did (`PSYNC_LOG=psync_logic::check=debug`): the
+        // data for tuning the schedule.
+        tracing::debug!(
+            strategy = strategy.name(),
+            answer = run.result.as_ref().map_or("error", CheckResult::name),
+            solve_ms = run.stats.solve.as_millis() as u64,
+            confirm_ms = run.stats.confirm.as_millis() as u64,
+            assertions = run.stats.reduce.assertions,
+            "racer"
+        );
     }
+    tracing::debug!(total_ms = start.elapsed().as_millis() as u64, hint = cfg.hint.is_some(), "part");
     let unsat = runs.iter().position(|r| matches!(r.result, Ok(CheckResult::Unsat)));
     let sat = runs.iter().position(|r| matches!(r.result, Ok(CheckResult::Sat(_))));
     if let (Some(u), Some(m)) = (unsat, sat) {
