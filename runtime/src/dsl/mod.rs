@@ -22,3 +22,4 @@ pub use progress::{Progress, Wait};
 pub use round::{EventRound, Outgoing, Phase, Round, RoundRun};
 pub use spec::Spec;
 pub use world::{World, eventually, implies};
+pub(crate) use world::safety_view;

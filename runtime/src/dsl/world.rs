@@ -3,7 +3,7 @@
 use crate::dsl::domain::{ActiveValue, Leaf, collect_leaves};
 use crate::dsl::{ProcSet, ProcessId};
 use serde::Serialize;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::ops::Index;
 
 /// The global state of a run after some rounds: the current states, the
@@ -188,11 +188,34 @@ pub fn implies(a: bool, b: bool) -> bool {
 
 /// Marks a property as termination-style: the verifier proves it from the
 /// last invariant (reached after the good phases the liveness predicates
-/// describe) instead of from `Inv_0`; a simulator should expect it only at the
-/// end of runs in which those good phases happened. As a function it is the
-/// identity.
+/// describe) instead of from `Inv_0`.
+///
+/// As a function it is the identity, except inside [`safety_view`]: a
+/// monitor that reads the properties after every round (the simulator's)
+/// cannot tell a run that has yet to reach its good phases from one that
+/// never will, so there such a property counts as holding. Whether a run
+/// terminated is read off its outcome instead (`SimOutcome::all_decided`).
 pub fn eventually(b: bool) -> bool {
-    b
+    b || SAFETY_VIEW.with(Cell::get)
+}
+
+thread_local! {
+    /// Whether this thread is inside [`safety_view`].
+    static SAFETY_VIEW: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `read()`, with every [`eventually`] it evaluates taken as holding: the
+/// properties as a round-by-round monitor may check them.
+pub(crate) fn safety_view<T>(read: impl FnOnce() -> T) -> T {
+    /// Puts the flag back as it was, even if `read` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SAFETY_VIEW.with(|v| v.set(self.0));
+        }
+    }
+    let _restore = Restore(SAFETY_VIEW.with(|v| v.replace(true)));
+    read()
 }
 
 #[cfg(test)]

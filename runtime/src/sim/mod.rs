@@ -84,7 +84,9 @@ fn check<P: Spec>(w: &World<P>, violations: &mut Vec<Violation>) {
     {
         violations.push(Violation { round: r, what: "invariant 0".into() });
     }
-    for (name, ok) in P::properties(w) {
+    // Termination-style properties hold only after the good phases, which a
+    // run reaches when it does: not something one round can refute.
+    for (name, ok) in crate::dsl::safety_view(|| P::properties(w)) {
         if !ok {
             violations.push(Violation { round: r, what: format!("property {name}") });
         }
@@ -245,7 +247,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsl::{Consensus, Mailbox, Outbox, Phase, Round};
+    use crate::dsl::{Consensus, Mailbox, Outbox, Phase, Round, eventually};
     use serde::{Deserialize, Serialize};
 
     /// Counts its rounds and remembers how many messages it last heard.
@@ -278,9 +280,29 @@ mod tests {
         fn invariants(w: &World<Self>) -> Vec<bool> {
             vec![w.forall(|i| w[i].rounds == w.round())]
         }
-        fn properties(_w: &World<Self>) -> Vec<(&'static str, bool)> {
-            vec![]
+        fn properties(w: &World<Self>) -> Vec<(&'static str, bool)> {
+            // False before round 3: termination-style, so the monitor
+            // takes it as holding; `Counts` it checks every round.
+            vec![("Reaches3", eventually(w.forall(|i| w[i].rounds >= 3))), ("Counts", w.forall(|i| w[i].rounds == w.round()))]
         }
+    }
+
+    #[test]
+    fn eventually_holds_only_in_the_monitor_view() {
+        assert!(!eventually(false));
+        assert!(crate::dsl::safety_view(|| eventually(false)));
+        assert!(!eventually(false), "the view ends with its closure");
+        let panicked = std::panic::catch_unwind(|| crate::dsl::safety_view(|| panic!("a spec that panics")));
+        assert!(panicked.is_err());
+        assert!(!eventually(false), "and when the closure panics");
+    }
+
+    #[test]
+    fn a_termination_style_property_is_not_a_violation_before_it_holds() {
+        let mut adv = RandomAdversary::new(Faults::default(), 1);
+        let out = simulate::<Counter>(&[Consensus::new(0), Consensus::new(1)], &mut adv, 1, &SimOptions { max_rounds: 4, stop_when_decided: false, stop_on_violation: true }).unwrap();
+        assert!(out.violations.is_empty(), "{:?}", out.violations);
+        assert_eq!(out.world.round(), 4, "the run was not stopped at round 0");
     }
 
     #[test]
