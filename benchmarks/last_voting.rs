@@ -5,7 +5,7 @@
 use psync::prelude::*;
 
 /// The state of one LastVoting process.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LastVoting {
     /// The current estimate.
     pub x: i64,

@@ -4,7 +4,7 @@
 use psync::prelude::*;
 
 /// The state of one OTR process.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Otr {
     /// The current estimate.
     pub x: i64,

@@ -2,11 +2,11 @@
 //! tasks keep k instances in flight.
 
 use crate::Args;
-use crate::lv_early::LastVoting;
 use bytes::Bytes;
 use psync::engine::Node;
 use psync::prelude::*;
 use psync::service::BatchLv;
+use psync_benchmarks::last_voting::LastVoting;
 use psync_benchmarks::otr::Otr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +39,6 @@ pub async fn bench(args: &Args, nodes: Vec<Node>) -> Result<String, String> {
                 let v = move |i: usize| Consensus::new((id as i64 + i as i64) % 3);
                 let ok = match algorithm.as_str() {
                     "otr" => run::<Otr>(&nodes, id, v).await,
-                    "lv-spec" => run::<psync_benchmarks::last_voting::LastVoting>(&nodes, id, v).await,
                     "lv" => run::<LastVoting>(&nodes, id, v).await,
                     _ => run::<BatchLv>(&nodes, id, |i| Consensus::new(requests(id, i, batch))).await,
                 };

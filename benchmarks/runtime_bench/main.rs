@@ -13,11 +13,6 @@
 
 mod consensus;
 mod log;
-/// LastVoting with "early move" (`expected`) overrides: rounds end as soon as
-/// the messages that matter arrived, instead of at the deadline.
-#[path = "../../runtime/tests/algos/last_voting.rs"]
-#[allow(dead_code, clippy::collapsible_if)]
-mod lv_early;
 
 use clap::Parser;
 use psync::config::{Config, Options, Protocol};
@@ -30,9 +25,9 @@ pub struct Args {
     /// udp | tcp | memory
     #[arg(long, default_value = "udp")]
     pub protocol: String,
-    /// otr (benchmarks/otr.rs) | lv (early-move LastVoting) | lv-spec
-    /// (benchmarks/last_voting.rs) | batch (LastVoting on batches, every
-    /// replica proposes) | log (the replicated log service)
+    /// otr (benchmarks/otr.rs) | lv (benchmarks/last_voting.rs) | batch
+    /// (LastVoting on batches, every replica proposes) | log (the
+    /// replicated log service)
     #[arg(long, default_value = "lv")]
     pub algorithm: String,
     /// Instances in flight.
@@ -122,7 +117,7 @@ fn main() {
     let report = rt.expect("tokio runtime").block_on(async move {
         match args.algorithm.as_str() {
             "log" => log::bench(&args, cfg, net).await,
-            "otr" | "lv" | "lv-spec" | "batch" => {
+            "otr" | "lv" | "batch" => {
                 let nodes = replicas(&args, move |i| {
                     let (cfg, net) = (cfg.clone(), net.clone());
                     async move { make_node(&cfg, &net, i, DropUnknown).await.expect("node") }
