@@ -7,8 +7,8 @@ use psync::sim::{Faults, RandomAdversary, SimOptions, simulate};
 use psync_benchmarks::{last_voting::LastVoting, otr::Otr};
 
 /// The monitors' findings, readable. (`Termination` is termination-style,
-/// `eventually(..)`: the monitors take it as holding, and the runs without
-/// faults check it by their outcome.)
+/// `eventually(..)`: the monitors take it as holding; the runs without
+/// faults check that it holds at their end, `SimOutcome::pending`.)
 fn violations(v: &[psync::sim::Violation]) -> Vec<String> {
     v.iter().map(|x| format!("round {}: {}", x.round, x.what)).collect()
 }
@@ -27,6 +27,7 @@ fn otr_is_safe_under_omissions_and_decides_without_them() {
         let mut adv = RandomAdversary::new(Faults::default(), seed);
         let out = simulate::<Otr>(&ios(n, seed), &mut adv, seed, &SimOptions::default()).unwrap();
         assert!(out.all_decided(&[]), "seed {seed}: {:?}", out.decisions);
+        assert_eq!(out.pending, Vec::<String>::new(), "seed {seed}: Termination holds at the end");
     }
 }
 
@@ -40,5 +41,6 @@ fn last_voting_is_safe_under_omissions_and_decides_without_them() {
         let mut adv = RandomAdversary::new(Faults::default(), seed);
         let out = simulate::<LastVoting>(&ios(n, seed), &mut adv, seed, &SimOptions::default()).unwrap();
         assert!(out.all_decided(&[]), "seed {seed}: {:?}", out.decisions);
+        assert_eq!(out.pending, Vec::<String>::new(), "seed {seed}: Termination holds at the end");
     }
 }

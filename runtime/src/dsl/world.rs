@@ -193,8 +193,8 @@ pub fn implies(a: bool, b: bool) -> bool {
 /// As a function it is the identity, except inside [`safety_view`]: a
 /// monitor that reads the properties after every round (the simulator's)
 /// cannot tell a run that has yet to reach its good phases from one that
-/// never will, so there such a property counts as holding. Whether a run
-/// terminated is read off its outcome instead (`SimOutcome::all_decided`).
+/// never will, so there such a property counts as holding. The simulator
+/// lists those still false when a run ends (`SimOutcome::pending`).
 pub fn eventually(b: bool) -> bool {
     b || SAFETY_VIEW.with(Cell::get)
 }

@@ -63,6 +63,11 @@ pub struct SimOutcome<P: Process> {
     pub decisions: Vec<Option<<P::Io as ProcessIo>::Output>>,
     /// What failed (empty when the run satisfied its spec).
     pub violations: Vec<Violation>,
+    /// The termination-style properties (`eventually(..)`) that do not hold
+    /// at the end of the run: not violations (the run may not have had the
+    /// good phases they need), but what a run that should have terminated
+    /// is checked by.
+    pub pending: Vec<String>,
     /// The replayable trace.
     pub trace: Trace,
 }
@@ -218,7 +223,17 @@ where
         check(&world, &mut violations);
     }
     trace.violations = violations.clone();
-    Ok(SimOutcome { decisions: decided(&world), world, violations, trace })
+    let pending = pending(&world);
+    Ok(SimOutcome { decisions: decided(&world), world, violations, pending, trace })
+}
+
+/// The properties false in `w` that hold in the monitors' view: those an
+/// `eventually(..)` made hold there, i.e. the termination-style properties
+/// not (yet) met.
+fn pending<P: Spec>(w: &World<P>) -> Vec<String> {
+    let now = P::properties(w);
+    let viewed = crate::dsl::safety_view(|| P::properties(w));
+    now.into_iter().zip(viewed).filter(|((_, holds), (_, seen))| !holds && *seen).map(|((name, _), _)| name.to_string()).collect()
 }
 
 /// Replays a recorded trace: same IOs, same deliveries; fails with
@@ -298,11 +313,18 @@ mod tests {
     }
 
     #[test]
-    fn a_termination_style_property_is_not_a_violation_before_it_holds() {
-        let mut adv = RandomAdversary::new(Faults::default(), 1);
-        let out = simulate::<Counter>(&[Consensus::new(0), Consensus::new(1)], &mut adv, 1, &SimOptions { max_rounds: 4, stop_when_decided: false, stop_on_violation: true }).unwrap();
-        assert!(out.violations.is_empty(), "{:?}", out.violations);
-        assert_eq!(out.world.round(), 4, "the run was not stopped at round 0");
+    fn a_termination_style_property_is_pending_not_violated_before_it_holds() {
+        let run = |rounds| {
+            let mut adv = RandomAdversary::new(Faults::default(), 1);
+            let opts = SimOptions { max_rounds: rounds, stop_when_decided: false, stop_on_violation: true };
+            simulate::<Counter>(&[Consensus::new(0), Consensus::new(1)], &mut adv, 1, &opts).unwrap()
+        };
+        let short = run(2);
+        assert!(short.violations.is_empty(), "{:?}", short.violations);
+        assert_eq!(short.world.round(), 2, "the run was not stopped at round 0");
+        assert_eq!(short.pending, vec!["Reaches3".to_string()]);
+        let long = run(4);
+        assert!(long.violations.is_empty() && long.pending.is_empty(), "{:?} {:?}", long.violations, long.pending);
     }
 
     #[test]
