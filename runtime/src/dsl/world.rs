@@ -190,11 +190,11 @@ pub fn implies(a: bool, b: bool) -> bool {
 /// last invariant (reached after the good phases the liveness predicates
 /// describe) instead of from `Inv_0`.
 ///
-/// As a function it is the identity, except inside [`safety_view`]: a
-/// monitor that reads the properties after every round (the simulator's)
-/// cannot tell a run that has yet to reach its good phases from one that
-/// never will, so there such a property counts as holding. The simulator
-/// lists those still false when a run ends (`SimOutcome::pending`).
+/// As a function it is the identity, except in the simulator's monitors,
+/// which read the properties after every round: they cannot tell a run that
+/// has yet to reach its good phases from one that never will, so there such
+/// a property counts as holding. The simulator lists those still false when
+/// a run ends (`SimOutcome::pending`).
 pub fn eventually(b: bool) -> bool {
     b || SAFETY_VIEW.with(Cell::get)
 }
