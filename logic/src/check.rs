@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::bounded::{BoundedConfig, BoundedResult};
 use crate::reduce::{self, Anchors, ReduceConfig, ReduceError, ReduceStats, Reduced, decode};
+use crate::head_start;
 use crate::hint::{self, Hint};
 use crate::smt::{Backend, Cancel, SmtError, SmtQuery, SolverResult};
 use crate::{Model, Op, Term, TypeError, Value};
@@ -236,9 +237,9 @@ pub fn query(r: &Reduced) -> SmtQuery {
 /// a strategy that needs 5 s waits for the slices of the others (OTR's
 /// progress VC took 16 s that way).
 ///
-/// The first strategy runs alone for [`HEAD_START`] (most queries are
-/// decided by then) or until it answers without deciding, then the others
-/// join. Every strategy is sound, so the
+/// The first strategy runs alone for [`HEAD_START`] of CPU time (most
+/// queries are decided by then; at most [`MAX_STRETCH`] times that of wall
+/// time) or until it answers without deciding, then the others join. Every strategy is sound, so the
 /// first `unsat` decides and stops the rest; a model counts only once
 /// confirmed on `f`, and then decides too. The verdict does not depend on
 /// which thread was faster (a sound `unsat` and a confirmed model cannot
@@ -274,15 +275,17 @@ pub fn check_sat(
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, Run)>();
         for (k, &strategy) in strategies.iter().enumerate() {
-            let begin = if k == 0 { start } else { start + HEAD_START };
             let (to_main, stop, go) = (tx.clone(), stop.clone(), go.clone());
             let spawned = std::thread::Builder::new().stack_size(RACER_STACK).spawn_scoped(scope, move || {
                 let mut stats = CheckStats { strategy: Some(strategy), ..CheckStats::default() };
-                go.sleep_until(begin);
+                if k > 0 {
+                    head_start::wait(&go, HEAD_START, start + HEAD_START * MAX_STRETCH);
+                }
                 let mut query = None;
                 let result = if stop.is_cancelled() {
                     Ok(CheckResult::Timeout)
                 } else {
+                    let _working = head_start::Working::start();
                     run_strategy(f, strategy, cfg, backend, deadline, &stop, &mut stats, &mut query)
                 };
                 let _ = to_main.send((k, Run { result, stats, query }));
@@ -374,11 +377,16 @@ pub fn check_sat(
     Ok(refute_bounded(f, cfg, backend, verdict, stats, start))
 }
 
-/// How long the first strategy runs alone before the others start: most
-/// parts of the benchmarks' VCs are decided in under 100 ms by the strategy
-/// that decided the part before, and starting the others costs a reduction
-/// and a solver context each.
+/// How long the first strategy runs alone before the others start, in CPU
+/// time (its share of this process's; see `head_start`): most parts of the
+/// benchmarks' VCs are decided in under 100 ms by the strategy that decided
+/// the part before, and starting the others costs a reduction and a solver
+/// context each.
 pub const HEAD_START: Duration = Duration::from_millis(200);
+
+/// The head start lasts at most this many times [`HEAD_START`] of wall-clock
+/// time, however little CPU the first strategy got.
+pub const MAX_STRETCH: u32 = 4;
 
 /// Stack of a strategy's thread: the reduction recurses over terms (the
 /// same headroom as the CLI's workers; only touched pages are committed).

@@ -21,6 +21,7 @@ pub mod reduce;
 pub mod eval;
 pub use eval::{eval, eval_with, holds, EvalError};
 pub mod check;
+mod head_start;
 pub mod hint;
 pub mod bounded;
 pub mod oracle;
