@@ -239,9 +239,9 @@ pub fn query(r: &Reduced) -> SmtQuery {
 ///
 /// The first strategy runs alone for [`HEAD_START`] of CPU time (most
 /// queries are decided by then; at most [`MAX_STRETCH`] times that of wall
-/// time) or until it answers without deciding, then the others join. Every strategy is sound, so the
-/// first `unsat` decides and stops the rest; a model counts only once
-/// confirmed on `f`, and then decides too. The verdict does not depend on
+/// time) or until it answers without deciding, then the others join. Every
+/// strategy is sound, so the first `unsat` decides and stops the rest; a
+/// model counts only once confirmed on `f`, and then decides too. The verdict does not depend on
 /// which thread was faster (a sound `unsat` and a confirmed model cannot
 /// both exist); which counterexample is shown can, when the first strategy
 /// has not found one within its head start and two others find one at
