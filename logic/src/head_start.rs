@@ -8,7 +8,8 @@
 //! checks of both benchmark files at once on 2 cores took 8.8–9.9 s each,
 //! against 2.7–3.0 s for one alone; with a 600 ms head start they took
 //! 6.0–6.8 s (and one alone 3.1 s). With this module's 200 ms of CPU time:
-//! 6.3–7.4 s each (3 pairs), and one alone 2.8–3.2 s (5 runs), as before.
+//! 6.3–7.4 s each (3 pairs), and one alone 2.8–3.2 s (5 runs; 2.7–3.8 s
+//! before).
 //!
 //! The first strategy's CPU time is estimated as its fair share of this
 //! process's: the process's CPU time (`CLOCK_PROCESS_CPUTIME_ID`; the
