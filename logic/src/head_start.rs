@@ -32,7 +32,10 @@ static WORKING: AtomicUsize = AtomicUsize::new(0);
 const POLL: Duration = Duration::from_millis(5);
 
 /// A strategy at work (reducing, solving or confirming), for as long as
-/// this lives.
+/// this lives. Work after a race (recording a hint, the bounded search) is
+/// not counted: while only such work runs, the shares of waiting
+/// strategies grow at the process's whole rate, which can only end their
+/// head starts sooner, as the wall-clock head start did.
 pub(crate) struct Working(());
 
 impl Working {
