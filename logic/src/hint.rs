@@ -93,13 +93,21 @@ pub fn core_query(assertions: &[Term], hint: &Hint) -> Option<SmtQuery> {
 /// goes first.
 pub fn record(q: &SmtQuery, strategy: Strategy, backend: &dyn Backend, timeout: Duration, stop: &Cancel) -> Hint {
     let deadline = Instant::now() + timeout;
+    match backend.unsat_core(q, timeout, stop) {
+        Ok(Some(indices)) => confirmed(q, strategy, &indices, backend, deadline, stop),
+        _ => Hint { strategy, core: Vec::new() },
+    }
+}
+
+/// The hint naming the assertions of `q` at `indices`, if they alone are
+/// unsatisfiable again by `deadline` (a core the next run could not use is
+/// not worth storing); else the bare hint.
+fn confirmed(q: &SmtQuery, strategy: Strategy, indices: &[usize], backend: &dyn Backend, deadline: Instant, stop: &Cancel) -> Hint {
     let bare = Hint { strategy, core: Vec::new() };
-    let Ok(Some(indices)) = backend.unsat_core(q, timeout, stop) else { return bare };
     let mut core: Vec<TermKey> = indices.iter().filter_map(|&k| q.assertions.get(k)).map(TermKey::of).collect();
     core.sort_unstable();
     core.dedup();
     let hint = Hint { strategy, core };
-    // A core the next run could not use is not worth storing.
     let Some(sub) = core_query(&q.assertions, &hint) else { return bare };
     let left = deadline.saturating_duration_since(Instant::now());
     match backend.check_unsat(&sub, left, stop) {
@@ -107,6 +115,57 @@ pub fn record(q: &SmtQuery, strategy: Strategy, backend: &dyn Backend, timeout: 
         _ => bare,
     }
 }
+
+/// An unsatisfiable subset of `q`'s assertions (their indices), found
+/// without naming a core: delete a chunk of assertions, keep the deletion
+/// if what is left is still `unsat` in about the time the last success
+/// took, and go on with smaller and smaller chunks until `budget` is spent.
+/// `None` when nothing could be deleted.
+///
+/// Why: naming a core puts every assertion behind an assumption literal,
+/// and on some queries that stops the solver from finding any proof in
+/// time (OTR's progress inv0 part 3, proved in 0.2 s: no core in 10 s from
+/// any strategy). Plain `check-sat`s of subsets do not have that problem,
+/// and any unsatisfiable subset is a sound hint, so the search need not
+/// reach a minimal one. Each candidate gets twice the time of the last
+/// success (at least [`SHRINK_FLOOR`]): a subset that only a slower proof
+/// refutes is no better hint than the query it came from.
+pub fn shrink(q: &SmtQuery, backend: &dyn Backend, budget: Duration, stop: &Cancel) -> Option<Vec<usize>> {
+    let deadline = Instant::now() + budget;
+    let left = || deadline.saturating_duration_since(Instant::now());
+    let unsat_in = |keep: &[usize], limit: Duration| -> Option<Duration> {
+        let sub = SmtQuery { assertions: keep.iter().map(|&k| q.assertions[k].clone()).collect() };
+        let t = Instant::now();
+        matches!(backend.check_unsat(&sub, limit.min(left()), stop), Ok(true)).then(|| t.elapsed())
+    };
+    let mut keep: Vec<usize> = (0..q.assertions.len()).collect();
+    // The whole query's own time sets the first limit.
+    let mut limit = (unsat_in(&keep, left())? * 2).max(SHRINK_FLOOR);
+    for chunks in SHRINK_CHUNKS {
+        let size = (keep.len() / chunks).max(1);
+        let mut at = 0;
+        while at < keep.len() {
+            if left().is_zero() || stop.is_cancelled() {
+                break;
+            }
+            let candidate: Vec<usize> = keep[..at].iter().chain(&keep[(at + size).min(keep.len())..]).copied().collect();
+            match unsat_in(&candidate, limit) {
+                Some(took) if !candidate.is_empty() => {
+                    keep = candidate;
+                    limit = (took * 2).max(SHRINK_FLOOR);
+                }
+                _ => at += size,
+            }
+        }
+    }
+    (keep.len() < q.assertions.len()).then_some(keep)
+}
+
+/// The chunk counts of [`shrink`]'s passes, coarse to fine.
+const SHRINK_CHUNKS: [usize; 4] = [4, 16, 64, 256];
+
+/// The least time [`shrink`] gives a candidate subset.
+const SHRINK_FLOOR: Duration = Duration::from_millis(50);
 
 /// A hint for `f`, which `winner`'s reduced query `q` proved in `took`:
 /// the core of the first of the strategies (the winner, then the rest of
@@ -144,8 +203,21 @@ pub(crate) fn record_proof(
             return other;
         }
     }
-    hint
+    // No strategy names a core in time: look for an unsatisfiable subset
+    // of the winner's query by deletion instead.
+    let budget = deadline.saturating_duration_since(Instant::now()).min((took * SHRINK_EFFORT).clamp(RECORD_EFFORT * 4, SHRINK_CAP));
+    let t = Instant::now();
+    let Some(keep) = shrink(q, backend, budget, &stop) else { return hint };
+    let shrunk = confirmed(q, winner, &keep, backend, deadline, &stop);
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, kept = keep.len(), of = q.assertions.len(), "shrunk");
+    shrunk
 }
+
+/// How many times the proof's time the deletion search may take.
+const SHRINK_EFFORT: u32 = 20;
+
+/// The most time the deletion search takes for one proof.
+const SHRINK_CAP: Duration = Duration::from_secs(10);
 
 /// The least time a hint's recording gets per strategy (naming the core,
 /// replaying it), whatever the proof took.
@@ -185,6 +257,27 @@ mod tests {
         assert_eq!(hint, Hint { strategy: Strategy::Ground, core: want });
         let sub = core_query(&q.assertions, &hint).expect("a proper subset");
         assert_eq!(sub.assertions.len(), 2);
+    }
+
+    #[test]
+    fn shrinking_deletes_what_the_proof_does_not_need() {
+        let (a, b, c) = (atom("a"), atom("b"), atom("c"));
+        let q = SmtQuery { assertions: vec![b.clone(), a.clone(), c.clone(), build::not(a), build::or(vec![b, c])] };
+        let backend = Z3InProcess::new();
+        let keep = shrink(&q, &backend, Duration::from_secs(10), &Cancel::new());
+        assert_eq!(keep, Some(vec![1, 3]), "a and ¬a, each noise assertion deleted");
+    }
+
+    #[test]
+    fn shrinking_finds_nothing_in_a_satisfiable_query_or_without_time() {
+        let backend = Z3InProcess::new();
+        let sat = SmtQuery { assertions: vec![atom("a"), atom("b")] };
+        assert_eq!(shrink(&sat, &backend, Duration::from_secs(10), &Cancel::new()), None);
+        let unsat = SmtQuery { assertions: vec![atom("b"), atom("a"), build::not(atom("a"))] };
+        assert_eq!(shrink(&unsat, &backend, Duration::ZERO, &Cancel::new()), None);
+        let stopped = Cancel::new();
+        stopped.cancel();
+        assert_eq!(shrink(&unsat, &backend, Duration::from_secs(10), &stopped), None);
     }
 
     #[test]

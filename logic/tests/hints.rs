@@ -149,3 +149,30 @@ fn a_hint_for_a_strategy_that_is_not_scheduled_is_not_used() {
     assert_eq!(checked.stats.strategy, Some(Strategy::Ground), "only the strategies asked for run");
     assert!(!checked.stats.hinted);
 }
+
+/// Z3, except that it never names an unsat core (like a back end that
+/// cannot, or a query where naming one always times out).
+struct NoCores(Z3InProcess);
+
+impl Backend for NoCores {
+    fn name(&self) -> &str {
+        "z3, no cores"
+    }
+    fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, SmtError> {
+        self.0.check_cancellable(q, timeout, cancel)
+    }
+}
+
+#[test]
+fn without_any_named_core_the_hint_is_a_subset_found_by_deletion() {
+    let f = formula(MAJORITIES);
+    let cfg = CheckConfig { record_hint: true, ..config(Strategy::Parametric) };
+    let checked = check_sat(&f, &cfg, &NoCores(Z3InProcess::new())).unwrap();
+    assert_eq!(checked.result, CheckResult::Unsat);
+    let hint = checked.hint.expect("recorded");
+    let whole = query(&reduce(&f, &Strategy::Parametric.apply(&cfg.reduce)).unwrap());
+    assert!(!hint.core.is_empty() && hint.core.len() < whole.assertions.len(), "{} of {}", hint.core.len(), whole.assertions.len());
+    let again = check_sat(&f, &CheckConfig { hint: Some(hint), ..cfg }, &Z3InProcess::new()).unwrap();
+    assert_eq!(again.result, CheckResult::Unsat);
+    assert!(again.stats.hinted, "decided by the subset");
+}
