@@ -24,7 +24,7 @@ use psync_logic::hint::TermKey;
 fn stale_hints(spec: &str) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let file = HintFile::load(&root.join(format!("{spec}.hints.json"))).expect("a hint file");
-    let alg = psync_encodings::load_spec(&root.join(format!("{spec}.rs"))).expect("the spec loads");
+    let alg = psync_encodings::load_spec(root.join(format!("{spec}.rs"))).expect("the spec loads");
     let vcs = psync_encodings::generate_vcs(&alg);
     let reduce_cfg = CheckConfig::default().reduce;
     let mut findings = Vec::new();
