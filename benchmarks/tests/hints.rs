@@ -6,7 +6,7 @@
 //! that a change to the specs, the VC scheme or the reduction left the
 //! committed files behind.
 //!
-//! To re-record after such a change (a minute or so per file):
+//! To re-record after such a change (about 7 s per file on 2 cores):
 //!
 //! ```text
 //! rm benchmarks/otr.hints.json

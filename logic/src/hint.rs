@@ -150,7 +150,7 @@ pub fn shrink(q: &SmtQuery, backend: &dyn Backend, budget: Duration, stop: &Canc
             }
             let candidate: Vec<usize> = keep[..at].iter().chain(&keep[(at + size).min(keep.len())..]).copied().collect();
             match unsat_in(&candidate, limit) {
-                Some(took) if !candidate.is_empty() => {
+                Some(took) => {
                     keep = candidate;
                     limit = (took * 2).max(SHRINK_FLOOR);
                 }
