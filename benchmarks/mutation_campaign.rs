@@ -20,9 +20,11 @@
 //!
 //! Refuted VCs carry a counterexample the pipeline has already confirmed by
 //! evaluating the VC on it. A mutant is *killed* when some VC is refuted,
-//! *survives* when every changed VC is proved (listed: either harmless
-//! for the algorithm, or a weakening the spec allows), and is *undecided*
-//! otherwise.
+//! *vacuous* when none is but some changed VC's hypotheses are
+//! unsatisfiable (a liveness predicate no heard-of sets satisfy: the
+//! verifier reports the VC vacuous rather than proved), *survives* when
+//! every changed VC is proved (listed: either harmless for the algorithm,
+//! or a weakening the spec allows), and is *undecided* otherwise.
 //!
 //! Run: `cargo bench --bench mutation` (`-- --timeout S` per VC, default
 //! 10; `-- --only otr` for one spec). Prints a table.
@@ -130,6 +132,7 @@ struct Tally {
     equivalent: usize,
     killed: usize,
     survived: Vec<String>,
+    vacuous: Vec<String>,
     undecided: Vec<String>,
     vcs_checked: usize,
     vcs_proved: usize,
@@ -149,9 +152,9 @@ fn main() {
     let bounded_cfg = BoundedConfig { max_n: 4, timeout_per_n: Duration::from_secs(5), budget: Duration::from_secs(15) };
     let mut any_unsound = false;
     println!(
-        "| spec | mutants | rejected by the front end | no VC changed | killed (a VC refuted) | survived (changed VCs all proved) | undecided | changed VCs checked | proved | of which: bounded search exhaustive to n = 4 / inconclusive / **counterexample** | time |"
+        "| spec | mutants | rejected by the front end | no VC changed | killed (a VC refuted) | survived (changed VCs all proved) | vacuous (a changed VC's hypotheses unsatisfiable) | undecided | changed VCs checked | proved | of which: bounded search exhaustive to n = 4 / inconclusive / **counterexample** | time |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut details = Vec::new();
     for spec in ["otr", "last_voting"] {
         if only.as_deref().is_some_and(|o| o != spec) {
@@ -179,7 +182,7 @@ fn main() {
                 tally.equivalent += 1;
                 continue;
             }
-            let (mut refuted, mut open) = (false, false);
+            let (mut refuted, mut vacuous, mut open) = (false, false, false);
             for vc in changed {
                 tally.vcs_checked += 1;
                 let outcome = match check_vc(&alg, vc, &cfg, &backend, &[]) {
@@ -192,6 +195,7 @@ fn main() {
                 };
                 match outcome.verdict {
                     Verdict::Refuted(_) => refuted = true,
+                    Verdict::Vacuous(_) => vacuous = true,
                     Verdict::Unknown(_) | Verdict::Timeout => open = true,
                     Verdict::Proved => {
                         tally.vcs_proved += 1;
@@ -214,6 +218,9 @@ fn main() {
             let fate = if refuted {
                 tally.killed += 1;
                 "killed"
+            } else if vacuous {
+                tally.vacuous.push(name.clone());
+                "vacuous"
             } else if open {
                 tally.undecided.push(name.clone());
                 "undecided"
@@ -225,12 +232,13 @@ fn main() {
         }
         any_unsound |= !tally.unsound.is_empty();
         println!(
-            "| {file} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} / **{}** | {:.0} s |",
+            "| {file} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} / **{}** | {:.0} s |",
             all.len(),
             tally.rejected,
             tally.equivalent,
             tally.killed,
             tally.survived.len(),
+            tally.vacuous.len(),
             tally.undecided.len(),
             tally.vcs_checked,
             tally.vcs_proved,
@@ -240,6 +248,7 @@ fn main() {
             start.elapsed().as_secs_f64()
         );
         details.extend(tally.survived.iter().map(|s| format!("survived: {s}")));
+        details.extend(tally.vacuous.iter().map(|s| format!("vacuous: {s}")));
         details.extend(tally.undecided.iter().map(|s| format!("undecided: {s}")));
         details.extend(tally.unsound.iter().map(|s| format!("UNSOUND: {s}")));
     }

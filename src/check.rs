@@ -128,12 +128,15 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
         reason: None,
         counterexample: None,
         counterexample_text: None,
+        vacuity: None,
+        note: None,
     };
     let (mut kept, mut hinted_parts) = (Vec::new(), 0);
     match psync_encodings::check_vc(alg, vc, cfg, backend, hints) {
         Ok(o) => {
             out.time = o.time;
             (kept, hinted_parts) = (o.hints, o.hinted_parts);
+            out.note = o.note;
             match o.verdict {
                 psync_encodings::Verdict::Proved => out.verdict = Verdict::Proved,
                 psync_encodings::Verdict::Refuted(cex) => {
@@ -143,6 +146,10 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
                 }
                 psync_encodings::Verdict::Unknown(why) => out.reason = Some(why),
                 psync_encodings::Verdict::Timeout => out.verdict = Verdict::Timeout,
+                psync_encodings::Verdict::Vacuous(why) => {
+                    out.verdict = Verdict::Vacuous;
+                    out.vacuity = Some(*why);
+                }
             }
         }
         // A VC the pipeline cannot process is not proved: it is reported as

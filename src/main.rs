@@ -3,7 +3,8 @@
 //! them to decidable first-order logic and discharges them with Z3.
 //!
 //! Exit status: 0 every VC proved; 1 some VC refuted; 2 none refuted but some
-//! unknown or timed out; 3 input or usage error.
+//! unknown or timed out; 3 input or usage error; 4 none refuted but some
+//! VC vacuous (its hypotheses unsatisfiable, not allowed by the spec).
 
 mod check;
 mod cli;
@@ -35,6 +36,8 @@ const EXIT_REFUTED: u8 = 1;
 const EXIT_UNDECIDED: u8 = 2;
 /// Exit status: bad input (spec file, command line).
 const EXIT_INPUT: u8 = 3;
+/// Exit status: none refuted, but some VC vacuous (and not allowed).
+const EXIT_VACUOUS: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
                     ExitCode::from(match RunStatus::of(&outcomes) {
                         RunStatus::AllProved => EXIT_PROVED,
                         RunStatus::SomeRefuted => EXIT_REFUTED,
+                        RunStatus::SomeVacuous => EXIT_VACUOUS,
                         RunStatus::SomeUndecided => EXIT_UNDECIDED,
                     })
                 }

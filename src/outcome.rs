@@ -17,6 +17,9 @@ pub enum Verdict {
     Unknown,
     /// The per-VC time limit ran out.
     Timeout,
+    /// Proved only because its hypotheses are unsatisfiable (an assumption
+    /// of the spec no state or heard-of sets satisfy).
+    Vacuous,
 }
 
 impl Verdict {
@@ -27,6 +30,7 @@ impl Verdict {
             Verdict::Refuted => "refuted",
             Verdict::Unknown => "unknown",
             Verdict::Timeout => "timeout",
+            Verdict::Vacuous => "vacuous",
         }
     }
 }
@@ -52,6 +56,21 @@ pub struct VcOutcome {
     /// The same counterexample rendered for people.
     #[serde(skip)]
     pub counterexample_text: Option<String>,
+    /// For a vacuous VC: the unsatisfiable assumption, where it is written,
+    /// and whether the spec allows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vacuity: Option<psync_encodings::Vacuity>,
+    /// For a proved VC whose hypotheses could be shown neither satisfiable
+    /// nor unsatisfiable: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl VcOutcome {
+    /// Vacuous, and not allowed by the spec: fails the gate.
+    pub fn is_forbidden_vacuity(&self) -> bool {
+        self.verdict == Verdict::Vacuous && !self.vacuity.as_ref().is_some_and(|v| v.allowed)
+    }
 }
 
 fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -65,15 +84,20 @@ pub enum RunStatus {
     AllProved,
     /// At least one VC was refuted.
     SomeRefuted,
-    /// None refuted, but at least one unknown or timed out.
+    /// None refuted, but at least one vacuous (and not allowed).
+    SomeVacuous,
+    /// None refuted or vacuous, but at least one unknown or timed out.
     SomeUndecided,
 }
 
 impl RunStatus {
-    /// Summarize a list of outcomes (refuted dominates undecided).
+    /// Summarize a list of outcomes (refuted dominates vacuous, which
+    /// dominates undecided; an allowed vacuity passes).
     pub fn of(outcomes: &[VcOutcome]) -> RunStatus {
         if outcomes.iter().any(|o| o.verdict == Verdict::Refuted) {
             RunStatus::SomeRefuted
+        } else if outcomes.iter().any(VcOutcome::is_forbidden_vacuity) {
+            RunStatus::SomeVacuous
         } else if outcomes.iter().any(|o| matches!(o.verdict, Verdict::Unknown | Verdict::Timeout)) {
             RunStatus::SomeUndecided
         } else {

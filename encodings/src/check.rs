@@ -9,6 +9,7 @@ use psync_logic::smt::Backend;
 use crate::cex::{Counterexample, decode};
 use crate::hints::PartHint;
 use crate::ir::Algorithm;
+use crate::vacuity::{self, Hypotheses, Vacuity};
 use crate::vc::{Vc, VcKind};
 
 /// The verdict on one VC; verdicts are never merged.
@@ -22,6 +23,9 @@ pub enum Verdict {
     Unknown(String),
     /// The time limit was reached.
     Timeout,
+    /// `H ∧ ¬C` is unsatisfiable because `H` is: the VC holds whatever
+    /// its conclusion says ([`crate::vacuity`]).
+    Vacuous(Box<Vacuity>),
 }
 
 /// A VC's verdict and how long it took.
@@ -40,6 +44,12 @@ pub struct Outcome {
     /// How many parts their hint's core decided.
     #[serde(skip)]
     pub hinted_parts: usize,
+    /// For a proved VC whose hypotheses could be shown neither satisfiable
+    /// nor unsatisfiable: why (the proof stands; it may be vacuous).
+    pub note: Option<String>,
+    /// The part of `time` spent on the vacuity review of a proof.
+    #[serde(skip)]
+    pub review: std::time::Duration,
 }
 
 /// Check `vc` of `alg` with `backend`, part by part ([`Vc::parts`]): proved
@@ -103,7 +113,7 @@ pub fn check_vc(
                 }
             }
             CheckResult::Sat(m) => {
-                return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed(), hints: Vec::new(), hinted_parts });
+                return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed(), hints: Vec::new(), hinted_parts, note: None, review: Duration::ZERO });
             }
             other => {
                 undecided.get_or_insert(other);
@@ -122,5 +132,19 @@ pub fn check_vc(
             }
         }
     };
-    Ok(Outcome { id: vc.id.clone(), verdict, time: start.elapsed(), hints: kept, hinted_parts })
+    let mut note = None;
+    let reviewing = Instant::now();
+    let verdict = match verdict {
+        Verdict::Proved => match vacuity::review(alg, vc, cfg, backend, deadline.saturating_duration_since(Instant::now()))? {
+            Hypotheses::Satisfiable => Verdict::Proved,
+            Hypotheses::Unsatisfiable(why) => Verdict::Vacuous(Box::new(why)),
+            Hypotheses::Undecided(why) => {
+                note = Some(format!("the hypotheses were shown neither satisfiable nor unsatisfiable, so the proof may be vacuous ({why})"));
+                Verdict::Proved
+            }
+        },
+        other => other,
+    };
+    let review = reviewing.elapsed();
+    Ok(Outcome { id: vc.id.clone(), verdict, time: start.elapsed(), hints: kept, hinted_parts, note, review })
 }

@@ -215,6 +215,9 @@ pub struct SpecIr {
     pub safety: Option<Pred>,
     /// Named properties.
     pub properties: Vec<Property>,
+    /// The spec methods whose predicates may be unsatisfiable on purpose
+    /// (a doc-comment line `(allow vacuous)`; see [`crate::vacuity`]).
+    pub allow_vacuous: Vec<String>,
 }
 
 /// A spec predicate with its location.

@@ -13,11 +13,13 @@ pub mod frontend;
 pub mod hints;
 pub mod ir;
 pub mod terms;
+pub mod vacuity;
 pub mod vc;
 
 pub use frontend::{SpecError, load_spec, parse_spec};
 pub use cex::{Counterexample, decode};
 pub use check::{Outcome, Verdict, check_vc};
+pub use vacuity::Vacuity;
 pub use hints::{HintFile, HintFileError, PartHint};
 pub use ir::Algorithm;
 pub use vc::{Vc, VcKind, generate_vcs};

@@ -16,6 +16,18 @@ fn render_human_line(o: &VcOutcome, timing: bool) -> String {
     if let Some(reason) = &o.reason {
         let _ = write!(line, "  — {reason}");
     }
+    if let Some(v) = &o.vacuity {
+        let _ = write!(line, "  — its hypotheses are unsatisfiable: {}", v.assumption);
+        if let Some(at) = v.loc {
+            let _ = write!(line, " ({}:{}:{})", o.file, at.line, at.column);
+        }
+        if v.allowed {
+            line.push_str(", allowed by `(allow vacuous)`");
+        }
+    }
+    if let Some(note) = &o.note {
+        let _ = write!(line, "  — note: {note}");
+    }
     line
 }
 
@@ -30,12 +42,15 @@ pub fn render_human(outcomes: &[VcOutcome], total: Duration, timing: bool) -> St
             let _ = writeln!(out, "\ncounterexample for {}:\n{}", o.id, cex.trim_end());
         }
     }
-    let [proved, refuted, unknown, timeout] = tally(outcomes);
+    let [proved, refuted, unknown, timeout, vacuous] = tally(outcomes);
     let _ = write!(
         out,
         "\n{} VCs: {proved} proved, {refuted} refuted, {unknown} unknown, {timeout} timeout",
         outcomes.len()
     );
+    if vacuous > 0 {
+        let _ = write!(out, ", {vacuous} vacuous");
+    }
     if timing {
         let _ = write!(out, " in {:.2}s", total.as_secs_f64());
     }

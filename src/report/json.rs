@@ -14,6 +14,7 @@ struct Summary {
     refuted: usize,
     unknown: usize,
     timeout: usize,
+    vacuous: usize,
     time: f64,
 }
 
@@ -26,7 +27,7 @@ struct Report<'a> {
 
 /// The report as a pretty-printed JSON document.
 pub fn render_json(outcomes: &[VcOutcome], total: Duration, timing: bool) -> String {
-    let [proved, refuted, unknown, timeout] = tally(outcomes);
+    let [proved, refuted, unknown, timeout, vacuous] = tally(outcomes);
     let report = Report {
         schema: "psync-verify/check/v1",
         summary: Summary {
@@ -35,6 +36,7 @@ pub fn render_json(outcomes: &[VcOutcome], total: Duration, timing: bool) -> Str
             refuted,
             unknown,
             timeout,
+            vacuous,
             time: if timing { (total.as_secs_f64() * 1000.0).round() / 1000.0 } else { 0.0 },
         },
         vcs: outcomes,

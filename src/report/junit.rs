@@ -27,8 +27,9 @@ fn seconds(o: &VcOutcome, timing: bool) -> f64 {
     if timing { o.time.as_secs_f64() } else { 0.0 }
 }
 
-/// The report as a JUnit XML document: refuted VCs are failures, unknown and
-/// timed-out VCs are errors, so CI tools show them apart.
+/// The report as a JUnit XML document: refuted and vacuous VCs are
+/// failures (an allowed vacuity passes), unknown and timed-out VCs are
+/// errors, so CI tools show them apart.
 pub fn render_junit(outcomes: &[VcOutcome], timing: bool) -> String {
     let mut by_file: BTreeMap<&str, Vec<&VcOutcome>> = BTreeMap::new();
     for o in outcomes {
@@ -36,7 +37,7 @@ pub fn render_junit(outcomes: &[VcOutcome], timing: bool) -> String {
     }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"psync-verify\">\n");
     for (file, vcs) in by_file {
-        let failures = vcs.iter().filter(|o| o.verdict == Verdict::Refuted).count();
+        let failures = vcs.iter().filter(|o| o.verdict == Verdict::Refuted || o.is_forbidden_vacuity()).count();
         let errors = vcs.iter().filter(|o| matches!(o.verdict, Verdict::Unknown | Verdict::Timeout)).count();
         let time: f64 = vcs.iter().map(|o| seconds(o, timing)).sum();
         let _ = writeln!(
@@ -56,6 +57,15 @@ pub fn render_junit(outcomes: &[VcOutcome], timing: bool) -> String {
             );
             match o.verdict {
                 Verdict::Proved => out.push_str("/>\n"),
+                Verdict::Vacuous if !o.is_forbidden_vacuity() => out.push_str("/>\n"),
+                Verdict::Vacuous => {
+                    let why = o.vacuity.as_ref().map_or(String::new(), |v| format!("its hypotheses are unsatisfiable: {}", v.assumption));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <failure message=\"{}\" type=\"vacuous\"/>\n    </testcase>",
+                        xml_escape(&why)
+                    );
+                }
                 Verdict::Refuted => {
                     let body = o.counterexample_text.as_deref().unwrap_or("");
                     let _ = writeln!(

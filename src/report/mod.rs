@@ -10,15 +10,17 @@ pub use junit::render_junit;
 
 use crate::outcome::{VcOutcome, Verdict};
 
-/// How many outcomes have each verdict, in the order proved, refuted, unknown, timeout.
-pub(crate) fn tally(outcomes: &[VcOutcome]) -> [usize; 4] {
-    let mut t = [0; 4];
+/// How many outcomes have each verdict, in the order proved, refuted,
+/// unknown, timeout, vacuous.
+pub(crate) fn tally(outcomes: &[VcOutcome]) -> [usize; 5] {
+    let mut t = [0; 5];
     for o in outcomes {
         let k = match o.verdict {
             Verdict::Proved => 0,
             Verdict::Refuted => 1,
             Verdict::Unknown => 2,
             Verdict::Timeout => 3,
+            Verdict::Vacuous => 4,
         };
         t[k] += 1;
     }

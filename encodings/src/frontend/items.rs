@@ -41,14 +41,15 @@ fn snake(s: &str) -> String {
     out
 }
 
-/// Whether a doc comment marks a field as ghost: `/// (ghost) …`.
-fn is_ghost(attrs: &[syn::Attribute]) -> bool {
+/// Whether a doc-comment line of an item starts with `marker`, as in
+/// `/// (ghost) …` on a field.
+pub(super) fn has_doc_marker(attrs: &[syn::Attribute], marker: &str) -> bool {
     attrs.iter().any(|a| {
         if let syn::Meta::NameValue(nv) = &a.meta
             && nv.path.is_ident("doc")
             && let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value
         {
-            return s.value().trim_start().starts_with("(ghost)");
+            return s.value().trim_start().starts_with(marker);
         }
         false
     })
@@ -192,7 +193,7 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
             return err(fd.span(), format!("field name `{name}` is reserved by the verifier"), "reserved name");
         }
         let ty = sort_of(&fd.ty)?;
-        fields.push(Field { name, sort: ty.sort, ghost: is_ghost(&fd.attrs), unsigned: ty.unsigned, loc: loc(fd.span()) });
+        fields.push(Field { name, sort: ty.sort, ghost: has_doc_marker(&fd.attrs, "(ghost)"), unsigned: ty.unsigned, loc: loc(fd.span()) });
     }
 
     // Rounds, in phase order.

@@ -13,6 +13,7 @@ use crate::ir::{Field, Helper, Pred, Property, PropertyKind, SpecIr};
 use super::cx::{Cx, Mode, Val};
 use super::error::{FeResult, err, err_help};
 use super::expr::path_str;
+use super::items::has_doc_marker;
 use super::loc;
 
 /// The elements of a `vec![…]` (or `Vec::new()`) expression.
@@ -69,6 +70,9 @@ pub fn spec_impl(items: &[ImplItem], at: Span, fields: &[Field], helpers: &[Help
             return err(it.span(), "unexpected item in `impl Spec`", "unsupported item");
         };
         let name = f.sig.ident.to_string();
+        if has_doc_marker(&f.attrs, "(allow vacuous)") {
+            spec.allow_vacuous.push(name.clone());
+        }
         let inv_mode = Mode::Spec { allow_ho: false, allow_old: false };
         let ho_mode = Mode::Spec { allow_ho: true, allow_old: false };
         match name.as_str() {

@@ -1,0 +1,159 @@
+//! Vacuity: a VC whose hypotheses are unsatisfiable holds whatever its
+//! conclusion says, so its proof says nothing about the algorithm.
+//!
+//! A safety predicate that is `false`, a liveness predicate no heard-of
+//! sets satisfy, an invariant that no state satisfies: each makes every VC
+//! that assumes it "proved". [`review`] looks at the hypotheses of a proved
+//! VC on their own: a confirmed model of them (for some `n ≥ 1`) shows the
+//! proof is not vacuous; `unsat` of them makes the VC
+//! [`crate::Verdict::Vacuous`], with the assumption responsible named and
+//! located. The same sound machinery decides both: a model counts only once
+//! the evaluator confirms it on the hypotheses, and `unsat` comes from the
+//! CL reduction, which never answers `unsat` for a satisfiable formula.
+//!
+//! A spec that means an assumption to be unsatisfiable (a teaching
+//! example, a disabled liveness step) says so with a doc-comment line
+//! starting `(allow vacuous)` on the spec method that states it; its VCs
+//! are still reported as vacuous, as allowed ones.
+
+use std::time::{Duration, Instant};
+
+use psync_logic::Term;
+use psync_logic::bounded::{self, BoundedConfig, BoundedResult};
+use psync_logic::check::{CheckConfig, CheckError, CheckResult, check_sat};
+use psync_logic::smt::Backend;
+
+use crate::ir::{Algorithm, Loc, Pred};
+use crate::terms;
+use crate::vc::{Vc, VcKind};
+
+/// The unsatisfiable assumption of a vacuous VC.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Vacuity {
+    /// What is unsatisfiable, in words ("the safety predicate", "Inv_1
+    /// with L_0", "the hypotheses with round `Vote`'s transition").
+    pub assumption: String,
+    /// The spec method that states it (`safety`, `liveness`, …), if one does.
+    pub method: Option<String>,
+    /// Where it is written, if it is one spec predicate.
+    pub loc: Option<Loc>,
+    /// The spec marks this vacuity as intended (`(allow vacuous)`).
+    pub allowed: bool,
+}
+
+/// What [`review`] found out about a VC's hypotheses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hypotheses {
+    /// A confirmed model: the VC's proof is not vacuous.
+    Satisfiable,
+    /// No model for any `n`: the VC is vacuous.
+    Unsatisfiable(Vacuity),
+    /// Neither could be shown within the budget; why.
+    Undecided(String),
+}
+
+/// The largest `n` the model search of the hypotheses tries; most
+/// hypotheses have a model with one or two processes, and a larger one is
+/// left to the unbounded check.
+const SEARCH_MAX_N: u32 = 3;
+
+/// Decide whether the hypotheses of `vc` have a model, within `budget`:
+/// first a search for a small one, then the CL check, which gives a model
+/// (of any size) or `unsat`. On `unsat`, the spec's assumptions in `vc` are
+/// checked one by one to name the one responsible.
+pub fn review(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, budget: Duration) -> Result<Hypotheses, CheckError> {
+    let deadline = Instant::now() + budget;
+    let left = || deadline.saturating_duration_since(Instant::now());
+    let hypothesis = vc.hypothesis();
+    let search = BoundedConfig { max_n: SEARCH_MAX_N, timeout_per_n: left() / 2, budget: left() / 2 };
+    // Unsupported by the finite lowering (sets of data): the CL check decides.
+    if let Ok(BoundedResult::Found(_)) = bounded::search(&hypothesis, &search, backend) {
+        return Ok(Hypotheses::Satisfiable);
+    }
+    match satisfiable(&hypothesis, cfg, backend, left())? {
+        CheckResult::Sat(_) => Ok(Hypotheses::Satisfiable),
+        CheckResult::Unsat => Ok(Hypotheses::Unsatisfiable(culprit(alg, vc, cfg, backend, deadline)?)),
+        CheckResult::Unknown(why) => Ok(Hypotheses::Undecided(why)),
+        CheckResult::Timeout => Ok(Hypotheses::Undecided("time limit reached".into())),
+    }
+}
+
+/// `check_sat` of `f` within `budget` (the bounded search already ran).
+fn satisfiable(f: &Term, cfg: &CheckConfig, backend: &dyn Backend, budget: Duration) -> Result<CheckResult, CheckError> {
+    if budget.is_zero() {
+        return Ok(CheckResult::Timeout);
+    }
+    let cfg = CheckConfig { timeout: budget, bounded_search: false, hint: None, record_hint: false, ..cfg.clone() };
+    Ok(check_sat(f, &cfg, backend)?.result)
+}
+
+/// One of the spec's assumptions, as it occurs among a VC's hypotheses.
+struct Assumption<'a> {
+    what: String,
+    method: &'static str,
+    pred: &'a Pred,
+}
+
+/// The spec's assumptions that `vc` makes, in the order they are blamed:
+/// the safety predicate, the invariants, the liveness predicates, the round
+/// invariants (a predicate is in `vc` when all its conjuncts are).
+fn assumptions<'a>(alg: &'a Algorithm, vc: &Vc) -> Vec<Assumption<'a>> {
+    let spec = &alg.spec;
+    let mut all = Vec::new();
+    if let Some(s) = &spec.safety {
+        all.push(Assumption { what: "the safety predicate".into(), method: "safety", pred: s });
+    }
+    for (j, p) in spec.invariants.iter().enumerate() {
+        all.push(Assumption { what: format!("invariant Inv_{j}"), method: "invariants", pred: p });
+    }
+    for (j, p) in spec.liveness.iter().enumerate() {
+        all.push(Assumption { what: format!("liveness predicate L_{j}"), method: "liveness", pred: p });
+    }
+    for (k, row) in spec.round_invariants.iter().enumerate() {
+        for (j, p) in row.iter().enumerate() {
+            all.push(Assumption { what: format!("round invariant R[{k}][{j}]"), method: "round_invariants", pred: p });
+        }
+    }
+    let hyps: Vec<&Term> = vc.hypotheses.iter().map(|h| &h.term).collect();
+    let mut out: Vec<Assumption<'a>> = Vec::new();
+    for a in all {
+        // (Two equal predicates, as `vec![good, good]`: the first is named.)
+        if terms::conjuncts(&a.pred.term).iter().all(|c| hyps.contains(&c)) && !out.iter().any(|b| b.pred.term == a.pred.term) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Name what makes the hypotheses of `vc` unsatisfiable: the first of its
+/// spec assumptions that is unsatisfiable alone (with the facts every
+/// reachable state has), else all of them together, else the transition or
+/// the initial states with them.
+fn culprit(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, deadline: Instant) -> Result<Vacuity, CheckError> {
+    let left = || deadline.saturating_duration_since(Instant::now());
+    let reachable: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
+    let with_facts = |ts: Vec<Term>| terms::and(reachable.iter().cloned().chain(ts).collect());
+    let assumptions = assumptions(alg, vc);
+    for a in &assumptions {
+        if satisfiable(&with_facts(vec![a.pred.term.clone()]), cfg, backend, left())? == CheckResult::Unsat {
+            let allowed = alg.spec.allow_vacuous.iter().any(|m| m == a.method);
+            return Ok(Vacuity { assumption: a.what.clone(), method: Some(a.method.into()), loc: Some(a.pred.loc), allowed });
+        }
+    }
+    let names: Vec<&str> = assumptions.iter().map(|a| a.what.as_str()).collect();
+    let together = names.join(" with ");
+    if assumptions.len() > 1 {
+        let all = with_facts(assumptions.iter().map(|a| a.pred.term.clone()).collect());
+        if satisfiable(&all, cfg, backend, left())? == CheckResult::Unsat {
+            let allowed = assumptions.iter().all(|a| alg.spec.allow_vacuous.iter().any(|m| m == a.method));
+            return Ok(Vacuity { assumption: together, method: None, loc: None, allowed });
+        }
+    }
+    let step = match (vc.kind, vc.round) {
+        (_, Some(k)) => format!("round `{}`'s transition", alg.rounds[k].name),
+        (VcKind::Init, None) => "the initial states".into(),
+        (_, None) => "the facts every reachable state has".into(),
+    };
+    let assumption = if names.is_empty() { step } else { format!("{together}, with {step}") };
+    Ok(Vacuity { assumption, method: None, loc: None, allowed: false })
+}

@@ -1,0 +1,115 @@
+//! Vacuous proofs are caught: a VC whose hypotheses are unsatisfiable is
+//! `Vacuous`, never `Proved`, with the assumption responsible named and
+//! located. Each spec here is `benchmarks/otr.rs` with one textual patch
+//! (whose `from` must occur exactly once), so the base stays the spec that
+//! is proved.
+
+use std::time::Duration;
+
+use psync_encodings::{Algorithm, Vacuity, Verdict, check_vc, generate_vcs, parse_spec};
+use psync_logic::check::CheckConfig;
+use psync_logic::smt::Z3InProcess;
+
+const OTR: &str = include_str!("../../benchmarks/otr.rs");
+
+/// `benchmarks/otr.rs` with `from` replaced by `to`.
+fn patched(from: &str, to: &str) -> Algorithm {
+    assert_eq!(OTR.matches(from).count(), 1, "the patch site must occur once: {from}");
+    parse_spec("otr-patched.rs", &OTR.replacen(from, to, 1)).expect("in the subset")
+}
+
+/// A safety predicate added to `impl Spec for Otr`, with `doc` lines above it.
+fn with_safety(doc: &str, body: &str) -> Algorithm {
+    let from = "impl Spec for Otr {\n";
+    patched(from, &format!("{from}    {doc}\n    fn safety(w: &World<Self>) -> bool {{\n        {body}\n    }}\n\n"))
+}
+
+fn check(alg: &Algorithm, id: &str) -> Verdict {
+    check_within(alg, id, Duration::from_secs(60))
+}
+
+fn check_within(alg: &Algorithm, id: &str, timeout: Duration) -> Verdict {
+    let vc = generate_vcs(alg).into_iter().find(|v| v.id == id).unwrap_or_else(|| panic!("no VC {id}"));
+    let cfg = CheckConfig { timeout, ..CheckConfig::default() };
+    check_vc(alg, &vc, &cfg, &Z3InProcess::new(), &[]).expect("checkable").verdict
+}
+
+fn vacuity(v: Verdict) -> Vacuity {
+    match v {
+        Verdict::Vacuous(why) => *why,
+        other => panic!("expected a vacuous verdict, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_false_safety_predicate_makes_every_round_vc_vacuous() {
+    let alg = with_safety("", "false");
+    let why = vacuity(check(&alg, "otr/inductive/inv0/round0"));
+    assert_eq!(why.assumption, "the safety predicate");
+    assert_eq!(why.method.as_deref(), Some("safety"));
+    let loc = why.loc.expect("a spec predicate is located");
+    assert_eq!(OTR[..OTR.find("impl Spec for Otr {").unwrap()].lines().count() + 4, loc.line, "the line of `false`");
+    assert!(!why.allowed);
+    // A VC without a transition does not assume the safety predicate.
+    assert!(matches!(check(&alg, "otr/property/agreement/inv0"), Verdict::Proved));
+}
+
+#[test]
+fn an_unsatisfiable_safety_predicate_does_not_prove_a_false_property() {
+    // `x` never changes: false for OTR, "proved" under a safety predicate
+    // no heard-of sets satisfy.
+    let props = "(\"Termination\",";
+    let alg = patched(props, &format!("(\"Stable\", w.forall(|i| w.old(i).x == w[i].x)),\n            {props}"));
+    // (A short budget: the refutation comes from the bounded search.)
+    let without = check_within(&alg, "otr/property/stable/round0", Duration::from_secs(5));
+    assert!(matches!(without, Verdict::Refuted(_)), "false without a safety predicate: {without:?}");
+    let from = "impl Spec for Otr {\n";
+    let text = OTR.replacen(props, &format!("(\"Stable\", w.forall(|i| w.old(i).x == w[i].x)),\n            {props}"), 1).replacen(
+        from,
+        &format!("{from}    fn safety(w: &World<Self>) -> bool {{\n        w.forall(|p| w.ho(p).len() > w.n())\n    }}\n\n"),
+        1,
+    );
+    let alg = parse_spec("otr-stable.rs", &text).expect("in the subset");
+    let why = vacuity(check(&alg, "otr/property/stable/round0"));
+    assert_eq!(why.assumption, "the safety predicate");
+}
+
+#[test]
+fn an_unsatisfiable_liveness_predicate_makes_progress_vacuous() {
+    let alg = patched("3 * s.len() > 2 * w.n());", "2 * s.len() > 2 * w.n());");
+    let why = vacuity(check(&alg, "otr/progress/inv0/round0"));
+    assert_eq!(why.assumption, "liveness predicate L_0");
+    assert_eq!(why.method.as_deref(), Some("liveness"));
+    assert!(matches!(check(&alg, "otr/inductive/inv0/round0"), Verdict::Proved));
+}
+
+#[test]
+fn a_false_invariant_is_named() {
+    // Inv_1 = false: the init VC (about Inv_0) is unaffected, every VC
+    // assuming Inv_1 is vacuous.
+    let alg = patched("keeps_init && w.exists_value(|v: i64| w.count(|i| w[i].x == v) == n && agreed_on(v)),", "false,");
+    let why = vacuity(check(&alg, "otr/inductive/inv1/round0"));
+    assert_eq!(why.assumption, "invariant Inv_1");
+    assert!(matches!(check(&alg, "otr/init/inv0/start"), Verdict::Proved));
+}
+
+#[test]
+fn a_marked_method_allows_its_vacuity() {
+    let alg = with_safety("/// (allow vacuous) no run is admitted: a teaching example.", "false");
+    let why = vacuity(check(&alg, "otr/inductive/inv0/round0"));
+    assert!(why.allowed);
+}
+
+#[test]
+fn assumptions_unsatisfiable_only_together_are_named_together() {
+    // Each alone is satisfiable; together with Inv_0's "nobody decided or a
+    // 2n/3 majority agrees", a state where everyone decided on two values
+    // is impossible.
+    let from = "        let good = w.exists_set(|s| w.forall(|p| w.ho(p) == s) && 3 * s.len() > 2 * w.n());";
+    let to = "        let good = w.exists_set(|s| w.forall(|p| w.ho(p) == s) && 3 * s.len() > 2 * w.n()) \
+              && w.exists(|i| w[i].decided && w[i].decision == 0) && w.exists(|i| w[i].decided && w[i].decision == 1);";
+    let alg = patched(from, to);
+    let why = vacuity(check(&alg, "otr/progress/inv0/round0"));
+    assert_eq!(why.assumption, "invariant Inv_0 with liveness predicate L_0");
+    assert_eq!(why.loc, None);
+}
