@@ -7,6 +7,7 @@ use psync_logic::check::{CheckConfig, CheckError, CheckResult, Strategy, bounded
 use psync_logic::smt::Backend;
 
 use crate::cex::{Counterexample, decode};
+use crate::explain;
 use crate::hints::PartHint;
 use crate::ir::Algorithm;
 use crate::vacuity::{self, Hypotheses, Vacuity};
@@ -127,7 +128,7 @@ pub fn check_vc(
             match last {
                 CheckResult::Unsat => Verdict::Proved,
                 CheckResult::Sat(m) => refuted(m),
-                CheckResult::Unknown(why) => Verdict::Unknown(why),
+                CheckResult::Unknown(why) => Verdict::Unknown(explain::unknown(vc, &why)),
                 CheckResult::Timeout => Verdict::Timeout,
             }
         }

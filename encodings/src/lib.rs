@@ -9,6 +9,7 @@
 pub mod cex;
 pub mod check;
 pub mod concrete;
+pub mod explain;
 pub mod frontend;
 pub mod hints;
 pub mod ir;

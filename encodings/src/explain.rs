@@ -1,0 +1,102 @@
+//! Undecided VCs, explained for the person who has to act on them: what
+//! the prover's answer means, and what to try next for this kind of VC.
+//!
+//! The prover's own reasons (`parametric: model could not be confirmed:
+//! …; ground: timeout; bounded search: …`) are kept at the end for those
+//! who read them; the words before them do not depend on its internals.
+
+use crate::vc::{Vc, VcKind};
+
+/// The reason of an `unknown` verdict on `vc`, from the prover's `why`.
+pub fn unknown(vc: &Vc, why: &str) -> String {
+    let mut out = String::new();
+    let spurious = why.contains("could not be confirmed") || why.contains("falsifies the formula") || why.contains("no way to clone");
+    if spurious {
+        out.push_str(
+            "not decided: the solver's models of the reduced query were spurious (they are not counterexamples: \
+             checked on the VC itself, they falsify it), so the reduction lacks a fact the proof needs",
+        );
+    } else if why.contains("timeout") {
+        out.push_str("not decided: the solver ran out of time before finding a proof or a counterexample");
+    } else {
+        out.push_str("not decided: the solver gave up");
+    }
+    if let Some(bounded) = bounded_note(why) {
+        out.push_str(&format!("; {bounded}"));
+    }
+    out.push_str(". Try: ");
+    out.push_str(next_steps(vc));
+    out.push_str(&format!(" [prover: {why}]"));
+    out
+}
+
+/// What the bounded search found, in words, if it ran.
+fn bounded_note(why: &str) -> Option<String> {
+    let k = why.find("bounded search")?;
+    let note = why[k..].split(';').next().unwrap_or_default().trim();
+    Some(format!("small instances were searched for a counterexample and none was found ({note})"))
+}
+
+/// What usually helps, by kind of VC.
+fn next_steps(vc: &Vc) -> &'static str {
+    match vc.kind {
+        VcKind::Inductive => {
+            "a stronger invariant (a conjunct that excludes the pre-states no run reaches), an invariant split into \
+             simpler ones, or a round invariant for the state in the middle of the phase; state set sizes \
+             explicitly (`w.count(..)`) where the proof counts processes; `--timeout` for a larger budget"
+        }
+        VcKind::Progress => {
+            "state what the liveness predicate implies explicitly (both `s.len() == w.n()` and `w.forall(|q| s.contains(q))` \
+             when everyone is heard), a round invariant for each round of the good phase, or a larger `--timeout`"
+        }
+        VcKind::Property => {
+            "an invariant that implies the property more directly (add its key fact as a conjunct of Inv_0), \
+             or a larger `--timeout`"
+        }
+        VcKind::Init => "an initial-state fact the invariant needs (check `init` against Inv_0), or a larger `--timeout`",
+        VcKind::Requires | VcKind::Range => {
+            "a conjunct of Inv_0 (or a round invariant) that gives the helper's precondition or the field's range, \
+             or a larger `--timeout`"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vc::Labeled;
+    use psync_logic::Term;
+
+    fn vc(kind: VcKind) -> Vc {
+        Vc {
+            id: "a/x/inv0/round0".into(),
+            kind,
+            invariant: Some(0),
+            round: Some(0),
+            property: None,
+            has_post: true,
+            hypotheses: vec![Labeled::new("h", Term::Bool(true))],
+            conclusion: vec![Labeled::new("c", Term::Bool(true))],
+        }
+    }
+
+    #[test]
+    fn a_spurious_model_is_not_called_a_counterexample() {
+        let why = "parametric: model could not be confirmed: the decoded model (n = 2) falsifies the formula; \
+                   ground: timeout; bounded search: no counterexample with n ≤ 5";
+        let text = unknown(&vc(VcKind::Inductive), why);
+        assert!(text.starts_with("not decided: the solver's models of the reduced query were spurious"), "{text}");
+        assert!(text.contains("not counterexamples"), "{text}");
+        assert!(text.contains("none was found (bounded search: no counterexample with n ≤ 5)"), "{text}");
+        assert!(text.contains("a stronger invariant"), "{text}");
+        assert!(text.ends_with(&format!("[prover: {why}]")), "the prover's reason is kept: {text}");
+    }
+
+    #[test]
+    fn timeouts_and_progress_vcs_get_their_own_advice() {
+        let text = unknown(&vc(VcKind::Progress), "parametric: timeout; ground: timeout");
+        assert!(text.starts_with("not decided: the solver ran out of time"), "{text}");
+        assert!(text.contains("liveness predicate implies"), "{text}");
+        assert!(!text.contains("small instances"), "no bounded search ran: {text}");
+    }
+}
