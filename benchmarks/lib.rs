@@ -6,6 +6,9 @@
 // Spec files keep to the subset the verifier reads (encodings/SPEC_LANGUAGE.md),
 // which has no let chains and no `is_multiple_of`: clippy's rewrites to them
 // would make the files unreadable to `psync-verify`.
+#[path = "../docs/examples/floodmin.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod floodmin;
 #[path = "last_voting.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod last_voting;

@@ -4,7 +4,7 @@
 
 use psync::prelude::*;
 use psync::sim::{Faults, RandomAdversary, SimOptions, simulate};
-use psync_benchmarks::{last_voting::LastVoting, otr::Otr};
+use psync_benchmarks::{floodmin::FloodMin, last_voting::LastVoting, otr::Otr};
 
 /// The monitors' findings, readable. (`Termination` is termination-style,
 /// `eventually(..)`: the monitors take it as holding; the runs without
@@ -40,6 +40,20 @@ fn last_voting_is_safe_under_omissions_and_decides_without_them() {
         assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
         let mut adv = RandomAdversary::new(Faults::default(), seed);
         let out = simulate::<LastVoting>(&ios(n, seed), &mut adv, seed, &SimOptions::default()).unwrap();
+        assert!(out.all_decided(&[]), "seed {seed}: {:?}", out.decisions);
+        assert_eq!(out.pending, Vec::<String>::new(), "seed {seed}: Termination holds at the end");
+    }
+}
+
+#[test]
+fn the_guides_floodmin_is_safe_under_omissions_and_decides_without_them() {
+    for seed in 0..40 {
+        let n = 2 + (seed as usize % 5);
+        let mut adv = RandomAdversary::new(Faults { omission: 0.3, ..Faults::default() }, seed);
+        let out = simulate::<FloodMin>(&ios(n, seed), &mut adv, seed, &SimOptions { max_rounds: 30, ..SimOptions::default() }).unwrap();
+        assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
+        let mut adv = RandomAdversary::new(Faults::default(), seed);
+        let out = simulate::<FloodMin>(&ios(n, seed), &mut adv, seed, &SimOptions::default()).unwrap();
         assert!(out.all_decided(&[]), "seed {seed}: {:?}", out.decisions);
         assert_eq!(out.pending, Vec::<String>::new(), "seed {seed}: Termination holds at the end");
     }
