@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
+use psync_encodings::SpecError;
 use serde::Serialize;
+
+use crate::status::RunStatus;
 
 /// The four verdicts a VC can end with. They are never merged: a timeout is
 /// not an "unknown", and neither is a "refuted".
@@ -58,26 +61,51 @@ fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Erro
     s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
-/// How a whole `check` run ends; the process exit status is derived from it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunStatus {
-    /// Every selected VC was proved.
-    AllProved,
-    /// At least one VC was refuted.
-    SomeRefuted,
-    /// None refuted, but at least one unknown or timed out.
-    SomeUndecided,
+/// What `check` did with one spec file given on the command line.
+#[derive(Debug)]
+pub struct FileOutcome {
+    /// The spec file, as given.
+    pub file: String,
+    /// Why it could not be loaded (unreadable, or outside the accepted
+    /// subset); its VCs were then not generated, let alone checked.
+    pub error: Option<SpecError>,
+    /// The outcomes of its selected VCs, in VC order (none after an error).
+    pub vcs: Vec<VcOutcome>,
 }
 
-impl RunStatus {
-    /// Summarize a list of outcomes (refuted dominates undecided).
-    pub fn of(outcomes: &[VcOutcome]) -> RunStatus {
-        if outcomes.iter().any(|o| o.verdict == Verdict::Refuted) {
-            RunStatus::SomeRefuted
-        } else if outcomes.iter().any(|o| matches!(o.verdict, Verdict::Unknown | Verdict::Timeout)) {
-            RunStatus::SomeUndecided
+impl FileOutcome {
+    /// This file's part of the run's status.
+    pub fn status(&self) -> RunStatus {
+        if self.error.is_some() {
+            RunStatus::InputError
         } else {
-            RunStatus::AllProved
+            RunStatus::worst(self.vcs.iter().map(|o| RunStatus::of_verdict(o.verdict)))
         }
+    }
+}
+
+/// A whole `check` run: every file given, in command-line order.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// One entry per file given.
+    pub files: Vec<FileOutcome>,
+    /// Wall-clock time of the whole run.
+    pub time: Duration,
+}
+
+impl RunOutcome {
+    /// Every VC outcome, in file order, then VC order.
+    pub fn vcs(&self) -> impl Iterator<Item = &VcOutcome> {
+        self.files.iter().flat_map(|f| &f.vcs)
+    }
+
+    /// The files that could not be loaded, with their errors.
+    pub fn input_errors(&self) -> impl Iterator<Item = (&FileOutcome, &SpecError)> {
+        self.files.iter().filter_map(|f| f.error.as_ref().map(|e| (f, e)))
+    }
+
+    /// The run's status: the worst of its files'.
+    pub fn status(&self) -> RunStatus {
+        RunStatus::worst(self.files.iter().map(FileOutcome::status))
     }
 }
