@@ -102,3 +102,36 @@ pub fn render_json(run: &RunOutcome, timing: bool) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use psync_encodings::cex::show;
+    use psync_logic::Value;
+
+    /// The value encoding docs/json-output.md documents, kind by kind.
+    #[test]
+    fn every_value_kind_has_its_documented_text() {
+        let p = Value::Proc;
+        let set = |vs: Vec<Value>| Value::Set(vs.into_iter().collect());
+        let some = |v: Value| Value::Opt(Some(Box::new(v)));
+        let cases = [
+            (Value::Int(0), "0"),
+            (Value::Int(-1), "-1"),
+            (Value::Int(42), "42"),
+            (Value::Bool(true), "true"),
+            (Value::Bool(false), "false"),
+            (p(2), "p2"),
+            (set(vec![]), "{}"),
+            (set(vec![p(2), p(0)]), "{p0, p2}"),
+            (Value::Opt(None), "None"),
+            (some(Value::Int(3)), "Some(3)"),
+            (some(p(1)), "Some(p1)"),
+            (Value::Tuple(vec![Value::Int(0), Value::Bool(true)]), "(0, true)"),
+            (some(Value::Tuple(vec![Value::Int(1), p(0)])), "Some((1, p0))"),
+            (Value::Elem("U_V".into(), 0), "U_V#0"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(show(&value), text, "{value:?}");
+        }
+    }
+}
