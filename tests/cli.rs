@@ -96,6 +96,29 @@ fn a_vc_pattern_that_selects_nothing_is_a_usage_error() {
     assert!(!err.contains("`otr/init/*`"), "a pattern that selects VCs is not an error: {err}");
 }
 
+/// `check --help` shows the defaults the run uses: the reduction's from
+/// `ReduceConfig::default()`, the time limit from `CheckConfig::default()`.
+#[test]
+fn help_shows_the_real_defaults() {
+    let out = psync_verify(&["check", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    // The help text of one option: from its flag up to the next option.
+    let section = |flag: &str| -> String {
+        let start = help.find(&format!("--{flag} <")).unwrap_or_else(|| panic!("--{flag} in:\n{help}"));
+        let rest = &help[start + 2..];
+        rest[..rest.find("\n  -").unwrap_or(rest.len())].to_string()
+    };
+    let reduce = psync_logic::reduce::ReduceConfig::default();
+    let timeout = psync_logic::check::CheckConfig::default().timeout.as_secs_f64();
+    for (flag, default) in
+        [("venn-bound", reduce.venn_bound.to_string()), ("depth", reduce.inst_depth.to_string()), ("timeout", timeout.to_string())]
+    {
+        assert!(section(flag).contains(&format!("[default: {default}]")), "--{flag}:\n{}", section(flag));
+    }
+    assert!(section("jobs").contains("[default: one per logical core"), "{}", section("jobs"));
+}
+
 /// Run `check` on OTR's init VC with `extra` flags, dumping the reduced
 /// queries; the names of the files written.
 fn dump_otr_init(tag: &str, extra: &[&str]) -> Vec<String> {
