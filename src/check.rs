@@ -5,22 +5,18 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use psync_encodings::{Algorithm, HintFile, PartHint, Vc};
+use psync_encodings::{Algorithm, HintFile, PartHint, SpecError, Vc};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
 use rayon::prelude::*;
 
 use crate::cli::{BackendKind, CheckArgs, vc_matches};
-use crate::outcome::{VcOutcome, Verdict};
+use crate::outcome::{FileOutcome, RunOutcome, VcOutcome, Verdict};
 
-/// Why `check` could not run at all (as opposed to a VC verdict).
+/// Why `check` could not run at all (as opposed to a VC verdict or a spec
+/// file that does not load, which are reported in the run's outcome).
 #[derive(Debug)]
-pub enum CheckFailure {
-    /// A spec file is unreadable or outside the accepted subset.
-    Input(Box<dyn miette::Diagnostic + Send + Sync>),
-    /// A bad command-line value or an unwritable dump folder.
-    Usage(String),
-}
+pub struct UsageError(pub String);
 
 /// One spec file and the VCs selected from it.
 struct Loaded {
@@ -36,20 +32,16 @@ fn backend(kind: BackendKind) -> Box<dyn Backend> {
     }
 }
 
-fn config(args: &CheckArgs) -> Result<CheckConfig, CheckFailure> {
+fn config(args: &CheckArgs) -> Result<CheckConfig, UsageError> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(CheckFailure::Usage(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
+        return Err(UsageError(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
     }
     let mut cfg = CheckConfig { timeout: Duration::from_secs_f64(args.timeout), ..CheckConfig::default() };
-    if let Some(b) = args.venn_bound {
-        if b == 0 {
-            return Err(CheckFailure::Usage("--venn-bound must be at least 1".into()));
-        }
-        cfg.reduce.venn_bound = b;
+    if args.venn_bound == 0 {
+        return Err(UsageError("--venn-bound must be at least 1".into()));
     }
-    if let Some(d) = args.depth {
-        cfg.reduce.inst_depth = d;
-    }
+    cfg.reduce.venn_bound = args.venn_bound;
+    cfg.reduce.inst_depth = args.depth;
     if !args.strategies.is_empty() {
         cfg.strategies = Vec::new();
         for s in args.strategies.iter().map(|s| s.strategy()) {
@@ -61,25 +53,63 @@ fn config(args: &CheckArgs) -> Result<CheckConfig, CheckFailure> {
     Ok(cfg)
 }
 
-fn load(args: &CheckArgs) -> Result<Vec<Loaded>, CheckFailure> {
+/// The spec files given, in order, each loaded with its selected VCs or
+/// the error that stopped it; and for each `--vc` pattern, whether it
+/// selected a VC of some file.
+fn load(args: &CheckArgs) -> (Vec<Result<Loaded, SpecError>>, Vec<bool>) {
+    let mut matched = vec![false; args.vc.len()];
     let mut out = Vec::new();
     for path in &args.files {
-        let alg = psync_encodings::load_spec(path).map_err(|e| CheckFailure::Input(Box::new(e)))?;
-        let vcs: Vec<Vc> = psync_encodings::generate_vcs(&alg)
-            .into_iter()
-            .filter(|vc| args.vc.is_empty() || args.vc.iter().any(|p| vc_matches(p, &vc.id)))
-            .collect();
-        out.push(Loaded { file: path.display().to_string(), alg, vcs });
+        let alg = match psync_encodings::load_spec(path) {
+            Ok(alg) => alg,
+            Err(e) => {
+                out.push(Err(e));
+                continue;
+            }
+        };
+        let mut vcs = psync_encodings::generate_vcs(&alg);
+        if !args.vc.is_empty() {
+            vcs.retain(|vc| {
+                let mut selected = false;
+                for (pattern, hit) in args.vc.iter().zip(&mut matched) {
+                    if vc_matches(pattern, &vc.id) {
+                        (*hit, selected) = (true, true);
+                    }
+                }
+                selected
+            });
+        }
+        out.push(Ok(Loaded { file: path.display().to_string(), alg, vcs }));
     }
-    Ok(out)
+    (out, matched)
+}
+
+/// A `--vc` pattern that selects nothing is a usage error (a typo in a CI
+/// pattern must not pass as "0 VCs"), naming every such pattern. When a
+/// file did not load, the pattern may have been meant for it: the run
+/// already ends with an input error, so this is only a warning then.
+fn check_patterns(args: &CheckArgs, loaded: &[Result<Loaded, SpecError>], matched: &[bool]) -> Result<(), UsageError> {
+    let unmatched: Vec<String> =
+        args.vc.iter().zip(matched).filter(|(_, hit)| !**hit).map(|(p, _)| format!("`{p}`")).collect();
+    if unmatched.is_empty() {
+        return Ok(());
+    }
+    let which = if unmatched.len() == 1 { "pattern" } else { "patterns" };
+    let msg = format!("--vc {which} {} selected no VC", unmatched.join(", "));
+    if loaded.iter().all(Result::is_ok) {
+        Err(UsageError(format!("{msg} (`*` matches any run of characters; without `*`, a pattern matches as a substring)")))
+    } else {
+        eprintln!("warning: {msg} of the files that loaded");
+        Ok(())
+    }
 }
 
 /// Write every selected VC, reduced, as SMT-LIB2 scripts named after its id:
 /// one per part the VC is checked as and per strategy (`ID.STRATEGY.smt2`
 /// for a VC of one part, `ID.partK.STRATEGY.smt2` otherwise), exactly the
 /// queries the solver may be given.
-fn dump_smt(dir: &Path, loaded: &[Loaded], cfg: &CheckConfig) -> Result<(), CheckFailure> {
-    std::fs::create_dir_all(dir).map_err(|e| CheckFailure::Usage(format!("cannot create {}: {e}", dir.display())))?;
+fn dump_smt(dir: &Path, loaded: &[&Loaded], cfg: &CheckConfig) -> Result<(), UsageError> {
+    std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("cannot create {}: {e}", dir.display())))?;
     for l in loaded {
         for vc in &l.vcs {
             let parts = vc.parts();
@@ -99,7 +129,7 @@ fn dump_smt(dir: &Path, loaded: &[Loaded], cfg: &CheckConfig) -> Result<(), Chec
                         Err(e) => format!("; {}: cannot reduce: {e}\n", vc.id),
                     };
                     let path = dir.join(name);
-                    std::fs::write(&path, text).map_err(|e| CheckFailure::Usage(format!("cannot write {}: {e}", path.display())))?;
+                    std::fs::write(&path, text).map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
                 }
             }
         }
@@ -175,22 +205,25 @@ fn update_hints(file: &mut HintFile, checked: &[(usize, Checked)]) {
     }
 }
 
-/// Run `check`; the outcomes are in file order, then VC order.
-pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Duration), CheckFailure> {
+/// Run `check`: every file given is reported, checked or with the error
+/// that stopped it, in command-line order.
+pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageError> {
     let start = Instant::now();
     let mut cfg = config(args)?;
-    let loaded = load(args)?;
+    let (loaded, matched) = load(args);
+    check_patterns(args, &loaded, &matched)?;
+    let good: Vec<&Loaded> = loaded.iter().filter_map(|l| l.as_ref().ok()).collect();
     let hints = match &args.hints {
         Some(path) => {
             cfg.record_hint = true;
-            HintFile::load(path).map_err(|e| CheckFailure::Usage(e.to_string()))?
+            HintFile::load(path).map_err(|e| UsageError(e.to_string()))?
         }
         None => HintFile::new(),
     };
     if let Some(dir) = &args.dump_smt {
-        dump_smt(dir, &loaded, &cfg)?;
+        dump_smt(dir, &good, &cfg)?;
     }
-    let jobs: Vec<(&Loaded, &Vc)> = loaded.iter().flat_map(|l| l.vcs.iter().map(move |vc| (l, vc))).collect();
+    let jobs: Vec<(&Loaded, &Vc)> = good.iter().flat_map(|l| l.vcs.iter().map(move |vc| (*l, vc))).collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         // The solver and the reduction recurse over terms on the worker's
@@ -199,7 +232,7 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Dur
         // function tables, now walked in loops).
         .stack_size(WORKER_STACK)
         .build()
-        .map_err(|e| CheckFailure::Usage(format!("cannot start {} jobs: {e}", args.jobs.unwrap_or(0))))?;
+        .map_err(|e| UsageError(format!("cannot start {} jobs: {e}", args.jobs.unwrap_or(0))))?;
     let bar = if show_progress {
         let bar = ProgressBar::new(jobs.len() as u64);
         bar.set_style(
@@ -248,6 +281,14 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<(Vec<VcOutcome>, Dur
             }
         }
     }
-    let outcomes: Vec<VcOutcome> = checked.into_iter().map(|(_, c)| c.outcome).collect();
-    Ok((outcomes, start.elapsed()))
+    // `checked` is in job order, which is file order then VC order.
+    let mut outcomes = checked.into_iter().map(|(_, c)| c.outcome);
+    let files = loaded
+        .into_iter()
+        .map(|l| match l {
+            Ok(l) => FileOutcome { file: l.file, error: None, vcs: outcomes.by_ref().take(l.vcs.len()).collect() },
+            Err(e) => FileOutcome { file: e.file.clone(), error: Some(e), vcs: Vec::new() },
+        })
+        .collect();
+    Ok(RunOutcome { files, time: start.elapsed() })
 }

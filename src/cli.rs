@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use psync_logic::check::Strategy;
+use psync_logic::check::{CheckConfig, Strategy};
+use psync_logic::reduce::ReduceConfig;
 
 /// Prove Heard-Of round algorithms correct for every number of processes.
 #[derive(Debug, Parser)]
@@ -30,16 +31,18 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Parallel solver jobs (default: all cores).
+    /// Parallel solver jobs [default: one per logical core, or
+    /// RAYON_NUM_THREADS when that is set; 0 also means this default].
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
     /// Time limit per VC, in seconds (shared by the queries a VC is split
     /// into; the bounded counterexample search after an undecided VC has
     /// its own budget).
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = CheckConfig::default().timeout.as_secs_f64())]
     pub timeout: f64,
     /// Only VCs whose id matches this pattern (`*` matches any run of characters;
-    /// without `*`, a substring match). May be repeated.
+    /// without `*`, a substring match). May be repeated; a pattern that
+    /// selects no VC of any file is a usage error.
     #[arg(long = "vc")]
     pub vc: Vec<String>,
     /// Write each reduced VC as SMT-LIB2 files into this folder (one per part).
@@ -57,11 +60,12 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = BackendKind::Z3)]
     pub backend: BackendKind,
     /// Venn-region bound of the CL reduction (sets per region group).
-    #[arg(long)]
-    pub venn_bound: Option<usize>,
-    /// Quantifier-instantiation depth of the CL reduction.
-    #[arg(long)]
-    pub depth: Option<usize>,
+    #[arg(long, default_value_t = ReduceConfig::default().venn_bound)]
+    pub venn_bound: usize,
+    /// Quantifier-instantiation depth of the CL reduction (eager
+    /// instantiation rounds).
+    #[arg(long, default_value_t = ReduceConfig::default().inst_depth)]
+    pub depth: usize,
     /// Reduction strategies to schedule, in this order (default: all, in the
     /// order parametric, global-anchors, ground). May be repeated.
     #[arg(long = "strategy", value_enum)]
@@ -79,9 +83,9 @@ pub struct CheckArgs {
 pub enum Format {
     /// One line per VC, counterexample tables, a summary.
     Human,
-    /// A JSON document (schema `psync-verify/check/v1`, see docs/json-output.md).
+    /// A JSON document (schema `psync-verify/check/v2`, see docs/json-output.md).
     Json,
-    /// JUnit XML, one test case per VC.
+    /// JUnit XML, one test suite per file, one test case per VC.
     Junit,
 }
 

@@ -2,23 +2,26 @@
 //! processes. `check` turns a spec file into verification conditions, reduces
 //! them to decidable first-order logic and discharges them with Z3.
 //!
-//! Exit status: 0 every VC proved; 1 some VC refuted; 2 none refuted but some
-//! unknown or timed out; 3 input or usage error; 4 none refuted but some
-//! VC vacuous (its hypotheses unsatisfiable, not allowed by the spec).
+//! Exit status (the worst over every file and VC, see `status.rs`): 0 every
+//! VC proved; 1 some VC refuted; 4 none refuted but some VC vacuous (its
+//! hypotheses unsatisfiable, not allowed by the spec); 2 none refuted or
+//! vacuous but some unknown or timed out; 3 a spec file that did not load,
+//! or a usage error.
 
 mod check;
 mod cli;
 mod outcome;
 mod report;
+mod status;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::check::CheckFailure;
+use crate::check::UsageError;
 use crate::cli::{Cli, Command, Format};
-use crate::outcome::RunStatus;
+use crate::status::EXIT_USAGE;
 
 /// Rust's allocations go to mimalloc: the reduction builds and drops many
 /// small terms on several threads at once, and with glibc's allocator a
@@ -28,16 +31,15 @@ use crate::outcome::RunStatus;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Exit status: every VC proved.
-const EXIT_PROVED: u8 = 0;
-/// Exit status: at least one VC refuted.
-const EXIT_REFUTED: u8 = 1;
-/// Exit status: none refuted, some unknown or timed out.
-const EXIT_UNDECIDED: u8 = 2;
-/// Exit status: bad input (spec file, command line).
-const EXIT_INPUT: u8 = 3;
-/// Exit status: none refuted, but some VC vacuous (and not allowed).
-const EXIT_VACUOUS: u8 = 4;
+/// A diagnostic rendered as miette's default hook renders a `Report`
+/// (source snippet, label, help), without taking ownership of it.
+struct Diagnosed<'a>(&'a dyn miette::Diagnostic);
+
+impl std::fmt::Debug for Diagnosed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        miette::ReportHandler::debug(&miette::MietteHandler::default(), self.0, f)
+    }
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // --help and --version are not errors.
-            return if e.use_stderr() { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
         }
     };
     tracing_subscriber::fmt()
@@ -58,28 +60,25 @@ fn main() -> ExitCode {
         Command::Check(args) => {
             let progress = !args.quiet && std::io::stderr().is_terminal();
             match check::run(&args, progress) {
-                Ok((outcomes, total)) => {
+                Ok(run) => {
+                    // The located diagnostics of the files that did not
+                    // load, on stderr in every format; the report on stdout
+                    // has each one in its file's place.
+                    for (_, e) in run.input_errors() {
+                        eprintln!("{:?}", Diagnosed(e));
+                    }
                     let timing = !args.no_timing;
                     let text = match args.format {
-                        Format::Human => report::render_human(&outcomes, total, timing),
-                        Format::Json => report::render_json(&outcomes, total, timing),
-                        Format::Junit => report::render_junit(&outcomes, timing),
+                        Format::Human => report::render_human(&run, timing),
+                        Format::Json => report::render_json(&run, timing),
+                        Format::Junit => report::render_junit(&run, timing),
                     };
                     print!("{text}");
-                    ExitCode::from(match RunStatus::of(&outcomes) {
-                        RunStatus::AllProved => EXIT_PROVED,
-                        RunStatus::SomeRefuted => EXIT_REFUTED,
-                        RunStatus::SomeVacuous => EXIT_VACUOUS,
-                        RunStatus::SomeUndecided => EXIT_UNDECIDED,
-                    })
+                    ExitCode::from(run.status().exit_code())
                 }
-                Err(CheckFailure::Input(diag)) => {
-                    eprintln!("{:?}", miette::Report::new_boxed(diag));
-                    ExitCode::from(EXIT_INPUT)
-                }
-                Err(CheckFailure::Usage(msg)) => {
+                Err(UsageError(msg)) => {
                     eprintln!("error: {msg}");
-                    ExitCode::from(EXIT_INPUT)
+                    ExitCode::from(EXIT_USAGE)
                 }
             }
         }

@@ -2,10 +2,13 @@
 
 use std::time::Duration;
 
+use psync_encodings::SpecError;
 use serde::Serialize;
 
-/// The four verdicts a VC can end with. They are never merged: a timeout is
-/// not an "unknown", and neither is a "refuted".
+use crate::status::RunStatus;
+
+/// The five verdicts a VC can end with. They are never merged: a timeout is
+/// not an "unknown", a "vacuous" is not a "proved".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -71,37 +74,68 @@ impl VcOutcome {
     pub fn is_forbidden_vacuity(&self) -> bool {
         self.verdict == Verdict::Vacuous && !self.vacuity.as_ref().is_some_and(|v| v.allowed)
     }
+
+    /// This VC's part of the run's status (an allowed vacuity passes).
+    pub fn status(&self) -> RunStatus {
+        match self.verdict {
+            Verdict::Proved => RunStatus::Proved,
+            Verdict::Vacuous if !self.is_forbidden_vacuity() => RunStatus::Proved,
+            Verdict::Vacuous => RunStatus::Vacuous,
+            Verdict::Refuted => RunStatus::Refuted,
+            Verdict::Unknown | Verdict::Timeout => RunStatus::Undecided,
+        }
+    }
 }
 
 fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
-/// How a whole `check` run ends; the process exit status is derived from it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunStatus {
-    /// Every selected VC was proved.
-    AllProved,
-    /// At least one VC was refuted.
-    SomeRefuted,
-    /// None refuted, but at least one vacuous (and not allowed).
-    SomeVacuous,
-    /// None refuted or vacuous, but at least one unknown or timed out.
-    SomeUndecided,
+/// What `check` did with one spec file given on the command line.
+#[derive(Debug)]
+pub struct FileOutcome {
+    /// The spec file, as given.
+    pub file: String,
+    /// Why it could not be loaded (unreadable, or outside the accepted
+    /// subset); its VCs were then not generated, let alone checked.
+    pub error: Option<SpecError>,
+    /// The outcomes of its selected VCs, in VC order (none after an error).
+    pub vcs: Vec<VcOutcome>,
 }
 
-impl RunStatus {
-    /// Summarize a list of outcomes (refuted dominates vacuous, which
-    /// dominates undecided; an allowed vacuity passes).
-    pub fn of(outcomes: &[VcOutcome]) -> RunStatus {
-        if outcomes.iter().any(|o| o.verdict == Verdict::Refuted) {
-            RunStatus::SomeRefuted
-        } else if outcomes.iter().any(VcOutcome::is_forbidden_vacuity) {
-            RunStatus::SomeVacuous
-        } else if outcomes.iter().any(|o| matches!(o.verdict, Verdict::Unknown | Verdict::Timeout)) {
-            RunStatus::SomeUndecided
+impl FileOutcome {
+    /// This file's part of the run's status.
+    pub fn status(&self) -> RunStatus {
+        if self.error.is_some() {
+            RunStatus::InputError
         } else {
-            RunStatus::AllProved
+            RunStatus::worst(self.vcs.iter().map(VcOutcome::status))
         }
+    }
+}
+
+/// A whole `check` run: every file given, in command-line order.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// One entry per file given.
+    pub files: Vec<FileOutcome>,
+    /// Wall-clock time of the whole run.
+    pub time: Duration,
+}
+
+impl RunOutcome {
+    /// Every VC outcome, in file order, then VC order.
+    pub fn vcs(&self) -> impl Iterator<Item = &VcOutcome> {
+        self.files.iter().flat_map(|f| &f.vcs)
+    }
+
+    /// The files that could not be loaded, with their errors.
+    pub fn input_errors(&self) -> impl Iterator<Item = (&FileOutcome, &SpecError)> {
+        self.files.iter().filter_map(|f| f.error.as_ref().map(|e| (f, e)))
+    }
+
+    /// The run's status: the worst of its files'.
+    pub fn status(&self) -> RunStatus {
+        RunStatus::worst(self.files.iter().map(FileOutcome::status))
     }
 }

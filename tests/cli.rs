@@ -15,6 +15,10 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 #[test]
 fn an_unsupported_construct_is_a_located_input_error() {
     let out = psync_verify(&["check", "tests/inputs/unsupported_loop.rs"]);
@@ -24,14 +28,41 @@ fn an_unsupported_construct_is_a_located_input_error() {
     assert!(err.contains("unsupported_loop.rs"), "{err}");
     assert!(err.contains("25"), "the error points at line 25:\n{err}");
     assert!(err.contains("while"), "the offending snippet is shown:\n{err}");
-    assert!(out.stdout.is_empty(), "no verdicts are printed for a file that does not load");
+    let text = stdout(&out);
+    assert!(
+        text.lines().any(|l| l.starts_with("error") && l.contains("tests/inputs/unsupported_loop.rs:25:9: loops")),
+        "the report has the file's located line:\n{text}"
+    );
+    assert!(text.contains("0 VCs") && text.contains("1 of 1 files not loaded"), "{text}");
 }
 
 #[test]
 fn a_missing_file_is_an_input_error() {
-    let out = psync_verify(&["check", "tests/inputs/no_such_spec.rs"]);
+    let out = psync_verify(&["check", "tests/inputs/no_such_spec.rs", "--format", "json"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("no_such_spec.rs"), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the JSON report");
+    let error = &report["files"][0]["error"];
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("cannot read")), "{report}");
+    assert!(error["line"].is_null() && error["column"].is_null(), "an unreadable file has no location: {report}");
+    assert_eq!(report["summary"]["status"], "input-error", "{report}");
+}
+
+/// An input error outranks a refutation: a CI gate reading only the exit
+/// status sees that a file was not checked, even when another is refuted.
+#[test]
+fn an_input_error_outranks_a_refuted_file() {
+    let mutant = "encodings/tests/mutants/otr_decided_at_start.rs";
+    let out = psync_verify(&["check", mutant, "tests/inputs/unsupported_loop.rs", "--vc", "otr/init/*", "--format", "junit"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let xml = stdout(&out);
+    assert!(xml.contains("type=\"refuted\""), "the mutant is still checked and refuted:\n{xml}");
+    assert!(
+        xml.contains("<error message=\"tests/inputs/unsupported_loop.rs:25:9: loops are outside the verifiable subset\" type=\"input-error\">"),
+        "the broken file is an errored test case:\n{xml}"
+    );
+    // The suites come in command-line order.
+    assert!(xml.find(mutant) < xml.find("unsupported_loop.rs"), "{xml}");
 }
 
 #[test]
@@ -47,12 +78,45 @@ fn bad_command_lines_are_usage_errors_not_verdicts() {
     assert_eq!(out.status.code(), Some(0), "--help is not an error");
 }
 
+/// A `--vc` pattern that selects nothing (a typo in a CI job) is a usage
+/// error naming it, not a passing run of 0 VCs; nothing is checked.
 #[test]
-fn selecting_no_vc_proves_nothing_and_says_so() {
-    let out = psync_verify(&["check", "benchmarks/otr.rs", "--vc", "no-such-vc", "--no-timing"]);
+fn a_vc_pattern_that_selects_nothing_is_a_usage_error() {
+    let out = psync_verify(&["check", "benchmarks/otr.rs", "--vc", "no-such-vc", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`no-such-vc`"), "the pattern is named: {}", stderr(&out));
+    assert!(out.stdout.is_empty(), "a usage error prints no report: {}", stdout(&out));
+    // Each pattern is judged on its own: one that selects VCs does not
+    // excuse another that selects none; every such pattern is named.
+    let args = ["check", "benchmarks/otr.rs", "benchmarks/last_voting.rs", "--vc", "otr/init/*", "--vc", "lastvoting/init/*", "--vc", "otr/inductive/inv9"];
+    let out = psync_verify(&args);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("`lastvoting/init/*`") && err.contains("`otr/inductive/inv9`"), "{err}");
+    assert!(!err.contains("`otr/init/*`"), "a pattern that selects VCs is not an error: {err}");
+}
+
+/// `check --help` shows the defaults the run uses: the reduction's from
+/// `ReduceConfig::default()`, the time limit from `CheckConfig::default()`.
+#[test]
+fn help_shows_the_real_defaults() {
+    let out = psync_verify(&["check", "--help"]);
     assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("0 VCs"), "{text}");
+    let help = stdout(&out);
+    // The help text of one option: from its flag up to the next option.
+    let section = |flag: &str| -> String {
+        let start = help.find(&format!("--{flag} <")).unwrap_or_else(|| panic!("--{flag} in:\n{help}"));
+        let rest = &help[start + 2..];
+        rest[..rest.find("\n  -").unwrap_or(rest.len())].to_string()
+    };
+    let reduce = psync_logic::reduce::ReduceConfig::default();
+    let timeout = psync_logic::check::CheckConfig::default().timeout.as_secs_f64();
+    for (flag, default) in
+        [("venn-bound", reduce.venn_bound.to_string()), ("depth", reduce.inst_depth.to_string()), ("timeout", timeout.to_string())]
+    {
+        assert!(section(flag).contains(&format!("[default: {default}]")), "--{flag}:\n{}", section(flag));
+    }
+    assert!(section("jobs").contains("[default: one per logical core"), "{}", section("jobs"));
 }
 
 /// Run `check` on OTR's init VC with `extra` flags, dumping the reduced

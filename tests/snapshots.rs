@@ -50,6 +50,42 @@ fn a_refuted_mutant_in_every_format() {
     }
 }
 
+/// A spec file outside the accepted subset next to OTR's init VC: the
+/// broken file is reported in its place (located message), OTR is still
+/// checked, and the run exits with 3 (an input error outranks every verdict).
+#[test]
+fn an_input_error_next_to_a_checked_file_in_every_format() {
+    for (format, name) in [("human", "input_error_human"), ("json", "input_error_json"), ("junit", "input_error_junit")] {
+        let args = ["tests/inputs/unsupported_loop.rs", "benchmarks/otr.rs", "--vc", "otr/init/*", "--format", format];
+        let (code, out) = check(&args);
+        assert_eq!(code, Some(3), "an input error exits with 3:\n{out}");
+        assert!(out.contains("unsupported_loop.rs") && out.contains("25"), "the broken file is reported, located:\n{out}");
+        assert!(out.contains("otr/init/inv0/start"), "the good file's VC is checked:\n{out}");
+        insta::assert_snapshot!(name, out);
+    }
+}
+
+/// A counterexample with a state field of every kind (integer, boolean,
+/// process, option, tuple), a heard-of set and a mailbox: the JSON
+/// encoding of values that docs/json-output.md describes. One strategy,
+/// so the undecided query goes straight to the bounded search, whose
+/// first model (smallest n) is what is pinned.
+#[test]
+fn a_counterexample_with_every_value_kind_in_json() {
+    let args = ["tests/inputs/value_kinds.rs", "--vc", "kinds/inductive/*", "--strategy", "parametric", "--format", "json"];
+    let (code, out) = check(&args);
+    assert_eq!(code, Some(1), "the invariant is broken by the round:\n{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("a JSON document");
+    let p0 = &report["vcs"][0]["counterexample"]["processes"][0];
+    for state in ["pre", "post"] {
+        for entry in p0[state].as_array().expect("a list of [field, value] pairs") {
+            assert!(entry[0].is_string() && entry[1].is_string(), "field values are strings: {entry}");
+        }
+    }
+    assert!(p0["ho"].as_array().is_some_and(|ho| ho.iter().all(|k| k.is_u64())), "HO sets are process indices: {p0}");
+    insta::assert_snapshot!("value_kinds_json", out);
+}
+
 /// The exit status the report's verdicts call for (0 proved, 1 refuted, 2 undecided).
 fn exit_code(out: &str, format: &str) -> i32 {
     let has = |verdict: &str| match format {

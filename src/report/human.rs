@@ -1,10 +1,10 @@
-//! The human format: one line per VC, counterexamples as tables, a summary.
+//! The human format: one line per VC (and per spec file that did not load),
+//! counterexamples as tables, a summary.
 
 use std::fmt::Write;
-use std::time::Duration;
 
-use super::tally;
-use crate::outcome::VcOutcome;
+use super::{one_line, tally};
+use crate::outcome::{RunOutcome, VcOutcome};
 
 /// One line for one VC: verdict, id, time (and the reason when undecided).
 /// `timing = false` leaves times out (stable output for snapshots).
@@ -31,28 +31,39 @@ fn render_human_line(o: &VcOutcome, timing: bool) -> String {
     line
 }
 
-/// The whole report: every line, the counterexamples, then the summary.
-pub fn render_human(outcomes: &[VcOutcome], total: Duration, timing: bool) -> String {
+/// The whole report: every line in file order (a file that did not load
+/// gets one `error` line in its place), the counterexamples, then the
+/// summary.
+pub fn render_human(run: &RunOutcome, timing: bool) -> String {
     let mut out = String::new();
-    for o in outcomes {
-        let _ = writeln!(out, "{}", render_human_line(o, timing));
+    for file in &run.files {
+        if let Some(e) = &file.error {
+            let _ = writeln!(out, "{:<8} {}", "error", one_line(e));
+        }
+        for o in &file.vcs {
+            let _ = writeln!(out, "{}", render_human_line(o, timing));
+        }
     }
-    for o in outcomes {
+    for o in run.vcs() {
         if let Some(cex) = &o.counterexample_text {
             let _ = writeln!(out, "\ncounterexample for {}:\n{}", o.id, cex.trim_end());
         }
     }
-    let [proved, refuted, unknown, timeout, vacuous] = tally(outcomes);
+    let [proved, refuted, unknown, timeout, vacuous] = tally(run.vcs());
     let _ = write!(
         out,
         "\n{} VCs: {proved} proved, {refuted} refuted, {unknown} unknown, {timeout} timeout",
-        outcomes.len()
+        run.vcs().count()
     );
     if vacuous > 0 {
         let _ = write!(out, ", {vacuous} vacuous");
     }
+    let errors = run.input_errors().count();
+    if errors > 0 {
+        let _ = write!(out, "; {errors} of {} files not loaded (input error)", run.files.len());
+    }
     if timing {
-        let _ = write!(out, " in {:.2}s", total.as_secs_f64());
+        let _ = write!(out, " in {:.2}s", run.time.as_secs_f64());
     }
     out.push('\n');
     out

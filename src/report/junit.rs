@@ -1,9 +1,13 @@
-//! The JUnit XML format: one test suite per spec file, one test case per VC.
+//! The JUnit XML format: one test suite per spec file, one test case per VC
+//! (or, for a file that did not load, one test case with its error).
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::outcome::{VcOutcome, Verdict};
+use miette::Diagnostic;
+use psync_encodings::SpecError;
+
+use super::{location, one_line};
+use crate::outcome::{RunOutcome, VcOutcome, Verdict};
 
 /// Escape text for an XML attribute or element.
 fn xml_escape(s: &str) -> String {
@@ -27,23 +31,48 @@ fn seconds(o: &VcOutcome, timing: bool) -> f64 {
     if timing { o.time.as_secs_f64() } else { 0.0 }
 }
 
-/// The report as a JUnit XML document: refuted and vacuous VCs are
-/// failures (an allowed vacuity passes), unknown and timed-out VCs are
-/// errors, so CI tools show them apart.
-pub fn render_junit(outcomes: &[VcOutcome], timing: bool) -> String {
-    let mut by_file: BTreeMap<&str, Vec<&VcOutcome>> = BTreeMap::new();
-    for o in outcomes {
-        by_file.entry(o.file.as_str()).or_default().push(o);
+/// The suite of a spec file that did not load: one test case, named after
+/// the file, with an `<error>` of type `input-error` whose message is the
+/// located one-line message and whose text adds the snippet and the help.
+fn render_input_error(out: &mut String, e: &SpecError) {
+    let mut text = one_line(e);
+    if location(e).is_some() && !e.snippet.is_empty() {
+        let _ = write!(text, "\n\n{}", e.snippet);
     }
+    if let Some(help) = e.help() {
+        let _ = write!(text, "\n\nhelp: {help}");
+    }
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{file}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">\n    \
+         <testcase name=\"{file}\" classname=\"input\" time=\"0.000\">\n      \
+         <error message=\"{}\" type=\"input-error\">{}</error>\n    </testcase>\n  </testsuite>",
+        xml_escape(&one_line(e)),
+        xml_escape(&text),
+        file = xml_escape(&e.file),
+    );
+}
+
+/// The report as a JUnit XML document, one suite per spec file in
+/// command-line order: refuted and vacuous VCs are failures (an allowed
+/// vacuity passes), unknown and timed-out VCs
+/// are errors, so CI tools show them apart; a file that did not load is a
+/// suite with one errored test case.
+pub fn render_junit(run: &RunOutcome, timing: bool) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"psync-verify\">\n");
-    for (file, vcs) in by_file {
+    for f in &run.files {
+        if let Some(e) = &f.error {
+            render_input_error(&mut out, e);
+            continue;
+        }
+        let vcs = &f.vcs;
         let failures = vcs.iter().filter(|o| o.verdict == Verdict::Refuted || o.is_forbidden_vacuity()).count();
         let errors = vcs.iter().filter(|o| matches!(o.verdict, Verdict::Unknown | Verdict::Timeout)).count();
         let time: f64 = vcs.iter().map(|o| seconds(o, timing)).sum();
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time:.3}\">",
-            xml_escape(file),
+            xml_escape(&f.file),
             vcs.len()
         );
         for o in vcs {

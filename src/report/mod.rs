@@ -8,11 +8,13 @@ pub use human::render_human;
 pub use json::render_json;
 pub use junit::render_junit;
 
+use psync_encodings::SpecError;
+
 use crate::outcome::{VcOutcome, Verdict};
 
 /// How many outcomes have each verdict, in the order proved, refuted,
 /// unknown, timeout, vacuous.
-pub(crate) fn tally(outcomes: &[VcOutcome]) -> [usize; 5] {
+pub(crate) fn tally<'a>(outcomes: impl IntoIterator<Item = &'a VcOutcome>) -> [usize; 5] {
     let mut t = [0; 5];
     for o in outcomes {
         let k = match o.verdict {
@@ -25,4 +27,19 @@ pub(crate) fn tally(outcomes: &[VcOutcome]) -> [usize; 5] {
         t[k] += 1;
     }
     t
+}
+
+/// The location of an input error, when it has one (a file that cannot be
+/// read has none): 1-based line and column.
+pub(crate) fn location(e: &SpecError) -> Option<(usize, usize)> {
+    (e.line > 0).then_some((e.line, e.column))
+}
+
+/// An input error on one line: `file:line:column: message`, or
+/// `file: message` without a location.
+pub(crate) fn one_line(e: &SpecError) -> String {
+    match location(e) {
+        Some((line, column)) => format!("{}:{line}:{column}: {}", e.file, e.message),
+        None => format!("{}: {}", e.file, e.message),
+    }
 }
