@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use psync_encodings::{Verdict, check_vc, generate_vcs, parse_spec};
+use psync_encodings::{NO_HINTS, Verdict, check_vc, generate_vcs, parse_spec};
 use psync_logic::bounded::{self, BoundedConfig, BoundedResult};
 use psync_logic::check::CheckConfig;
 use psync_logic::hint::TermKey;
@@ -185,7 +185,7 @@ fn main() {
             let (mut refuted, mut vacuous, mut open) = (false, false, false);
             for vc in changed {
                 tally.vcs_checked += 1;
-                let outcome = match check_vc(&alg, vc, &cfg, &backend, &[]) {
+                let outcome = match check_vc(&alg, vc, &cfg, &backend, &NO_HINTS) {
                     Ok(o) => o,
                     Err(e) => {
                         open = true;

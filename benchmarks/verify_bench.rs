@@ -41,7 +41,7 @@ fn check_file(file: &Path, backend: &dyn Backend) -> (usize, usize, Duration, Du
     let cfg = CheckConfig::default();
     let (mut proved, mut review) = (0, Duration::ZERO);
     for vc in &vcs {
-        let o = psync_encodings::check_vc(&alg, vc, &cfg, backend, &[]).unwrap_or_else(|e| panic!("{}: {e}", vc.id));
+        let o = psync_encodings::check_vc(&alg, vc, &cfg, backend, &psync_encodings::NO_HINTS).unwrap_or_else(|e| panic!("{}: {e}", vc.id));
         review += o.review;
         if matches!(o.verdict, psync_encodings::Verdict::Proved) {
             proved += 1;

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use psync_encodings::{Algorithm, HintFile, PartHint, SpecError, Vc};
+use psync_encodings::{Algorithm, HintFile, SpecError, Vc, VcHints};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
 use rayon::prelude::*;
@@ -140,15 +140,15 @@ fn dump_smt(dir: &Path, loaded: &[&Loaded], cfg: &CheckConfig) -> Result<(), Usa
 /// Stack of each solver worker thread.
 const WORKER_STACK: usize = 64 << 20;
 
-/// A VC's outcome, with the hints of its proved parts and how many parts
-/// their hint decided.
+/// A VC's outcome, with the hints of a proof (its parts' and the witness
+/// of its hypotheses) and how many parts their hint decided.
 struct Checked {
     outcome: VcOutcome,
-    hints: Vec<PartHint>,
+    hints: VcHints,
     hinted_parts: usize,
 }
 
-fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, hints: &[PartHint]) -> Checked {
+fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, hints: &VcHints) -> Checked {
     let start = Instant::now();
     let mut out = VcOutcome {
         id: vc.id.clone(),
@@ -161,11 +161,11 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
         vacuity: None,
         note: None,
     };
-    let (mut kept, mut hinted_parts) = (Vec::new(), 0);
+    let (mut kept, mut hinted_parts) = (VcHints::default(), 0);
     match psync_encodings::check_vc(alg, vc, cfg, backend, hints) {
         Ok(o) => {
             out.time = o.time;
-            (kept, hinted_parts) = (o.hints, o.hinted_parts);
+            (kept, hinted_parts) = (VcHints { parts: o.hints, witness: o.witness }, o.hinted_parts);
             out.note = o.note;
             match o.verdict {
                 psync_encodings::Verdict::Proved => out.verdict = Verdict::Proved,
@@ -197,7 +197,7 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
 /// keep theirs.
 fn update_hints(file: &mut HintFile, checked: &[(usize, Checked)]) {
     for (_, c) in checked {
-        if c.outcome.verdict == Verdict::Proved && !c.hints.is_empty() {
+        if c.outcome.verdict == Verdict::Proved && !c.hints.parts.is_empty() {
             file.vcs.insert(c.outcome.id.clone(), c.hints.clone());
         } else {
             file.vcs.remove(&c.outcome.id);

@@ -1,5 +1,6 @@
 //! The committed hint files (`benchmarks/*.hints.json`) are the hints of
-//! the specs as they are: every part of every VC has a hint with a core,
+//! the specs as they are: every VC has a witness of its hypotheses (they
+//! hold in it), every part of every VC has a hint with a core,
 //! and every assertion the core names is one of the part's reduced query
 //! under the hint's strategy. No solving: a stale hint costs only time
 //! (a check falls back to the whole query), so this test is what notices
@@ -31,8 +32,15 @@ fn stale_hints(spec: &str) -> Vec<String> {
     let ids: BTreeSet<&str> = vcs.iter().map(|vc| vc.id.as_str()).collect();
     findings.extend(file.vcs.keys().filter(|id| !ids.contains(id.as_str())).map(|id| format!("{id}: no such VC")));
     for vc in &vcs {
+        // The witness of the vacuity review: the hypotheses hold in it (an
+        // evaluation, no solving).
+        match &file.for_vc(&vc.id).witness {
+            Some(m) if psync_logic::holds(&vc.hypothesis(), m) == Ok(true) => {}
+            Some(_) => findings.push(format!("{}: the hypotheses do not hold in the witness", vc.id)),
+            None => findings.push(format!("{}: no witness of the hypotheses", vc.id)),
+        }
         for (k, part) in vc.parts().iter().enumerate() {
-            let Some(hint) = PartHint::find(file.for_vc(&vc.id), part) else {
+            let Some(hint) = PartHint::find(&file.for_vc(&vc.id).parts, part) else {
                 findings.push(format!("{} part {k}: no hint", vc.id));
                 continue;
             };

@@ -8,7 +8,7 @@ use psync_logic::smt::Backend;
 
 use crate::cex::{Counterexample, decode};
 use crate::explain;
-use crate::hints::PartHint;
+use crate::hints::{PartHint, VcHints};
 use crate::ir::Algorithm;
 use crate::vacuity::{self, Hypotheses, Vacuity};
 use crate::vc::{Vc, VcKind};
@@ -51,6 +51,22 @@ pub struct Outcome {
     /// The part of `time` spent on the vacuity review of a proof.
     #[serde(skip)]
     pub review: std::time::Duration,
+    /// For a proved VC: the model of its hypotheses the review found (kept
+    /// in hint files, so that the next review only evaluates it).
+    #[serde(skip)]
+    pub witness: Option<psync_logic::Model>,
+}
+
+/// The least time the vacuity review of a proof gets, even when the proof
+/// (with the recording of its hints) used up the VC's budget: most reviews
+/// take a few milliseconds, and a proof whose review could not run at all
+/// would be reported as possibly vacuous.
+const REVIEW_MIN: Duration = Duration::from_secs(2);
+
+/// What is left of the VC's budget for the vacuity review, at least
+/// [`REVIEW_MIN`].
+fn review_budget(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now()).max(REVIEW_MIN)
 }
 
 /// Check `vc` of `alg` with `backend`, part by part ([`Vc::parts`]): proved
@@ -60,13 +76,13 @@ pub struct Outcome {
 /// the whole formula (when `cfg` asks for it). `cfg.timeout` is the VC's
 /// budget: each part gets what the parts before it left. A part with a hint
 /// among `hints` (recorded by an earlier run, see [`crate::hints`]) tries
-/// it first.
+/// it first, and the vacuity review evaluates their witness first.
 pub fn check_vc(
     alg: &Algorithm,
     vc: &Vc,
     cfg: &CheckConfig,
     backend: &dyn Backend,
-    hints: &[PartHint],
+    hints: &VcHints,
 ) -> Result<Outcome, CheckError> {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
@@ -99,7 +115,7 @@ pub fn check_vc(
             undecided.get_or_insert(CheckResult::Timeout);
             break;
         }
-        let hint = PartHint::find(hints, &part).cloned();
+        let hint = PartHint::find(&hints.parts, &part).cloned();
         let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), hint, ..cfg.clone() };
         let checked = check_sat(&part, &per_part, backend)?;
         match checked.result {
@@ -114,7 +130,7 @@ pub fn check_vc(
                 }
             }
             CheckResult::Sat(m) => {
-                return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed(), hints: Vec::new(), hinted_parts, note: None, review: Duration::ZERO });
+                return Ok(Outcome { id: vc.id.clone(), verdict: refuted(m), time: start.elapsed(), hints: Vec::new(), hinted_parts, note: None, review: Duration::ZERO, witness: None });
             }
             other => {
                 undecided.get_or_insert(other);
@@ -133,11 +149,14 @@ pub fn check_vc(
             }
         }
     };
-    let mut note = None;
+    let (mut note, mut witness) = (None, None);
     let reviewing = Instant::now();
     let verdict = match verdict {
-        Verdict::Proved => match vacuity::review(alg, vc, cfg, backend, deadline.saturating_duration_since(Instant::now()))? {
-            Hypotheses::Satisfiable => Verdict::Proved,
+        Verdict::Proved => match vacuity::review(alg, vc, cfg, backend, review_budget(deadline), hints.witness.as_ref())? {
+            Hypotheses::Satisfiable(m) => {
+                witness = Some(*m);
+                Verdict::Proved
+            }
             Hypotheses::Unsatisfiable(why) => Verdict::Vacuous(Box::new(why)),
             Hypotheses::Undecided(why) => {
                 note = Some(format!("the hypotheses were shown neither satisfiable nor unsatisfiable, so the proof may be vacuous ({why})"));
@@ -147,5 +166,5 @@ pub fn check_vc(
         other => other,
     };
     let review = reviewing.elapsed();
-    Ok(Outcome { id: vc.id.clone(), verdict, time: start.elapsed(), hints: kept, hinted_parts, note, review })
+    Ok(Outcome { id: vc.id.clone(), verdict, time: start.elapsed(), hints: kept, hinted_parts, note, review, witness })
 }

@@ -3,18 +3,21 @@
 //!
 //! A part's hint is found by the key of the part's formula, not by its
 //! position, so a hint recorded for another version of the spec is simply
-//! not found for a part that changed. Whatever a hint file holds, it cannot
-//! change a verdict (see [`psync_logic::hint`]): only how fast a proof is
-//! found again.
+//! not found for a part that changed. A VC's entry also keeps a model of
+//! its hypotheses (the vacuity review's witness, see [`crate::vacuity`]),
+//! which a later review evaluates instead of searching again. Whatever a
+//! hint file holds, it cannot change a verdict (see
+//! [`psync_logic::hint`]; a witness counts only if the evaluator finds the
+//! hypotheses true in it): only how fast a verdict is found again.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use psync_logic::Term;
 use psync_logic::hint::{Hint, TermKey};
+use psync_logic::{Model, Term};
 
 /// The version of the file format this build reads and writes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The hint of one part of a VC.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -34,13 +37,26 @@ impl PartHint {
     }
 }
 
+/// What a hint file keeps for one VC.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VcHints {
+    /// The hints of its proved parts, in part order.
+    pub parts: Vec<PartHint>,
+    /// A model of its hypotheses: the proof was not vacuous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Model>,
+}
+
+/// No hints: what [`HintFile::for_vc`] gives for a VC it has none for.
+pub static NO_HINTS: VcHints = VcHints { parts: Vec::new(), witness: None };
+
 /// The hints of every VC checked with a hint file, by VC id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HintFile {
     /// [`FORMAT`].
     pub format: u32,
-    /// Each VC's part hints, in part order.
-    pub vcs: BTreeMap<String, Vec<PartHint>>,
+    /// Each VC's hints.
+    pub vcs: BTreeMap<String, VcHints>,
 }
 
 /// Why a hint file could not be read or written.
@@ -97,8 +113,8 @@ impl HintFile {
     }
 
     /// The hints recorded for VC `id` (none: empty).
-    pub fn for_vc(&self, id: &str) -> &[PartHint] {
-        self.vcs.get(id).map(Vec::as_slice).unwrap_or(&[])
+    pub fn for_vc(&self, id: &str) -> &VcHints {
+        self.vcs.get(id).unwrap_or(&NO_HINTS)
     }
 }
 
@@ -113,7 +129,11 @@ mod tests {
         let (a, b) = (build::cnst("a", Sort::Bool), build::cnst("b", Sort::Bool));
         let hint = Hint { strategy: Strategy::GlobalAnchors, core: vec![TermKey(1), TermKey(7)] };
         let mut file = HintFile::new();
-        file.vcs.insert("otr/init/inv0/start".into(), vec![PartHint { formula: TermKey::of(&a), hint: hint.clone() }]);
+        let mut witness = Model { n: 2, ..Model::default() };
+        witness.complete(&[build::fun("x", vec![Sort::P], Sort::Int)]);
+        witness.funs.get_mut("x").unwrap().entries.insert(vec![psync_logic::Value::Proc(1)], psync_logic::Value::Int(7));
+        let parts = vec![PartHint { formula: TermKey::of(&a), hint: hint.clone() }];
+        file.vcs.insert("otr/init/inv0/start".into(), VcHints { parts, witness: Some(witness) });
         let dir = std::env::temp_dir().join(format!("psync-hints-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("hints.json");
@@ -122,11 +142,11 @@ mod tests {
         assert!(text.contains("\"strategy\": \"global-anchors\""), "{text}");
         let back = HintFile::load(&path).unwrap();
         assert_eq!(back, file);
-        let parts = back.for_vc("otr/init/inv0/start");
+        let parts = &back.for_vc("otr/init/inv0/start").parts;
         assert_eq!(PartHint::find(parts, &a), Some(&hint));
         assert_eq!(PartHint::find(parts, &b), None, "a part that changed has no hint");
-        assert!(back.for_vc("otr/other").is_empty());
-        std::fs::write(&path, "{\"format\": 1, \"vcs\": {\"x\": [{\"formula\": \"12\"}]}}").unwrap();
+        assert_eq!(back.for_vc("otr/other"), &NO_HINTS);
+        std::fs::write(&path, "{\"format\": 2, \"vcs\": {\"x\": {\"parts\": [{\"formula\": \"12\"}]}}}").unwrap();
         let err = HintFile::load(&path).unwrap_err().to_string();
         assert!(err.contains("not a hint file") && err.contains("line 1"), "{err}");
         assert_eq!(HintFile::load(&dir.join("missing.json")).unwrap(), HintFile::new());

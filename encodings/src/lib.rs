@@ -21,6 +21,6 @@ pub use frontend::{SpecError, load_spec, parse_spec};
 pub use cex::{Counterexample, decode};
 pub use check::{Outcome, Verdict, check_vc};
 pub use vacuity::Vacuity;
-pub use hints::{HintFile, HintFileError, PartHint};
+pub use hints::{HintFile, HintFileError, NO_HINTS, PartHint, VcHints};
 pub use ir::Algorithm;
 pub use vc::{Vc, VcKind, generate_vcs};

@@ -18,7 +18,7 @@
 
 use std::time::{Duration, Instant};
 
-use psync_logic::Term;
+use psync_logic::{Model, Term, holds};
 use psync_logic::bounded::{self, BoundedConfig, BoundedResult};
 use psync_logic::check::{CheckConfig, CheckError, CheckResult, check_sat};
 use psync_logic::smt::Backend;
@@ -45,7 +45,7 @@ pub struct Vacuity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Hypotheses {
     /// A confirmed model: the VC's proof is not vacuous.
-    Satisfiable,
+    Satisfiable(Box<Model>),
     /// No model for any `n`: the VC is vacuous.
     Unsatisfiable(Vacuity),
     /// Neither could be shown within the budget; why.
@@ -58,20 +58,34 @@ pub enum Hypotheses {
 const SEARCH_MAX_N: u32 = 3;
 
 /// Decide whether the hypotheses of `vc` have a model, within `budget`:
-/// first a search for a small one, then the CL check, which gives a model
-/// (of any size) or `unsat`. On `unsat`, the spec's assumptions in `vc` are
-/// checked one by one to name the one responsible.
-pub fn review(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, budget: Duration) -> Result<Hypotheses, CheckError> {
+/// first the `witness` of an earlier review (from a hint file), which only
+/// counts if the hypotheses hold in it; then a search for a small model;
+/// then the CL check, which gives a model (of any size) or `unsat`. On
+/// `unsat`, the spec's assumptions in `vc` are checked one by one to name
+/// the one responsible.
+pub fn review(
+    alg: &Algorithm,
+    vc: &Vc,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    budget: Duration,
+    witness: Option<&Model>,
+) -> Result<Hypotheses, CheckError> {
     let deadline = Instant::now() + budget;
     let left = || deadline.saturating_duration_since(Instant::now());
     let hypothesis = vc.hypothesis();
+    if let Some(m) = witness
+        && holds(&hypothesis, m) == Ok(true)
+    {
+        return Ok(Hypotheses::Satisfiable(Box::new(m.clone())));
+    }
     let search = BoundedConfig { max_n: SEARCH_MAX_N, timeout_per_n: left() / 2, budget: left() / 2 };
     // Unsupported by the finite lowering (sets of data): the CL check decides.
-    if let Ok(BoundedResult::Found(_)) = bounded::search(&hypothesis, &search, backend) {
-        return Ok(Hypotheses::Satisfiable);
+    if let Ok(BoundedResult::Found(m)) = bounded::search(&hypothesis, &search, backend) {
+        return Ok(Hypotheses::Satisfiable(Box::new(m)));
     }
     match satisfiable(&hypothesis, cfg, backend, left())? {
-        CheckResult::Sat(_) => Ok(Hypotheses::Satisfiable),
+        CheckResult::Sat(m) => Ok(Hypotheses::Satisfiable(Box::new(m))),
         CheckResult::Unsat => Ok(Hypotheses::Unsatisfiable(culprit(alg, vc, cfg, backend, deadline)?)),
         CheckResult::Unknown(why) => Ok(Hypotheses::Undecided(why)),
         CheckResult::Timeout => Ok(Hypotheses::Undecided("time limit reached".into())),

@@ -14,7 +14,7 @@
 //! counterexample search when the unbounded check does not give a confirmed
 //! model).
 
-use psync_encodings::{Algorithm, Verdict, check_vc, decode, generate_vcs, parse_spec};
+use psync_encodings::{Algorithm, NO_HINTS, Verdict, check_vc, decode, generate_vcs, parse_spec};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 use psync_logic::{OracleBounds, OracleResult, find_model, holds};
@@ -189,7 +189,7 @@ fn every_mutant_is_refuted_by_the_prover() {
         let vcs = generate_vcs(&alg);
         let vc = vcs.iter().find(|v| v.id == id).unwrap_or_else(|| panic!("{name}: no VC {id}"));
         let start = std::time::Instant::now();
-        let out = check_vc(&alg, vc, &cfg, &backend, &[]).expect("checkable");
+        let out = check_vc(&alg, vc, &cfg, &backend, &NO_HINTS).expect("checkable");
         match out.verdict {
             Verdict::Refuted(cex) => {
                 assert!(cex.confirmed && !cex.failed.is_empty(), "{name}:\n{cex}");

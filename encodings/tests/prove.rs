@@ -2,7 +2,7 @@
 //! last_voting.rs is `Proved` with the default settings (the budget raised
 //! for loaded CI machines, see `prove`).
 
-use psync_encodings::{Verdict, check_vc, generate_vcs, load_spec};
+use psync_encodings::{NO_HINTS, Verdict, check_vc, generate_vcs, load_spec};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 
@@ -16,7 +16,7 @@ fn prove_all(name: &str) {
         // debug build, and the schedule's slices are wall-clock): the
         // slowest VC (OTR progress inv0) takes about 16 s in release.
         let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
-        let out = check_vc(&alg, &vc, &cfg, &backend, &[]).expect("checkable");
+        let out = check_vc(&alg, &vc, &cfg, &backend, &NO_HINTS).expect("checkable");
         println!("{:45} {:?} {:?}", out.id, out.time, matches!(out.verdict, Verdict::Proved));
         match out.verdict {
             Verdict::Proved => {}

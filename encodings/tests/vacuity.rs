@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use psync_encodings::{Algorithm, Vacuity, Verdict, check_vc, generate_vcs, parse_spec};
+use psync_encodings::{Algorithm, NO_HINTS, Vacuity, Verdict, check_vc, generate_vcs, parse_spec};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 
@@ -31,7 +31,7 @@ fn check(alg: &Algorithm, id: &str) -> Verdict {
 fn check_within(alg: &Algorithm, id: &str, timeout: Duration) -> Verdict {
     let vc = generate_vcs(alg).into_iter().find(|v| v.id == id).unwrap_or_else(|| panic!("no VC {id}"));
     let cfg = CheckConfig { timeout, ..CheckConfig::default() };
-    check_vc(alg, &vc, &cfg, &Z3InProcess::new(), &[]).expect("checkable").verdict
+    check_vc(alg, &vc, &cfg, &Z3InProcess::new(), &NO_HINTS).expect("checkable").verdict
 }
 
 fn vacuity(v: Verdict) -> Vacuity {

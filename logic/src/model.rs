@@ -34,11 +34,30 @@ pub enum Value {
 pub struct FunTable {
     /// The symbol interpreted.
     pub fun: Fun,
-    /// Explicit entries.
+    /// Explicit entries (serialized as a list of `[arguments, value]`
+    /// pairs: JSON maps take only string keys).
+    #[serde(with = "entry_pairs")]
     pub entries: BTreeMap<Vec<Value>, Value>,
     /// The value everywhere else; `None` means "no other argument is valid"
     /// (evaluating outside the table is then an error, never a guess).
     pub default: Option<Value>,
+}
+
+/// A function table's entries as a sequence of pairs.
+mod entry_pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Value;
+
+    pub fn serialize<S: Serializer>(entries: &BTreeMap<Vec<Value>, Value>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(entries.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Vec<Value>, Value>, D::Error> {
+        Ok(Vec::<(Vec<Value>, Value)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 impl FunTable {
