@@ -11,6 +11,7 @@ pub mod check;
 pub mod concrete;
 pub mod frontend;
 pub mod hints;
+mod interruptible;
 pub mod ir;
 pub mod terms;
 pub mod vc;

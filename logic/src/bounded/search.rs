@@ -18,8 +18,9 @@ use crate::bounded::{BoundedConfig, BoundedError, BoundedResult, NVerdict, Query
 use crate::smt::{Backend, Cancel};
 use crate::{Model, Term};
 
-/// The most time spent re-solving a found model for smaller data.
-const MINIMIZE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The most time spent re-solving a found model for smaller data (the
+/// counterexample is shown that much later at most).
+const MINIMIZE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Look for a model of `f` with `n = 1, 2, …, cfg.max_n` processes, in the
 /// order of the module documentation, until a model is found, the budget
@@ -128,10 +129,12 @@ impl Search<'_> {
     /// `m` (with `k` processes), or a model with the same `k` and data in
     /// one of `ranges` if the solver gives one quickly.
     fn smaller_data(&mut self, k: u32, m: Model, ranges: [DataRange; 2]) -> Model {
+        let until = Instant::now() + MINIMIZE_TIMEOUT;
         for data in ranges {
-            let Some(left) = self.left().filter(|_| !self.cancel.is_cancelled()) else { break };
+            let left = until.saturating_duration_since(Instant::now());
+            let Some(left) = self.left().map(|l| l.min(left)).filter(|l| !l.is_zero() && !self.cancel.is_cancelled()) else { break };
             let Ok(q) = Query::build(self.f, k, Some(data)) else { break };
-            if let Ok(NVerdict::Found(small)) = solve(self.f, &q, self.backend, MINIMIZE_TIMEOUT.min(left), self.cancel) {
+            if let Ok(NVerdict::Found(small)) = solve(self.f, &q, self.backend, left, self.cancel) {
                 return small;
             }
         }
