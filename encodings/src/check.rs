@@ -52,10 +52,11 @@ pub struct Outcome {
 /// it first.
 ///
 /// When `cfg` asks for it, a bounded counterexample search on the whole
-/// formula ([`psync_logic::bounded`]) races the proof from the start, on a
-/// thread of its own, within the same deadline: its confirmed model refutes
-/// the VC at once and stops the proof, and a proof stops it. Otherwise the
-/// verdict is the first undecided part's, with what the search found out.
+/// formula ([`psync_logic::bounded`]) races the proof on a thread of its
+/// own, from [`SEARCH_HEAD_START`] on and within the same deadline: its
+/// confirmed model refutes the VC at once and stops the proof, and a proof
+/// stops it. Otherwise the verdict is the first undecided part's, with what
+/// the search found out.
 pub fn check_vc(
     alg: &Algorithm,
     vc: &Vc,
@@ -90,7 +91,7 @@ pub fn check_vc(
             search_stop.cancel();
         }
         let search = search.and_then(|s| match s {
-            Ok(handle) => handle.join().unwrap_or_else(|_| Some(Err(BoundedError::Unsupported("the search thread panicked".into())))),
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             Err(e) => Some(Err(BoundedError::Unsupported(format!("cannot start the search thread: {e}")))),
         });
         (proof, search)
@@ -100,14 +101,19 @@ pub fn check_vc(
         Verdict::Refuted(Box::new(decode(alg, vc, &m)))
     };
     let outcome = |verdict, hints, hinted_parts| Outcome { id: vc.id.clone(), verdict, time: start.elapsed(), hints, hinted_parts };
-    // A counterexample of the search and a proof cannot both exist.
     let (found, note) = match search {
         None => (None, None),
         Some(Ok(BoundedResult::Found(m))) => (Some(m), None),
         Some(Ok(r)) => (None, Some(format!("bounded search: {}", r.summary()))),
         Some(Err(e)) => (None, Some(format!("bounded search skipped: {e}"))),
     };
-    Ok(match (proof?, found) {
+    // A confirmed model is a verdict even when the proof failed.
+    let both = match (proof, found) {
+        (Err(_), Some(m)) => return Ok(outcome(refuted(m), Vec::new(), 0)),
+        (proof, found) => (proof?, found),
+    };
+    Ok(match both {
+        // A counterexample of the search and a proof cannot both exist.
         (Proof::Proved { .. }, Some(_)) => {
             return Err(CheckError::Disagreement { unsat: "the reduction", sat: "the bounded search" });
         }
