@@ -134,7 +134,8 @@ pub fn check_vc(
 /// quarter of the VC's time): most VCs are proved within it. On 2 cores
 /// under load (load average 11–14), a search beside every proof from the
 /// start slowed the check of both benchmark files from 7–13 s to 13–14 s;
-/// with a 1 s head start it took 9–11 s against 8 s.
+/// with a 1 s head start it took 9–11 s against 8 s; with 2 s, 4.3–8.9 s
+/// against 5.6–9.2 s (5 runs each, alternating).
 const SEARCH_HEAD_START: Duration = Duration::from_secs(2);
 
 /// Stack of the search thread: the lowering recurses over terms (as the
