@@ -149,7 +149,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
     let backend = Z3InProcess::new();
     let cfg = CheckConfig { timeout, bounded_search: false, ..CheckConfig::default() };
-    let bounded_cfg = BoundedConfig { max_n: 4, timeout_per_n: Duration::from_secs(5), budget: Duration::from_secs(15) };
+    let bounded_cfg = BoundedConfig { max_n: 4, exact_max_n: 4, timeout_per_n: Duration::from_secs(5), budget: Duration::from_secs(15) };
     let mut any_unsound = false;
     println!(
         "| spec | mutants | rejected by the front end | no VC changed | killed (a VC refuted) | survived (changed VCs all proved) | vacuous (a changed VC's hypotheses unsatisfiable) | undecided | changed VCs checked | proved | of which: bounded search exhaustive to n = 4 / inconclusive / **counterexample** | time |"

@@ -79,7 +79,7 @@ pub fn review(
     {
         return Ok(Hypotheses::Satisfiable(Box::new(m.clone())));
     }
-    let search = BoundedConfig { max_n: SEARCH_MAX_N, timeout_per_n: left() / 2, budget: left() / 2 };
+    let search = BoundedConfig { max_n: SEARCH_MAX_N, exact_max_n: SEARCH_MAX_N, timeout_per_n: left() / 2, budget: left() / 2 };
     // Unsupported by the finite lowering (sets of data): the CL check decides.
     if let Ok(BoundedResult::Found(m)) = bounded::search(&hypothesis, &search, backend) {
         return Ok(Hypotheses::Satisfiable(Box::new(m)));

@@ -6,7 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use psync_logic::bounded::{BoundedConfig, BoundedError, BoundedResult, NVerdict, check_n, search};
+use psync_logic::bounded::{BoundedConfig, BoundedError, BoundedResult, NVerdict, check_n, search, search_until};
+use psync_logic::smt::Cancel;
 use psync_logic::build::*;
 use psync_logic::smt::Z3InProcess;
 use psync_logic::{OracleBounds, OracleResult, Sort, Term, Value, find_model, holds, parse_query};
@@ -31,7 +32,7 @@ fn corpus(dir: &str) -> Vec<(String, Term)> {
 }
 
 fn cfg() -> BoundedConfig {
-    BoundedConfig { max_n: 5, timeout_per_n: Duration::from_secs(10), budget: Duration::from_secs(30) }
+    BoundedConfig { max_n: 5, exact_max_n: 5, timeout_per_n: Duration::from_secs(10), budget: Duration::from_secs(30) }
 }
 
 #[test]
@@ -120,6 +121,50 @@ fn functions_of_integers_and_free_variables_are_decoded() {
     let BoundedResult::Found(m) = r else { panic!("{r:?}") };
     assert!(matches!(m.vars["v"], Value::Int(k) if k > 10));
     assert_eq!(holds(&f, &m), Ok(true));
+}
+
+#[test]
+fn sizes_past_the_exact_ones_are_searched_with_small_data() {
+    // Only n ≥ 7 has a model; the exact query is tried up to n = 2 only.
+    let f = parse_query("fun x: P -> Int; assert n > 6 && exists i: P, j: P. x(i) != x(j);").unwrap().formula();
+    let cfg = BoundedConfig { max_n: 9, exact_max_n: 2, timeout_per_n: Duration::from_secs(10), budget: Duration::from_secs(30) };
+    let BoundedResult::Found(m) = search(&f, &cfg, &Z3InProcess::new()).unwrap() else { panic!("no model") };
+    assert_eq!(m.n, 7);
+    assert_eq!(holds(&f, &m), Ok(true));
+    // Without a model, the sizes past the exact ones are not ruled out.
+    let g = parse_query("fun x: P -> Int; assert n > 6 && forall i: P. x(i) > 5 && x(i) < 5;").unwrap().formula();
+    match search(&g, &cfg, &Z3InProcess::new()).unwrap() {
+        BoundedResult::NotFound { tried_up_to, no_model_up_to, notes } => {
+            assert_eq!((tried_up_to, no_model_up_to), (9, 2));
+            assert!(notes.iter().any(|n| n.contains("no model with data in 0..=1 for n = 3…9")), "{notes:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_model_of_the_exact_query_is_re_solved_with_small_data() {
+    // The exact query leaves the values to the solver; the model shown has
+    // them in 0..=1 (the narrow range), since there is one.
+    let m = model_of("fun x: P -> Int; fun y: P -> Int; assert exists i: P, j: P. x(i) != x(j) && y(i) > y(j);");
+    assert_eq!(m.n, 2);
+    for name in ["x", "y"] {
+        assert!(m.funs[name].entries.values().all(|v| matches!(v, Value::Int(0 | 1))), "{name}: {:?}", m.funs[name]);
+    }
+}
+
+#[test]
+fn a_cancelled_search_stops_without_a_verdict() {
+    let f = parse_query("assert n > 3;").unwrap().formula();
+    let cancel = Cancel::new();
+    cancel.cancel();
+    match search_until(&f, &cfg(), &Z3InProcess::new(), &cancel).unwrap() {
+        BoundedResult::NotFound { tried_up_to, notes, .. } => {
+            assert_eq!(tried_up_to, 0);
+            assert!(notes.iter().any(|n| n.contains("stopped")), "{notes:?}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

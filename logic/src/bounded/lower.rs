@@ -46,9 +46,13 @@ pub(crate) fn var_component(v: &str, c: usize) -> String {
     format!("{v}@var@{c}")
 }
 
-/// Lower `f` (well sorted, checked by the caller) for `k ≥ 1` processes.
-pub(crate) fn lower(f: &Term, k: u32) -> Result<Lowered, BoundedError> {
-    let mut l = Lower { k, defaults: BTreeMap::new(), funs: Vec::new(), free: Vec::new(), fresh: 0, domains: HashMap::new() };
+/// Lower `f` (well sorted, checked by the caller) for `k ≥ 1` processes;
+/// with `ints`, a quantifier over `Int` is expanded over those integers
+/// (see [`super::data_range`]) instead of being left to the solver.
+pub(crate) fn lower(f: &Term, k: u32, ints: Option<&[i64]>) -> Result<Lowered, BoundedError> {
+    let ints = ints.map(|d| Rc::new(d.iter().map(|i| (Value::Int(*i), vec![Term::Int(*i)])).collect()));
+    let mut l =
+        Lower { k, defaults: BTreeMap::new(), funs: Vec::new(), free: Vec::new(), fresh: 0, domains: HashMap::new(), ints };
     let main = l.formula(f, &mut Vec::new())?;
     let procs: Vec<Term> = (0..k).map(proc_const).collect();
     let mut assertions = Vec::new();
@@ -85,6 +89,8 @@ struct Lower {
     free: Vec<Var>,
     fresh: usize,
     domains: HashMap<Sort, Domain>,
+    /// The integers `Int` quantifiers are expanded over, if they are.
+    ints: Option<Domain>,
 }
 
 impl Lower {
@@ -242,8 +248,12 @@ impl Lower {
 
     fn quant(&mut self, b: Binder, vs: &[Var], body: &Term, env: &mut Env) -> Result<Term, BoundedError> {
         let Some((v, rest)) = vs.split_first() else { return self.formula(body, env) };
-        if domain_len(&v.sort, self.k).is_ok_and(|m| m <= MAX_EXPAND) {
-            let dom = self.domain(&v.sort)?;
+        let ints = self.ints.clone().filter(|_| v.sort == Sort::Int);
+        if ints.is_some() || domain_len(&v.sort, self.k).is_ok_and(|m| m <= MAX_EXPAND) {
+            let dom = match ints {
+                Some(d) => d,
+                None => self.domain(&v.sort)?,
+            };
             let mut parts = Vec::with_capacity(dom.len());
             for (_, lit) in dom.iter() {
                 env.push((v.clone(), lit.clone()));
