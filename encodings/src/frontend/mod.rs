@@ -6,6 +6,7 @@
 
 mod cx;
 mod error;
+mod excerpt;
 mod expr;
 mod items;
 mod mailbox;

@@ -94,7 +94,19 @@ pub fn spec_impl(items: &[ImplItem], at: Span, fields: &[Field], helpers: &[Help
             "properties" => {
                 seen_props = true;
                 let mut m = Method::new(f, fields, helpers, phase_len, Mode::Spec { allow_ho: false, allow_old: true })?;
-                spec.properties = m.body(f, |cx, e| vec_elems(e)?.iter().map(|x| property(cx, x)).collect())?;
+                spec.properties = m.body(f, |cx, e| {
+                    let elems = vec_elems(e)?;
+                    if elems.is_empty() {
+                        return err_help(
+                            e.span(),
+                            "`properties` is empty: a spec must state at least one property to prove",
+                            "no properties",
+                            "list them as `(\"Name\", predicate)` pairs, e.g. \
+                             `vec![(\"Agreement\", w.forall(|i| w.forall(|j| implies(w[i].decided && w[j].decided, w[i].decision == w[j].decision))))]`",
+                        );
+                    }
+                    elems.iter().map(|x| property(cx, x)).collect()
+                })?;
             }
             _ => return err(f.sig.ident.span(), format!("unknown spec method `{name}`"), "not a method of `Spec`"),
         }
