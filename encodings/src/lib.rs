@@ -15,7 +15,7 @@ pub mod ir;
 pub mod terms;
 pub mod vc;
 
-pub use frontend::{MAX_NESTING, SpecError, load_spec, parse_spec};
+pub use frontend::{MAX_NESTING, MAX_TERM_DEPTH, SpecError, load_spec, parse_spec};
 pub use cex::{Counterexample, decode};
 pub use check::{Outcome, Verdict, check_vc};
 pub use hints::{HintFile, HintFileError, PartHint};

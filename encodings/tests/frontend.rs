@@ -2,7 +2,7 @@
 //! located error, never a panic and never `true`.
 
 use psync_encodings::ir::{PropertyKind, Stmt};
-use psync_encodings::{MAX_NESTING, generate_vcs, load_spec, parse_spec};
+use psync_encodings::{MAX_NESTING, MAX_TERM_DEPTH, generate_vcs, load_spec, parse_spec};
 use psync_logic::Sort;
 
 fn bench(name: &str) -> String {
@@ -236,4 +236,26 @@ fn an_empty_property_list_is_a_located_error() {
     expect_error(&src, "`properties` is empty", "vec![]", "vec![]");
     let e = parse_spec("bad.rs", &src).unwrap_err();
     assert!(format!("{:?}", miette::Report::new(e)).contains("(\"Agreement\""), "the hint shows what to write");
+}
+
+#[test]
+fn long_chains_of_lets_and_assignments_are_located_errors() {
+    let n = 100_000;
+    // In a spec method: each `let` uses the one before.
+    let lets: String = (0..n).map(|k| format!("        let x{} = x{k} + 1;\n", k + 1)).collect();
+    let src = otr_with("let n = w.n();", &format!("let n = w.n();\n        let x0 = n;\n{lets}"))
+        .replacen("w.exists(|j| w.forall(|i| w[i].decided && w[i].decision == w.init(j).x)),", &format!("x{n} > 0,"), 1);
+    let e = parse_spec("lets.rs", &src).expect_err("too deep");
+    assert!(e.message.contains(&format!("more than the verifier accepts ({MAX_TERM_DEPTH})")), "{}", e.short());
+    let first_too_deep = src.lines().position(|l| l.contains(&format!("let x{} =", MAX_TERM_DEPTH))).unwrap() + 1;
+    assert_eq!(e.line, first_too_deep, "at the first `let` past the limit: {}", e.short());
+    // In an update: assignments compose when the VC generator substitutes them.
+    let src = otr_with("p.decided = true;", &"p.x = p.x + 1;\n".repeat(n));
+    let e = parse_spec("assignments.rs", &src).expect_err("too deep");
+    assert!(e.message.contains("this update builds a term"), "{}", e.short());
+    assert_eq!(e.line, src.lines().position(|l| l.contains("fn update")).unwrap() + 1, "{}", e.short());
+    // A chain just under the limit goes through VC generation, here on a
+    // test's 2 MB thread.
+    let src = otr_with("p.decided = true;", &"p.x = p.x + 1;\n".repeat(MAX_TERM_DEPTH - 10));
+    assert_eq!(generate_vcs(&parse_spec("ok.rs", &src).expect("a chain under the limit")).len(), 11);
 }

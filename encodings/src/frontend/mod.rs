@@ -5,6 +5,7 @@
 //! nothing is silently dropped or replaced by `true`.
 
 mod cx;
+mod depth;
 mod error;
 mod excerpt;
 mod expr;
@@ -21,6 +22,7 @@ use std::path::Path;
 
 use crate::ir::{Algorithm, Loc};
 
+pub use depth::MAX_TERM_DEPTH;
 pub use error::SpecError;
 pub use nesting::MAX_NESTING;
 

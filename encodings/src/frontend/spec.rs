@@ -56,6 +56,7 @@ impl<'a> Method<'a> {
 
     fn pred(cx: &mut Cx<'a>, e: &Expr) -> FeResult<Pred> {
         let term = cx.bool_term(e)?;
+        super::depth::check_term(&term, e.span(), "this predicate")?;
         Ok(Pred { term, loc: loc(e.span()), text: e.span().source_text().unwrap_or_default() })
     }
 }
@@ -154,6 +155,7 @@ fn property(cx: &mut Cx<'_>, e: &Expr) -> FeResult<Property> {
         other => (PropertyKind::Safety, other),
     };
     let term = cx.bool_term(inner)?;
+    super::depth::check_term(&term, inner.span(), "this property")?;
     let kind = match (kind, cx.used_old) {
         (PropertyKind::Eventually, true) => return err(body.span(), "an `eventually` property cannot mention `old`", "old inside eventually"),
         (PropertyKind::Safety, true) => PropertyKind::Transition,
