@@ -249,7 +249,7 @@ impl Round<S> for A {
 }
 impl Spec for S {
     fn invariants(w: &World<Self>) -> Vec<bool> { vec![w.forall(|i| w[i].x >= w.init(i).x)] }
-    fn properties(_w: &World<Self>) -> Vec<(&'static str, bool)> { vec![] }
+    fn properties(w: &World<Self>) -> Vec<(&'static str, bool)> { vec![("Kept", w.forall(|i| w[i].x >= w.init(i).x))] }
 }
 "#;
         crate::parse_spec("t.rs", src).map_err(|e| e.short()).expect("in the subset")

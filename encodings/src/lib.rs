@@ -18,7 +18,7 @@ pub mod terms;
 pub mod vacuity;
 pub mod vc;
 
-pub use frontend::{SpecError, load_spec, parse_spec};
+pub use frontend::{MAX_NESTING, MAX_TERM_DEPTH, SpecError, load_spec, parse_spec};
 pub use cex::{Counterexample, decode};
 pub use check::{Outcome, Verdict, check_vc};
 pub use vacuity::Vacuity;

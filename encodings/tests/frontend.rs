@@ -2,7 +2,7 @@
 //! located error, never a panic and never `true`.
 
 use psync_encodings::ir::{PropertyKind, Stmt};
-use psync_encodings::{generate_vcs, load_spec, parse_spec};
+use psync_encodings::{MAX_NESTING, MAX_TERM_DEPTH, generate_vcs, load_spec, parse_spec};
 use psync_logic::Sort;
 
 fn bench(name: &str) -> String {
@@ -156,4 +156,106 @@ fn syntax_errors_are_located() {
     let e = parse_spec("bad.rs", "pub struct S { x: i64 ").expect_err("syntax");
     assert!(e.message.starts_with("syntax error"), "{}", e.message);
     assert_eq!(e.line, 1);
+}
+
+/// OTR with `expr` as its third invariant (`in_update`: as the value
+/// `p.decided` is given in its update instead).
+fn otr_with_expr(expr: &str, in_update: bool) -> String {
+    if in_update {
+        otr_with("p.decided = true;", &format!("p.decided = {expr};"))
+    } else {
+        otr_with("w.exists(|j| w.forall(|i| w[i].decided && w[i].decision == w.init(j).x)),", &format!("{expr},"))
+    }
+}
+
+/// The three shapes of deep nesting, `depth` levels each.
+fn deep_shapes(depth: usize) -> [(&'static str, String); 3] {
+    [
+        ("parentheses", format!("{}true{}", "(".repeat(depth), ")".repeat(depth))),
+        ("negations", format!("{}true", "!".repeat(depth))),
+        ("a `&&` chain", vec!["true"; depth].join(" && ")),
+    ]
+}
+
+#[test]
+fn deep_nesting_is_a_located_error_not_a_crash() {
+    for in_update in [false, true] {
+        for (shape, expr) in deep_shapes(100_000) {
+            let src = otr_with_expr(&expr, in_update);
+            let e = parse_spec("deep.rs", &src).expect_err("100,000 levels are over the limit");
+            assert!(e.message.contains(&format!("more than {MAX_NESTING} levels")), "{shape}: {}", e.short());
+            let start = src.find(&expr).expect("the expression is in the source");
+            let line = src[..start].matches('\n').count() + 1;
+            let column = start - src[..start].rfind('\n').map_or(0, |k| k + 1) + 1;
+            assert_eq!(e.line, line, "{shape}: {}", e.short());
+            // Reported where the limit is reached, not at the end of the expression.
+            assert!(e.column > column && e.column <= column + 4 * MAX_NESTING, "{shape}: {} (expression at column {column})", e.short());
+            let rendered = format!("{:?}", miette::Report::new(e));
+            assert!(rendered.len() < 4_000, "{shape}: the report shows a window of the line ({} bytes)", rendered.len());
+        }
+    }
+}
+
+#[test]
+fn nesting_well_beyond_real_specs_is_accepted() {
+    // The benchmarks nest about 60 deep in the limit's measure; 100 more
+    // levels of each shape still load and generate their VCs.
+    for in_update in [false, true] {
+        for (shape, expr) in deep_shapes(100) {
+            let src = otr_with_expr(&expr, in_update);
+            let alg = parse_spec("deep.rs", &src).unwrap_or_else(|e| panic!("{shape}: {}", e.short()));
+            assert_eq!(generate_vcs(&alg).len(), 11, "{shape}");
+        }
+    }
+}
+
+#[test]
+fn an_error_on_a_huge_line_shows_a_window_of_it() {
+    // OTR on one line, after 5 MB of `use` items, with a syntax error.
+    let otr = std::fs::read_to_string(bench("otr")).unwrap();
+    let code: Vec<&str> = otr.lines().map(str::trim).filter(|l| !l.starts_with("//")).collect();
+    let one_line = format!("{}{}", "use psync::prelude::*; ".repeat(5_000_000 / 23), code.join(" "));
+    let src = one_line.replacen("p.decided = true;", "p.decided = ;", 1);
+    assert!(src.len() > 5_000_000 && !src.contains('\n'));
+    let e = parse_spec("huge.rs", &src).expect_err("syntax error");
+    assert!(e.message.starts_with("syntax error"), "{}", e.short());
+    let column = src.find("p.decided = ;").unwrap() + "p.decided = ".len() + 1;
+    assert_eq!((e.line, e.column), (1, column), "{}", e.short());
+    assert!(e.message.len() <= 600 && e.snippet.len() <= 600, "{}", e.short());
+    let rendered = format!("{:?}", miette::Report::new(e));
+    assert!(rendered.len() < 4_000, "the report shows a window of the line, not all of it ({} bytes)", rendered.len());
+    assert!(rendered.contains(&format!("huge.rs:1:{column}")), "{rendered}");
+    assert!(rendered.contains("p.decided = ;") && rendered.contains('…'), "{rendered}");
+}
+
+#[test]
+fn an_empty_property_list_is_a_located_error() {
+    let src = std::fs::read_to_string(bench("otr")).unwrap();
+    let cut = src.find("    fn properties").unwrap();
+    let src = format!("{}    fn properties(_w: &World<Self>) -> Vec<(&'static str, bool)> {{\n        vec![]\n    }}\n}}\n", &src[..cut]);
+    expect_error(&src, "`properties` is empty", "vec![]", "vec![]");
+    let e = parse_spec("bad.rs", &src).unwrap_err();
+    assert!(format!("{:?}", miette::Report::new(e)).contains("(\"Agreement\""), "the hint shows what to write");
+}
+
+#[test]
+fn long_chains_of_lets_and_assignments_are_located_errors() {
+    let n = 100_000;
+    // In a spec method: each `let` uses the one before.
+    let lets: String = (0..n).map(|k| format!("        let x{} = x{k} + 1;\n", k + 1)).collect();
+    let src = otr_with("let n = w.n();", &format!("let n = w.n();\n        let x0 = n;\n{lets}"))
+        .replacen("w.exists(|j| w.forall(|i| w[i].decided && w[i].decision == w.init(j).x)),", &format!("x{n} > 0,"), 1);
+    let e = parse_spec("lets.rs", &src).expect_err("too deep");
+    assert!(e.message.contains(&format!("more than the verifier accepts ({MAX_TERM_DEPTH})")), "{}", e.short());
+    let first_too_deep = src.lines().position(|l| l.contains(&format!("let x{} =", MAX_TERM_DEPTH))).unwrap() + 1;
+    assert_eq!(e.line, first_too_deep, "at the first `let` past the limit: {}", e.short());
+    // In an update: assignments compose when the VC generator substitutes them.
+    let src = otr_with("p.decided = true;", &"p.x = p.x + 1;\n".repeat(n));
+    let e = parse_spec("assignments.rs", &src).expect_err("too deep");
+    assert!(e.message.contains("this update builds a term"), "{}", e.short());
+    assert_eq!(e.line, src.lines().position(|l| l.contains("fn update")).unwrap() + 1, "{}", e.short());
+    // A chain just under the limit goes through VC generation, here on a
+    // test's 2 MB thread.
+    let src = otr_with("p.decided = true;", &"p.x = p.x + 1;\n".repeat(MAX_TERM_DEPTH - 10));
+    assert_eq!(generate_vcs(&parse_spec("ok.rs", &src).expect("a chain under the limit")).len(), 11);
 }

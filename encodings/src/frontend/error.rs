@@ -1,7 +1,9 @@
 //! Located front-end errors, rendered rustc-style by miette.
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use proc_macro2::Span;
+
+use super::excerpt::{Excerpt, MAX_MESSAGE, MAX_SHOWN_LINE, cap};
 
 /// An error in a spec file: what is wrong, and where.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -16,10 +18,10 @@ pub struct SpecError {
     pub line: usize,
     /// 1-based column of the offending code.
     pub column: usize,
-    /// The offending source text.
+    /// The offending source text (its first [`MAX_SHOWN_LINE`] characters).
     pub snippet: String,
     #[source_code]
-    src: NamedSource<String>,
+    src: Excerpt,
     #[label("{label}")]
     span: Option<SourceSpan>,
     label: String,
@@ -36,7 +38,7 @@ impl SpecError {
             line: 0,
             column: 0,
             snippet: String::new(),
-            src: NamedSource::new(file, String::new()),
+            src: Excerpt::empty(file),
             span: None,
             label: String::new(),
             help: None,
@@ -89,22 +91,23 @@ fn offset(text: &str, line: usize, col: usize) -> usize {
 }
 
 impl FeError {
-    /// Attach the file so the error renders with the source line.
+    /// Attach the file so the error renders with the source lines around
+    /// it; what is shown of them, and the message, are capped.
     pub fn locate(self, file: &str, text: &str) -> SpecError {
         let (s, e) = (self.span.start(), self.span.end());
         let a = offset(text, s.line, s.column);
         let b = offset(text, e.line, e.column).max(a);
-        let snippet = text.get(a..b).unwrap_or("").to_string();
+        let (src, span) = Excerpt::around(file, text, a, b);
         SpecError {
-            message: self.message,
+            message: cap(&self.message, MAX_MESSAGE),
             file: file.to_string(),
             line: s.line,
             column: s.column + 1,
-            snippet,
-            src: NamedSource::new(file, text.to_string()),
-            span: Some(SourceSpan::new(a.into(), b - a)),
-            label: self.label,
-            help: self.help,
+            snippet: cap(text.get(a..b).unwrap_or(""), MAX_SHOWN_LINE),
+            src,
+            span: Some(span),
+            label: cap(&self.label, MAX_MESSAGE),
+            help: self.help.map(|h| cap(&h, MAX_MESSAGE)),
         }
     }
 }

@@ -352,6 +352,9 @@ impl Cx<'_> {
                         return err(l.span(), "`let … else` is outside the subset", "unsupported");
                     }
                     let v = self.expr(&init.expr)?;
+                    if let Val::T(t) = &v {
+                        super::depth::check_term(t, l.span(), "this `let`")?;
+                    }
                     let binds = self.bind_pat(&l.pat, v)?;
                     self.scope.extend(binds);
                 }

@@ -286,6 +286,9 @@ fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], ph
     cx.bind(&ps[1].0, Val::Mailbox);
     cx.bind(&ps[2].0, Val::Ctx);
     let body = cx.update_block(&update.block)?;
+    super::depth::check_update(&body, fields, update.sig.ident.span())?;
+    super::depth::check_term(&sends_to, send.sig.ident.span(), "this `send`")?;
+    super::depth::check_term(&payload, send.sig.ident.span(), "this `send`")?;
     if !cx.pending.is_empty() {
         return err(update.span(), "internal: a chosen value was not placed", "here");
     }

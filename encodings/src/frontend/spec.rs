@@ -57,6 +57,7 @@ impl<'a> Method<'a> {
 
     fn pred(cx: &mut Cx<'a>, e: &Expr) -> FeResult<Pred> {
         let term = cx.bool_term(e)?;
+        super::depth::check_term(&term, e.span(), "this predicate")?;
         Ok(Pred { term, loc: loc(e.span()), text: e.span().source_text().unwrap_or_default() })
     }
 }
@@ -98,7 +99,19 @@ pub fn spec_impl(items: &[ImplItem], at: Span, fields: &[Field], helpers: &[Help
             "properties" => {
                 seen_props = true;
                 let mut m = Method::new(f, fields, helpers, phase_len, Mode::Spec { allow_ho: false, allow_old: true })?;
-                spec.properties = m.body(f, |cx, e| vec_elems(e)?.iter().map(|x| property(cx, x)).collect())?;
+                spec.properties = m.body(f, |cx, e| {
+                    let elems = vec_elems(e)?;
+                    if elems.is_empty() {
+                        return err_help(
+                            e.span(),
+                            "`properties` is empty: a spec must state at least one property to prove",
+                            "no properties",
+                            "list them as `(\"Name\", predicate)` pairs, e.g. \
+                             `vec![(\"Agreement\", w.forall(|i| w.forall(|j| implies(w[i].decided && w[j].decided, w[i].decision == w[j].decision))))]`",
+                        );
+                    }
+                    elems.iter().map(|x| property(cx, x)).collect()
+                })?;
             }
             _ => return err(f.sig.ident.span(), format!("unknown spec method `{name}`"), "not a method of `Spec`"),
         }
@@ -146,6 +159,7 @@ fn property(cx: &mut Cx<'_>, e: &Expr) -> FeResult<Property> {
         other => (PropertyKind::Safety, other),
     };
     let term = cx.bool_term(inner)?;
+    super::depth::check_term(&term, inner.span(), "this property")?;
     let kind = match (kind, cx.used_old) {
         (PropertyKind::Eventually, true) => return err(body.span(), "an `eventually` property cannot mention `old`", "old inside eventually"),
         (PropertyKind::Safety, true) => PropertyKind::Transition,
