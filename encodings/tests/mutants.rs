@@ -231,7 +231,7 @@ fn a_mutant_broken_only_from_seven_processes_on_is_refuted() {
     let vc = vcs.iter().find(|v| v.id == m.vc).unwrap_or_else(|| panic!("{}: no VC {}", m.name, m.vc));
     let mut cfg = CheckConfig::default();
     cfg.reduce.local_instantiation = false;
-    let out = check_vc(&alg, vc, &cfg, &Z3InProcess::new(), &[]).expect("checkable");
+    let out = check_vc(&alg, vc, &cfg, &Z3InProcess::new(), &NO_HINTS).expect("checkable");
     let Verdict::Refuted(cex) = out.verdict else { panic!("{}: {} was not refuted: {:?}", m.name, m.vc, out.verdict) };
     assert!(cex.confirmed && !cex.failed.is_empty(), "{cex}");
     assert!(cex.n >= 7, "no counterexample has fewer than 7 processes, this one has {}:\n{cex}", cex.n);
