@@ -405,7 +405,7 @@ impl<'a> Instantiator<'a> {
             }
             looked += 1;
             self.stats.tuples += 1;
-            if looked % TUPLES_PER_LOOK == 0 && self.interrupt.is_due() {
+            if looked.is_multiple_of(TUPLES_PER_LOOK) && self.interrupt.is_due() {
                 self.interrupted = true;
                 break;
             }
