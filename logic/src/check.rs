@@ -424,7 +424,12 @@ fn run_strategy(
     stats: &mut CheckStats,
     query: &mut Option<SmtQuery>,
 ) -> Result<CheckResult, CheckError> {
-    let reduced = reduce::reduce(f, &strategy.apply(&cfg.reduce))?;
+    // The reduction is bounded by the same deadline and token as the
+    // solver: a stopped reduction is a timeout (see `reduce::Interrupt`).
+    let reduced = match reduce::reduce_within(f, &strategy.apply(&cfg.reduce), &reduce::Interrupt::at(deadline, stop)) {
+        Err(ReduceError::Interrupted) => return Ok(CheckResult::Timeout),
+        other => other?,
+    };
     stats.reduce = reduced.stats.clone();
     let left = || deadline.saturating_duration_since(Instant::now());
     if left().is_zero() || stop.is_cancelled() {
@@ -586,5 +591,43 @@ fn confirm(
         )),
         Ok(other) => Err(format!("the formula evaluated to {other:?}")),
         Err(e) => Err(format!("evaluation failed: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{and, cnst, forall, fun, var};
+    use crate::smt::Z3InProcess;
+    use crate::Sort;
+
+    /// A query whose reduction, unbudgeted, takes far longer than its time
+    /// limit (`∀x y z. r(f(x), f(y), f(z))` over 60 constants, 30 rounds:
+    /// the candidate triples of a round number millions) answers
+    /// `Timeout` soon after the limit: the reduction looks at the deadline.
+    #[test]
+    fn the_time_limit_bounds_the_reduction() {
+        let (f, r) = (fun("f", vec![Sort::P], Sort::P), fun("r", vec![Sort::P, Sort::P, Sort::P], Sort::Bool));
+        let q = fun("q", vec![Sort::P], Sort::Bool);
+        let (x, y, z) = (var("x", Sort::P), var("y", Sort::P), var("z", Sort::P));
+        let mut parts: Vec<Term> = (0..60).map(|k| q.app(vec![cnst(&format!("c{k}"), Sort::P)])).collect();
+        parts.push(forall(vec![x.clone(), y.clone(), z.clone()], r.app(vec![f.app(vec![x.t()]), f.app(vec![y.t()]), f.app(vec![z.t()])])));
+        let unbudgeted = ReduceConfig {
+            inst_depth: 30,
+            instance_budget: usize::MAX,
+            tuple_budget: usize::MAX,
+            term_budget: usize::MAX,
+            ..ReduceConfig::default()
+        };
+        let cfg = CheckConfig {
+            reduce: unbudgeted,
+            timeout: Duration::from_millis(500),
+            bounded_search: false,
+            ..CheckConfig::default()
+        };
+        let start = Instant::now();
+        let checked = check_sat(&and(parts), &cfg, &Z3InProcess::new()).expect("no error");
+        assert_eq!(checked.result, CheckResult::Timeout);
+        assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
     }
 }

@@ -97,6 +97,16 @@ impl Congruence {
         id
     }
 
+    /// How many terms were added (each once; not modulo equality).
+    pub fn len(&self) -> usize {
+        self.added.len()
+    }
+
+    /// Whether no term was added.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+    }
+
     /// Add every ground non-boolean subterm of `f` at `depth`.
     pub fn add_ground_terms(&mut self, f: &Term, depth: usize) {
         for t in ground_terms(f) {

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::congruence::Congruence;
+use super::{Interrupt, ReduceError};
 use super::kinds::Kinds;
 use super::stratify::SortGraph;
 use super::syntax::{self, and, is_data, or};
@@ -27,6 +28,8 @@ pub struct InstStats {
     pub instances: usize,
     /// Universals whose candidate tuples exceeded the cap (instances were dropped).
     pub truncated: usize,
+    /// Candidate tuples looked at.
+    pub tuples: usize,
 }
 
 /// Ground terms usable as instances, per sort, with their depth.
@@ -48,9 +51,29 @@ pub struct Instantiator<'a> {
     /// The kinds of data positions: a data variable is only instantiated
     /// with terms of its kind (see `kinds.rs`).
     pub kinds: &'a Kinds,
+    /// Cap on the instances of the whole run (every universal, round and
+    /// pass): beyond it instances are dropped, as beyond
+    /// [`Instantiator::max_instances`] (`ReduceConfig::instance_budget`).
+    pub instance_budget: usize,
+    /// Cap on the candidate tuples the whole run looks at: the tuples of
+    /// a universal are a product of its variables' candidates, which the
+    /// instance caps alone do not bound (`ReduceConfig::tuple_budget`).
+    pub tuple_budget: usize,
+    /// No instantiation round starts once the e-graph holds more ground
+    /// terms than this (`ReduceConfig::term_budget`).
+    pub term_budget: usize,
+    /// When to stop (the time limit, a cancellation).
+    pub interrupt: &'a Interrupt,
+    /// Whether `interrupt` fired: the output of the run is then partial
+    /// and must not be used ([`Instantiator::check`]).
+    pub interrupted: bool,
     /// Counters.
     pub stats: InstStats,
 }
+
+/// How many candidate tuples the instantiation looks at between two looks
+/// at its [`Interrupt`].
+const TUPLES_PER_LOOK: usize = 1024;
 
 /// How one pass accepts a candidate tuple.
 enum Accept<'c> {
@@ -117,10 +140,38 @@ fn candidates(cc: &Congruence) -> Candidates {
 
 
 impl<'a> Instantiator<'a> {
+    /// `Err(Interrupted)` if the interrupt fired during a call (its output is
+    /// then partial).
+    pub fn check(&self) -> Result<(), ReduceError> {
+        if self.interrupted { Err(ReduceError::Interrupted) } else { Ok(()) }
+    }
+
+    /// Whether no further round may start: interrupted, or the e-graph
+    /// (`terms` ground terms, the size it is expected to reach) over the
+    /// term budget.
+    fn spent(&mut self, terms: usize) -> bool {
+        self.interrupted |= self.interrupt.is_due();
+        self.interrupted || terms > self.term_budget
+    }
+
+    /// How many more instances the whole run may make.
+    fn budget_left(&self) -> usize {
+        self.instance_budget.saturating_sub(self.stats.instances)
+    }
+
     /// Eager rounds then the local pass; adds new ground terms to `cc`.
+    /// A round starts only within the term budget (the rounds done are
+    /// kept: each round's output contains the previous round's).
     pub fn run(&mut self, f: &Term, cc: &mut Congruence, depth: usize, local: bool) -> Term {
         let mut out = f.clone();
+        let mut before = cc.len();
         for round in 1..=depth {
+            // The next round's size, at the growth of the last one.
+            let expected = cc.len().saturating_mul(cc.len()) / before.max(1);
+            if round > 1 && self.spent(expected.max(cc.len())) {
+                break;
+            }
+            before = cc.len();
             let cands = candidates(cc);
             out = self.expand(f, &cands, &Accept::Shallow(round));
             cc.add_ground_terms(&out, round);
@@ -153,6 +204,9 @@ impl<'a> Instantiator<'a> {
         let mut done: HashSet<Term> = HashSet::new();
         let mut out = Vec::new();
         for _ in 0..rounds {
+            if self.spent(cc.len()) {
+                break;
+            }
             let mut fresh = Vec::new();
             for (fun, params, formula) in defs {
                 for app in cc.apps_of(fun) {
@@ -201,6 +255,10 @@ impl<'a> Instantiator<'a> {
                     if let Term::Bind(Binder::Forall, vs, body) = &part
                         && let Some(x) = vs.iter().find(|v| v.sort == w.sort())
                     {
+                        if self.budget_left() == 0 {
+                            self.stats.truncated += 1;
+                            return out;
+                        }
                         let rest: Vec<Var> = vs.iter().filter(|v| *v != x).cloned().collect();
                         out.push(syntax::forall(rest, body.subst(&[(x.clone(), w.clone())])));
                         self.stats.instances += 1;
@@ -334,11 +392,23 @@ impl<'a> Instantiator<'a> {
             })
             .collect();
         let mut out = Vec::new();
-        if pools.iter().any(|p| p.is_empty()) {
+        if self.interrupted || pools.iter().any(|p| p.is_empty()) {
             return out;
         }
+        let most = self.max_instances.min(self.budget_left());
         let mut idx = vec![0usize; xs.len()];
+        let mut looked = 0usize;
         loop {
+            if self.stats.tuples >= self.tuple_budget {
+                self.stats.truncated += 1;
+                break;
+            }
+            looked += 1;
+            self.stats.tuples += 1;
+            if looked.is_multiple_of(TUPLES_PER_LOOK) && self.interrupt.is_due() {
+                self.interrupted = true;
+                break;
+            }
             let tuple: Vec<&(Term, usize)> = idx.iter().zip(&pools).map(|(i, p)| &p[*i]).collect();
             let shallow = |bound: usize| tuple.iter().all(|(_, d)| *d < bound);
             let sigma: Vec<(Var, Term)> = xs
@@ -356,7 +426,7 @@ impl<'a> Instantiator<'a> {
                 }
             };
             if ok {
-                if out.len() >= self.max_instances {
+                if out.len() >= most {
                     self.stats.truncated += 1;
                     break;
                 }
@@ -379,5 +449,83 @@ impl<'a> Instantiator<'a> {
         }
         self.stats.instances += out.len();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{cnst, forall, fun, var};
+    use std::collections::HashSet;
+    use std::time::{Duration, Instant};
+
+    /// `∀x y. r(f(x), f(y))` over 60 process constants and `f(c0)`:
+    /// `f : P → P` makes both variables unstratified, so one eager round
+    /// has 61 × 61 candidate tuples.
+    fn universal_over_many_constants() -> (Term, Congruence) {
+        let (f, r) = (fun("f", vec![Sort::P], Sort::P), fun("r", vec![Sort::P, Sort::P], Sort::Bool));
+        let (x, y) = (var("x", Sort::P), var("y", Sort::P));
+        let body = r.app(vec![f.app(vec![x.t()]), f.app(vec![y.t()])]);
+        let mut cc = Congruence::default();
+        for k in 0..60 {
+            cc.add(&cnst(&format!("c{k}"), Sort::P), 0);
+        }
+        cc.add(&f.app(vec![cnst("c0", Sort::P)]), 0);
+        (forall(vec![x, y], body), cc)
+    }
+
+    /// The same terms in a new e-graph.
+    fn copy(cc: &Congruence) -> Congruence {
+        let mut out = Congruence::default();
+        for sort in cc.sorts() {
+            for (t, d) in cc.representatives(&sort) {
+                out.add(&t, d);
+            }
+        }
+        out
+    }
+
+    fn instantiate(f: &Term, cc: &mut Congruence, instance_budget: usize, interrupt: &Interrupt) -> (Term, InstStats, bool) {
+        let graph = SortGraph::build(f, &HashSet::new());
+        let kinds = Kinds::of(f);
+        let mut inst = Instantiator {
+            graph: &graph,
+            kinds: &kinds,
+            max_instances: 4000,
+            data_instances: false,
+            data_at_named_processes: false,
+            instance_budget,
+            tuple_budget: 1_000_000,
+            term_budget: 2_000,
+            interrupt,
+            interrupted: false,
+            stats: InstStats::default(),
+        };
+        let out = inst.run(f, cc, 1, false);
+        (out, inst.stats, inst.interrupted)
+    }
+
+    #[test]
+    fn the_instance_budget_caps_the_instances_of_the_whole_run() {
+        let (f, mut cc) = universal_over_many_constants();
+        let (all, stats, _) = instantiate(&f, &mut copy(&cc), usize::MAX, &Interrupt::never());
+        assert_eq!(stats.instances, 61 * 61);
+        assert_eq!(syntax::conjuncts(all).len(), 61 * 61);
+        assert_eq!(stats.truncated, 0);
+        let (capped, stats, interrupted) = instantiate(&f, &mut cc, 100, &Interrupt::never());
+        assert!(!interrupted);
+        assert_eq!(stats.instances, 100);
+        assert_eq!(stats.truncated, 1);
+        // The instances kept are instances of the universal (a sound subset).
+        assert_eq!(syntax::conjuncts(capped).len(), 100);
+    }
+
+    #[test]
+    fn a_due_interrupt_stops_the_instantiation() {
+        let (f, mut cc) = universal_over_many_constants();
+        let past = Interrupt { deadline: Some(Instant::now() - Duration::from_millis(1)), cancel: None };
+        let (_, stats, interrupted) = instantiate(&f, &mut cc, usize::MAX, &past);
+        assert!(interrupted);
+        assert!(stats.instances < 61 * 61, "stopped before the last tuple ({} instances)", stats.instances);
     }
 }

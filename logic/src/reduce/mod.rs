@@ -50,6 +50,7 @@ pub mod witnesses;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use crate::smt::Cancel;
 use crate::{Fun, Sort, Term, Var};
 pub use venn::ElementCounts;
 
@@ -113,6 +114,24 @@ pub struct ReduceConfig {
     pub data_at_named_processes: bool,
     /// Cap on the instances of one universal (beyond it instances are dropped, which is sound).
     pub max_instances: usize,
+    /// Cap on the instances of the whole reduction, whatever the depth:
+    /// beyond it instances are dropped (sound: fewer instances can only
+    /// keep a model, never remove one). With [`ReduceConfig::term_budget`]
+    /// it bounds the reduction's size, so its memory and time.
+    pub instance_budget: usize,
+    /// Cap on the candidate tuples (substitutions) the instantiation looks
+    /// at in all, accepted or not: beyond it no more instances are made.
+    pub tuple_budget: usize,
+    /// Cap on the ground terms of the e-graph: no further instantiation
+    /// round starts once it holds more, or once the next round would
+    /// bring it over at the growth of the last one (each round multiplied
+    /// OTR's terms by 3 to 4); the rounds done are kept.
+    pub term_budget: usize,
+    /// Cap on the ground Venn groups of one set sort, whatever
+    /// [`ReduceConfig::venn_bound`] says: only the shallowest (then
+    /// smallest) sets get groups, as many as keep `C(sets, venn_bound)`
+    /// within it (sound: a Venn group only adds consequences).
+    pub venn_group_budget: usize,
 }
 
 /// The ground sets of processes that anchor region groups of families and
@@ -149,6 +168,14 @@ impl Default for ReduceConfig {
             element_counts: ElementCounts::Ground,
             data_at_named_processes: false,
             max_instances: 4000,
+            // The benchmarks' default reductions stay well inside these
+            // (at most 2892 instances, 7336 tuples looked at, 267 ground
+            // terms and 71 ground sets on OTR and LastVoting), so their
+            // queries are unchanged.
+            instance_budget: 10_000,
+            tuple_budget: 1_000_000,
+            term_budget: 2_000,
+            venn_group_budget: 2_000,
         }
     }
 }
@@ -165,6 +192,49 @@ pub enum ReduceError {
     /// A bug: a pass left something a later pass cannot handle.
     #[error("internal error in the CL reduction: {0}")]
     Internal(String),
+    /// The reduction was stopped by its [`Interrupt`] (the time limit or a
+    /// cancellation) before it was done: no query, so no verdict.
+    #[error("the CL reduction was interrupted (time limit or cancellation)")]
+    Interrupted,
+}
+
+/// When a reduction must stop early: at a deadline, or once a
+/// cancellation token is cancelled (the strategy lost the race, or the
+/// verdict is fixed). The passes look at it in their loops.
+///
+/// A stopped reduction is an error ([`ReduceError::Interrupted`]), never
+/// a smaller query: dropping instances would be sound (an `unsat` of a
+/// weaker query is an `unsat` of the whole), but a reduction is stopped
+/// only when no time is left for solving, or its answer is no longer
+/// wanted, so a partial query would just be wasted work.
+#[derive(Clone, Debug, Default)]
+pub struct Interrupt {
+    /// Stop once this instant has passed.
+    pub deadline: Option<Instant>,
+    /// Stop once this is cancelled.
+    pub cancel: Option<Cancel>,
+}
+
+impl Interrupt {
+    /// An interrupt that never fires.
+    pub fn never() -> Interrupt {
+        Interrupt::default()
+    }
+
+    /// Stop at `deadline` or once `cancel` is cancelled.
+    pub fn at(deadline: Instant, cancel: &Cancel) -> Interrupt {
+        Interrupt { deadline: Some(deadline), cancel: Some(cancel.clone()) }
+    }
+
+    /// Is it time to stop?
+    pub fn is_due(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d) || self.cancel.as_ref().is_some_and(Cancel::is_cancelled)
+    }
+
+    /// `Err(Interrupted)` if it is time to stop.
+    fn check(&self) -> Result<(), ReduceError> {
+        if self.is_due() { Err(ReduceError::Interrupted) } else { Ok(()) }
+    }
 }
 
 /// The symbols of the original formula (for decoding models back to it).
@@ -191,8 +261,13 @@ pub struct ReduceStats {
     pub skolems: usize,
     /// Instances generated.
     pub instances: usize,
-    /// Universals whose instances were capped.
+    /// Universals whose instances were capped (per universal, or by the
+    /// reduction's [`ReduceConfig::instance_budget`]).
     pub truncated: usize,
+    /// Candidate tuples the instantiation looked at.
+    pub tuples: usize,
+    /// Ground terms in the e-graph after instantiation.
+    pub ground_terms: usize,
     /// Venn groups.
     pub venn_groups: usize,
     /// Venn region constants.
@@ -262,6 +337,11 @@ fn is_global(t: &Term) -> bool {
 
 /// Reduce a CL formula (satisfiability query) to the flat fragment.
 pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
+    reduce_within(f, cfg, &Interrupt::never())
+}
+
+/// [`reduce`], stopped with [`ReduceError::Interrupted`] once `stop` is due.
+pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<Reduced, ReduceError> {
     if f.sort() != Sort::Bool {
         return Err(ReduceError::NotAFormula(format!(
             "sort {} instead of Bool",
@@ -365,6 +445,11 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         max_instances: cfg.max_instances,
         data_instances: cfg.parametric_regions,
         data_at_named_processes: cfg.data_at_named_processes,
+        instance_budget: cfg.instance_budget,
+        tuple_budget: cfg.tuple_budget,
+        term_budget: cfg.term_budget,
+        interrupt: stop,
+        interrupted: false,
         stats: Default::default(),
     };
     let main = inst.run(
@@ -373,13 +458,17 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         cfg.inst_depth,
         cfg.local_instantiation,
     );
+    inst.check()?;
     let defs = inst.definitions(&definitions, &mut cc, cfg.inst_depth, DEFINITION_ROUNDS);
+    inst.check()?;
     let mut instantiated = syntax::and(std::iter::once(main).chain(defs).collect());
     if cfg.next_processes && cfg.inst_depth > 0 {
         let done = syntax::conjuncts(instantiated.clone());
         let more = inst.at_next_processes(&main_formula, &cc, cfg.inst_depth, &done);
         instantiated = syntax::and(done.into_iter().chain(more).collect());
+        inst.check()?;
     }
+    stats.ground_terms = cc.len();
     clock.lap("instantiate");
 
     // `seed(p)`: the processes at which the solver may instantiate
@@ -395,11 +484,16 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
     let skip = |t: &Term, depth: usize| {
         is_family(t) && (cfg.region_witnesses || depth > 0) && !(cfg.global_family_groups && is_global(t) && depth <= 1)
     };
-    let venn = venn::venn(&cc, cfg.venn_bound, cfg.element_counts, &symbolizer.bodies, &skip, &mut names);
+    let grouped = sets_within_group_budget(&cc, cfg.venn_bound, cfg.venn_group_budget, &skip);
+    let skip_or_over_budget = |t: &Term, depth: usize| skip(t, depth) || !grouped.contains(t);
+    stop.check()?;
+    let venn = venn::venn(&cc, cfg.venn_bound, cfg.element_counts, &symbolizer.bodies, &skip_or_over_budget, &mut names);
+    stop.check()?;
+    // (Those within the group budget: the parameterized groups pair them.)
     let ground_p_sets: Vec<Term> = venn
         .sets
         .iter()
-        .filter(|s| s.sort() == Sort::set(Sort::P) && !is_family(s))
+        .filter(|s| s.sort() == Sort::set(Sort::P) && !is_family(s) && grouped.contains(*s))
         .cloned()
         .collect();
     // Shallow and small sets first: the anchored instances are capped. Not
@@ -490,25 +584,31 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         out.extend(seeds.into_iter().map(|p| seed.app(vec![p])));
     }
     out.extend(param);
+    stop.check()?;
     if cfg.witness_instantiation && !venn.witnesses.is_empty() {
         for w in &venn.witnesses {
             cc.add(w, cfg.inst_depth + 1);
         }
         out.extend(inst.at_witnesses(&instantiated, &cc, &venn.witnesses));
+        inst.check()?;
     }
     if cfg.witness_definitions {
         out.extend(inst.definitions_at_witnesses(&definitions, &venn.witness_sets));
     }
     stats.instances = inst.stats.instances;
     stats.truncated = inst.stats.truncated;
+    stats.tuples = inst.stats.tuples;
     let bounds = venn::card_bounds_for_bound_sets(&out, &mut names);
     out.extend(bounds);
     clock.lap("venn");
 
+    stop.check()?;
     for part in &out {
         cc.add_ground_terms(part, cfg.inst_depth + 1);
     }
+    stop.check()?;
     out.extend(theory::theory_axioms(&cc));
+    stop.check()?;
     let conj: Vec<Term> = out.into_iter().flat_map(syntax::conjuncts).collect();
     let assertions = if conj.is_empty() {
         vec![Term::Bool(true)]
@@ -552,6 +652,38 @@ pub fn reduce(f: &Term, cfg: &ReduceConfig) -> Result<Reduced, ReduceError> {
         ground_procs,
         stats,
     })
+}
+
+/// The sets that get ground Venn groups: per set sort, the first of the
+/// sets `venn` would group (its order: shallowest, then smallest), as
+/// many as keep the `bound`-element groups of them within `budget`.
+fn sets_within_group_budget(
+    cc: &congruence::Congruence,
+    bound: usize,
+    budget: usize,
+    skip: &dyn Fn(&Term, usize) -> bool,
+) -> HashSet<Term> {
+    let most = sets_for_groups(bound.max(1), budget);
+    let mut out = HashSet::new();
+    for sort in cc.sorts().into_iter().filter(|s| s.set_elem().is_some()) {
+        let sets = cc.representatives(&sort).into_iter().filter(|(t, d)| matches!(t, Term::App(..)) && !skip(t, *d));
+        out.extend(sets.take(most).map(|(t, _)| t));
+    }
+    out
+}
+
+/// The most sets whose `k`-element subsets number at most `budget` (at
+/// least `k`: fewer sets than `k` make one group).
+fn sets_for_groups(k: usize, budget: usize) -> usize {
+    // C(m + 1, k) = C(m, k) · (m + 1) / (m + 1 - k).
+    let (mut m, mut groups) = (k, 1u128);
+    loop {
+        let next = groups * (m as u128 + 1) / (m as u128 + 1 - k as u128);
+        if next > budget as u128 {
+            return m;
+        }
+        (m, groups) = (m + 1, next);
+    }
 }
 
 /// A top-level universal to keep for the solver: its non-stratified
