@@ -27,7 +27,7 @@ fn depth_twelve_on_otr_stays_within_its_time_limit_and_memory_budget() {
     let mut cfg = CheckConfig { timeout: Duration::from_secs(5), bounded_search: false, ..CheckConfig::default() };
     cfg.reduce.inst_depth = 12;
     let start = Instant::now();
-    let outcome = psync_encodings::check_vc(&alg, &vc, &cfg, &Z3InProcess::new(), &[]).expect("no error");
+    let outcome = psync_encodings::check_vc(&alg, &vc, &cfg, &Z3InProcess::new(), &psync_encodings::NO_HINTS).expect("no error");
     let took = start.elapsed();
     assert!(took < cfg.timeout + Duration::from_secs(3), "{} took {took:?} ({:?})", vc.id, outcome.verdict);
     // 4 GB is a VC's memory budget; the bounded reduction needs far less.
