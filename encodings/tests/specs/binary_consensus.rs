@@ -63,7 +63,8 @@ impl Round<BinaryConsensus> for Report {
     }
 }
 
-/// Round 2: adopt a vote heard, decide it on a majority, else flip a coin.
+/// Round 2: adopt a vote heard (a vote for `true` first), decide it on a
+/// majority of such votes, else flip a coin.
 pub struct Propose;
 
 impl Round<BinaryConsensus> for Propose {
@@ -74,20 +75,22 @@ impl Round<BinaryConsensus> for Propose {
     }
 
     fn update(p: &mut BinaryConsensus, mbox: &Mailbox<Option<bool>>, cx: &Ctx) {
-        let mut_vote = if mbox.exists(|&m| m == Some(true)) {
+        let heard_vote = if mbox.exists(|&m| m == Some(true)) {
             Some(true)
         } else if mbox.exists(|&m| m == Some(false)) {
             Some(false)
         } else {
             None
         };
-        p.vote = mut_vote;
+        p.vote = heard_vote;
         if let Some(b) = p.vote {
             p.x = b;
             if 2 * mbox.count(|&m| m == Some(b)) > cx.n() {
                 p.decided = true;
                 p.decision = b;
             }
+        } else {
+            p.x = coin(p.x);
         }
     }
 }
