@@ -23,11 +23,17 @@ fn patched(text: &str, from: &str, to: &str) -> String {
 
 /// Every VC's id and verdict kind ("proved", "refuted", "unknown", "timeout").
 fn verdicts(text: &str) -> Vec<(String, &'static str)> {
+    verdicts_of(text, "")
+}
+
+/// [`verdicts`] of the VCs whose id contains `pattern`.
+fn verdicts_of(text: &str, pattern: &str) -> Vec<(String, &'static str)> {
     let alg = parse_spec("fresh.rs", text).expect("in the subset");
     let backend = Z3InProcess::new();
     let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
     generate_vcs(&alg)
         .iter()
+        .filter(|vc| vc.id.contains(pattern))
         .map(|vc| {
             let out = check_vc(&alg, vc, &cfg, &backend, &[]).expect("checkable, no internal error");
             let kind = match out.verdict {
@@ -92,9 +98,11 @@ fn uniform_voting_deciding_on_one_vote_is_refuted() {
 }
 
 /// `mbox.exists` on `Option<bool>` payloads in `update` gets a verdict (it
-/// used to end in an internal error of the reduction).
+/// used to end in an internal error of the reduction). Only that VC: the
+/// inductiveness VCs stay unknown, and the bounded search then takes
+/// minutes.
 #[test]
 fn binary_consensus_mbox_exists_on_options_is_checked() {
-    let got = verdicts(&spec_text("binary_consensus"));
+    let got = verdicts_of(&spec_text("binary_consensus"), "irrevocability/round1");
     assert!(got.iter().any(|(id, k)| id == "binary_consensus/property/irrevocability/round1" && *k == "proved"), "{got:?}");
 }
