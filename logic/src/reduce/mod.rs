@@ -4,7 +4,8 @@
 //!
 //! One lowering pass per file, run in this order by [`reduce`]:
 //! 1. [`normalize`] (ite lifting, NNF, unique bound names), [`macros`]
-//!    (constant functions such as `∀p. HO(p) = S` expanded),
+//!    (constant functions such as `∀p. HO(p) = S` expanded), [`nonempty`]
+//!    (an asserted non-empty comprehension gets a member),
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
 //! 3. [`sets`] (set operators, extensionality, options and tuples),
 //! 4. [`comprehension`] (comprehensions become symbols with definitions),
@@ -16,6 +17,8 @@
 //!    [`regions`] (parameterized region counts of set families, and their
 //!    instances anchored at ground sets), [`witnesses`] (elements of
 //!    `S ∖ T` and `S ∩ T` for the sets the Venn groups leave out),
+//!    [`membership`] (a member makes a set non-empty, a non-member keeps it
+//!    below `n`),
 //! 9. [`theory`] (option/tuple axioms on ground terms),
 //! 10. [`lower`] (to the flat fragment).
 //!
@@ -35,7 +38,9 @@ pub mod instantiate;
 pub mod kinds;
 pub mod lower;
 pub mod macros;
+pub mod membership;
 pub mod names;
+pub mod nonempty;
 pub mod normalize;
 pub mod regions;
 pub mod sets;
@@ -364,6 +369,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     let mut names = names::NameGen::avoiding(&closed);
 
     let nnf = normalize::normalize(&closed, &mut names)?;
+    let nnf = nonempty::add_members(&nnf, &mut names);
     let expanded = macros::expand_constant_functions(&nnf, &mut names);
     let defined = unique_def::eliminate_defined(&expanded);
     let flat_sets = sets::SetRewriter::new(&mut names).formula(&defined)?;
@@ -600,6 +606,8 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     stats.tuples = inst.stats.tuples;
     let bounds = venn::card_bounds_for_bound_sets(&out, &mut names);
     out.extend(bounds);
+    let member_bounds = membership::membership_bounds(std::slice::from_ref(&all), &symbolizer.bodies, &mut names);
+    out.extend(member_bounds);
     clock.lap("venn");
 
     stop.check()?;

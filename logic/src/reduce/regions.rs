@@ -215,6 +215,14 @@ fn element_member(a: &Term) -> Option<&Term> {
 /// `t_1 = t_2`, and so on), and its element-free atoms are as assigned.
 fn conditionally_empty(sets: &[Template], bits: &[bool]) -> Option<Vec<Term>> {
     let (profile, ats) = profile(sets, bits)?;
+    // A quantified subformula of a definition (`∃s ∈ HO(y). …` in
+    // `{x | x ∈ HO(y) ∧ (∃s. …)}`) is an atom of the profile; as a
+    // condition it would put a quantifier that Skolemization has not seen
+    // into the output, so such a region gets no condition (sound: a
+    // constraint dropped).
+    if ats.iter().any(has_binder) {
+        return None;
+    }
     let eqs: Vec<Option<(Term, Term)>> = ats.iter().map(element_equation).collect();
     let mut conds: Vec<Term> = Vec::new();
     for v in 0..(1u32 << ats.len()) {
@@ -278,6 +286,13 @@ fn conditionally_empty(sets: &[Template], bits: &[bool]) -> Option<Vec<Term>> {
         }
     }
     if conds.is_empty() { None } else { Some(conds) }
+}
+
+/// Whether a quantifier or comprehension occurs in `t`.
+fn has_binder(t: &Term) -> bool {
+    let mut found = false;
+    t.visit(&mut |s| found |= matches!(s, Term::Bind(..)));
+    found
 }
 
 /// Whether some region of `sets` is statically or conditionally empty.
