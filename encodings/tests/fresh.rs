@@ -21,7 +21,7 @@ fn patched(text: &str, from: &str, to: &str) -> String {
     text.replace(from, to)
 }
 
-/// Every VC's id and verdict kind ("proved", "refuted", "unknown", "timeout").
+/// Every VC's id and verdict kind ("proved", "refuted", "unknown", "timeout", "vacuous").
 fn verdicts(text: &str) -> Vec<(String, &'static str)> {
     verdicts_of(text, "")
 }
@@ -35,12 +35,13 @@ fn verdicts_of(text: &str, pattern: &str) -> Vec<(String, &'static str)> {
         .iter()
         .filter(|vc| vc.id.contains(pattern))
         .map(|vc| {
-            let out = check_vc(&alg, vc, &cfg, &backend, &[]).expect("checkable, no internal error");
+            let out = check_vc(&alg, vc, &cfg, &backend, &psync_encodings::NO_HINTS).expect("checkable, no internal error");
             let kind = match out.verdict {
                 Verdict::Proved => "proved",
                 Verdict::Refuted(_) => "refuted",
                 Verdict::Unknown(_) => "unknown",
                 Verdict::Timeout => "timeout",
+                Verdict::Vacuous(_) => "vacuous",
             };
             println!("{:50} {kind}", vc.id);
             (vc.id.clone(), kind)
