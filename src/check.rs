@@ -10,6 +10,7 @@ use psync_logic::check::CheckConfig;
 use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
 use rayon::prelude::*;
 
+use crate::memory::MemoryBudget;
 use crate::cli::{BackendKind, CheckArgs, vc_matches};
 use crate::outcome::{FileOutcome, RunOutcome, VcOutcome, Verdict};
 
@@ -35,6 +36,9 @@ fn backend(kind: BackendKind) -> Box<dyn Backend> {
 fn config(args: &CheckArgs) -> Result<CheckConfig, UsageError> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return Err(UsageError(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
+    }
+    if !(args.memory.is_finite() && args.memory > 0.0) {
+        return Err(UsageError(format!("--memory must be a positive number of GB, not {}", args.memory)));
     }
     let mut cfg = CheckConfig { timeout: Duration::from_secs_f64(args.timeout), ..CheckConfig::default() };
     if args.venn_bound == 0 {
@@ -243,7 +247,8 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
     } else {
         ProgressBar::hidden()
     };
-    let backend = backend(args.backend);
+    let solver = backend(args.backend);
+    let backend = MemoryBudget::new(solver.as_ref(), (args.memory * 1e9) as u64);
     // Largest VCs first, each taken by the next free worker: a large VC
     // started last would keep one worker busy while the others idle. The
     // size of a VC's parts is the estimate of its cost (on the benchmarks,
@@ -257,7 +262,7 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
             .par_bridge()
             .map(|(_, k)| {
                 let (l, vc) = jobs[k];
-                let c = check_one(&l.file, &l.alg, vc, &cfg, backend.as_ref(), hints.for_vc(&vc.id));
+                let c = check_one(&l.file, &l.alg, vc, &cfg, &backend, hints.for_vc(&vc.id));
                 bar.inc(1);
                 bar.set_message(c.outcome.id.clone());
                 (k, c)

@@ -40,6 +40,11 @@ pub struct CheckArgs {
     /// its own budget).
     #[arg(long, default_value_t = CheckConfig::default().timeout.as_secs_f64())]
     pub timeout: f64,
+    /// Memory budget of the check, in GB of resident memory: a solver call
+    /// running while the process holds more is stopped, and its VC ends
+    /// `unknown` (memory budget); the other VCs go on.
+    #[arg(long, value_name = "GB", default_value_t = 8.0)]
+    pub memory: f64,
     /// Only VCs whose id matches this pattern (`*` matches any run of characters;
     /// without `*`, a substring match). May be repeated; a pattern that
     /// selects no VC of any file is a usage error.

@@ -10,6 +10,7 @@
 
 mod check;
 mod cli;
+mod memory;
 mod outcome;
 mod report;
 mod status;

@@ -45,7 +45,12 @@ fn expect_located_input_error(name: &str, text: &str, at: &str) -> String {
     let out = psync_verify(&["check", path.to_str().expect("temporary paths are UTF-8")]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{name}: an input error, not a crash; stderr:\n{}", &err[..err.len().min(2_000)]);
-    assert!(out.stdout.is_empty(), "{name}: no verdicts for a file that does not load");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.lines().all(|l| !["proved", "refuted", "unknown", "timeout", "vacuous"].iter().any(|v| l.starts_with(v))),
+        "{name}: no verdicts for a file that does not load:\n{}",
+        &report[..report.len().min(2_000)]
+    );
     let line = text[..text.find(at).expect("test setup: marker")].matches('\n').count() + 1;
     assert!(err.contains(&format!("{name}:{line}:")), "{name}: located at line {line}:\n{err}");
     let _ = std::fs::remove_file(path);
@@ -90,4 +95,26 @@ fn an_empty_property_list_is_a_located_input_error() {
     let text = format!("{}    fn properties(_w: &World<Self>) -> Vec<(&'static str, bool)> {{\n        vec![]\n    }}\n}}\n", &src[..cut]);
     let err = expect_located_input_error("no_properties.rs", &text, "vec![]");
     assert!(err.contains("`properties` is empty"), "{err}");
+}
+
+#[test]
+fn a_check_over_its_memory_budget_is_unknown_not_a_crash() {
+    // A budget below what the process holds before any solving: every
+    // solver call is stopped, each VC ends `unknown` with the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["check", "benchmarks/otr.rs", "--vc", "otr/init", "--memory", "0.001", "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the psync-verify binary runs");
+    assert_eq!(out.status.code(), Some(2), "undecided: {}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let vc = &doc["vcs"][0];
+    assert_eq!(vc["verdict"], "unknown");
+    assert!(vc["reason"].as_str().is_some_and(|r| r.contains("memory budget")), "{vc}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["check", "benchmarks/otr.rs", "--memory", "0"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the psync-verify binary runs");
+    assert_eq!(bad.status.code(), Some(3), "a zero budget is a usage error");
 }

@@ -44,7 +44,7 @@ impl Spec for Kinds {
         // False after a round in which some process hears a message.
         vec![w.forall(|i| !w[i].heard)]
     }
-    fn properties(_w: &World<Self>) -> Vec<(&'static str, bool)> {
-        vec![]
+    fn properties(w: &World<Self>) -> Vec<(&'static str, bool)> {
+        vec![("Quiet", w.forall(|i| !w[i].heard))]
     }
 }
