@@ -19,7 +19,7 @@
 use std::time::{Duration, Instant};
 
 use psync_logic::{Model, Term, holds};
-use psync_logic::bounded::{self, BoundedConfig, BoundedResult};
+use psync_logic::bounded::{self, NVerdict};
 use psync_logic::check::{CheckConfig, CheckError, CheckResult, check_sat};
 use psync_logic::smt::Backend;
 
@@ -79,10 +79,15 @@ pub fn review(
     {
         return Ok(Hypotheses::Satisfiable(Box::new(m.clone())));
     }
-    let search = BoundedConfig { max_n: SEARCH_MAX_N, exact_max_n: SEARCH_MAX_N, timeout_per_n: left() / 2, budget: left() / 2 };
-    // Unsupported by the finite lowering (sets of data): the CL check decides.
-    if let Ok(BoundedResult::Found(m)) = bounded::search(&hypothesis, &search, backend) {
-        return Ok(Hypotheses::Satisfiable(Box::new(m)));
+    // A small model, any data (no re-solving for small values: a witness
+    // need not be read). Unsupported by the finite lowering (sets of data):
+    // the CL check decides.
+    for k in 1..=SEARCH_MAX_N {
+        match bounded::check_n(&hypothesis, k, backend, left() / 4) {
+            Ok(NVerdict::Found(m)) => return Ok(Hypotheses::Satisfiable(Box::new(m))),
+            Ok(_) => {}
+            Err(_) => break,
+        }
     }
     match satisfiable(&hypothesis, cfg, backend, left())? {
         CheckResult::Sat(m) => Ok(Hypotheses::Satisfiable(Box::new(m))),
