@@ -2,41 +2,58 @@
 //! hypotheses are unsatisfiable as `vacuous`, with the assumption named
 //! and located, in every format, and exits with status 4.
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const SPEC: &str = "tests/inputs/otr_false_safety.rs";
-
-fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_psync-verify"))
-        .args(["check", SPEC, "--vc", "otr/inductive/inv0/round0", "--vc", "otr/init", "--no-timing"])
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the psync-verify binary runs")
+/// `benchmarks/otr.rs` with a safety predicate no heard-of sets satisfy
+/// (with `doc` lines above it).
+fn spec_text(doc: &str) -> String {
+    let otr = include_str!("../benchmarks/otr.rs");
+    let at = "impl Spec for Otr {\n";
+    assert_eq!(otr.matches(at).count(), 1);
+    otr.replacen(at, &format!("{at}{doc}    fn safety(w: &World<Self>) -> bool {{\n        false\n    }}\n\n"), 1)
 }
 
-/// The line of `false` in the spec file.
+/// The spec written to a temporary file of its own.
+fn spec_file(name: &str, text: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("psync-{name}-{}.rs", std::process::id()));
+    std::fs::write(&path, text).expect("a temporary spec");
+    path
+}
+
+fn check(args: &[&str]) -> (Output, String) {
+    let path = spec_file("false-safety", &spec_text(""));
+    let shown = path.display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["check", &shown, "--vc", "otr/inductive/inv0/round0", "--vc", "otr/init", "--no-timing"])
+        .args(args)
+        .output()
+        .expect("the psync-verify binary runs");
+    let _ = std::fs::remove_file(&path);
+    (out, shown)
+}
+
+/// The line of `false` in the spec.
 fn false_line() -> usize {
-    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SPEC)).expect("the spec");
-    text.lines().position(|l| l.trim() == "false").expect("the safety predicate") + 1
+    spec_text("").lines().position(|l| l.trim() == "false").expect("the safety predicate") + 1
 }
 
 #[test]
 fn a_false_safety_predicate_is_vacuous_not_proved() {
-    let out = check(&[]);
+    let (out, spec) = check(&[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "vacuous VCs exit with 4:\n{stdout}");
     let line = stdout.lines().find(|l| l.contains("otr/inductive/inv0/round0")).expect("the VC's line");
     assert!(line.starts_with("vacuous"), "{line}");
     assert!(line.contains("the safety predicate"), "{line}");
-    assert!(line.contains(&format!("{SPEC}:{}:", false_line())), "located: {line}");
+    assert!(line.contains(&format!("{spec}:{}:", false_line())), "located: {line}");
     assert!(stdout.lines().any(|l| l.starts_with("proved") && l.contains("otr/init/inv0/start")), "{stdout}");
     assert!(stdout.contains("1 vacuous"), "{stdout}");
 }
 
 #[test]
 fn json_and_junit_show_the_vacuity() {
-    let out = check(&["--format", "json"]);
+    let (out, _) = check(&["--format", "json"]);
     assert_eq!(out.status.code(), Some(4));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(doc["summary"]["vacuous"], 1);
@@ -47,7 +64,7 @@ fn json_and_junit_show_the_vacuity() {
     assert_eq!(vc["vacuity"]["loc"]["line"], false_line());
     assert_eq!(vc["vacuity"]["allowed"], false);
 
-    let out = check(&["--format", "junit"]);
+    let (out, _) = check(&["--format", "junit"]);
     assert_eq!(out.status.code(), Some(4));
     let xml = String::from_utf8_lossy(&out.stdout);
     assert!(xml.contains("failures=\"1\""), "{xml}");
@@ -56,10 +73,7 @@ fn json_and_junit_show_the_vacuity() {
 
 #[test]
 fn an_allowed_vacuity_passes_the_gate() {
-    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SPEC)).expect("the spec");
-    let allowed = text.replacen("    fn safety(", "    /// (allow vacuous) no run is admitted.\n    fn safety(", 1);
-    let path = std::env::temp_dir().join(format!("psync-allowed-vacuity-{}.rs", std::process::id()));
-    std::fs::write(&path, allowed).expect("a temporary spec");
+    let path = spec_file("allowed-vacuity", &spec_text("    /// (allow vacuous) no run is admitted.\n"));
     let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
         .args(["check", path.to_str().expect("a UTF-8 path"), "--vc", "otr/inductive/inv0/round0", "--no-timing"])
         .output()
