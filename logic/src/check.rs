@@ -7,6 +7,7 @@
 //! and the original formula is evaluated on it; only `true` gives
 //! [`CheckResult::Sat`]. Anything else is [`CheckResult::Unknown`].
 
+use std::collections::HashSet;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -197,6 +198,9 @@ pub struct CheckStats {
     pub strategy: Option<Strategy>,
     /// Decided by the core of [`CheckConfig::hint`] alone.
     pub hinted: bool,
+    /// Instances added by model-guided refinement (see [`reduce::refine`])
+    /// to the deciding strategy's query.
+    pub refined: usize,
 }
 
 /// A verdict with its statistics.
@@ -334,6 +338,7 @@ pub fn check_sat(
         stats.reduce = run.stats.reduce;
         stats.strategy = run.stats.strategy;
         stats.hinted = run.stats.hinted;
+        stats.refined = run.stats.refined;
         let result = run.result?;
         let hint = match (&result, run.stats.strategy) {
             (CheckResult::Unsat, _) if run.stats.hinted => cfg.hint.clone(),
@@ -455,11 +460,16 @@ fn run_strategy(
     if budget.is_zero() || stop.is_cancelled() {
         return Ok(CheckResult::Timeout);
     }
-    solve(f, &reduced, cfg, backend, budget, stop, stats)
+    solve(f, &reduced, cfg, backend, budget, stop, stats, query)
 }
 
 /// Solve one reduced query of `f` within `budget` (or until `stop`):
 /// `Unsat`, a confirmed model, `Timeout`, or `Unknown` with the reason.
+/// A model that does not decode to a model of `f` is refined against
+/// (see [`reduce::refine`]): the instances of the reduction's universals
+/// it falsifies join the query, which is solved again. The query proved
+/// goes to `proved` (for recording a hint).
+#[allow(clippy::too_many_arguments)]
 fn solve(
     f: &Term,
     reduced: &Reduced,
@@ -468,20 +478,83 @@ fn solve(
     budget: Duration,
     stop: &Cancel,
     stats: &mut CheckStats,
+    proved: &mut Option<SmtQuery>,
 ) -> Result<CheckResult, CheckError> {
     let deadline = Instant::now() + budget;
     let left = || deadline.saturating_duration_since(Instant::now());
-    let q = query(reduced);
-    let t = Instant::now();
-    let first = backend.check_cancellable(&q, budget, stop)?;
-    stats.solve += t.elapsed();
-    let model = match first {
-        SolverResult::Unsat => return Ok(CheckResult::Unsat),
-        SolverResult::Timeout => return Ok(CheckResult::Timeout),
-        SolverResult::Unknown(why) => return Ok(CheckResult::Unknown(why)),
-        SolverResult::Sat(m) => m,
-    };
-    // Prefer small counterexamples: re-solve with n bounded before decoding.
+    let mut q = query(reduced);
+    let mut known = HashSet::new();
+    let mut added = 0;
+    let mut round = 0;
+    loop {
+        let t = Instant::now();
+        let answer = backend.check_cancellable(&q, left(), stop)?;
+        stats.solve += t.elapsed();
+        let model = match answer {
+            SolverResult::Unsat => {
+                if proved.is_some() {
+                    *proved = Some(q);
+                }
+                return Ok(CheckResult::Unsat);
+            }
+            SolverResult::Timeout => return Ok(CheckResult::Timeout),
+            SolverResult::Unknown(why) => return Ok(CheckResult::Unknown(why)),
+            SolverResult::Sat(m) => m,
+        };
+        let candidates = small_models(&q, model, cfg, backend, left, stop, stats);
+        if stop.is_cancelled() {
+            return Ok(CheckResult::Timeout);
+        }
+        let t = Instant::now();
+        let mut why = Vec::new();
+        for m in &candidates {
+            // Decoding may need the solver; at least a second for it, even when
+            // the re-solves used up the budget.
+            match confirm(f, m, reduced, backend, left().max(Duration::from_secs(1)), stop) {
+                Ok(real) => {
+                    stats.confirm += t.elapsed();
+                    return Ok(CheckResult::Sat(real));
+                }
+                Err(e) => why.push(e),
+            }
+        }
+        let mut conflicts = Vec::new();
+        for m in &candidates {
+            conflicts.extend(reduced.schemas.conflicts(m, &mut known)?);
+        }
+        stats.confirm += t.elapsed();
+        if conflicts.is_empty() || left().is_zero() || stop.is_cancelled() || round + 1 == REFINE_ROUNDS {
+            let refined = if round == 0 {
+                String::new()
+            } else {
+                format!(" (after {round} refinements adding {added} instances)")
+            };
+            return Ok(CheckResult::Unknown(format!("model could not be confirmed{refined}: {}", why.join("; "))));
+        }
+        added += conflicts.len();
+        stats.refined = added;
+        tracing::debug!(round, instances = conflicts.len(), "refining a spurious model");
+        q.assertions.extend(conflicts);
+        round += 1;
+    }
+}
+
+/// Rounds of model-guided refinement per query: each adds the instances
+/// the last model falsified; a query that needs more is left unknown.
+const REFINE_ROUNDS: usize = 16;
+
+/// The models to decode, smallest first: `model` re-solved with `n`
+/// bounded (doubling from `cfg.small_n`) when its `n` is larger, then
+/// `model` itself.
+fn small_models(
+    q: &SmtQuery,
+    model: Model,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    left: impl Fn() -> Duration,
+    stop: &Cancel,
+    stats: &mut CheckStats,
+) -> Vec<Model> {
     let mut candidates = Vec::new();
     if decode::proc_count(&model).is_ok_and(|n| n > cfg.small_n) {
         let mut bound = cfg.small_n;
@@ -501,25 +574,8 @@ fn solve(
             bound *= 2;
         }
     }
-    if stop.is_cancelled() {
-        return Ok(CheckResult::Timeout);
-    }
     candidates.push(model);
-    let t = Instant::now();
-    let mut why = Vec::new();
-    for m in &candidates {
-        // Decoding may need the solver; at least a second for it, even when
-        // the re-solves used up the budget.
-        match confirm(f, m, reduced, backend, left().max(Duration::from_secs(1)), stop) {
-            Ok(real) => {
-                stats.confirm += t.elapsed();
-                return Ok(CheckResult::Sat(real));
-            }
-            Err(e) => why.push(e),
-        }
-    }
-    stats.confirm += t.elapsed();
-    Ok(CheckResult::Unknown(format!("model could not be confirmed: {}", why.join("; "))))
+    candidates
 }
 
 /// After an inconclusive verdict, look for a counterexample with few
@@ -629,5 +685,31 @@ mod tests {
         let checked = check_sat(&and(parts), &cfg, &Z3InProcess::new()).expect("no error");
         assert_eq!(checked.result, CheckResult::Timeout);
         assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
+    }
+
+    /// `(∀x. q(x) ∨ g(x) = x) ∧ ¬q(a) ∧ g(a) ≠ a` with no eager instances
+    /// (depth 0, no local pass): the first model falsifies the universal at
+    /// `a`, which is not a counterexample; refinement adds that instance,
+    /// and the second query is unsat.
+    #[test]
+    fn a_spurious_model_is_refined_away_and_the_next_query_proves() {
+        let (q, g) = (fun("q", vec![Sort::P], Sort::Bool), fun("g", vec![Sort::P], Sort::P));
+        let x = var("x", Sort::P);
+        let a = cnst("a", Sort::P);
+        let universal = forall(vec![x.clone()], Term::Op(Op::Or, vec![q.app(vec![x.t()]), Term::Op(Op::Eq, vec![g.app(vec![x.t()]), x.t()])]));
+        let f = and(vec![
+            universal,
+            Term::Op(Op::Not, vec![q.app(vec![a.clone()])]),
+            Term::Op(Op::Not, vec![Term::Op(Op::Eq, vec![g.app(vec![a.clone()]), a])]),
+        ]);
+        let cfg = CheckConfig {
+            reduce: ReduceConfig { inst_depth: 0, local_instantiation: false, ..ReduceConfig::default() },
+            strategies: vec![Strategy::Parametric],
+            bounded_search: false,
+            ..CheckConfig::default()
+        };
+        let checked = check_sat(&f, &cfg, &Z3InProcess::new()).expect("no error");
+        assert_eq!(checked.result, CheckResult::Unsat);
+        assert!(checked.stats.refined > 0, "proved without refinement: the test no longer tests it");
     }
 }

@@ -42,6 +42,7 @@ pub mod membership;
 pub mod names;
 pub mod nonempty;
 pub mod normalize;
+pub mod refine;
 pub mod regions;
 pub mod sets;
 pub mod skolem;
@@ -296,6 +297,9 @@ pub struct Reduced {
     /// The ground process terms of the query (lowered), one per class,
     /// without the Venn witnesses: their values are kept when decoding.
     pub ground_procs: Vec<Term>,
+    /// The universals the reduction instantiated and the output's ground
+    /// terms, to refine the query against spurious solver models.
+    pub schemas: refine::Schemas,
     /// Statistics.
     pub stats: ReduceStats,
 }
@@ -414,6 +418,8 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
 
     let mut cc = congruence::Congruence::default();
     cc.add_ground_terms(&main_formula, 0);
+    let mut schema_sources = vec![main_formula.clone()];
+    schema_sources.extend(definitions.iter().map(|(_, params, d)| syntax::forall(params.clone(), d.clone())));
     let mut all = main_formula.clone();
     for (_, _, d) in &definitions {
         // Ground terms inside definitions (`HO(p)` in `{j | j ∈ HO(p)}`) are input terms too.
@@ -617,6 +623,15 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     stop.check()?;
     out.extend(theory::theory_axioms(&cc));
     stop.check()?;
+    let ground_by_sort = cc
+        .sorts()
+        .into_iter()
+        .map(|sort| {
+            let terms = cc.representatives(&sort).into_iter().map(|(t, _)| t).collect();
+            (sort, terms)
+        })
+        .collect();
+    let schemas = refine::Schemas::new(&schema_sources, ground_by_sort);
     let conj: Vec<Term> = out.into_iter().flat_map(syntax::conjuncts).collect();
     let assertions = if conj.is_empty() {
         vec![Term::Bool(true)]
@@ -658,6 +673,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         signature,
         ground_sets,
         ground_procs,
+        schemas,
         stats,
     })
 }

@@ -108,7 +108,12 @@ pub(crate) struct Evaluator<'m> {
 
 impl<'m> Evaluator<'m> {
     pub(crate) fn new(model: &'m Model) -> Evaluator<'m> {
-        Evaluator { model, steps: 0, budget: DEFAULT_BUDGET }
+        Evaluator::with_budget(model, DEFAULT_BUDGET)
+    }
+
+    /// An evaluator that gives up after `budget` steps.
+    pub(crate) fn with_budget(model: &'m Model, budget: u64) -> Evaluator<'m> {
+        Evaluator { model, steps: 0, budget }
     }
 
     fn int(&mut self, t: &Term, env: &mut Vec<(Var, Value)>) -> Result<i64, FlatEvalError> {

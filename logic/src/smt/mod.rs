@@ -63,7 +63,7 @@ mod cancel;
 pub mod decode;
 mod equiv;
 mod error;
-mod flat_eval;
+pub(crate) mod flat_eval;
 mod model_text;
 mod query;
 mod script;

@@ -1,0 +1,216 @@
+//! Model-guided refinement: the instances of the reduction's universals
+//! that a solver model falsifies, at the query's own ground terms.
+//!
+//! The reduction instantiates the input's universals (and the definitions
+//! of its comprehension symbols) eagerly, at the ground terms it has when
+//! it instantiates; terms made later (Venn witnesses, cardinality
+//! witnesses, the terms of the instances themselves) get instances only
+//! where a pass adds them. A solver model of the query may therefore
+//! falsify an instance the query lacks: `w ∉ C(a) ∨ ψ(w, a)` at a witness
+//! `w`, say, and then its decoding is spurious. [`Schemas::conflicts`]
+//! evaluates every universal at every tuple of the query's ground terms
+//! (one term per value the model gives them) and returns the falsified
+//! instances; the caller adds them to the query and solves again, so the
+//! same model cannot come back.
+//!
+//! Soundness: each schema is a conjunct of the skolemized input or the
+//! definition of a comprehension symbol, both of which the reduction's
+//! output is already justified by (see [`super`]); an instance of a
+//! universal is implied by it. Adding implied formulas to the query keeps
+//! "unsat of the output implies unsat of the input".
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::{ReduceError, lower, syntax};
+use crate::smt::flat_eval::Evaluator;
+use crate::{Binder, Model, Sort, Term, Value, Var};
+
+/// Candidate tuples evaluated per call, over all schemas (each costs a
+/// substitution, a lowering and an evaluation).
+const TUPLE_BUDGET: usize = 200_000;
+
+/// Instances returned per schema and call: the first few falsified ones
+/// exclude the model; the rest would mostly repeat them at other terms.
+const PER_SCHEMA: usize = 8;
+
+/// Instances returned per call in all.
+const PER_CALL: usize = 400;
+
+/// Evaluation steps per instance (an instance with nested quantifiers over
+/// a large universe is skipped, not evaluated to the end).
+const STEPS_PER_INSTANCE: u64 = 100_000;
+
+/// The universals a reduction started from and the ground terms of its
+/// output, kept to refine the query against a solver's models.
+#[derive(Clone, Debug, Default)]
+pub struct Schemas {
+    /// `∀x̄. φ`: the variables and the body (CL, before lowering).
+    universals: Vec<(Vec<Var>, Term)>,
+    /// The ground terms of the output by sort, one per congruence class
+    /// (CL, before lowering), shallowest first.
+    ground: BTreeMap<Sort, Vec<Term>>,
+}
+
+impl Schemas {
+    /// Schemas of the top-level universals among `formulas` (conjunctions
+    /// are split; universals directly nested are merged), with `ground` the
+    /// output's ground terms.
+    pub fn new(formulas: &[Term], ground: BTreeMap<Sort, Vec<Term>>) -> Schemas {
+        let mut universals = Vec::new();
+        for f in formulas {
+            for part in syntax::conjuncts(f.clone()) {
+                flatten(&part, &mut universals);
+            }
+        }
+        Schemas { universals, ground }
+    }
+
+    /// How many universals there are to refine with.
+    pub fn len(&self) -> usize {
+        self.universals.len()
+    }
+
+    /// Whether there is nothing to refine with.
+    pub fn is_empty(&self) -> bool {
+        self.universals.is_empty()
+    }
+
+    /// The lowered instances falsified by `m` (at most [`PER_CALL`]), not
+    /// among `known` (which gets them). An instance that cannot be
+    /// evaluated on `m` (a quantifier over `Int` inside, a symbol the model
+    /// lacks) is skipped.
+    pub fn conflicts(&self, m: &Model, known: &mut HashSet<Term>) -> Result<Vec<Term>, ReduceError> {
+        let candidates = self.candidates(m);
+        let mut out = Vec::new();
+        let mut tuples = 0;
+        for (vars, body) in &self.universals {
+            let pools: Option<Vec<&Vec<Term>>> = vars.iter().map(|v| candidates.get(&v.sort)).collect();
+            let Some(pools) = pools else { continue };
+            let mut found = 0;
+            for tuple in Tuples::new(&pools) {
+                tuples += 1;
+                if tuples > TUPLE_BUDGET || out.len() >= PER_CALL {
+                    return Ok(out);
+                }
+                let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
+                let instance = lower::lower(&body.subst(&sigma))?;
+                let mut ev = Evaluator::with_budget(m, STEPS_PER_INSTANCE);
+                if matches!(ev.eval_bool(&instance, &mut Vec::new()), Ok(false)) && known.insert(instance.clone()) {
+                    out.push(instance);
+                    found += 1;
+                    if found == PER_SCHEMA {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Per sort, one ground term for each value `m` gives the sort's terms
+    /// (the shallowest): instances at two terms with the same value are
+    /// the same instance for `m`.
+    fn candidates(&self, m: &Model) -> BTreeMap<Sort, Vec<Term>> {
+        let mut out = BTreeMap::new();
+        for (sort, terms) in &self.ground {
+            let mut seen: HashSet<Value> = HashSet::new();
+            let mut kept = Vec::new();
+            for t in terms {
+                let Ok(lowered) = lower::lower(t) else { continue };
+                let mut ev = Evaluator::with_budget(m, STEPS_PER_INSTANCE);
+                if let Ok(v) = ev.eval(&lowered, &mut Vec::new())
+                    && seen.insert(v)
+                {
+                    kept.push(t.clone());
+                }
+            }
+            out.insert(sort.clone(), kept);
+        }
+        out
+    }
+}
+
+/// The universals of `f` with their variables merged and conjunctions
+/// split: `∀x̄. (A ∧ ∀ȳ. B)` gives `(x̄, A)` and `(x̄ȳ, B)`; a formula that
+/// is not a universal gives none.
+fn flatten(f: &Term, out: &mut Vec<(Vec<Var>, Term)>) {
+    let Term::Bind(Binder::Forall, vs, body) = f else { return };
+    let mut stack = vec![(vs.clone(), (**body).clone())];
+    while let Some((vars, body)) = stack.pop() {
+        match body {
+            Term::Bind(Binder::Forall, more, inner) => {
+                let mut vars = vars;
+                vars.extend(more.iter().cloned());
+                stack.push((vars, *inner));
+            }
+            Term::Op(crate::Op::And, parts) => stack.extend(parts.into_iter().map(|p| (vars.clone(), p))),
+            body => out.push((vars, body)),
+        }
+    }
+}
+
+/// The tuples of a product of pools, in lexicographic order.
+struct Tuples<'a> {
+    pools: &'a [&'a Vec<Term>],
+    next: Option<Vec<usize>>,
+}
+
+impl<'a> Tuples<'a> {
+    fn new(pools: &'a [&'a Vec<Term>]) -> Tuples<'a> {
+        let next = pools.iter().all(|p| !p.is_empty()).then(|| vec![0; pools.len()]);
+        Tuples { pools, next }
+    }
+}
+
+impl Iterator for Tuples<'_> {
+    type Item = Vec<Term>;
+
+    fn next(&mut self) -> Option<Vec<Term>> {
+        let cur = self.next.take()?;
+        let tuple = cur.iter().zip(self.pools).map(|(&k, p)| p[k].clone()).collect();
+        let mut succ = cur;
+        for k in (0..succ.len()).rev() {
+            succ[k] += 1;
+            if succ[k] < self.pools[k].len() {
+                self.next = Some(succ);
+                break;
+            }
+            succ[k] = 0;
+        }
+        Some(tuple)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{cnst, fun};
+    use crate::{Fun, FunTable, Op};
+
+    fn table(f: Fun, entries: Vec<(Vec<Value>, Value)>) -> FunTable {
+        FunTable { fun: f, entries: entries.into_iter().collect(), default: None }
+    }
+
+    /// `∀x:P. f(x) > 0` with ground terms `a`, `b` where the model has
+    /// `f(a) = 1`, `f(b) = 0`: the instance at `b` is the conflict, once.
+    #[test]
+    fn the_falsified_instance_at_a_ground_term_is_returned_once() {
+        let x = Var::new("x", Sort::P);
+        let f = fun("f", vec![Sort::P], Sort::Int);
+        let body = Term::Op(Op::Lt, vec![Term::Int(0), f.app(vec![x.t()])]);
+        let all = Term::Bind(Binder::Forall, vec![x], Box::new(body));
+        let (a, b) = (cnst("a", Sort::P), cnst("b", Sort::P));
+        let ground = BTreeMap::from([(Sort::P, vec![a, b.clone()])]);
+        let schemas = Schemas::new(&[all], ground);
+        let mut m = Model { n: 2, ..Model::default() };
+        m.funs.insert("a".into(), table(fun("a", vec![], Sort::P), vec![(vec![], Value::Proc(0))]));
+        m.funs.insert("b".into(), table(fun("b", vec![], Sort::P), vec![(vec![], Value::Proc(1))]));
+        let f_table = vec![(vec![Value::Proc(0)], Value::Int(1)), (vec![Value::Proc(1)], Value::Int(0))];
+        m.funs.insert("f".into(), table(f.clone(), f_table));
+        let mut known = HashSet::new();
+        let got = schemas.conflicts(&m, &mut known).expect("lowers");
+        let expected = Term::Op(Op::Lt, vec![Term::Int(0), f.app(vec![b])]);
+        assert_eq!(got, vec![expected]);
+        assert!(schemas.conflicts(&m, &mut known).expect("lowers").is_empty(), "an instance is returned once");
+    }
+}
