@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use psync_logic::Model;
+use psync_logic::{Model, Term};
 use psync_logic::bounded::{self, BoundedConfig, BoundedError, BoundedResult};
 use psync_logic::check::{CheckConfig, CheckError, CheckResult, Strategy, check_sat};
 use psync_logic::smt::{Backend, Cancel};
@@ -111,7 +111,7 @@ pub fn check_vc(
         let proof = prove_parts(vc, cfg, &proof_backend, &hints.parts, start + cfg.timeout);
         // A proof (or a refutation) ends the search; an undecided proof
         // leaves it the rest of the deadline.
-        if !matches!(proof, Ok(Proof::Undecided(_))) {
+        if !matches!(proof, Ok(Proof::Undecided(..))) {
             search_stop.cancel();
         }
         let search = search.and_then(|s| match s {
@@ -166,10 +166,12 @@ pub fn check_vc(
             o.time = start.elapsed();
             o
         }
-        (Proof::Undecided(first), None) => {
+        (Proof::Undecided(first, missed), None) => {
             let verdict = match (first, note) {
-                (CheckResult::Unknown(why), Some(note)) => Verdict::Unknown(explain::unknown(vc, &format!("{why}; {note}"))),
-                (CheckResult::Unknown(why), None) => Verdict::Unknown(explain::unknown(vc, &why)),
+                (CheckResult::Unknown(why), Some(note)) => {
+                    Verdict::Unknown(explain::unknown(vc, &format!("{why}; {note}"), &missed))
+                }
+                (CheckResult::Unknown(why), None) => Verdict::Unknown(explain::unknown(vc, &why, &missed)),
                 _ => Verdict::Timeout,
             };
             outcome(verdict, Vec::new(), 0)
@@ -195,8 +197,10 @@ enum Proof {
     Proved { hints: Vec<PartHint>, hinted_parts: usize },
     /// A part has a confirmed model.
     Refuted(Model),
-    /// The first undecided part's verdict (`Unknown` or `Timeout`).
-    Undecided(CheckResult),
+    /// The first undecided part's verdict (`Unknown` or `Timeout`), with
+    /// the labels of the conjuncts of the VC a spurious model of it
+    /// falsified ([`missed_conjuncts`]).
+    Undecided(CheckResult, Vec<String>),
 }
 
 /// Prove the parts of `vc` one after the other, until `deadline`.
@@ -207,7 +211,7 @@ fn prove_parts(
     hints: &[PartHint],
     deadline: Instant,
 ) -> Result<Proof, CheckError> {
-    let mut undecided: Option<CheckResult> = None;
+    let mut undecided: Option<(CheckResult, Vec<String>)> = None;
     let (mut kept, mut hinted_parts) = (Vec::new(), 0);
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
@@ -229,7 +233,7 @@ fn prove_parts(
         let left = deadline.saturating_duration_since(Instant::now());
         // Stopped: the search has refuted the VC.
         if left.is_zero() || backend.is_stopped() {
-            undecided.get_or_insert(CheckResult::Timeout);
+            undecided.get_or_insert((CheckResult::Timeout, Vec::new()));
             break;
         }
         let hint = PartHint::find(hints, &part).cloned();
@@ -248,12 +252,75 @@ fn prove_parts(
             }
             CheckResult::Sat(m) => return Ok(Proof::Refuted(m)),
             other => {
-                undecided.get_or_insert(other);
+                let missed = checked.stats.spurious.map(|m| missed_conjuncts(vc, &m)).unwrap_or_default();
+                undecided.get_or_insert((other, missed));
             }
         }
     }
     Ok(match undecided {
         None => Proof::Proved { hints: kept, hinted_parts },
-        Some(first) => Proof::Undecided(first),
+        Some((first, missed)) => Proof::Undecided(first, missed),
     })
+}
+
+/// The labels of the hypotheses of `vc` that the spurious model `m`
+/// falsifies, or else, when it satisfies every conclusion (so the negated
+/// conclusion of its part), those: the reduction lost what that conjunct
+/// says about the model. Conjuncts that cannot be evaluated on `m`
+/// (symbols of another part) are left out.
+fn missed_conjuncts(vc: &Vc, m: &Model) -> Vec<String> {
+    let holds = |t: &Term| match psync_logic::eval::eval(t, m) {
+        Ok(psync_logic::Value::Bool(b)) => Some(b),
+        _ => None,
+    };
+    let hypotheses: Vec<String> =
+        vc.hypotheses.iter().filter(|h| holds(&h.term) == Some(false)).map(|h| h.label.clone()).collect();
+    if !hypotheses.is_empty() {
+        return hypotheses;
+    }
+    if vc.conclusion.iter().all(|c| holds(&c.term) == Some(true)) {
+        return vc.conclusion.iter().map(|c| format!("the negation of the conclusion {}", c.label)).collect();
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vc::Labeled;
+    use psync_logic::{FunTable, Sort, Value, build};
+
+    fn vc(hypotheses: Vec<Labeled>, conclusion: Vec<Labeled>) -> Vc {
+        Vc {
+            id: "t/inductive/inv0/round0".into(),
+            kind: VcKind::Inductive,
+            invariant: Some(0),
+            round: Some(0),
+            property: None,
+            has_post: true,
+            hypotheses,
+            conclusion,
+        }
+    }
+
+    /// `a`, `b` and `c` true, false and true in the model.
+    fn model() -> Model {
+        let mut m = Model { n: 1, ..Model::default() };
+        for (name, b) in [("a", true), ("b", false), ("c", true)] {
+            let fun = build::fun(name, vec![], Sort::Bool);
+            m.funs.insert(name.into(), FunTable { fun, entries: [(vec![], Value::Bool(b))].into(), default: None });
+        }
+        m
+    }
+
+    #[test]
+    fn the_hypotheses_a_spurious_model_falsifies_are_named() {
+        let atom = |s: &str| build::cnst(s, Sort::Bool);
+        let v = vc(vec![Labeled::new("A", atom("a")), Labeled::new("B", atom("b"))], vec![Labeled::new("C", atom("c"))]);
+        assert_eq!(missed_conjuncts(&v, &model()), vec!["B".to_string()]);
+        let v = vc(vec![Labeled::new("A", atom("a"))], vec![Labeled::new("C", atom("c"))]);
+        assert_eq!(missed_conjuncts(&v, &model()), vec!["the negation of the conclusion C".to_string()]);
+        let v = vc(vec![Labeled::new("A", atom("a"))], vec![Labeled::new("B", atom("b"))]);
+        assert!(missed_conjuncts(&v, &model()).is_empty());
+    }
 }

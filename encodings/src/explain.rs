@@ -7,8 +7,9 @@
 
 use crate::vc::{Vc, VcKind};
 
-/// The reason of an `unknown` verdict on `vc`, from the prover's `why`.
-pub fn unknown(vc: &Vc, why: &str) -> String {
+/// The reason of an `unknown` verdict on `vc`, from the prover's `why` and
+/// the labels of the conjuncts of the VC a spurious model falsified.
+pub fn unknown(vc: &Vc, why: &str, missed: &[String]) -> String {
     let mut out = String::new();
     let spurious = why.contains("could not be confirmed") || why.contains("falsifies the formula") || why.contains("no way to clone");
     if spurious {
@@ -16,6 +17,9 @@ pub fn unknown(vc: &Vc, why: &str) -> String {
             "not decided: the solver's models of the reduced query were spurious (they are not counterexamples: \
              checked on the VC itself, they falsify it), so the reduction lacks a fact the proof needs",
         );
+        if !missed.is_empty() {
+            out.push_str(&format!("; the model decoded from the solver's violates {}", missed.join("; ")));
+        }
     } else if why.contains("timeout") {
         out.push_str("not decided: the solver ran out of time before finding a proof or a counterexample");
     } else {
@@ -84,7 +88,8 @@ mod tests {
     fn a_spurious_model_is_not_called_a_counterexample() {
         let why = "parametric: model could not be confirmed: the decoded model (n = 2) falsifies the formula; \
                    ground: timeout; bounded search: no counterexample with n ≤ 5";
-        let text = unknown(&vc(VcKind::Inductive), why);
+        let text = unknown(&vc(VcKind::Inductive), why, &["update of `x` in Vote".to_string()]);
+        assert!(text.contains("the model decoded from the solver's violates update of `x` in Vote"), "{text}");
         assert!(text.starts_with("not decided: the solver's models of the reduced query were spurious"), "{text}");
         assert!(text.contains("not counterexamples"), "{text}");
         assert!(text.contains("none was found (bounded search: no counterexample with n ≤ 5)"), "{text}");
@@ -94,7 +99,7 @@ mod tests {
 
     #[test]
     fn timeouts_and_progress_vcs_get_their_own_advice() {
-        let text = unknown(&vc(VcKind::Progress), "parametric: timeout; ground: timeout");
+        let text = unknown(&vc(VcKind::Progress), "parametric: timeout; ground: timeout", &[]);
         assert!(text.starts_with("not decided: the solver ran out of time"), "{text}");
         assert!(text.contains("liveness predicate implies"), "{text}");
         assert!(!text.contains("small instances"), "no bounded search ran: {text}");

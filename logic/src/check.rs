@@ -201,6 +201,10 @@ pub struct CheckStats {
     /// Instances added by model-guided refinement (see [`reduce::refine`])
     /// to the deciding strategy's query.
     pub refined: usize,
+    /// When no strategy decided: a model of the original signature decoded
+    /// from a solver model that falsifies the formula (spurious: not a
+    /// counterexample), for telling which conjunct the reduction missed.
+    pub spurious: Option<Box<Model>>,
 }
 
 /// A verdict with its statistics.
@@ -363,6 +367,7 @@ pub fn check_sat(
         return Ok(checked);
     }
     stats.reduce = runs.first().map(|r| r.stats.reduce.clone()).unwrap_or_default();
+    stats.spurious = runs.iter_mut().find_map(|r| r.stats.spurious.take());
     let mut reasons = Vec::new();
     for (run, strategy) in runs.iter().zip(&strategies) {
         if let Ok(CheckResult::Unknown(why)) = &run.result {
@@ -515,7 +520,12 @@ fn solve(
                     stats.confirm += t.elapsed();
                     return Ok(CheckResult::Sat(real));
                 }
-                Err(e) => why.push(e),
+                Err((e, decoded)) => {
+                    why.push(e);
+                    if decoded.is_some() {
+                        stats.spurious = decoded.map(Box::new);
+                    }
+                }
             }
         }
         let mut conflicts = Vec::new();
@@ -624,7 +634,8 @@ fn done(result: CheckResult, mut stats: CheckStats, start: Instant) -> Checked {
     Checked { result, stats, hint: None }
 }
 
-/// Decode a solver model and evaluate the original formula on it.
+/// Decode a solver model and evaluate the original formula on it; when it
+/// is false there, the decoded (spurious) model comes with the reason.
 fn confirm(
     f: &Term,
     m: &Model,
@@ -632,21 +643,18 @@ fn confirm(
     backend: &dyn Backend,
     timeout: Duration,
     stop: &Cancel,
-) -> Result<Model, String> {
+) -> Result<Model, (String, Option<Model>)> {
     let input = decode::DecodeInput {
         signature: &r.signature,
         ground_sets: &r.ground_sets,
         ground_procs: &r.ground_procs,
     };
-    let real = decode::decode(m, &input, backend, timeout, stop)?;
+    let real = decode::decode(m, &input, backend, timeout, stop).map_err(|e| (e, None))?;
     match crate::eval::eval(f, &real) {
         Ok(Value::Bool(true)) => Ok(real),
-        Ok(Value::Bool(false)) => Err(format!(
-            "the decoded model (n = {}) falsifies the formula",
-            real.n
-        )),
-        Ok(other) => Err(format!("the formula evaluated to {other:?}")),
-        Err(e) => Err(format!("evaluation failed: {e}")),
+        Ok(Value::Bool(false)) => Err((format!("the decoded model (n = {}) falsifies the formula", real.n), Some(real))),
+        Ok(other) => Err((format!("the formula evaluated to {other:?}"), None)),
+        Err(e) => Err((format!("evaluation failed: {e}"), None)),
     }
 }
 
