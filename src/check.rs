@@ -30,8 +30,8 @@ fn settings(args: &CheckArgs) -> Result<Settings, UsageError> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return Err(UsageError(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
     }
-    if !(args.memory.is_finite() && args.memory > 0.0) {
-        return Err(UsageError(format!("--memory must be a positive number of GB, not {}", args.memory)));
+    if let Some(gb) = args.memory.filter(|gb| !(gb.is_finite() && *gb > 0.0)) {
+        return Err(UsageError(format!("--memory must be a positive number of GB, not {gb}")));
     }
     if args.venn_bound == 0 {
         return Err(UsageError("--venn-bound must be at least 1".into()));
@@ -184,9 +184,13 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
         Some(n) if n > 0 => n,
         // RAYON_NUM_THREADS if set, else one per logical core.
         _ => rayon::current_num_threads(),
+    }
+    .min(requests.len());
+    let budget = match args.memory {
+        Some(gb) => (gb * 1e9) as u64,
+        None => default_budget(threads),
     };
-    let budget = (args.memory * 1e9) as u64;
-    let mut checked = discharge(&requests, threads.min(requests.len()), budget, &bar);
+    let mut checked = discharge(&requests, threads, budget, &bar);
     // Back in job order, which is file order then VC order.
     let mut by_job: Vec<Option<Checked>> = jobs.iter().map(|_| None).collect();
     for (k, c) in checked.drain(..) {
@@ -218,6 +222,22 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
         })
         .collect();
     Ok(RunOutcome { files, time: start.elapsed() })
+}
+
+/// The most memory a VC gets by default, in bytes.
+const DEFAULT_BUDGET_CAP: u64 = 8_000_000_000;
+
+/// The default memory budget of a VC when `jobs` VCs run at once: half
+/// the physical memory shared among them, at most [`DEFAULT_BUDGET_CAP`]
+/// (the benchmarks' VCs need under 0.5 GB each).
+fn default_budget(jobs: usize) -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let (pages, page) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let physical = u64::try_from(pages).unwrap_or(0).saturating_mul(u64::try_from(page).unwrap_or(0));
+    if physical == 0 {
+        return DEFAULT_BUDGET_CAP;
+    }
+    (physical / 2 / jobs.max(1) as u64).min(DEFAULT_BUDGET_CAP)
 }
 
 fn progress_bar(show: bool, len: usize) -> ProgressBar {

@@ -47,9 +47,10 @@ pub struct CheckArgs {
     pub timeout: f64,
     /// Memory budget of each VC, in GB of resident memory: a VC whose
     /// worker process holds more is stopped, and ends `unknown` (memory
-    /// budget); the other VCs go on.
-    #[arg(long, value_name = "GB", default_value_t = 8.0)]
-    pub memory: f64,
+    /// budget); the other VCs go on [default: half the physical memory
+    /// shared among the jobs, at most 8].
+    #[arg(long, value_name = "GB")]
+    pub memory: Option<f64>,
     /// Only VCs whose id matches this pattern (`*` matches any run of characters;
     /// without `*`, a substring match). May be repeated; a pattern that
     /// selects no VC of any file is a usage error.
