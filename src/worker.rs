@@ -55,10 +55,26 @@ pub fn serve() -> ExitCode {
     }
 }
 
+/// The worker's replies go to what was its stdout, and its stdout from
+/// then on to its stderr: a line printed by anything else in the process
+/// cannot be taken for a reply.
+fn reply_channel() -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: dup and dup2 on the standard descriptors, which this process
+    // owns; the duplicate is owned by the returned file alone.
+    unsafe {
+        let replies = libc::dup(libc::STDOUT_FILENO);
+        if replies == -1 || libc::dup2(libc::STDERR_FILENO, libc::STDOUT_FILENO) == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(std::fs::File::from_raw_fd(replies))
+    }
+}
+
 fn serve_on_this_thread() -> std::io::Result<()> {
     let mut specs: HashMap<PathBuf, Spec> = HashMap::new();
     let mut backends: HashMap<BackendKind, Box<dyn Backend>> = HashMap::new();
-    let stdout = std::io::stdout();
+    let mut replies = reply_channel()?;
     for line in std::io::stdin().lock().lines() {
         let line = line?;
         let request: Request = serde_json::from_str(&line).map_err(std::io::Error::other)?;
@@ -74,14 +90,12 @@ fn serve_on_this_thread() -> std::io::Result<()> {
         };
         let mut text = serde_json::to_string(&Reply::from(checked)).map_err(std::io::Error::other)?;
         text.push('\n');
-        let mut out = stdout.lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
+        replies.write_all(text.as_bytes())?;
     }
     Ok(())
 }
 
-fn load(path: &PathBuf) -> Spec {
+fn load(path: &std::path::Path) -> Spec {
     let alg = psync_encodings::load_spec(path).map_err(|e| e.to_string())?;
     let vcs = psync_encodings::generate_vcs(&alg);
     Ok((alg, vcs))
