@@ -136,3 +136,28 @@ impl Checked {
         Checked { outcome, hints: VcHints::default(), hinted_parts: 0 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use psync_encodings::PartHint;
+    use psync_logic::hint::{Hint, TermKey};
+
+    #[test]
+    fn a_reply_carries_the_whole_outcome_and_the_hints() {
+        let mut checked = Checked::ended("alg/init/inv0/start", "spec.rs", Verdict::Vacuous, Duration::from_millis(1234), None);
+        checked.outcome.vacuity = serde_json::from_value(serde_json::json!({
+            "assumption": "the safety predicate", "method": "safety", "loc": { "line": 3, "column": 5 }, "allowed": false
+        }))
+        .expect("a vacuity");
+        checked.outcome.counterexample_text = Some("n = 2\n".into());
+        checked.outcome.note = Some("a note".into());
+        checked.hints.parts.push(PartHint { formula: TermKey(7), hint: Hint { strategy: Strategy::Ground, core: vec![TermKey(1)] } });
+        checked.hinted_parts = 1;
+        let before = format!("{checked:?}");
+        let line = serde_json::to_string(&Reply::from(checked)).expect("a reply serializes");
+        assert!(!line.contains('\n'), "one line: {line}");
+        let back: Reply = serde_json::from_str(&line).expect("a reply deserializes");
+        assert_eq!(format!("{:?}", back.checked("alg/init/inv0/start", "spec.rs")), before);
+    }
+}
