@@ -32,12 +32,24 @@ fn a_vc_too_heavy_for_its_time_ends_timeout_and_the_run_goes_on() {
     // Instantiation depth 12 makes OTR's reductions far larger than
     // 2 s allow (unbounded, they need tens of GB); each VC is stopped
     // by its deadline, by the reduction's own check of it or by the kill
-    // 3 s later, and none may take the run down or hold it up.
-    let (timeout, jobs) = (2.0, 2.0);
+    // 3 s later, and none may take the run down, hold it up, or hold more
+    // than its memory budget.
+    let (timeout, jobs, budget_gb) = (2.0, 2.0, 2.0);
     let start = Instant::now();
-    let out = psync_verify(&[
-        "check", "benchmarks/otr.rs", "--depth", "12", "--timeout", "2", "--jobs", "2", "--memory", "2", "--format", "json",
-    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["check", "benchmarks/otr.rs", "--depth", "12", "--timeout", "2", "--jobs", "2", "--memory", "2", "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the psync-verify binary runs");
+    let mut peak = 0;
+    // (The report is a few kB: it waits in the pipe until the end.)
+    while child.try_wait().expect("check can be waited for").is_none() {
+        peak = peak.max(tree_resident(child.id()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("check ends");
     let took = start.elapsed().as_secs_f64();
     let report = json(&out);
     let vcs = vcs(&report);
@@ -52,6 +64,10 @@ fn a_vc_too_heavy_for_its_time_ends_timeout_and_the_run_goes_on() {
     // a worker and a loaded machine get generous slack on top.
     let bound = (timeout + 3.0) * vcs.len() as f64 / jobs + 60.0;
     assert!(took < bound, "{took:.1} s, over {bound:.1} s");
+    // Two workers within their budgets, and the check itself (a few MB;
+    // sampling misses nothing that lasts longer than 20 ms).
+    let limit = (jobs * budget_gb + 0.5) * 1e9;
+    assert!((peak as f64) < limit, "the process tree held {peak} bytes");
 }
 
 #[test]
@@ -88,6 +104,23 @@ fn children(pid: u32) -> Vec<u32> {
         .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
         .flat_map(|text| text.split_whitespace().filter_map(|p| p.parse().ok()).collect::<Vec<u32>>())
         .collect()
+}
+
+/// The resident size of process `pid` and its descendants, in bytes (0
+/// once it has ended).
+fn tree_resident(pid: u32) -> u64 {
+    let rss = |p: u32| -> u64 {
+        let statm = std::fs::read_to_string(format!("/proc/{p}/statm")).unwrap_or_default();
+        // SAFETY: sysconf has no preconditions.
+        let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        statm.split_whitespace().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) * page
+    };
+    let (mut total, mut pending) = (0, vec![pid]);
+    while let Some(p) = pending.pop() {
+        total += rss(p);
+        pending.extend(children(p));
+    }
+    total
 }
 
 #[test]
