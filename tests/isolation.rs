@@ -3,6 +3,7 @@
 //! the memory budget, and a worker that dies. In each case the VC gets a
 //! verdict, the other VCs go on, and the report is complete.
 
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -149,4 +150,27 @@ fn a_worker_that_dies_gives_unknown_with_the_signal_not_a_crash() {
     assert_eq!(vc["verdict"], "unknown", "{vc}");
     let reason = vc["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("worker process") && reason.contains("signal 6"), "{reason}");
+}
+
+#[test]
+fn the_worker_subcommand_is_not_in_the_help_and_ends_with_its_input() {
+    let help = psync_verify(&["--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("check") && !text.contains("worker"), "{text}");
+    // No requests: the worker ends at once, successfully, answering nothing.
+    let idle = Command::new(env!("CARGO_BIN_EXE_psync-verify")).arg("worker").stdin(Stdio::null()).output().expect("the worker runs");
+    assert_eq!(idle.status.code(), Some(0), "{}", stderr(&idle));
+    assert!(idle.stdout.is_empty());
+    // A line that is no request is an error of the worker, not a verdict.
+    let mut bad = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .arg("worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the worker runs");
+    bad.stdin.take().expect("stdin").write_all(b"{ not a request\n").expect("the worker reads");
+    let out = bad.wait_with_output().expect("the worker ends");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "no reply: {}", String::from_utf8_lossy(&out.stdout));
 }
