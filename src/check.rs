@@ -1,18 +1,19 @@
 //! `psync-verify check`: load spec files, generate their VCs, discharge them
 //! in parallel, and report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use psync_encodings::{Algorithm, HintFile, SpecError, Vc, VcHints};
+use psync_encodings::{HintFile, SpecError, Vc};
 use psync_logic::check::CheckConfig;
-use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
-use rayon::prelude::*;
 
-use crate::memory::MemoryBudget;
-use crate::cli::{BackendKind, CheckArgs, vc_matches};
-use crate::outcome::{FileOutcome, RunOutcome, VcOutcome, Verdict};
+use crate::cli::{CheckArgs, vc_matches};
+use crate::isolate::Worker;
+use crate::outcome::{FileOutcome, RunOutcome, Verdict};
+use crate::wire::{Checked, Request, Settings};
 
 /// Why `check` could not run at all (as opposed to a VC verdict or a spec
 /// file that does not load, which are reported in the run's outcome).
@@ -22,39 +23,33 @@ pub struct UsageError(pub String);
 /// One spec file and the VCs selected from it.
 struct Loaded {
     file: String,
-    alg: Algorithm,
     vcs: Vec<Vc>,
 }
 
-fn backend(kind: BackendKind) -> Box<dyn Backend> {
-    match kind {
-        BackendKind::Z3 => Box::new(Z3InProcess::new()),
-        BackendKind::Z3Process => Box::new(SmtProcess::z3()),
-    }
-}
-
-fn config(args: &CheckArgs) -> Result<CheckConfig, UsageError> {
+fn settings(args: &CheckArgs) -> Result<Settings, UsageError> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return Err(UsageError(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
     }
-    if !(args.memory.is_finite() && args.memory > 0.0) {
-        return Err(UsageError(format!("--memory must be a positive number of GB, not {}", args.memory)));
+    if let Some(gb) = args.memory.filter(|gb| !(gb.is_finite() && *gb > 0.0)) {
+        return Err(UsageError(format!("--memory must be a positive number of GB, not {gb}")));
     }
-    let mut cfg = CheckConfig { timeout: Duration::from_secs_f64(args.timeout), ..CheckConfig::default() };
     if args.venn_bound == 0 {
         return Err(UsageError("--venn-bound must be at least 1".into()));
     }
-    cfg.reduce.venn_bound = args.venn_bound;
-    cfg.reduce.inst_depth = args.depth;
-    if !args.strategies.is_empty() {
-        cfg.strategies = Vec::new();
-        for s in args.strategies.iter().map(|s| s.strategy()) {
-            if !cfg.strategies.contains(&s) {
-                cfg.strategies.push(s);
-            }
+    let mut strategies = Vec::new();
+    for s in args.strategies.iter().map(|s| s.strategy()) {
+        if !strategies.contains(&s) {
+            strategies.push(s);
         }
     }
-    Ok(cfg)
+    Ok(Settings {
+        timeout: Duration::from_secs_f64(args.timeout),
+        venn_bound: args.venn_bound,
+        depth: args.depth,
+        strategies,
+        record_hint: args.hints.is_some(),
+        backend: args.backend,
+    })
 }
 
 /// The spec files given, in order, each loaded with its selected VCs or
@@ -83,7 +78,7 @@ fn load(args: &CheckArgs) -> (Vec<Result<Loaded, SpecError>>, Vec<bool>) {
                 selected
             });
         }
-        out.push(Ok(Loaded { file: path.display().to_string(), alg, vcs }));
+        out.push(Ok(Loaded { file: path.display().to_string(), vcs }));
     }
     (out, matched)
 }
@@ -141,66 +136,11 @@ fn dump_smt(dir: &Path, loaded: &[&Loaded], cfg: &CheckConfig) -> Result<(), Usa
     Ok(())
 }
 
-/// Stack of each solver worker thread.
-const WORKER_STACK: usize = 64 << 20;
-
-/// A VC's outcome, with the hints of a proof (its parts' and the witness
-/// of its hypotheses) and how many parts their hint decided.
-struct Checked {
-    outcome: VcOutcome,
-    hints: VcHints,
-    hinted_parts: usize,
-}
-
-fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, hints: &VcHints) -> Checked {
-    let start = Instant::now();
-    let mut out = VcOutcome {
-        id: vc.id.clone(),
-        file: file.to_string(),
-        verdict: Verdict::Unknown,
-        time: Duration::ZERO,
-        reason: None,
-        counterexample: None,
-        counterexample_text: None,
-        vacuity: None,
-        note: None,
-    };
-    let (mut kept, mut hinted_parts) = (VcHints::default(), 0);
-    match psync_encodings::check_vc(alg, vc, cfg, backend, hints) {
-        Ok(o) => {
-            out.time = o.time;
-            (kept, hinted_parts) = (VcHints { parts: o.hints, witness: o.witness }, o.hinted_parts);
-            out.note = o.note;
-            match o.verdict {
-                psync_encodings::Verdict::Proved => out.verdict = Verdict::Proved,
-                psync_encodings::Verdict::Refuted(cex) => {
-                    out.verdict = Verdict::Refuted;
-                    out.counterexample_text = Some(cex.to_string());
-                    out.counterexample = serde_json::to_value(&*cex).ok();
-                }
-                psync_encodings::Verdict::Unknown(why) => out.reason = Some(why),
-                psync_encodings::Verdict::Timeout => out.verdict = Verdict::Timeout,
-                psync_encodings::Verdict::Vacuous(why) => {
-                    out.verdict = Verdict::Vacuous;
-                    out.vacuity = Some(*why);
-                }
-            }
-        }
-        // A VC the pipeline cannot process is not proved: it is reported as
-        // unknown with the error, so the run cannot pass.
-        Err(e) => {
-            out.time = start.elapsed();
-            out.reason = Some(format!("error: {e}"));
-        }
-    }
-    Checked { outcome: out, hints: kept, hinted_parts }
-}
-
 /// Put the hints of this run's proofs into `file`: a proved VC's hints
 /// replace its old ones, a VC not proved loses its hints, VCs not checked
 /// keep theirs.
-fn update_hints(file: &mut HintFile, checked: &[(usize, Checked)]) {
-    for (_, c) in checked {
+fn update_hints(file: &mut HintFile, checked: &[Checked]) {
+    for c in checked {
         if c.outcome.verdict == Verdict::Proved && !c.hints.parts.is_empty() {
             file.vcs.insert(c.outcome.id.clone(), c.hints.clone());
         } else {
@@ -213,68 +153,55 @@ fn update_hints(file: &mut HintFile, checked: &[(usize, Checked)]) {
 /// that stopped it, in command-line order.
 pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageError> {
     let start = Instant::now();
-    let mut cfg = config(args)?;
+    let settings = settings(args)?;
     let (loaded, matched) = load(args);
     check_patterns(args, &loaded, &matched)?;
     let good: Vec<&Loaded> = loaded.iter().filter_map(|l| l.as_ref().ok()).collect();
     let hints = match &args.hints {
-        Some(path) => {
-            cfg.record_hint = true;
-            HintFile::load(path).map_err(|e| UsageError(e.to_string()))?
-        }
+        Some(path) => HintFile::load(path).map_err(|e| UsageError(e.to_string()))?,
         None => HintFile::new(),
     };
     if let Some(dir) = &args.dump_smt {
-        dump_smt(dir, &good, &cfg)?;
+        dump_smt(dir, &good, &settings.config())?;
     }
     let jobs: Vec<(&Loaded, &Vc)> = good.iter().flat_map(|l| l.vcs.iter().map(move |vc| (*l, vc))).collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        // The solver and the reduction recurse over terms on the worker's
-        // stack (headroom beyond the 2 MB default of spawned threads; the
-        // overflows once seen were the model reader recursing over Z3's
-        // function tables, now walked in loops).
-        .stack_size(WORKER_STACK)
-        .build()
-        .map_err(|e| UsageError(format!("cannot start {} jobs: {e}", args.jobs.unwrap_or(0))))?;
-    let bar = if show_progress {
-        let bar = ProgressBar::new(jobs.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-                .expect("the progress template is valid"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let solver = backend(args.backend);
-    let backend = MemoryBudget::new(solver.as_ref(), (args.memory * 1e9) as u64);
-    // Largest VCs first, each taken by the next free worker: a large VC
-    // started last would keep one worker busy while the others idle. The
+    let bar = progress_bar(show_progress, jobs.len());
+    // Largest VCs first, each taken by the next free job: a large VC
+    // started last would keep one job busy while the others idle. The
     // size of a VC's parts is the estimate of its cost (on the benchmarks,
     // the inductiveness VCs are both the largest and the slowest).
     let mut order: Vec<(usize, usize)> =
         jobs.iter().enumerate().map(|(k, (_, vc))| (vc.parts().iter().map(psync_logic::Term::size).sum(), k)).collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut checked: Vec<(usize, Checked)> = pool.install(|| {
-        order
-            .into_iter()
-            .par_bridge()
-            .map(|(_, k)| {
-                let (l, vc) = jobs[k];
-                let c = check_one(&l.file, &l.alg, vc, &cfg, &backend, hints.for_vc(&vc.id));
-                bar.inc(1);
-                bar.set_message(c.outcome.id.clone());
-                (k, c)
-            })
-            .collect()
-    });
-    checked.sort_by_key(|(k, _)| *k);
+    let requests: Vec<Request> = order
+        .iter()
+        .map(|&(_, k)| {
+            let (l, vc) = jobs[k];
+            Request { file: PathBuf::from(&l.file), vc: vc.id.clone(), settings: settings.clone(), hints: hints.for_vc(&vc.id).clone() }
+        })
+        .collect();
+    let threads = match args.jobs {
+        Some(n) if n > 0 => n,
+        // RAYON_NUM_THREADS if set, else one per logical core.
+        _ => rayon::current_num_threads(),
+    }
+    .min(requests.len());
+    let budget = match args.memory {
+        Some(gb) => (gb * 1e9) as u64,
+        None => default_budget(threads),
+    };
+    let mut checked = discharge(&requests, threads, budget, &bar);
+    // Back in job order, which is file order then VC order.
+    let mut by_job: Vec<Option<Checked>> = jobs.iter().map(|_| None).collect();
+    for (k, c) in checked.drain(..) {
+        by_job[order[k].1] = Some(c);
+    }
+    let checked: Vec<Checked> = by_job.into_iter().map(|c| c.expect("every VC is checked")).collect();
     bar.finish_and_clear();
     if let Some(path) = &args.hints {
         let mut updated = hints.clone();
         update_hints(&mut updated, &checked);
-        let hinted: usize = checked.iter().map(|(_, c)| c.hinted_parts).sum();
+        let hinted: usize = checked.iter().map(|c| c.hinted_parts).sum();
         let parts: usize = jobs.iter().map(|(_, vc)| vc.parts().len()).sum();
         // On stderr: the report on stdout stays what it is without hints.
         eprintln!("hints: {hinted} of {parts} parts proved by their hint's core");
@@ -286,8 +213,7 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
             }
         }
     }
-    // `checked` is in job order, which is file order then VC order.
-    let mut outcomes = checked.into_iter().map(|(_, c)| c.outcome);
+    let mut outcomes = checked.into_iter().map(|c| c.outcome);
     let files = loaded
         .into_iter()
         .map(|l| match l {
@@ -296,4 +222,80 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
         })
         .collect();
     Ok(RunOutcome { files, time: start.elapsed() })
+}
+
+/// The most memory a VC gets by default, in bytes.
+const DEFAULT_BUDGET_CAP: u64 = 8_000_000_000;
+
+/// The default memory budget of a VC when `jobs` VCs run at once: half
+/// the physical memory shared among them, at most [`DEFAULT_BUDGET_CAP`]
+/// (the benchmarks' VCs need under 0.5 GB each).
+fn default_budget(jobs: usize) -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let (pages, page) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let physical = u64::try_from(pages).unwrap_or(0).saturating_mul(u64::try_from(page).unwrap_or(0));
+    if physical == 0 {
+        return DEFAULT_BUDGET_CAP;
+    }
+    (physical / 2 / jobs.max(1) as u64).min(DEFAULT_BUDGET_CAP)
+}
+
+fn progress_bar(show: bool, len: usize) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+            .expect("the progress template is valid"),
+    );
+    bar
+}
+
+/// Check every request on `threads` jobs, each driving one worker process
+/// (`src/isolate.rs`) and taking the next request when it is free; each
+/// VC within its deadline and `budget` bytes. The outcomes come with the
+/// index of their request, in no particular order.
+fn discharge(requests: &[Request], threads: usize, budget: u64, bar: &ProgressBar) -> Vec<(usize, Checked)> {
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::with_capacity(requests.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut worker: Option<Worker> = None;
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(request) = requests.get(k) else { break };
+                    let c = check_isolated(&mut worker, request, budget);
+                    bar.inc(1);
+                    bar.set_message(c.outcome.id.clone());
+                    done.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((k, c));
+                }
+            });
+        }
+    });
+    done.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Check `request` in `worker`, started first if there is none (or the
+/// last one was killed). A worker that holds more than half the budget
+/// after a VC is ended, so that what one VC left behind is not charged to
+/// the next.
+fn check_isolated(worker: &mut Option<Worker>, request: &Request, budget: u64) -> Checked {
+    let file = request.file.display().to_string();
+    let running = match worker {
+        Some(w) => w,
+        None => match Worker::start() {
+            Ok(w) => worker.insert(w),
+            Err(e) => {
+                let why = format!("error: cannot start a worker process: {e}");
+                return Checked::ended(&request.vc, &file, Verdict::Unknown, Duration::ZERO, Some(why));
+            }
+        },
+    };
+    let checked = running.check(request, budget);
+    if running.is_gone() || running.resident().is_none_or(|r| r > budget / 2) {
+        *worker = None;
+    }
+    checked
 }

@@ -20,6 +20,10 @@ pub struct Cli {
 pub enum Command {
     /// Generate the verification conditions of spec files and discharge them.
     Check(CheckArgs),
+    /// Check the VCs `check` sends on stdin, one at a time (see
+    /// `src/worker.rs`); not for use by hand.
+    #[command(hide = true)]
+    Worker,
 }
 
 /// Arguments of `check`.
@@ -36,15 +40,17 @@ pub struct CheckArgs {
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
     /// Time limit per VC, in seconds (shared by the queries a VC is split
-    /// into; the bounded counterexample search after an undecided VC has
-    /// its own budget).
+    /// into, the reduction and the counterexample search included). A VC
+    /// still running 3 s after it (the vacuity review of a proof may use
+    /// 2 s more) is stopped and ends `timeout`.
     #[arg(long, default_value_t = CheckConfig::default().timeout.as_secs_f64())]
     pub timeout: f64,
-    /// Memory budget of the check, in GB of resident memory: a solver call
-    /// running while the process holds more is stopped, and its VC ends
-    /// `unknown` (memory budget); the other VCs go on.
-    #[arg(long, value_name = "GB", default_value_t = 8.0)]
-    pub memory: f64,
+    /// Memory budget of each VC, in GB of resident memory: a VC whose
+    /// worker process holds more is stopped, and ends `unknown` (memory
+    /// budget); the other VCs go on [default: half the physical memory
+    /// shared among the jobs, at most 8].
+    #[arg(long, value_name = "GB")]
+    pub memory: Option<f64>,
     /// Only VCs whose id matches this pattern (`*` matches any run of characters;
     /// without `*`, a substring match). May be repeated; a pattern that
     /// selects no VC of any file is a usage error.
@@ -117,7 +123,7 @@ impl StrategyArg {
 }
 
 /// Solver back ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ValueEnum, serde::Serialize, serde::Deserialize)]
 pub enum BackendKind {
     /// Z3 linked in-process (the system libz3).
     Z3,

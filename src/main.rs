@@ -10,10 +10,13 @@
 
 mod check;
 mod cli;
+mod isolate;
 mod memory;
 mod outcome;
 mod report;
 mod status;
+mod wire;
+mod worker;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
+        Command::Worker => worker::serve(),
         Command::Check(args) => {
             let progress = !args.quiet && std::io::stderr().is_terminal();
             match check::run(&args, progress) {

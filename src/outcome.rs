@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use psync_encodings::SpecError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::status::RunStatus;
 
 /// The five verdicts a VC can end with. They are never merged: a timeout is
 /// not an "unknown", a "vacuous" is not a "proved".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// The solver showed H ∧ ¬C unsatisfiable: the VC holds for every n.

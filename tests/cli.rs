@@ -117,6 +117,7 @@ fn help_shows_the_real_defaults() {
         assert!(section(flag).contains(&format!("[default: {default}]")), "--{flag}:\n{}", section(flag));
     }
     assert!(section("jobs").contains("[default: one per logical core"), "{}", section("jobs"));
+    assert!(section("memory").contains("[default: half the physical memory"), "{}", section("memory"));
 }
 
 /// Run `check` on OTR's init VC with `extra` flags, dumping the reduced

@@ -99,8 +99,8 @@ fn an_empty_property_list_is_a_located_input_error() {
 
 #[test]
 fn a_check_over_its_memory_budget_is_unknown_not_a_crash() {
-    // A budget below what the process holds before any solving: every
-    // solver call is stopped, each VC ends `unknown` with the reason.
+    // A budget below what a worker process holds before any solving: the
+    // VC's worker is stopped, and the VC ends `unknown` with the reason.
     let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
         .args(["check", "benchmarks/otr.rs", "--vc", "otr/init", "--memory", "0.001", "--format", "json"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -80,7 +80,7 @@ pub mod names {
 }
 
 /// A source location (1-based line, 1-based column) kept for reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Loc {
     /// Line, from 1.
     pub line: usize,

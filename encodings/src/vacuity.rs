@@ -28,7 +28,7 @@ use crate::terms;
 use crate::vc::{Vc, VcKind};
 
 /// The unsatisfiable assumption of a vacuous VC.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Vacuity {
     /// What is unsatisfiable, in words ("the safety predicate", "Inv_1
     /// with L_0", "the hypotheses with round `Vote`'s transition").

@@ -196,8 +196,14 @@ pub(crate) fn record_proof(
     if !hint.core.is_empty() {
         return hint;
     }
+    // The other strategies' reductions are bounded by the deadline too: on
+    // a large formula one can take longer than the whole proof did.
+    let interrupt = crate::reduce::Interrupt::at(deadline, &stop);
     for &strategy in order.iter().filter(|s| **s != winner) {
-        let Ok(reduced) = crate::reduce::reduce(f, &strategy.apply(&cfg.reduce)) else { continue };
+        if left().is_zero() {
+            return hint;
+        }
+        let Ok(reduced) = crate::reduce::reduce_within(f, &strategy.apply(&cfg.reduce), &interrupt) else { continue };
         let other = record(&query(&reduced), strategy, backend, left(), &stop);
         if !other.core.is_empty() {
             return other;
