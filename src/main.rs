@@ -13,6 +13,7 @@ mod cli;
 mod memory;
 mod outcome;
 mod report;
+mod simulate;
 mod status;
 
 use std::io::IsTerminal;
@@ -82,6 +83,32 @@ fn main() -> ExitCode {
                     ExitCode::from(EXIT_USAGE)
                 }
             }
+        }
+        Command::Simulate(args) => run_simulate(&args),
+    }
+}
+
+/// `simulate`: the report on stdout, an input error on stderr (exit 3).
+fn run_simulate(args: &cli::SimulateArgs) -> ExitCode {
+    let progress = !args.quiet && std::io::stderr().is_terminal();
+    match simulate::run(args, progress) {
+        Ok(report) => {
+            let timing = !args.no_timing;
+            let text = match args.format {
+                Format::Human => simulate::render_human(&report, timing),
+                Format::Json => simulate::render_json(&report, timing),
+                Format::Junit => simulate::render_junit(&report, timing),
+            };
+            print!("{text}");
+            ExitCode::from(report.exit_code())
+        }
+        Err(simulate::SimInputError::Spec(e)) => {
+            eprintln!("{:?}", Diagnosed(e.as_ref()));
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(simulate::SimInputError::Other(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }

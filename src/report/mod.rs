@@ -7,6 +7,7 @@ mod junit;
 pub use human::render_human;
 pub use json::render_json;
 pub use junit::render_junit;
+pub(crate) use junit::xml_escape;
 
 use psync_encodings::SpecError;
 

@@ -56,6 +56,40 @@ fn constant(name: &str, sort: Sort, v: Value) -> FunTable {
     FunTable { fun: Fun::constant(name, sort), entries: [(Vec::new(), v)].into_iter().collect(), default: None }
 }
 
+/// The symbols the terms of round `k` mention (its sends, update,
+/// conditions and axioms).
+fn round_symbols(alg: &Algorithm, k: usize) -> BTreeSet<String> {
+    fn walk(stmts: &[crate::ir::Stmt], out: &mut Vec<Term>) {
+        use crate::ir::Stmt;
+        for s in stmts {
+            match s {
+                Stmt::Let { value, .. } | Stmt::Assign { value, .. } => out.push(value.clone()),
+                Stmt::If { cond, then, els } => {
+                    out.push(cond.clone());
+                    walk(then, out);
+                    walk(els, out);
+                }
+                Stmt::Choose { axiom, .. } => out.push(axiom.clone()),
+                Stmt::Check { cond, .. } => out.push(cond.clone()),
+            }
+        }
+    }
+    let rd = &alg.rounds[k];
+    let mut terms = vec![rd.sends_to.clone(), rd.payload.clone()];
+    walk(&rd.update, &mut terms);
+    terms.iter().flat_map(Term::funs).map(|f| f.name).collect()
+}
+
+/// `m` with only the tables of `keep`: the evaluator reads every table of
+/// its model for the integers `Int` quantifiers range over, so a table no
+/// term mentions only costs time (it cannot change a value: an integer
+/// quantifier of the IR ranges over values its own terms can produce).
+fn restrict(m: Model, keep: &BTreeSet<String>) -> Model {
+    let Model { n, universes, mut funs, vars } = m;
+    funs.retain(|name, _| keep.contains(name));
+    Model { n, universes, funs, vars }
+}
+
 /// Evaluates `t` under `env`, an evaluation failure becoming an
 /// [`InterpError::Eval`] of `round` at `what`.
 fn value(t: &Term, m: &Model, env: &[(Var, Value)], round: &str, what: &str) -> Result<Value, InterpError> {
@@ -115,13 +149,25 @@ fn chosen_tables(alg: &Algorithm, k: usize) -> Vec<FunTable> {
 fn sends(alg: &Algorithm, k: usize, m: &Model) -> Result<Vec<Vec<Option<Value>>>, InterpError> {
     let rd = &alg.rounds[k];
     let n = m.n;
+    let mentions_dest = |t: &Term| {
+        let mut hit = false;
+        t.visit(&mut |x| hit |= matches!(x, Term::Var(v) if v.name == names::DEST));
+        hit
+    };
+    let (per_dest_sends, per_dest_payload) = (mentions_dest(&rd.sends_to), mentions_dest(&rd.payload));
     let mut out = Vec::with_capacity(n as usize);
     for s in 0..n {
-        let mut row = Vec::with_capacity(n as usize);
+        let mut row: Vec<Option<Value>> = Vec::with_capacity(n as usize);
+        let (mut sent, mut payload) = (None, None);
         for d in 0..n {
             let env = [(names::sender_var(), Value::Proc(s)), (names::dest_var(), Value::Proc(d))];
-            let sent = truth(&rd.sends_to, m, &env, &rd.name, "`send`'s destinations")?;
-            row.push(if sent { Some(value(&rd.payload, m, &env, &rd.name, "`send`'s payload")?) } else { None });
+            if per_dest_sends || sent.is_none() {
+                sent = Some(truth(&rd.sends_to, m, &env, &rd.name, "`send`'s destinations")?);
+            }
+            if sent == Some(true) && (per_dest_payload || payload.is_none()) {
+                payload = Some(value(&rd.payload, m, &env, &rd.name, "`send`'s payload")?);
+            }
+            row.push(if sent == Some(true) { payload.clone() } else { None });
         }
         out.push(row);
     }
@@ -142,7 +188,7 @@ pub fn step(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>]) -> Result<Ste
     let k = pre.round.rem_euclid(alg.phase_len() as i64) as usize;
     let mut with_ho = pre.clone();
     with_ho.ho = ho.to_vec();
-    let mut m = concrete::state_model(alg, &with_ho)?;
+    let mut m = restrict(concrete::state_model(alg, &with_ho)?, &round_symbols(alg, k));
     for t in chosen_tables(alg, k) {
         m.funs.insert(t.fun.name.clone(), t);
     }
