@@ -142,6 +142,9 @@ pub enum Format {
     Json,
     /// JUnit XML, one test suite per file, one test case per VC.
     Junit,
+    /// SARIF 2.1.0: each VC not proved (each violated monitor, for
+    /// `simulate`) a result at the spec line it is about.
+    Sarif,
 }
 
 /// Reduction strategies (see `psync_logic::check::Strategy`).

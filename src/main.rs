@@ -74,6 +74,7 @@ fn main() -> ExitCode {
                         Format::Human => report::render_human(&run, timing),
                         Format::Json => report::render_json(&run, timing),
                         Format::Junit => report::render_junit(&run, timing),
+                        Format::Sarif => report::render_sarif(&run),
                     };
                     print!("{text}");
                     ExitCode::from(run.status().exit_code())
@@ -98,6 +99,7 @@ fn run_simulate(args: &cli::SimulateArgs) -> ExitCode {
                 Format::Human => simulate::render_human(&report, timing),
                 Format::Json => simulate::render_json(&report, timing),
                 Format::Junit => simulate::render_junit(&report, timing),
+                Format::Sarif => simulate::render_sarif(&report),
             };
             print!("{text}");
             ExitCode::from(report.exit_code())

@@ -17,7 +17,7 @@ mod render;
 mod trace;
 
 pub use adversary::AdversaryKind;
-pub use render::{render_human, render_json, render_junit};
+pub use render::{render_human, render_json, render_junit, render_sarif};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -136,3 +136,21 @@ pub fn render_junit(r: &SimReport, timing: bool) -> String {
         esc(&format!("simulate {}", r.file))
     )
 }
+
+/// The SARIF report: one result per violated monitor at its spec line, and
+/// one for a replay's divergence.
+pub fn render_sarif(r: &SimReport) -> String {
+    use crate::report::{sarif_log, sarif_result};
+    let mut results: Vec<serde_json::Value> = r
+        .violations
+        .iter()
+        .map(|((what, line), runs)| {
+            let text = format!("{what} violated in {runs} of {} simulated runs (n = {}, adversary {}, seed {})", r.runs, r.n, r.adversary, r.seed);
+            sarif_result("violation", "error", &text, &r.file, Some((*line, 1)))
+        })
+        .collect();
+    if let Some(d) = &r.diverged {
+        results.push(sarif_result("violation", "error", &format!("the replay does not reproduce the trace: {d}"), &r.file, None));
+    }
+    sarif_log(results)
+}
