@@ -100,6 +100,10 @@ pub struct CheckArgs {
     /// selects no VC of any file is a usage error.
     #[arg(long = "vc")]
     pub vc: Vec<String>,
+    /// Write each confirmed counterexample of a refuted VC with a round as
+    /// a trace into this folder, for `simulate --replay` (docs/simulate.md).
+    #[arg(long, value_name = "DIR")]
+    pub cex_dir: Option<PathBuf>,
     /// Write each reduced VC as SMT-LIB2 files into this folder (one per part).
     #[arg(long)]
     pub dump_smt: Option<PathBuf>,

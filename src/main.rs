@@ -77,6 +77,9 @@ fn main() -> ExitCode {
                         Format::Sarif => report::render_sarif(&run),
                     };
                     print!("{text}");
+                    if let Some(dir) = &args.cex_dir {
+                        write_cex_traces(&run, dir);
+                    }
                     ExitCode::from(run.status().exit_code())
                 }
                 Err(UsageError(msg)) => {
@@ -86,6 +89,25 @@ fn main() -> ExitCode {
             }
         }
         Command::Simulate(args) => run_simulate(&args),
+    }
+}
+
+/// `check --cex-dir`: the counterexample traces, and on stderr what was
+/// written and what could not be.
+fn write_cex_traces(run: &outcome::RunOutcome, dir: &std::path::Path) {
+    for f in run.files.iter().filter(|f| f.error.is_none()) {
+        let refuted: Vec<(String, serde_json::Value)> =
+            f.vcs.iter().filter(|o| o.verdict == outcome::Verdict::Refuted).filter_map(|o| Some((o.id.clone(), o.counterexample.clone()?))).collect();
+        if refuted.is_empty() {
+            continue;
+        }
+        let (written, skipped) = simulate::write_cex_traces(dir, &f.file, &refuted);
+        for w in written {
+            eprintln!("counterexample trace: {w}");
+        }
+        for s in skipped {
+            eprintln!("no counterexample trace for {s}");
+        }
     }
 }
 

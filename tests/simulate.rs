@@ -135,3 +135,35 @@ fn reports_of_a_fixed_seed() {
     let otr = ["simulate", "benchmarks/otr.rs", "--runs", "50", "--seed", "7", "--no-timing", "--quiet"];
     insta::assert_snapshot!("simulate_otr_human", report(&otr, &spec));
 }
+
+/// `check --cex-dir`: the counterexample of the mutant's inductive VC is
+/// written as a trace from its pre-state; `simulate --replay` computes the
+/// same post-state and its monitors see the broken invariant. A trace whose
+/// post-state the round cannot produce does not replay.
+#[test]
+fn a_counterexample_of_check_replays_in_the_interpreter() {
+    let spec = otr_mutant("otr_majority_cex.rs");
+    let dir = scratch("cex");
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.display().to_string();
+    let out = psync_verify(&["check", &spec, "--vc", "otr/inductive/inv0/round0", "--cex-dir", &dir_s, "--quiet"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let trace = dir.join("otr_inductive_inv0_round0.json");
+    assert!(stderr(&out).contains("counterexample trace:"), "{}", stderr(&out));
+    let trace_s = trace.display().to_string();
+    let again = psync_verify(&["simulate", &spec, "--replay", &trace_s, "--format", "json"]);
+    assert_eq!(again.status.code(), Some(1), "{}{}", stdout(&again), stderr(&again));
+    let a: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert!(a["diverged"].is_null(), "the interpreter computes the counterexample's post-state: {a}");
+    let seen: Vec<&str> = a["violations"].as_array().expect("a list").iter().filter_map(|v| v["what"].as_str()).collect();
+    assert_eq!(seen, vec!["Inv_0"], "{a}");
+
+    let mut forged: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&trace).expect("the trace")).expect("JSON");
+    let x = forged["rounds"][0]["states"][0]["x"].as_i64().expect("an integer");
+    forged["rounds"][0]["states"][0]["x"] = serde_json::json!(x + 100);
+    let forged_path = scratch("cex_forged.json");
+    std::fs::write(&forged_path, forged.to_string()).expect("scratch file");
+    let out = psync_verify(&["simulate", &spec, "--replay", &forged_path.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("does not reproduce the trace: after 1 rounds, p0"), "{}", stdout(&out));
+}

@@ -140,13 +140,14 @@ impl<'a> RunSpec<'a> {
         let mut rng = StdRng::seed_from_u64(self.run_seed(k));
         let inputs = self.inputs(&mut rng);
         let adv = Adversary::new(self.kind, self.drop, self.n, self.rounds, &mut rng);
-        execute(self.alg, inputs, Source::Adversary(adv, Box::new(rng), self.rounds), record)
+        let s0 = interp::initial(self.alg, inputs)?;
+        execute(self.alg, s0, Source::Adversary(adv, Box::new(rng), self.rounds), record)
     }
 }
 
-/// Runs a recorded schedule from `inputs` (history kept, every round run).
-pub fn replay(alg: &Algorithm, inputs: Vec<State>, schedule: &[Vec<BTreeSet<u32>>]) -> Result<RunOutcome, RunError> {
-    execute(alg, inputs, Source::Fixed(schedule), true)
+/// Runs a recorded schedule from `start` (history kept, every round run).
+pub fn replay(alg: &Algorithm, start: Snapshot, schedule: &[Vec<BTreeSet<u32>>]) -> Result<RunOutcome, RunError> {
+    execute(alg, start, Source::Fixed(schedule), true)
 }
 
 /// The liveness predicate the `spec` adversary must satisfy in the round
@@ -158,11 +159,11 @@ fn good_phase_pred<'a>(alg: &'a Algorithm, pre: &Snapshot, rounds: u64) -> Optio
     (phase + m >= phases && phase < phases).then(|| &alg.spec.liveness[(phase + m - phases) as usize])
 }
 
-fn execute(alg: &Algorithm, inputs: Vec<State>, mut source: Source<'_>, record: bool) -> Result<RunOutcome, RunError> {
+fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: bool) -> Result<RunOutcome, RunError> {
     let kk = alg.phase_len() as i64;
     let live = &alg.spec.liveness;
-    let mut s = interp::initial(alg, inputs)?;
-    let mut findings: Vec<(i64, Finding)> = monitor::check_state(alg, &s).map_err(RunError::Other)?.into_iter().map(|f| (0, f)).collect();
+    let mut s = start;
+    let mut findings: Vec<(i64, Finding)> = monitor::check_state(alg, &s).map_err(RunError::Other)?.into_iter().map(|f| (s.round, f)).collect();
     let mut history = record.then(|| vec![s.clone()]);
     let total = match &source {
         Source::Adversary(_, _, rounds) => *rounds,

@@ -11,12 +11,14 @@
 //! trace.
 
 mod adversary;
+mod cex;
 mod engine;
 mod monitor;
 mod render;
 mod trace;
 
 pub use adversary::AdversaryKind;
+pub use cex::write_cex_traces;
 pub use render::{render_human, render_json, render_junit, render_sarif};
 
 use std::collections::BTreeMap;
@@ -214,7 +216,8 @@ fn replay(file: &str, text: &str, alg: &Algorithm, path: &Path) -> Result<SimRep
     let inputs = t.read_inputs(alg).map_err(|e| format!("{}: {e}", path.display()))?;
     let schedule = t.schedule().map_err(|e| format!("{}: {e}", path.display()))?;
     let start = Instant::now();
-    let o = engine::replay(alg, inputs, &schedule).map_err(|e| e.locate(file, text))?;
+    let s0 = trace::start_state(alg, &t, inputs).map_err(|e| format!("{}: {e}", path.display()))?;
+    let o = engine::replay(alg, s0, &schedule).map_err(|e| e.locate(file, text))?;
     let history = o.history.as_deref().unwrap_or_default();
     let diverged = trace::divergence(alg, &t, history).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut report = SimReport {
@@ -234,8 +237,11 @@ fn replay(file: &str, text: &str, alg: &Algorithm, path: &Path) -> Result<SimRep
         replay: true,
     };
     tally(&mut report, &o);
-    let replayed = TraceFile::new(file, alg, (t.seed, t.run, &t.adversary), history, &o.findings);
-    if report.diverged.is_none() && replayed.findings != t.findings {
+    let mut replayed = TraceFile::new(file, alg, (t.seed, t.run, &t.adversary), history, &o.findings);
+    replayed.start.clone_from(&t.start);
+    // A simulation's trace records its findings; a counterexample's (with a
+    // `start`) does not: the replay's monitors say what the step violates.
+    if report.diverged.is_none() && t.start.is_none() && replayed.findings != t.findings {
         report.diverged = Some(format!("the replay's findings {:?} differ from the trace's {:?}", replayed.findings, t.findings));
     }
     report.first = Some(replayed);

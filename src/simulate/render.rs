@@ -23,8 +23,9 @@ fn show_set(h: &[u32]) -> String {
 fn table(t: &TraceFile) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "  {:>5}  {:<4} {:<16} state", "round", "p", "HO");
+    let first = if t.start.is_some() { "start" } else { "init" };
     for (p, st) in t.initial.iter().enumerate() {
-        let _ = writeln!(s, "  {:>5}  p{:<3} {:<16} {}", "init", p, "", show_state(st));
+        let _ = writeln!(s, "  {:>5}  p{:<3} {:<16} {}", first, p, "", show_state(st));
     }
     for r in &t.rounds {
         for (p, st) in r.states.iter().enumerate() {

@@ -36,6 +36,20 @@ pub struct TraceFinding {
     pub finding: Finding,
 }
 
+/// Where a trace starts when not from the inputs (a counterexample of a
+/// VC: a state reached after `round` rounds).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Start {
+    /// The rounds run before the trace's first round.
+    pub round: i64,
+    /// The coordinator of that round's phase.
+    pub coord: u32,
+    /// The initial states (`init`), one per process.
+    pub init: Vec<serde_json::Value>,
+    /// The states one round before the start (`old`).
+    pub old: Vec<serde_json::Value>,
+}
+
 /// A whole run.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TraceFile {
@@ -55,8 +69,12 @@ pub struct TraceFile {
     pub adversary: String,
     /// Each process's inputs (`{"initial": 2}`).
     pub inputs: Vec<serde_json::Value>,
-    /// The initial states.
+    /// The states the trace starts from (the initial states, unless
+    /// `start` says otherwise).
     pub initial: Vec<serde_json::Value>,
+    /// Absent for a run from its inputs; a counterexample's pre-state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Start>,
     /// The rounds, in order.
     pub rounds: Vec<TraceRound>,
     /// What failed, in order of observation.
@@ -99,6 +117,7 @@ impl TraceFile {
             adversary: adversary.into(),
             inputs: first.inputs.iter().map(state_to_json).collect(),
             initial: first.cur.iter().map(state_to_json).collect(),
+            start: None,
             rounds: history[1..]
                 .iter()
                 .map(|s| TraceRound {
@@ -116,7 +135,8 @@ impl TraceFile {
         if self.format != TRACE_FORMAT {
             return Err(format!("not a trace of format {TRACE_FORMAT} (format `{}`)", self.format));
         }
-        if self.inputs.len() != self.n || self.initial.len() != self.n || self.n == 0 {
+        let inputs_ok = self.inputs.len() == self.n || (self.inputs.is_empty() && self.start.is_some());
+        if !inputs_ok || self.initial.len() != self.n || self.n == 0 {
             return Err(format!("the trace has n = {} but {} inputs and {} initial states", self.n, self.inputs.len(), self.initial.len()));
         }
         self.inputs.iter().map(|v| concrete::inputs_from_json(alg, v).map_err(|e| e.to_string())).collect()
@@ -124,12 +144,14 @@ impl TraceFile {
 
     /// The recorded heard-of sets of each round.
     pub fn schedule(&self) -> Result<Vec<Vec<BTreeSet<u32>>>, String> {
+        let first = self.start.as_ref().map_or(0, |s| s.round);
         self.rounds
             .iter()
             .enumerate()
             .map(|(k, r)| {
-                if r.round != k as i64 || r.ho.len() != self.n || r.states.len() != self.n {
-                    return Err(format!("round entry {k} is not round {k} with {} heard-of sets and states", self.n));
+                let want = first + k as i64;
+                if r.round != want || r.ho.len() != self.n || r.states.len() != self.n || r.ho.iter().flatten().any(|&q| q as usize >= self.n) {
+                    return Err(format!("round entry {k} is not round {want} with {} heard-of sets of processes below n and {} states", self.n, self.n));
                 }
                 Ok(r.ho.iter().map(|h| h.iter().copied().collect()).collect())
             })
@@ -141,6 +163,23 @@ impl TraceFile {
         let raw = if index == 0 { &self.initial } else { &self.rounds[index - 1].states };
         raw.iter().map(|v| concrete::state_from_json(alg, v).map_err(|e| e.to_string())).collect()
     }
+}
+
+/// The global state a trace starts from.
+pub fn start_state(alg: &Algorithm, t: &TraceFile, inputs: Vec<State>) -> Result<Snapshot, String> {
+    let Some(st) = &t.start else {
+        return psync_encodings::interp::initial(alg, inputs).map_err(|e| e.to_string());
+    };
+    let read = |v: &[serde_json::Value]| -> Result<Vec<State>, String> {
+        if v.len() != t.n {
+            return Err(format!("the start has {} states for n = {}", v.len(), t.n));
+        }
+        v.iter().map(|x| concrete::state_from_json(alg, x).map_err(|e| e.to_string())).collect()
+    };
+    if st.coord as usize >= t.n || st.round < 0 {
+        return Err(format!("the start's round {} or coordinator {} is out of range", st.round, st.coord));
+    }
+    Ok(Snapshot { round: st.round, coord: st.coord, init: read(&st.init)?, old: read(&st.old)?, cur: t.states_at(alg, 0)?, ho: vec![BTreeSet::new(); t.n], inputs })
 }
 
 /// Where a replay's states first differ from the recorded ones, if they do.
