@@ -16,7 +16,12 @@
 //! 3. predicates: every invariant, round invariant, liveness and safety
 //!    predicate and property, as translated to CL, has the truth value of the
 //!    Rust predicate on the same `World`;
-//! 4. the initial states satisfy `Init ∧ r = 0`.
+//! 4. the initial states satisfy `Init ∧ r = 0`;
+//! 5. the IR interpreter (`psync_encodings::interp`, what `psync-verify
+//!    simulate` runs), from the same inputs and given each round's recorded
+//!    heard-of sets, computes exactly the compiled code's states (OTR,
+//!    LastVoting, FloodMin), each of its steps satisfying `TR_k` with the
+//!    chosen values it fixed.
 //!
 //! Chosen values (`min_most_often`, `max_by_key` results) are fresh symbols of
 //! the encoding constrained by axioms; a transition is accepted at a process if
