@@ -167,3 +167,19 @@ fn a_counterexample_of_check_replays_in_the_interpreter() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("does not reproduce the trace: after 1 rounds, p0"), "{}", stdout(&out));
 }
+
+/// A run whose heard-of sets break the spec's `safety` predicate stops
+/// there, unblamed (UniformVoting assumes every two processes hear of a
+/// common one); under `spec` no run is stopped.
+#[test]
+fn runs_outside_the_safety_assumption_are_stopped_not_blamed() {
+    let spec = "encodings/tests/specs/uniform_voting.rs";
+    let json = |adv: &str| {
+        let out = psync_verify(&["simulate", spec, "--runs", "150", "--adversary", adv, "--format", "json", "--quiet"]);
+        assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    let r = json("omission");
+    assert!(r["outside_safety"].as_u64().is_some_and(|k| k > 0), "{r}");
+    assert_eq!(json("spec")["outside_safety"], 0);
+}

@@ -50,6 +50,9 @@ pub struct RunOutcome {
     pub good_phases: bool,
     /// Whether every `eventually` property held at its end.
     pub terminated: bool,
+    /// Whether the run stopped at a round whose heard-of sets break the
+    /// spec's `safety` predicate (the spec says nothing about what follows).
+    pub outside_safety: bool,
     /// The monitors that failed, each with the number of rounds run when
     /// it first failed (a run goes on to its end after a failure, so that a
     /// broken invariant does not hide the property violation it leads to).
@@ -169,7 +172,7 @@ fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: boo
         Source::Adversary(_, _, rounds) => *rounds,
         Source::Fixed(sched) => sched.len() as u64,
     };
-    let (mut next_live, mut phase_ok) = (0usize, true);
+    let (mut next_live, mut phase_ok, mut outside_safety) = (0usize, true, false);
     let mut r = 0;
     while r < total {
         let ho = match &mut source {
@@ -179,6 +182,10 @@ fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: boo
             }
             Source::Fixed(sched) => sched[r as usize].clone(),
         };
+        if alg.spec.safety.is_some() && !super::adversary::satisfies(alg, &s, &ho, None) {
+            outside_safety = true;
+            break;
+        }
         if next_live < live.len() {
             phase_ok &= monitor::live_holds(alg, &s, &ho, &live[next_live]);
         }
@@ -200,7 +207,7 @@ fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: boo
         }
         r += 1;
     }
-    let good_phases = next_live == live.len();
+    let good_phases = next_live == live.len() && !outside_safety;
     let pending = monitor::eventually_failed(alg, &s).map_err(RunError::Other)?;
     let terminated = pending.is_empty();
     if findings.is_empty() && good_phases {
@@ -209,7 +216,7 @@ fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: boo
             (s.round, f)
         }));
     }
-    Ok(RunOutcome { rounds_run: r, good_phases, terminated, findings, history })
+    Ok(RunOutcome { rounds_run: r, good_phases, terminated, outside_safety, findings, history })
 }
 
 fn adv_is_spec(adv: &Adversary) -> bool {

@@ -71,6 +71,9 @@ pub struct SimReport {
     pub with_good_phases: u64,
     /// Runs at whose end every `eventually` property held.
     pub terminated: u64,
+    /// Runs stopped at a round whose heard-of sets break the spec's
+    /// `safety` predicate (their earlier findings still count).
+    pub outside_safety: u64,
     /// Violating runs, by monitor (`what`, line) → count.
     pub violations: BTreeMap<(String, usize), u64>,
     /// The first violating run (or, replaying, the replayed run), recorded.
@@ -160,6 +163,7 @@ pub fn run(args: &SimulateArgs, show_progress: bool) -> Result<SimReport, SimInp
         elapsed,
         with_good_phases: 0,
         terminated: 0,
+        outside_safety: 0,
         violations: BTreeMap::new(),
         first: None,
         diverged: None,
@@ -199,6 +203,7 @@ fn tally(report: &mut SimReport, o: &RunOutcome) {
     report.rounds_run += o.rounds_run;
     report.with_good_phases += u64::from(o.good_phases);
     report.terminated += u64::from(o.terminated);
+    report.outside_safety += u64::from(o.outside_safety);
     let mut seen: Vec<&Finding> = Vec::new();
     for (_, f) in &o.findings {
         if !seen.contains(&f) {
@@ -231,6 +236,7 @@ fn replay(file: &str, text: &str, alg: &Algorithm, path: &Path) -> Result<SimRep
         elapsed: start.elapsed(),
         with_good_phases: 0,
         terminated: 0,
+        outside_safety: 0,
         violations: BTreeMap::new(),
         first: None,
         diverged,

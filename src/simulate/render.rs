@@ -54,6 +54,9 @@ pub fn render_human(r: &SimReport, timing: bool) -> String {
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "  runs with the good phases: {}; runs where every eventually property held at the end: {}", r.with_good_phases, r.terminated);
+    if r.outside_safety > 0 {
+        let _ = writeln!(s, "  runs stopped where the heard-of sets broke the spec's safety predicate: {}", r.outside_safety);
+    }
     if let Some(d) = &r.diverged {
         let _ = writeln!(s, "  ✗ the replay does not reproduce the trace: {d}");
     } else if r.replay {
@@ -95,6 +98,7 @@ pub fn render_json(r: &SimReport, timing: bool) -> String {
         "rounds_run": r.rounds_run,
         "with_good_phases": r.with_good_phases,
         "terminated": r.terminated,
+        "outside_safety": r.outside_safety,
         "violations": violations,
         "status": status,
         "diverged": r.diverged,
