@@ -24,6 +24,56 @@ pub enum Command {
     /// `src/worker.rs`); not for use by hand.
     #[command(hide = true)]
     Worker,
+    /// Run a spec file with the IR interpreter under a heard-of adversary,
+    /// its predicates as monitors (no compile step).
+    Simulate(SimulateArgs),
+}
+
+/// Arguments of `simulate` (see docs/simulate.md).
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The spec file to run.
+    pub file: PathBuf,
+    /// Number of processes.
+    #[arg(long, default_value_t = 4)]
+    pub n: usize,
+    /// Number of runs.
+    #[arg(long, default_value_t = 1000)]
+    pub runs: u64,
+    /// Base seed (run k is seeded by it and k).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Rounds per run [default: 8 phases, or 4 + 2m phases for m liveness
+    /// predicates, whichever is more].
+    #[arg(long)]
+    pub rounds: Option<u64>,
+    /// Parallel runs [default: one per logical core].
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Who hears whom.
+    #[arg(long, value_enum, default_value_t = crate::simulate::AdversaryKind::Omission)]
+    pub adversary: crate::simulate::AdversaryKind,
+    /// Probability that a message (other than a self-message) is lost.
+    #[arg(long, default_value_t = 0.2)]
+    pub drop: f64,
+    /// Integer inputs are drawn from 0..VALUES.
+    #[arg(long, default_value_t = 3)]
+    pub values: i64,
+    /// Write the first violating run (or run 0) as a JSON trace.
+    #[arg(long, value_name = "FILE")]
+    pub trace_out: Option<PathBuf>,
+    /// Run a recorded trace again and check that it reproduces its states.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Leave times out of the report (reproducible output).
+    #[arg(long)]
+    pub no_timing: bool,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `check`.
@@ -56,6 +106,10 @@ pub struct CheckArgs {
     /// selects no VC of any file is a usage error.
     #[arg(long = "vc")]
     pub vc: Vec<String>,
+    /// Write each confirmed counterexample of a refuted VC with a round as
+    /// a trace into this folder, for `simulate --replay` (docs/simulate.md).
+    #[arg(long, value_name = "DIR")]
+    pub cex_dir: Option<PathBuf>,
     /// Write each reduced VC as SMT-LIB2 files into this folder (one per part).
     #[arg(long)]
     pub dump_smt: Option<PathBuf>,
@@ -98,6 +152,9 @@ pub enum Format {
     Json,
     /// JUnit XML, one test suite per file, one test case per VC.
     Junit,
+    /// SARIF 2.1.0: each VC not proved (each violated monitor, for
+    /// `simulate`) a result at the spec line it is about.
+    Sarif,
 }
 
 /// Reduction strategies (see `psync_logic::check::Strategy`).

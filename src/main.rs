@@ -14,6 +14,7 @@ mod isolate;
 mod memory;
 mod outcome;
 mod report;
+mod simulate;
 mod status;
 mod wire;
 mod worker;
@@ -77,8 +78,12 @@ fn main() -> ExitCode {
                         Format::Human => report::render_human(&run, timing),
                         Format::Json => report::render_json(&run, timing),
                         Format::Junit => report::render_junit(&run, timing),
+                        Format::Sarif => report::render_sarif(&run),
                     };
                     print!("{text}");
+                    if let Some(dir) = &args.cex_dir {
+                        write_cex_traces(&run, dir);
+                    }
                     ExitCode::from(run.status().exit_code())
                 }
                 Err(UsageError(msg)) => {
@@ -86,6 +91,52 @@ fn main() -> ExitCode {
                     ExitCode::from(EXIT_USAGE)
                 }
             }
+        }
+        Command::Simulate(args) => run_simulate(&args),
+    }
+}
+
+/// `check --cex-dir`: the counterexample traces, and on stderr what was
+/// written and what could not be.
+fn write_cex_traces(run: &outcome::RunOutcome, dir: &std::path::Path) {
+    for f in run.files.iter().filter(|f| f.error.is_none()) {
+        let refuted: Vec<(String, serde_json::Value)> =
+            f.vcs.iter().filter(|o| o.verdict == outcome::Verdict::Refuted).filter_map(|o| Some((o.id.clone(), o.counterexample.clone()?))).collect();
+        if refuted.is_empty() {
+            continue;
+        }
+        let (written, skipped) = simulate::write_cex_traces(dir, &f.file, &refuted);
+        for w in written {
+            eprintln!("counterexample trace: {w}");
+        }
+        for s in skipped {
+            eprintln!("no counterexample trace for {s}");
+        }
+    }
+}
+
+/// `simulate`: the report on stdout, an input error on stderr (exit 3).
+fn run_simulate(args: &cli::SimulateArgs) -> ExitCode {
+    let progress = !args.quiet && std::io::stderr().is_terminal();
+    match simulate::run(args, progress) {
+        Ok(report) => {
+            let timing = !args.no_timing;
+            let text = match args.format {
+                Format::Human => simulate::render_human(&report, timing),
+                Format::Json => simulate::render_json(&report, timing),
+                Format::Junit => simulate::render_junit(&report, timing),
+                Format::Sarif => simulate::render_sarif(&report),
+            };
+            print!("{text}");
+            ExitCode::from(report.exit_code())
+        }
+        Err(simulate::SimInputError::Spec(e)) => {
+            eprintln!("{:?}", Diagnosed(e.as_ref()));
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(simulate::SimInputError::Other(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }

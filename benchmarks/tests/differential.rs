@@ -16,7 +16,12 @@
 //! 3. predicates: every invariant, round invariant, liveness and safety
 //!    predicate and property, as translated to CL, has the truth value of the
 //!    Rust predicate on the same `World`;
-//! 4. the initial states satisfy `Init ∧ r = 0`.
+//! 4. the initial states satisfy `Init ∧ r = 0`;
+//! 5. the IR interpreter (`psync_encodings::interp`, what `psync-verify
+//!    simulate` runs), from the same inputs and given each round's recorded
+//!    heard-of sets, computes exactly the compiled code's states (OTR,
+//!    LastVoting, FloodMin), each of its steps satisfying `TR_k` with the
+//!    chosen values it fixed.
 //!
 //! Chosen values (`min_most_often`, `max_by_key` results) are fresh symbols of
 //! the encoding constrained by axioms; a transition is accepted at a process if
@@ -38,8 +43,10 @@ use std::time::Instant;
 use psync::prelude::*;
 use psync::sim::{Faults, RandomAdversary, SimOptions, Trace, simulate_with_crashes};
 use psync_benchmarks::last_voting::{Accept, Candidate, Collect, LastVoting, Quorum};
+use psync_benchmarks::floodmin::FloodMin;
 use psync_benchmarks::otr::{Otr, Vote};
 use psync_encodings::concrete::{self, Snapshot, State};
+use psync_encodings::interp;
 use psync_encodings::ir::names;
 use psync_encodings::vc::{initial, transition};
 use psync_encodings::{Algorithm, parse_spec};
@@ -717,4 +724,67 @@ fn a_world_violating_agreement_is_judged_alike() {
     for label in ["property Validity", "property Irrevocability"] {
         assert_eq!(c.stats.truth.get(label), Some(&[0, 1]), "{label} is true in both meanings");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The IR interpreter against the compiled code and the transition relation.
+// ---------------------------------------------------------------------------
+
+/// On the seeded runs of `cfgs`, the interpreter (`psync_encodings::interp`)
+/// started from the same inputs and given each round's recorded heard-of
+/// sets computes exactly the states the compiled spec computed (every
+/// field, the round counter, the coordinator, the `old` copies), and each of
+/// its steps satisfies the round's transition relation with the chosen
+/// values it fixed. Returns the number of steps compared.
+fn interpreter_agrees<P>(name: &str, text: &str, cfgs: &[RunCfg]) -> usize
+where
+    P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>,
+{
+    let alg = parse(name, text);
+    let mut steps = 0;
+    for cfg in cfgs {
+        let (trace, _) = simulate::<P>(cfg);
+        let inputs: Vec<State> = ios(cfg)
+            .iter()
+            .map(|io| concrete::inputs_from_json(&alg, &serde_json::to_value(io).expect("io serializes")).expect("inputs fit"))
+            .collect();
+        let compiled: Vec<Snapshot> = worlds::<P>(&trace).iter().map(|w| snapshot(&alg, w, &inputs)).collect();
+        let mut cur = interp::initial(&alg, inputs.clone()).unwrap_or_else(|e| panic!("{name} seed {}: {e}", cfg.seed));
+        assert_eq!(cur, compiled[0], "{name} seed {}: the initial states", cfg.seed);
+        for want in &compiled[1..] {
+            let st = interp::step(&alg, &cur, &want.ho).unwrap_or_else(|e| panic!("{name} seed {}: {e}", cfg.seed));
+            let bad = interp::check_transition(&alg, &cur, &st).expect("the relation evaluates");
+            assert!(bad.is_empty(), "{name} seed {} round {}: the interpreter's step violates the relation: {bad:?}", cfg.seed, cur.round);
+            if st.post != *want {
+                let diff: Vec<String> = (0..cfg.n)
+                    .filter(|&i| st.post.cur[i] != want.cur[i])
+                    .map(|i| format!("p{i}: interpreted {} | compiled {}", show_state(&st.post.cur[i]), show_state(&want.cur[i])))
+                    .collect();
+                panic!("{name} seed {} (n = {}) round {}: the interpreter and the compiled code disagree\n{}", cfg.seed, cfg.n, cur.round, diff.join("\n"));
+            }
+            assert!(st.failed_checks.is_empty());
+            cur = st.post;
+            steps += 1;
+        }
+    }
+    steps
+}
+
+#[test]
+fn the_interpreter_agrees_with_the_compiled_specs_and_their_relations() {
+    let otr = interpreter_agrees::<Otr>("otr", &source("otr"), &runs(100, 12));
+    let lv = interpreter_agrees::<LastVoting>("last_voting", &source("last_voting"), &runs(80, 20));
+    let fm_text = std::fs::read_to_string(format!("{}/../docs/examples/floodmin.rs", env!("CARGO_MANIFEST_DIR"))).expect("the guide's example");
+    let fm = interpreter_agrees::<FloodMin>("floodmin", &fm_text, &runs(60, 10));
+    println!("steps compared: OTR {otr}, LastVoting {lv}, FloodMin {fm}");
+    assert!(otr >= 1000 && lv >= 1000 && fm >= 500, "the runs took place");
+}
+
+/// A mutant the interpreter reads (OTR deciding on a bare majority) departs
+/// from the compiled original on some seeded run: the comparison can fail.
+#[test]
+fn the_interpreter_of_a_mutant_departs_from_the_compiled_original() {
+    let text = mutate(&source("otr"), "3 * mbox.count(|&v| v == p.x) > 2 * cx.n()", "2 * mbox.count(|&v| v == p.x) > cx.n()");
+    let res = std::panic::catch_unwind(|| interpreter_agrees::<Otr>("otr-mutant", &text, &runs(100, 12)));
+    assert!(res.is_err(), "the mutant's interpretation matched the compiled original on every run");
 }

@@ -12,6 +12,7 @@ pub mod concrete;
 pub mod explain;
 pub mod frontend;
 pub mod hints;
+pub mod interp;
 mod interruptible;
 pub mod ir;
 pub mod terms;

@@ -10,7 +10,7 @@ use super::{location, one_line};
 use crate::outcome::{RunOutcome, VcOutcome, Verdict};
 
 /// Escape text for an XML attribute or element.
-fn xml_escape(s: &str) -> String {
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -3,10 +3,14 @@
 mod human;
 mod json;
 mod junit;
+mod sarif;
 
 pub use human::render_human;
 pub use json::render_json;
 pub use junit::render_junit;
+pub(crate) use junit::xml_escape;
+pub use sarif::render_sarif;
+pub(crate) use sarif::{result as sarif_result, sarif_log};
 
 use psync_encodings::SpecError;
 

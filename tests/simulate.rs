@@ -1,0 +1,185 @@
+//! End-to-end tests of `psync-verify simulate`: the benchmarks run clean,
+//! the OTR mutant deciding on a bare majority violates Agreement, its trace
+//! replays exactly (and a tampered trace does not), usage errors exit 3.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn psync_verify(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the psync-verify binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scratch file of this test binary.
+fn scratch(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+/// benchmarks/otr.rs deciding with `> n/2` instead of `> 2n/3`, written
+/// to a scratch file.
+fn otr_mutant(name: &str) -> String {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benchmarks/otr.rs")).expect("the benchmark");
+    let site = "3 * mbox.count(|&v| v == p.x) > 2 * cx.n()";
+    assert_eq!(text.matches(site).count(), 1, "the decision threshold occurs once");
+    let path = scratch(name);
+    std::fs::write(&path, text.replace(site, "2 * mbox.count(|&v| v == p.x) > cx.n()")).expect("scratch file");
+    path.display().to_string()
+}
+
+fn clean(args: &[&str]) {
+    let out = psync_verify(args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}:\n{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("violations: none"), "{}", stdout(&out));
+}
+
+#[test]
+fn otr_runs_clean() {
+    clean(&["simulate", "benchmarks/otr.rs", "--runs", "2000", "--quiet"]);
+}
+
+#[test]
+fn last_voting_and_floodmin_run_clean_under_every_adversary() {
+    for adv in ["omission", "partition", "crash", "spec"] {
+        clean(&["simulate", "benchmarks/last_voting.rs", "--runs", "40", "--adversary", adv, "--quiet"]);
+        clean(&["simulate", "docs/examples/floodmin.rs", "--runs", "100", "--adversary", adv, "--quiet"]);
+    }
+    clean(&["simulate", "benchmarks/otr.rs", "--runs", "200", "--adversary", "spec", "--n", "5", "--quiet"]);
+}
+
+/// Under `spec`, every run has the good phases, so every run must end with
+/// its `eventually` properties true (and OTR's do).
+#[test]
+fn the_spec_adversary_gives_every_run_its_good_phases() {
+    let out = psync_verify(&["simulate", "benchmarks/otr.rs", "--runs", "100", "--adversary", "spec", "--format", "json", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(r["with_good_phases"], 100, "{r}");
+    assert_eq!(r["terminated"], 100, "{r}");
+}
+
+#[test]
+fn the_majority_mutant_violates_agreement_and_its_trace_replays_exactly() {
+    let spec = otr_mutant("otr_majority.rs");
+    let trace = scratch("otr_majority.trace.json");
+    let trace_s = trace.display().to_string();
+    let out = psync_verify(&["simulate", &spec, "--n", "5", "--runs", "1000", "--trace-out", &trace_s, "--quiet", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let violated: Vec<&str> = r["violations"].as_array().expect("a list").iter().filter_map(|v| v["what"].as_str()).collect();
+    assert!(violated.contains(&"property Agreement"), "{violated:?}");
+    let recorded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&trace).expect("the trace is written")).expect("JSON trace");
+    let found: Vec<&str> = recorded["findings"].as_array().expect("a list").iter().filter_map(|f| f["what"].as_str()).collect();
+    assert!(found.contains(&"property Agreement"), "the trace is of a run violating Agreement: {found:?}");
+    assert_eq!(recorded, r["first_violation"], "the report shows the traced run");
+
+    let again = psync_verify(&["simulate", &spec, "--replay", &trace_s, "--format", "json"]);
+    assert_eq!(again.status.code(), Some(1), "the violation is replayed: {}", stderr(&again));
+    let a: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert_eq!(a["status"], "violation", "{a}");
+    assert!(a["diverged"].is_null(), "{a}");
+    assert_eq!(a["first_violation"]["rounds"], recorded["rounds"], "the same states, round by round");
+    assert_eq!(a["first_violation"]["findings"], recorded["findings"]);
+
+    // A trace whose recorded state the interpreter does not compute.
+    let mut forged = recorded.clone();
+    forged["rounds"][0]["states"][0]["x"] = serde_json::json!(77);
+    let forged_path = scratch("otr_majority.forged.json");
+    std::fs::write(&forged_path, forged.to_string()).expect("scratch file");
+    let out = psync_verify(&["simulate", &spec, "--replay", &forged_path.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("does not reproduce the trace: after 1 rounds, p0"), "{}", stdout(&out));
+}
+
+#[test]
+fn usage_and_input_errors_exit_3_with_a_location() {
+    let out = psync_verify(&["simulate", "tests/inputs/helper_result.rs", "--runs", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(stderr(&out).contains("tests/inputs/helper_result.rs:33:") && stderr(&out).contains("result of pick"), "{}", stderr(&out));
+    let out = psync_verify(&["simulate", "benchmarks/last_voting.rs", "--adversary", "spec", "--rounds", "2"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("--rounds must be at least 4"), "{}", stderr(&out));
+    let out = psync_verify(&["simulate", "tests/inputs/unsupported_loop.rs"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("while"), "{}", stderr(&out));
+    let out = psync_verify(&["simulate", "benchmarks/otr.rs", "--replay", "Cargo.toml"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("not a trace"), "{}", stderr(&out));
+}
+
+/// The reports of a fixed seed, with the scratch path replaced.
+fn report(args: &[&str], spec: &str) -> String {
+    let out = psync_verify(args);
+    stdout(&out).replace(spec, "otr_majority.rs")
+}
+
+#[test]
+fn reports_of_a_fixed_seed() {
+    let spec = otr_mutant("otr_majority_snap.rs");
+    let base = ["simulate", spec.as_str(), "--n", "5", "--runs", "200", "--seed", "7", "--no-timing", "--quiet"];
+    insta::assert_snapshot!("simulate_mutant_human", report(&base, &spec));
+    let json: Vec<&str> = base.iter().copied().chain(["--format", "json"]).collect();
+    insta::assert_snapshot!("simulate_mutant_json", report(&json, &spec));
+    let junit: Vec<&str> = base.iter().copied().chain(["--format", "junit"]).collect();
+    insta::assert_snapshot!("simulate_mutant_junit", report(&junit, &spec));
+    let otr = ["simulate", "benchmarks/otr.rs", "--runs", "50", "--seed", "7", "--no-timing", "--quiet"];
+    insta::assert_snapshot!("simulate_otr_human", report(&otr, &spec));
+}
+
+/// `check --cex-dir`: the counterexample of the mutant's inductive VC is
+/// written as a trace from its pre-state; `simulate --replay` computes the
+/// same post-state and its monitors see the broken invariant. A trace whose
+/// post-state the round cannot produce does not replay.
+#[test]
+fn a_counterexample_of_check_replays_in_the_interpreter() {
+    let spec = otr_mutant("otr_majority_cex.rs");
+    let dir = scratch("cex");
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.display().to_string();
+    let out = psync_verify(&["check", &spec, "--vc", "otr/inductive/inv0/round0", "--cex-dir", &dir_s, "--quiet"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let trace = dir.join("otr_inductive_inv0_round0.json");
+    assert!(stderr(&out).contains("counterexample trace:"), "{}", stderr(&out));
+    let trace_s = trace.display().to_string();
+    let again = psync_verify(&["simulate", &spec, "--replay", &trace_s, "--format", "json"]);
+    assert_eq!(again.status.code(), Some(1), "{}{}", stdout(&again), stderr(&again));
+    let a: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert!(a["diverged"].is_null(), "the interpreter computes the counterexample's post-state: {a}");
+    let seen: Vec<&str> = a["violations"].as_array().expect("a list").iter().filter_map(|v| v["what"].as_str()).collect();
+    assert_eq!(seen, vec!["Inv_0"], "{a}");
+
+    let mut forged: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&trace).expect("the trace")).expect("JSON");
+    let x = forged["rounds"][0]["states"][0]["x"].as_i64().expect("an integer");
+    forged["rounds"][0]["states"][0]["x"] = serde_json::json!(x + 100);
+    let forged_path = scratch("cex_forged.json");
+    std::fs::write(&forged_path, forged.to_string()).expect("scratch file");
+    let out = psync_verify(&["simulate", &spec, "--replay", &forged_path.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("does not reproduce the trace: after 1 rounds, p0"), "{}", stdout(&out));
+}
+
+/// A run whose heard-of sets break the spec's `safety` predicate stops
+/// there, unblamed (UniformVoting assumes every two processes hear of a
+/// common one); under `spec` no run is stopped.
+#[test]
+fn runs_outside_the_safety_assumption_are_stopped_not_blamed() {
+    let spec = "encodings/tests/specs/uniform_voting.rs";
+    let json = |adv: &str| {
+        let out = psync_verify(&["simulate", spec, "--runs", "150", "--adversary", adv, "--format", "json", "--quiet"]);
+        assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    let r = json("omission");
+    assert!(r["outside_safety"].as_u64().is_some_and(|k| k > 0), "{r}");
+    assert_eq!(json("spec")["outside_safety"], 0);
+}
