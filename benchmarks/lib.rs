@@ -9,9 +9,18 @@
 #[path = "../docs/examples/floodmin.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod floodmin;
+#[path = "eager_reliable_broadcast.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod eager_reliable_broadcast;
 #[path = "last_voting.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod last_voting;
 #[path = "otr.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod otr;
+#[path = "short_last_voting.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod short_last_voting;
+#[path = "two_phase_commit.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod two_phase_commit;
