@@ -18,6 +18,9 @@ pub mod last_voting;
 #[path = "otr.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod otr;
+#[path = "quorum_vote.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod quorum_vote;
 #[path = "short_last_voting.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod short_last_voting;

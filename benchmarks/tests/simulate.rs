@@ -3,8 +3,9 @@
 //! decide.
 
 use psync::prelude::*;
-use psync::sim::{Faults, RandomAdversary, SimOptions, simulate};
+use psync::sim::{Faults, RandomAdversary, SimError, SimOptions, simulate, simulate_with_params};
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
+use psync_benchmarks::quorum_vote::QuorumVote;
 use psync_benchmarks::short_last_voting::ShortLastVoting;
 use psync_benchmarks::two_phase_commit::TwoPhaseCommit;
 use psync_benchmarks::{floodmin::FloodMin, last_voting::LastVoting, otr::Otr};
@@ -27,6 +28,27 @@ fn votes(n: usize, seed: u64) -> Vec<Consensus<bool>> {
     (0..n).map(|i| Consensus::new(seed.is_multiple_of(3) || !(i as u64 * 7 + seed).is_multiple_of(3))).collect()
 }
 
+/// One input for everyone (a quorum vote decides only on equal votes).
+fn same(n: usize, seed: u64) -> Vec<Consensus<i64>> {
+    vec![Consensus::new((seed % 3) as i64); n]
+}
+
+/// The runs' parameter values for `n` processes: none.
+fn no_params(_n: usize) -> Params {
+    Params::new()
+}
+
+/// The largest `f` with `n > 2f`.
+fn minority(n: usize) -> Params {
+    Params::new().with("f", (n as i64 - 1) / 2)
+}
+
+/// The inputs and parameter values of a run with `n` processes and a seed.
+struct Inputs<Io> {
+    ios: fn(usize, u64) -> Vec<Io>,
+    params: fn(usize) -> Params,
+}
+
 /// Over 40 seeds, with `n` from `min_n` to `min_n + span - 1` and the
 /// inputs `ios(n, seed)`: no monitor finding on runs with 30 % omissions
 /// (`faulty_rounds` rounds), and runs without faults all decide with their
@@ -37,14 +59,25 @@ where
     P::Io: Serialize,
     <P::Io as ProcessIo>::Output: std::fmt::Debug,
 {
+    safe_and_decides_with::<P>(min_n, span, faulty_rounds, Inputs { ios, params: no_params });
+}
+
+/// [`safe_under_omissions_and_decides_without_them`] with parameter values.
+fn safe_and_decides_with<P>(min_n: usize, span: usize, faulty_rounds: u64, inputs: Inputs<P::Io>)
+where
+    P: Spec + Serialize,
+    P::Io: Serialize,
+    <P::Io as ProcessIo>::Output: std::fmt::Debug,
+{
     for seed in 0..40 {
         let n = min_n + (seed as usize % span);
         let mut adv = RandomAdversary::new(Faults { omission: 0.3, ..Faults::default() }, seed);
         let opts = SimOptions { max_rounds: faulty_rounds, ..SimOptions::default() };
-        let out = simulate::<P>(&ios(n, seed), &mut adv, seed, &opts).unwrap();
+        let (ios, params) = ((inputs.ios)(n, seed), (inputs.params)(n));
+        let out = simulate_with_params::<P>(&ios, &mut adv, seed, &params, &opts).unwrap();
         assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
         let mut adv = RandomAdversary::new(Faults::default(), seed);
-        let out = simulate::<P>(&ios(n, seed), &mut adv, seed, &SimOptions::default()).unwrap();
+        let out = simulate_with_params::<P>(&ios, &mut adv, seed, &params, &SimOptions::default()).unwrap();
         assert!(out.all_decided(&[]), "seed {seed}: {:?}", out.decisions);
         assert_eq!(out.pending, Vec::<String>::new(), "seed {seed}: the termination-style properties hold at the end");
     }
@@ -78,4 +111,36 @@ fn two_phase_commit_is_safe_under_omissions_and_decides_without_them() {
 #[test]
 fn eager_reliable_broadcast_is_safe_under_omissions_and_delivers_without_them() {
     safe_under_omissions_and_decides_without_them::<EagerReliableBroadcast>(2, 5, 30, ios);
+}
+
+#[test]
+fn the_quorum_vote_with_f_is_safe_under_omissions_and_decides_without_them() {
+    // Equal votes: the generic check (with them, a fault-free run decides).
+    safe_and_decides_with::<QuorumVote>(1, 6, 30, Inputs { ios: same, params: minority });
+    // Mixed votes: no monitor finding, with or without omissions.
+    for seed in 0..40 {
+        let n = 1 + seed as usize % 6;
+        for omission in [0.0, 0.3] {
+            let mut adv = RandomAdversary::new(Faults { omission, ..Faults::default() }, seed);
+            let opts = SimOptions { max_rounds: 30, ..SimOptions::default() };
+            let out = simulate_with_params::<QuorumVote>(&ios(n, seed), &mut adv, seed, &minority(n), &opts).unwrap();
+            assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn a_run_needs_every_parameter_and_its_assumptions() {
+    let mut adv = RandomAdversary::new(Faults::default(), 0);
+    let opts = SimOptions::default();
+    let run = |n: usize, params: Params, adv: &mut RandomAdversary| simulate_with_params::<QuorumVote>(&ios(n, 0), adv, 0, &params, &opts);
+    assert!(matches!(run(3, Params::new(), &mut adv), Err(SimError::Params(m)) if m.contains("`f` has no value")));
+    assert!(matches!(run(3, minority(3).with("k", 1), &mut adv), Err(SimError::Params(m)) if m.contains("`k` is not a parameter")));
+    // n > 2f is assumption 0.
+    assert!(matches!(run(2, Params::new().with("f", 1), &mut adv), Err(SimError::Assumption { index: 0, n: 2, .. })));
+    assert!(matches!(simulate::<QuorumVote>(&ios(3, 0), &mut adv, 0, &opts), Err(SimError::Params(_))));
+    let out = run(3, minority(3), &mut adv).expect("n = 3, f = 1 fits");
+    assert_eq!(out.trace.params, minority(3), "the trace records the parameters for replays");
+    let again = psync::sim::replay::<QuorumVote>(&out.trace).expect("replays with its parameters");
+    assert_eq!(again.decisions, out.decisions);
 }

@@ -38,3 +38,8 @@ fn two_phase_commit_is_proved() {
 fn eager_reliable_broadcast_is_proved() {
     prove_all("eager_reliable_broadcast");
 }
+
+#[test]
+fn quorum_vote_is_proved() {
+    prove_all("quorum_vote");
+}
