@@ -9,6 +9,9 @@
 #[path = "../docs/examples/floodmin.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod floodmin;
+#[path = "ben_or.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod ben_or;
 #[path = "eager_reliable_broadcast.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod eager_reliable_broadcast;

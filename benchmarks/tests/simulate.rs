@@ -3,7 +3,8 @@
 //! decide.
 
 use psync::prelude::*;
-use psync::sim::{Faults, RandomAdversary, SimError, SimOptions, simulate, simulate_with_params};
+use psync::sim::{Adversary, Faults, RandomAdversary, SimError, SimOptions, simulate, simulate_with_params};
+use psync_benchmarks::ben_or::BenOr;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
 use psync_benchmarks::quorum_vote::QuorumVote;
 use psync_benchmarks::short_last_voting::ShortLastVoting;
@@ -143,4 +144,50 @@ fn a_run_needs_every_parameter_and_its_assumptions() {
     assert_eq!(out.trace.params, minority(3), "the trace records the parameters for replays");
     let again = psync::sim::replay::<QuorumVote>(&out.trace).expect("replays with its parameters");
     assert_eq!(again.decisions, out.decisions);
+}
+
+/// Ben-Or's fault model: each round, each process misses the messages of
+/// at most `f` others (chosen by a seeded xorshift), so it hears at least
+/// `n − f` processes, the spec's safety predicate.
+struct UpToF {
+    f: usize,
+    state: u64,
+}
+
+impl UpToF {
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+}
+
+impl Adversary for UpToF {
+    fn deliver(&mut self, _round: u64, to: ProcessId, sent: &[ProcessId]) -> Vec<ProcessId> {
+        let mut out = sent.to_vec();
+        let missed = (self.next() % (self.f as u64 + 1)) as usize;
+        for _ in 0..missed {
+            let others: Vec<usize> = (0..out.len()).filter(|&k| out[k] != to).collect();
+            if others.is_empty() {
+                break;
+            }
+            out.remove(others[(self.next() % others.len() as u64) as usize]);
+        }
+        out
+    }
+}
+
+#[test]
+fn ben_or_agrees_over_seeded_runs_with_real_coins() {
+    let opts = SimOptions { max_rounds: 60, ..SimOptions::default() };
+    let mut decided_runs = 0;
+    for seed in 0..1000 {
+        let n = 1 + seed as usize % 7;
+        let mut adv = UpToF { f: (n - 1) / 2, state: seed * 2654435761 + 1 };
+        let out = simulate_with_params::<BenOr>(&votes(n, seed), &mut adv, seed, &minority(n), &opts).unwrap();
+        assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
+        decided_runs += usize::from(out.all_decided(&[]));
+    }
+    assert!(decided_runs >= 900, "only {decided_runs} of 1000 runs decided within 60 rounds");
 }

@@ -24,7 +24,7 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 7] = [
+const MUTANTS: [Mutant; 10] = [
     // A process decides on hearing one flooded message instead of a
     // majority: two phases can decide different values.
     Mutant {
@@ -87,6 +87,32 @@ const MUTANTS: [Mutant; 7] = [
         to: "if let Some(v) = p.x { Outbox::to(_cx.id(), v) }",
         vc: "eager_reliable_broadcast/progress/inv0/round0",
     },
+    // Ben-Or decides on a single proposal instead of more than f: another
+    // process may miss it and flip the coin the other way.
+    Mutant {
+        name: "bo_decide_on_one_proposal",
+        spec: "ben_or.rs",
+        from: "if yes > f || no > f {",
+        to: "if yes > 0 || no > 0 {",
+        vc: "ben_or/inductive/inv0/round1",
+    },
+    // Ben-Or proposes true on a single report: proposals no longer agree.
+    Mutant {
+        name: "bo_propose_without_majority",
+        spec: "ben_or.rs",
+        from: "if 2 * mbox.count(|&v| v) > cx.n() {",
+        to: "if mbox.count(|&v| v) > 0 {",
+        vc: "ben_or/inductive/inv0/round0",
+    },
+    // Ben-Or without `n > 2f`: hearing n − f processes no longer meets
+    // every decision's proposers.
+    Mutant {
+        name: "bo_without_n_greater_than_2f",
+        spec: "ben_or.rs",
+        from: "vec![w.n() as i64 > 2 * w.param(\"f\"), w.param(\"f\") >= 0]",
+        to: "vec![w.param(\"f\") >= 0]",
+        vc: "ben_or/inductive/inv0/round1",
+    },
 ];
 
 /// The text of a zoo spec as it is now.
@@ -111,7 +137,7 @@ fn every_mutant_is_one_line_and_its_site_occurs_once() {
         assert!(!m.from.contains('\n') && !m.to.contains('\n'), "{}: not a one-line mutant", m.name);
         mutant_text(m);
     }
-    for spec in ["short_last_voting.rs", "two_phase_commit.rs", "eager_reliable_broadcast.rs"] {
+    for spec in ["short_last_voting.rs", "two_phase_commit.rs", "eager_reliable_broadcast.rs", "ben_or.rs"] {
         assert!(MUTANTS.iter().filter(|m| m.spec == spec).count() >= 2, "{spec}: fewer than two mutants");
     }
 }

@@ -43,3 +43,8 @@ fn eager_reliable_broadcast_is_proved() {
 fn quorum_vote_is_proved() {
     prove_all("quorum_vote");
 }
+
+#[test]
+fn ben_or_is_proved() {
+    prove_all("ben_or");
+}
