@@ -42,6 +42,9 @@ pub struct Counterexample {
     pub r: Option<i64>,
     /// The coordinator, if the model fixes it.
     pub coord: Option<u32>,
+    /// The values of the algorithm's parameters (`f = 1`), if it has any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<(String, i64)>,
     /// The processes.
     pub processes: Vec<ProcessView>,
     /// Labels of the conclusion conjuncts that are false in the model.
@@ -139,12 +142,21 @@ pub fn decode(alg: &Algorithm, vc: &Vc, m: &Model) -> Counterexample {
         Some(Value::Proc(k)) if has(names::COORD) => Some(k),
         _ => None,
     };
+    let params = alg
+        .params
+        .iter()
+        .filter_map(|p| match value_at(&names::param(&p.name), m, &[]) {
+            Some(Value::Int(k)) if has(&format!("{}{}", names::PARAM, p.name)) => Some((p.name.clone(), k)),
+            _ => None,
+        })
+        .collect();
     Counterexample {
         vc: vc.id.clone(),
         n: m.n,
         round: round.map(|rd| rd.name.clone()),
         r,
         coord,
+        params,
         processes,
         failed,
         broken_hypotheses,
@@ -164,6 +176,10 @@ impl fmt::Display for Counterexample {
         }
         if let Some(c) = self.coord {
             writeln!(f, "coordinator: p{c}")?;
+        }
+        if !self.params.is_empty() {
+            let ps: Vec<String> = self.params.iter().map(|(name, v)| format!("{name} = {v}")).collect();
+            writeln!(f, "parameters: {}", ps.join(", "))?;
         }
         let mut header = vec!["process".to_string()];
         let first = self.processes.first();

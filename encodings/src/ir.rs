@@ -28,6 +28,8 @@ pub mod names {
     pub const COORD: &str = "coord";
     /// Prefix of the input functions (`io.initial : P → V`).
     pub const IO: &str = "io.";
+    /// Prefix of the parameters' constants (`param.f : Int`), rigid across rounds.
+    pub const PARAM: &str = "param.";
 
     /// The executing process as a variable.
     pub fn self_var() -> Var {
@@ -60,6 +62,10 @@ pub mod names {
     /// The coordinator `coord`.
     pub fn coord() -> Term {
         Fun::constant(COORD, Sort::P).app(vec![])
+    }
+    /// The rigid integer constant of parameter `name` (`param.f`).
+    pub fn param(name: &str) -> Term {
+        Fun::constant(format!("{PARAM}{name}"), Sort::Int).app(vec![])
     }
     /// The state function of field `name` (pre-state).
     pub fn field_fun(name: &str, sort: &Sort) -> Fun {
@@ -99,6 +105,9 @@ pub struct Algorithm {
     pub fields: Vec<Field>,
     /// Input functions (`io.initial`), each `P → sort`.
     pub inputs: Vec<Fun>,
+    /// The integer parameters (`Process::PARAMS`), each a rigid constant
+    /// [`names::param`]; what they satisfy is [`SpecIr::assumptions`].
+    pub params: Vec<Param>,
     /// The initial value of every field (terms over [`names::SELF`] and inputs).
     pub init: Vec<(String, Term)>,
     /// The rounds of one phase, in order.
@@ -107,6 +116,15 @@ pub struct Algorithm {
     pub helpers: Vec<Helper>,
     /// The specification.
     pub spec: SpecIr,
+}
+
+/// A named integer parameter of the algorithm (`f`, `k`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    /// Its name, as in `cx.param("f")`.
+    pub name: String,
+    /// Where it is declared.
+    pub loc: Loc,
 }
 
 /// A state field.
@@ -213,6 +231,9 @@ pub struct SpecIr {
     pub liveness: Vec<Pred>,
     /// Safety predicate on HO sets, every round.
     pub safety: Option<Pred>,
+    /// Assumptions on the parameters and `n` (`Spec::assumptions`): a
+    /// hypothesis of every VC.
+    pub assumptions: Vec<Pred>,
     /// Named properties.
     pub properties: Vec<Property>,
     /// The spec methods whose predicates may be unsatisfiable on purpose

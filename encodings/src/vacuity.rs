@@ -114,11 +114,15 @@ struct Assumption<'a> {
 }
 
 /// The spec's assumptions that `vc` makes, in the order they are blamed:
-/// the safety predicate, the invariants, the liveness predicates, the round
-/// invariants (a predicate is in `vc` when all its conjuncts are).
+/// the assumptions on the parameters, the safety predicate, the
+/// invariants, the liveness predicates, the round invariants (a predicate
+/// is in `vc` when all its conjuncts are).
 fn assumptions<'a>(alg: &'a Algorithm, vc: &Vc) -> Vec<Assumption<'a>> {
     let spec = &alg.spec;
     let mut all = Vec::new();
+    for (k, p) in spec.assumptions.iter().enumerate() {
+        all.push(Assumption { what: format!("assumption {k} on the parameters"), method: "assumptions", pred: p });
+    }
     if let Some(s) = &spec.safety {
         all.push(Assumption { what: "the safety predicate".into(), method: "safety", pred: s });
     }
@@ -146,17 +150,26 @@ fn assumptions<'a>(alg: &'a Algorithm, vc: &Vc) -> Vec<Assumption<'a>> {
 
 /// Name what makes the hypotheses of `vc` unsatisfiable: the first of its
 /// spec assumptions that is unsatisfiable alone (with the facts every
-/// reachable state has), else all of them together, else the transition or
-/// the initial states with them.
+/// state has by its Rust types), else all of them together, else the
+/// transition or the initial states with them.
 fn culprit(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, deadline: Instant) -> Result<Vacuity, CheckError> {
     let left = || deadline.saturating_duration_since(Instant::now());
-    let reachable: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
+    let reachable: Vec<Term> = crate::vc::state_facts(alg).into_iter().map(|l| l.term).collect();
     let with_facts = |ts: Vec<Term>| terms::and(reachable.iter().cloned().chain(ts).collect());
     let assumptions = assumptions(alg, vc);
     for a in &assumptions {
         if satisfiable(&with_facts(vec![a.pred.term.clone()]), cfg, backend, left())? == CheckResult::Unsat {
             let allowed = alg.spec.allow_vacuous.iter().any(|m| m == a.method);
             return Ok(Vacuity { assumption: a.what.clone(), method: Some(a.method.into()), loc: Some(a.pred.loc), allowed });
+        }
+    }
+    // The assumptions on the parameters, together: one method states them all.
+    let on_params: Vec<&Assumption<'_>> = assumptions.iter().filter(|a| a.method == "assumptions").collect();
+    if on_params.len() > 1 {
+        let all = with_facts(on_params.iter().map(|a| a.pred.term.clone()).collect());
+        if satisfiable(&all, cfg, backend, left())? == CheckResult::Unsat {
+            let allowed = alg.spec.allow_vacuous.iter().any(|m| m == "assumptions");
+            return Ok(Vacuity { assumption: "the assumptions on the parameters together".into(), method: Some("assumptions".into()), loc: None, allowed });
         }
     }
     let names: Vec<&str> = assumptions.iter().map(|a| a.what.as_str()).collect();

@@ -19,8 +19,8 @@ pub use serde;
 /// Everything a spec file needs: `use psync::prelude::*;`.
 pub mod prelude {
     pub use crate::dsl::{
-        ActiveValue, Consensus, Ctx, EventRound, Mailbox, Message, Outbox, Phase, ProcSet, Process, ProcessId,
-        ProcessIo, Progress, Round, Spec, World, eventually, implies,
+        ActiveValue, Consensus, Ctx, EventRound, Mailbox, Message, Outbox, Params, Phase, ProcSet, Process,
+        ProcessId, ProcessIo, Progress, Round, Spec, World, eventually, implies,
     };
     pub use crate::phase;
     pub use serde::{Deserialize, Serialize};

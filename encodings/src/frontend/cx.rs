@@ -7,7 +7,7 @@ use std::rc::Rc;
 use proc_macro2::Span;
 use psync_logic::{Sort, Term, Var};
 
-use crate::ir::{Field, Helper, Stmt};
+use crate::ir::{Field, Helper, Param, Stmt};
 
 use super::error::{FeResult, err, err_help};
 
@@ -108,6 +108,8 @@ pub struct Cx<'a> {
     pub helpers: &'a [Helper],
     /// Rounds per phase.
     pub phase_len: usize,
+    /// The declared parameters (none in helper contracts).
+    pub params: &'a [Param],
     /// What is being translated.
     pub mode: Mode,
     /// The round (send/update only).
@@ -135,6 +137,7 @@ impl<'a> Cx<'a> {
             fields,
             helpers,
             phase_len,
+            params: &[],
             mode,
             round: None,
             io: None,
@@ -146,6 +149,12 @@ impl<'a> Cx<'a> {
             names: HashSet::new(),
             counter: 0,
         }
+    }
+
+    /// This context with the algorithm's parameters in scope.
+    pub fn with_params(mut self, params: &'a [Param]) -> Cx<'a> {
+        self.params = params;
+        self
     }
 
     /// Bind `name` to `val`.

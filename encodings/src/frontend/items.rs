@@ -6,7 +6,7 @@ use psync_logic::{Fun, Sort, Term, Var};
 use syn::spanned::Spanned;
 use syn::{Expr, ImplItem, ImplItemFn, Item, Type};
 
-use crate::ir::{Algorithm, Field, Helper, Round, names};
+use crate::ir::{Algorithm, Field, Helper, Param, Round, names};
 
 use super::cx::{Cx, Mode, RoundCtx, StateRef, Val};
 use super::error::{FeResult, err, err_help};
@@ -204,10 +204,12 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
     if round_names.is_empty() {
         return err(phase_fn.span(), "the phase has no rounds", "empty phase");
     }
+    let mut params = Vec::new();
     for it in &process.items {
         match it {
             ImplItem::Fn(f) if ["init", "phase", "decision"].contains(&f.sig.ident.to_string().as_str()) => {}
             ImplItem::Type(t) if t.ident == "Io" => {}
+            ImplItem::Const(c) if c.ident == "PARAMS" => params = super::params::declared(c)?,
             other => return err(other.span(), "unexpected item in `impl Process`", "unsupported item"),
         }
     }
@@ -220,7 +222,7 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
         let Some((_, imp)) = found.rounds.iter().find(|(n, _)| n == rname) else {
             return err(*rspan, format!("no `impl Round<{state_name}> for {rname}`"), "round not implemented");
         };
-        rounds.push(round(imp, k, &fields, &helpers, phase_len)?);
+        rounds.push(round(imp, k, &fields, &helpers, &params, phase_len)?);
     }
 
     // init.
@@ -239,18 +241,18 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
     let Some(init_fn) = fn_named(&process.items, "init") else {
         return err(process.self_ty.span(), "missing `fn init` in `impl Process`", "no init");
     };
-    let init = init_values(init_fn, &fields, &helpers, phase_len, &io_sort, &state_name)?;
+    let init = init_values(init_fn, (&fields, &helpers, &params), phase_len, &io_sort, &state_name)?;
     let inputs = vec![Fun::new(format!("{}initial", names::IO), vec![Sort::P], io_sort)];
 
     let Some(spec) = found.spec else {
         return err_help(process.self_ty.span(), format!("missing `impl Spec for {state_name}`"), "no specification", "add invariants and properties in `impl Spec`");
     };
-    let spec = spec_impl(&spec.items, spec.self_ty.span(), &fields, &helpers, phase_len)?;
+    let spec = spec_impl(&spec.items, spec.self_ty.span(), (&fields, &helpers, &params), phase_len)?;
 
-    Ok(Algorithm { name: snake(&state_name), state_name, fields, inputs, init, rounds, helpers, spec })
+    Ok(Algorithm { name: snake(&state_name), state_name, fields, inputs, params, init, rounds, helpers, spec })
 }
 
-fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], phase_len: usize) -> FeResult<Round> {
+fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], params: &[Param], phase_len: usize) -> FeResult<Round> {
     let name = type_name(&imp.self_ty).unwrap_or_default();
     let Some(msg_ty) = assoc_type(&imp.items, "Msg") else {
         return err(imp.self_ty.span(), "missing `type Msg`", "no message type");
@@ -267,7 +269,7 @@ fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], ph
         return err(imp.self_ty.span(), "a round needs `fn send` and `fn update`", "incomplete round");
     };
     // send(p, cx)
-    let mut cx = Cx::new(fields, helpers, phase_len, Mode::Send);
+    let mut cx = Cx::new(fields, helpers, phase_len, Mode::Send).with_params(params);
     let ps = param_names(&send.sig);
     if ps.len() != 2 {
         return err(send.sig.span(), "expected `fn send(p: &S, cx: &Ctx)`", "unexpected signature");
@@ -276,7 +278,7 @@ fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], ph
     cx.bind(&ps[1].0, Val::Ctx);
     let (sends_to, payload) = cx.send_body(&send.block, &msg)?;
     // update(p, mbox, cx)
-    let mut cx = Cx::new(fields, helpers, phase_len, Mode::Update);
+    let mut cx = Cx::new(fields, helpers, phase_len, Mode::Update).with_params(params);
     let ps = param_names(&update.sig);
     if ps.len() != 3 {
         return err(update.sig.span(), "expected `fn update(p: &mut S, mbox: &Mailbox<M>, cx: &Ctx)`", "unexpected signature");
@@ -295,8 +297,9 @@ fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], ph
     Ok(Round { name, msg, sends_to, payload, update: body })
 }
 
-fn init_values(f: &ImplItemFn, fields: &[Field], helpers: &[Helper], phase_len: usize, io: &Sort, state: &str) -> FeResult<Vec<(String, Term)>> {
-    let mut cx = Cx::new(fields, helpers, phase_len, Mode::Init);
+fn init_values(f: &ImplItemFn, scope: super::spec::Scope<'_>, phase_len: usize, io: &Sort, state: &str) -> FeResult<Vec<(String, Term)>> {
+    let (fields, helpers, params) = scope;
+    let mut cx = Cx::new(fields, helpers, phase_len, Mode::Init).with_params(params);
     cx.io = Some(io.clone());
     let ps = param_names(&f.sig);
     if ps.len() != 2 {

@@ -60,6 +60,7 @@ impl Cx<'_> {
                 self.args_n(m, 0)?;
                 names::coord()
             }
+            "param" => self.param_call(m)?,
             "ho" => {
                 let a = self.args_n(m, 1)?;
                 let allowed = matches!(self.mode, Mode::Spec { allow_ho: true, .. });
@@ -119,6 +120,9 @@ impl Cx<'_> {
     }
 
     fn ctx_method(&mut self, m: &ExprMethodCall, name: &str) -> FeResult<Val> {
+        if name == "param" {
+            return Ok(Val::T(self.param_call(m)?));
+        }
         self.args_n(m, 0)?;
         let init = self.mode == Mode::Init;
         let t = match name {

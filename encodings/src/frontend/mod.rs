@@ -13,6 +13,7 @@ mod items;
 mod mailbox;
 mod methods;
 mod nesting;
+mod params;
 mod send;
 mod spec;
 mod stmt;

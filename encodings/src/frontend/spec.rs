@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, ImplItem, ImplItemFn, Token};
 
-use crate::ir::{Field, Helper, Pred, Property, PropertyKind, SpecIr};
+use crate::ir::{Field, Helper, Param, Pred, Property, PropertyKind, SpecIr};
 
 use super::cx::{Cx, Mode, Val};
 use super::error::{FeResult, err, err_help};
@@ -31,14 +31,19 @@ fn vec_elems(e: &Expr) -> FeResult<Vec<Expr>> {
     }
 }
 
+/// What a spec method can name: the state fields, the helpers and the
+/// parameters.
+pub(super) type Scope<'a> = (&'a [Field], &'a [Helper], &'a [Param]);
+
 /// The translator of one spec method.
 struct Method<'a> {
     cx: Cx<'a>,
 }
 
 impl<'a> Method<'a> {
-    fn new(f: &ImplItemFn, fields: &'a [Field], helpers: &'a [Helper], phase_len: usize, mode: Mode) -> FeResult<Method<'a>> {
-        let mut cx = Cx::new(fields, helpers, phase_len, mode);
+    fn new(f: &ImplItemFn, scope: Scope<'a>, phase_len: usize, mode: Mode) -> FeResult<Method<'a>> {
+        let (fields, helpers, params) = scope;
+        let mut cx = Cx::new(fields, helpers, phase_len, mode).with_params(params);
         let w = match f.sig.inputs.first() {
             Some(syn::FnArg::Typed(t)) if f.sig.inputs.len() == 1 => match &*t.pat {
                 syn::Pat::Ident(id) => id.ident.to_string(),
@@ -63,7 +68,7 @@ impl<'a> Method<'a> {
 }
 
 /// Translate `impl Spec for S`.
-pub fn spec_impl(items: &[ImplItem], at: Span, fields: &[Field], helpers: &[Helper], phase_len: usize) -> FeResult<SpecIr> {
+pub(super) fn spec_impl(items: &[ImplItem], at: Span, scope: Scope<'_>, phase_len: usize) -> FeResult<SpecIr> {
     let mut spec = SpecIr::default();
     let (mut seen_inv, mut seen_props) = (false, false);
     for it in items {
@@ -79,26 +84,37 @@ pub fn spec_impl(items: &[ImplItem], at: Span, fields: &[Field], helpers: &[Help
         match name.as_str() {
             "invariants" => {
                 seen_inv = true;
-                let mut m = Method::new(f, fields, helpers, phase_len, inv_mode)?;
+                let mut m = Method::new(f, scope, phase_len, inv_mode)?;
                 spec.invariants = m.body(f, |cx, e| vec_elems(e)?.iter().map(|x| Method::pred(cx, x)).collect())?;
             }
             "round_invariants" => {
-                let mut m = Method::new(f, fields, helpers, phase_len, inv_mode)?;
+                let mut m = Method::new(f, scope, phase_len, inv_mode)?;
                 spec.round_invariants = m.body(f, |cx, e| {
                     vec_elems(e)?.iter().map(|row| vec_elems(row)?.iter().map(|x| Method::pred(cx, x)).collect()).collect()
                 })?;
             }
             "liveness" => {
-                let mut m = Method::new(f, fields, helpers, phase_len, ho_mode)?;
+                let mut m = Method::new(f, scope, phase_len, ho_mode)?;
                 spec.liveness = m.body(f, |cx, e| vec_elems(e)?.iter().map(|x| Method::pred(cx, x)).collect())?;
             }
+            "assumptions" => {
+                let mut m = Method::new(f, scope, phase_len, inv_mode)?;
+                spec.assumptions = m.body(f, |cx, e| {
+                    let elems = vec_elems(e)?;
+                    elems.iter().map(|x| {
+                        let p = Method::pred(cx, x)?;
+                        super::params::check_assumption(&p.term, x.span())?;
+                        Ok(p)
+                    }).collect()
+                })?;
+            }
             "safety" => {
-                let mut m = Method::new(f, fields, helpers, phase_len, ho_mode)?;
+                let mut m = Method::new(f, scope, phase_len, ho_mode)?;
                 spec.safety = Some(m.body(f, Method::pred)?);
             }
             "properties" => {
                 seen_props = true;
-                let mut m = Method::new(f, fields, helpers, phase_len, Mode::Spec { allow_ho: false, allow_old: true })?;
+                let mut m = Method::new(f, scope, phase_len, Mode::Spec { allow_ho: false, allow_old: true })?;
                 spec.properties = m.body(f, |cx, e| {
                     let elems = vec_elems(e)?;
                     if elems.is_empty() {

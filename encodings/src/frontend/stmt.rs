@@ -128,8 +128,17 @@ impl Cx<'_> {
             && let Member::Named(id) = &f.member
             && let Val::State(StateRef::SelfCur) = self.expr(&f.base)?
         {
+            let name = id.to_string();
+            if !self.fields.iter().any(|fd| fd.name == name) && self.params.iter().any(|p| p.name == name) {
+                return err_help(id.span(), format!("`{name}` is a parameter: it cannot be assigned"), "a parameter", "parameters are rigid, one value for the whole run; keep values that change in state fields");
+            }
             let fld = self.field(id.span(), &id.to_string())?;
             return Ok((fld.name.clone(), fld.sort.clone()));
+        }
+        if let Expr::MethodCall(m) = left
+            && m.method == "param"
+        {
+            return err_help(left.span(), "a parameter cannot be assigned: it is rigid, one value for the whole run", "a parameter", "keep values that change in state fields");
         }
         err(left.span(), "only fields of the process state can be assigned", "not a state field")
     }

@@ -128,8 +128,21 @@ pub fn initial(alg: &Algorithm) -> Vec<Labeled> {
     out
 }
 
-/// Facts true in every reachable state: `r ≥ 0`, unsigned fields `≥ 0`.
+/// Facts true in every reachable state: `r ≥ 0`, unsigned fields `≥ 0`,
+/// and the spec's assumptions on the parameters and `n` (which hold for the
+/// whole run: the parameters are rigid).
 pub fn reachable_facts(alg: &Algorithm) -> Vec<Labeled> {
+    let mut out = state_facts(alg);
+    for a in &alg.spec.assumptions {
+        let text: String = a.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        out.extend(terms::conjuncts(&a.term).into_iter().map(|c| Labeled::new(format!("assumption: {text}"), c)));
+    }
+    out
+}
+
+/// The facts of [`reachable_facts`] that come from the Rust types, not
+/// from the spec: `r ≥ 0` and unsigned fields `≥ 0`.
+pub fn state_facts(alg: &Algorithm) -> Vec<Labeled> {
     let me = names::self_var();
     let mut out = vec![Labeled::new("r ≥ 0", build::ge(names::round(), Term::Int(0)))];
     for f in alg.fields.iter().filter(|f| f.unsigned) {

@@ -1,6 +1,7 @@
 //! The context a process sees while running a round.
 
-use crate::dsl::ProcessId;
+use crate::dsl::{Params, ProcessId};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What a process knows about where it is: its id, the number of processes,
@@ -12,13 +13,30 @@ pub struct Ctx {
     round: u64,
     phase_len: usize,
     timeout: Duration,
+    params: Arc<Params>,
 }
 
 impl Ctx {
     /// A context for process `id` of `n`, at global round `round`, with
     /// `phase_len` rounds per phase (at least 1).
     pub fn new(id: ProcessId, n: usize, round: u64, phase_len: usize) -> Ctx {
-        Ctx { id, n, round, phase_len: phase_len.max(1), timeout: Duration::from_millis(10) }
+        Ctx { id, n, round, phase_len: phase_len.max(1), timeout: Duration::from_millis(10), params: Arc::default() }
+    }
+
+    /// The same context with the run's parameter values.
+    pub fn with_params(mut self, params: Arc<Params>) -> Ctx {
+        self.params = params;
+        self
+    }
+
+    /// The value of the algorithm's parameter `name` (declared in
+    /// `Process::PARAMS`).
+    ///
+    /// # Panics
+    /// If the run gave `name` no value (the simulator checks the
+    /// declared parameters before it starts).
+    pub fn param(&self, name: &str) -> i64 {
+        self.params.value(name)
     }
 
     /// The same context with the default round timeout set (runtime only).
@@ -83,5 +101,7 @@ mod tests {
         assert_eq!(cx.coord(), ProcessId::new(2));
         let cx = Ctx::new(ProcessId::new(0), 3, 13, 4);
         assert_eq!(cx.coord(), ProcessId::new(0));
+        let cx = cx.with_params(Arc::new(Params::new().with("f", 2)));
+        assert_eq!(cx.param("f"), 2);
     }
 }

@@ -38,6 +38,10 @@ impl<V: Message + PartialEq> ProcessIo for Consensus<V> {
 pub trait Process: Clone + Debug + Send + 'static {
     /// The input/output of the algorithm.
     type Io: ProcessIo;
+    /// The names of the algorithm's integer parameters (`&["f"]`): rigid
+    /// values given for a whole run, read with `cx.param("f")` and
+    /// `w.param("f")`, constrained by `Spec::assumptions`. Default: none.
+    const PARAMS: &'static [&'static str] = &[];
     /// The initial state.
     fn init(io: &Self::Io, cx: &Ctx) -> Self;
     /// The rounds of one phase, run cyclically: global round `r` runs

@@ -17,6 +17,12 @@ pub trait Spec: Process {
     fn liveness(_w: &World<Self>) -> Vec<bool> {
         vec![]
     }
+    /// What the parameters (`Process::PARAMS`) and `n` must satisfy, e.g.
+    /// `w.n() as i64 > 2 * w.param("f")`: every VC assumes them, and the
+    /// simulator refuses to run with values that falsify them.
+    fn assumptions(_w: &World<Self>) -> Vec<bool> {
+        vec![]
+    }
     /// The assumption on heard-of sets, required of every round.
     fn safety(_w: &World<Self>) -> bool {
         true

@@ -1,10 +1,11 @@
 //! A snapshot of a whole run, what spec predicates are evaluated on.
 
 use crate::dsl::domain::{ActiveValue, Leaf, collect_leaves};
-use crate::dsl::{ProcSet, ProcessId};
+use crate::dsl::{Params, ProcSet, ProcessId};
 use serde::Serialize;
 use std::cell::{Cell, OnceCell};
 use std::ops::Index;
+use std::sync::Arc;
 
 /// The global state of a run after some rounds: the current states, the
 /// states before the last round (`old`), the initial states (`init`), and
@@ -21,6 +22,7 @@ pub struct World<P> {
     old: Vec<P>,
     cur: Vec<P>,
     ho: Vec<ProcSet>,
+    params: Arc<Params>,
     domain: OnceCell<Vec<Leaf>>,
 }
 
@@ -36,6 +38,7 @@ impl<P: Clone> World<P> {
             cur: init.clone(),
             init,
             ho: vec![ProcSet::new(); n],
+            params: Arc::default(),
             domain: OnceCell::new(),
         }
     }
@@ -51,8 +54,15 @@ impl<P: Clone> World<P> {
             old,
             cur,
             ho,
+            params: Arc::default(),
             domain: OnceCell::new(),
         })
+    }
+
+    /// The same world with the run's parameter values.
+    pub fn with_params(mut self, params: Arc<Params>) -> World<P> {
+        self.params = params;
+        self
     }
 
     /// Moves one round on: the current states become `old`.
@@ -68,6 +78,14 @@ impl<P> World<P> {
     /// Number of processes.
     pub fn n(&self) -> usize {
         self.cur.len()
+    }
+    /// The value of the algorithm's parameter `name` (declared in
+    /// `Process::PARAMS`).
+    ///
+    /// # Panics
+    /// If the run gave `name` no value.
+    pub fn param(&self, name: &str) -> i64 {
+        self.params.value(name)
     }
     /// The number of rounds run so far, i.e. the global number of the next round.
     pub fn round(&self) -> u64 {

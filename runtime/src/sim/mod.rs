@@ -9,7 +9,8 @@ pub use adversary::{Adversary, Faults, FixedHo, RandomAdversary};
 pub use trace::{Trace, TraceRound, Violation};
 
 use crate::codec::CodecError;
-use crate::dsl::{Ctx, Outgoing, ProcSet, Process, ProcessId, ProcessIo, RoundRun, Spec, World};
+use crate::dsl::{Ctx, Outgoing, Params, ProcSet, Process, ProcessId, ProcessIo, RoundRun, Spec, World};
+use std::sync::Arc;
 use serde::{Serialize, de::DeserializeOwned};
 
 /// A simulation could not run.
@@ -27,6 +28,19 @@ pub enum SimError {
     /// A state or IO could not be converted to or from JSON.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The parameter values do not fit the algorithm's `Process::PARAMS`.
+    #[error("parameters: {0}")]
+    Params(String),
+    /// The parameter values and `n` falsify an assumption of the spec.
+    #[error("assumption {index} of the spec is false for n = {n} and {params:?}")]
+    Assumption {
+        /// Its position in `Spec::assumptions`.
+        index: usize,
+        /// The number of processes.
+        n: usize,
+        /// The parameter values.
+        params: Params,
+    },
     /// A replay did not reproduce the recorded states.
     #[error("replay diverged at round {round}, process {process}")]
     Diverged {
@@ -81,7 +95,9 @@ impl<P: Process> SimOutcome<P> {
 
 fn check<P: Spec>(w: &World<P>, violations: &mut Vec<Violation>) {
     let r = w.round();
-    if !P::safety(w) {
+    // The safety predicate is about the heard-of sets of a round: the
+    // world before the first round has none.
+    if r > 0 && !P::safety(w) {
         violations.push(Violation { round: r, what: "safety assumption".into() });
     }
     if r.is_multiple_of(w.phase_len() as u64)
@@ -119,6 +135,33 @@ where
     P: Spec + Serialize,
     P::Io: Serialize,
 {
+    simulate_full(ios, adv, seed, crashes, &Params::new(), opts)
+}
+
+/// [`simulate`] of an algorithm with parameters (`Process::PARAMS`): every
+/// declared parameter needs a value in `params` and the spec's
+/// `assumptions` must hold for them and `n`, or the run does not start.
+pub fn simulate_with_params<P>(ios: &[P::Io], adv: &mut dyn Adversary, seed: u64, params: &Params, opts: &SimOptions) -> Result<SimOutcome<P>, SimError>
+where
+    P: Spec + Serialize,
+    P::Io: Serialize,
+{
+    simulate_full(ios, adv, seed, &[], params, opts)
+}
+
+/// The simulator: [`simulate_with_crashes`] with parameter values.
+fn simulate_full<P>(
+    ios: &[P::Io],
+    adv: &mut dyn Adversary,
+    seed: u64,
+    crashes: &[(ProcessId, u64)],
+    params: &Params,
+    opts: &SimOptions,
+) -> Result<SimOutcome<P>, SimError>
+where
+    P: Spec + Serialize,
+    P::Io: Serialize,
+{
     let n = ios.len();
     if n == 0 {
         return Err(SimError::BadIos(0));
@@ -127,9 +170,16 @@ where
     if phase.is_empty() {
         return Err(SimError::EmptyPhase(std::any::type_name::<P>()));
     }
+    params.check_declared(P::PARAMS).map_err(SimError::Params)?;
+    let shared = Arc::new(params.clone());
     let k = phase.len();
     let mut runs: Vec<Vec<Box<dyn RoundRun<P>>>> = (0..n).map(|_| phase.instantiate()).collect();
-    let init: Vec<P> = (0..n).map(|i| P::init(&ios[i], &Ctx::new(ProcessId::new(i), n, 0, k))).collect();
+    let cx = |i: usize, r: u64| Ctx::new(ProcessId::new(i), n, r, k).with_params(shared.clone());
+    let init: Vec<P> = (0..n).map(|i| P::init(&ios[i], &cx(i, 0))).collect();
+    let mut world = World::new(init.clone(), k).with_params(shared.clone());
+    if let Some(index) = P::assumptions(&world).iter().position(|holds| !holds) {
+        return Err(SimError::Assumption { index, n, params: params.clone() });
+    }
     let mut trace = Trace {
         algorithm: std::any::type_name::<P>().to_string(),
         n,
@@ -138,10 +188,10 @@ where
         ios: ios.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
         crashes: crashes.to_vec(),
         init: init.iter().map(serde_json::to_value).collect::<Result<_, _>>()?,
+        params: params.clone(),
         rounds: Vec::new(),
         violations: Vec::new(),
     };
-    let mut world = World::new(init, k);
     let mut violations = Vec::new();
     check(&world, &mut violations);
     let mut halted = vec![false; n];
@@ -162,7 +212,7 @@ where
         }
         let mut states = world.states().to_vec();
         let ri = (r % k as u64) as usize;
-        let cxs: Vec<Ctx> = (0..n).map(|i| Ctx::new(ProcessId::new(i), n, r, k)).collect();
+        let cxs: Vec<Ctx> = (0..n).map(|i| cx(i, r)).collect();
         let mut progress = Vec::with_capacity(n);
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
@@ -250,7 +300,7 @@ where
     let ho: Vec<Vec<Vec<ProcessId>>> = trace.rounds.iter().map(|r| r.ho.clone()).collect();
     let mut adv = FixedHo::new(ho, trace.crashes.clone());
     let opts = SimOptions { max_rounds: trace.rounds.len() as u64, stop_when_decided: false, stop_on_violation: false };
-    let out = simulate_with_crashes::<P>(&ios, &mut adv, trace.seed, &trace.crashes, &opts)?;
+    let out = simulate_full::<P>(&ios, &mut adv, trace.seed, &trace.crashes, &trace.params, &opts)?;
     for (a, b) in out.trace.rounds.iter().zip(&trace.rounds) {
         if let Some(i) = (0..trace.n).find(|&i| a.states.get(i) != b.states.get(i) || a.ho.get(i) != b.ho.get(i)) {
             return Err(SimError::Diverged { round: a.round, process: i });

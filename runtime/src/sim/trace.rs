@@ -1,6 +1,6 @@
 //! Replayable traces of simulated runs (serde JSON).
 
-use crate::dsl::ProcessId;
+use crate::dsl::{Params, ProcessId};
 use serde::{Deserialize, Serialize};
 
 /// One round of a trace: who heard whom (in delivery order) and the states
@@ -39,6 +39,9 @@ pub struct Trace {
     pub ios: Vec<serde_json::Value>,
     /// Crashed processes and the round they crash at.
     pub crashes: Vec<(ProcessId, u64)>,
+    /// The values of the algorithm's parameters (none when it has none).
+    #[serde(default)]
+    pub params: Params,
     /// The initial states, as JSON.
     pub init: Vec<serde_json::Value>,
     /// The rounds, in order.

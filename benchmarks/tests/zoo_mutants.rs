@@ -1,0 +1,167 @@
+//! One-line broken variants of the zoo specs: each must be refuted on a
+//! known VC by a confirmed counterexample (a concrete state that satisfies
+//! the VC's hypotheses and falsifies its conclusion).
+//!
+//! A mutant is generated here from the CURRENT text of its spec by one
+//! textual patch whose `from` snippet must occur exactly once, so an edit of
+//! the spec that moves the mutation site fails loudly instead of testing an
+//! unmutated spec.
+
+use psync_encodings::{NO_HINTS, Verdict, check_vc, generate_vcs, parse_spec};
+use psync_logic::check::CheckConfig;
+use psync_logic::smt::Z3InProcess;
+
+/// One broken variant of a zoo spec.
+struct Mutant {
+    name: &'static str,
+    /// The spec it patches, in `benchmarks/`.
+    spec: &'static str,
+    /// The exact text replaced (must occur exactly once in `spec`) ...
+    from: &'static str,
+    /// ... and its one-line replacement.
+    to: &'static str,
+    /// The VC it must fail.
+    vc: &'static str,
+}
+
+const MUTANTS: [Mutant; 10] = [
+    // A process decides on hearing one flooded message instead of a
+    // majority: two phases can decide different values.
+    Mutant {
+        name: "slv_decide_without_majority",
+        spec: "short_last_voting.rs",
+        from: "if 2 * mbox.len() > cx.n() && !p.decided {",
+        to: "if !mbox.is_empty() && !p.decided {",
+        vc: "short_last_voting/inductive/inv0/round2",
+    },
+    // Who adopted a value in an earlier phase floods it too: a majority of
+    // flooded messages no longer carries this phase's vote.
+    Mutant {
+        name: "slv_flood_old_estimates",
+        spec: "short_last_voting.rs",
+        from: "if p.ts == cx.phase() as i64 { Outbox::broadcast(p.x) }",
+        to: "if p.ts >= 0 { Outbox::broadcast(p.x) }",
+        vc: "short_last_voting/inductive/inv0/round2",
+    },
+    // The coordinator commits when every vote it heard is yes, without
+    // hearing every process: a commit although someone voted no.
+    Mutant {
+        name: "tpc_commit_without_every_vote",
+        spec: "two_phase_commit.rs",
+        from: "p.decision = mbox.len() == cx.n() && mbox.forall(|&v| v);",
+        to: "p.decision = mbox.forall(|&v| v);",
+        vc: "two_phase_commit/inductive/inv0/round1",
+    },
+    // The coordinator decides again in every phase: a later phase that
+    // misses a vote turns its commit into an abort.
+    Mutant {
+        name: "tpc_coordinator_decides_again",
+        spec: "two_phase_commit.rs",
+        from: "if cx.id() == p.leader && !p.decided {",
+        to: "if cx.id() == p.leader {",
+        vc: "two_phase_commit/property/irrevocability/round1",
+    },
+    // Every process starts with its own input as the message: two
+    // different messages are known.
+    Mutant {
+        name: "erb_everyone_starts_with_its_input",
+        spec: "eager_reliable_broadcast.rs",
+        from: "let x = if cx.id() == cx.coord() { Some(io.initial) } else { None };",
+        to: "let x = Some(io.initial);",
+        vc: "eager_reliable_broadcast/init/inv0/start",
+    },
+    // A process delivers something other than the message it knows.
+    Mutant {
+        name: "erb_delivers_another_value",
+        spec: "eager_reliable_broadcast.rs",
+        from: "p.delivery = v;",
+        to: "p.delivery = v + 1;",
+        vc: "eager_reliable_broadcast/inductive/inv0/round0",
+    },
+    // Who knows the message keeps it to itself: a good round no longer
+    // spreads it (a liveness failure).
+    Mutant {
+        name: "erb_does_not_relay",
+        spec: "eager_reliable_broadcast.rs",
+        from: "if let Some(v) = p.x { Outbox::broadcast(v) }",
+        to: "if let Some(v) = p.x { Outbox::to(_cx.id(), v) }",
+        vc: "eager_reliable_broadcast/progress/inv0/round0",
+    },
+    // Ben-Or decides on a single proposal instead of more than f: another
+    // process may miss it and flip the coin the other way.
+    Mutant {
+        name: "bo_decide_on_one_proposal",
+        spec: "ben_or.rs",
+        from: "if yes > f || no > f {",
+        to: "if yes > 0 || no > 0 {",
+        vc: "ben_or/inductive/inv0/round1",
+    },
+    // Ben-Or proposes true on a single report: proposals no longer agree.
+    Mutant {
+        name: "bo_propose_without_majority",
+        spec: "ben_or.rs",
+        from: "if 2 * mbox.count(|&v| v) > cx.n() {",
+        to: "if mbox.count(|&v| v) > 0 {",
+        vc: "ben_or/inductive/inv0/round0",
+    },
+    // Ben-Or without `n > 2f`: hearing n − f processes no longer meets
+    // every decision's proposers.
+    Mutant {
+        name: "bo_without_n_greater_than_2f",
+        spec: "ben_or.rs",
+        from: "vec![w.n() as i64 > 2 * w.param(\"f\"), w.param(\"f\") >= 0]",
+        to: "vec![w.param(\"f\") >= 0]",
+        vc: "ben_or/inductive/inv0/round1",
+    },
+];
+
+/// The text of a zoo spec as it is now.
+fn spec_text(spec: &str) -> String {
+    let path = format!("{}/{spec}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The spec text of a mutant: its spec, as it is now, patched once.
+fn mutant_text(m: &Mutant) -> String {
+    let text = spec_text(m.spec);
+    let count = text.matches(m.from).count();
+    assert_eq!(count, 1, "{}: the mutation site `{}` must occur exactly once in {}, found {count}", m.name, m.from, m.spec);
+    let out = text.replacen(m.from, m.to, 1);
+    assert_ne!(out, text, "{}: the patch changes nothing", m.name);
+    out
+}
+
+#[test]
+fn every_mutant_is_one_line_and_its_site_occurs_once() {
+    for m in &MUTANTS {
+        assert!(!m.from.contains('\n') && !m.to.contains('\n'), "{}: not a one-line mutant", m.name);
+        mutant_text(m);
+    }
+    for spec in ["short_last_voting.rs", "two_phase_commit.rs", "eager_reliable_broadcast.rs", "ben_or.rs"] {
+        assert!(MUTANTS.iter().filter(|m| m.spec == spec).count() >= 2, "{spec}: fewer than two mutants");
+    }
+}
+
+#[test]
+fn every_mutant_is_refuted_with_a_confirmed_counterexample() {
+    let backend = Z3InProcess::new();
+    // The reduction's local instantiation pass only serves proofs; the
+    // bounded search racing the proof finds these counterexamples.
+    let mut cfg = CheckConfig::default();
+    cfg.reduce.local_instantiation = false;
+    let mut failures = Vec::new();
+    for m in &MUTANTS {
+        let file = format!("benchmarks/{} [mutant {}]", m.spec, m.name);
+        let alg = parse_spec(&file, &mutant_text(m)).unwrap_or_else(|e| panic!("{}: {}", m.name, e.short()));
+        let vcs = generate_vcs(&alg);
+        let vc = vcs.iter().find(|v| v.id == m.vc).unwrap_or_else(|| panic!("{}: no VC {}", m.name, m.vc));
+        let out = check_vc(&alg, vc, &cfg, &backend, &NO_HINTS).expect("checkable");
+        match out.verdict {
+            Verdict::Refuted(cex) if cex.confirmed && !cex.failed.is_empty() => {
+                println!("{} ({:.1} s):\n{cex}", m.name, out.time.as_secs_f64());
+            }
+            other => failures.push(format!("{}: {} was not refuted with a confirmed counterexample: {other:?}", m.name, m.vc)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,50 @@
+//! The zoo specs are proved push-button: every VC `Proved` with the default
+//! settings and no hint file (the time limit raised for a debug build on a
+//! loaded machine).
+
+use psync_encodings::{NO_HINTS, Verdict, check_vc, generate_vcs, load_spec};
+use psync_logic::check::CheckConfig;
+use psync_logic::smt::Z3InProcess;
+
+/// Check every VC of the spec `benchmarks/{name}.rs`; all must be proved.
+fn prove_all(name: &str) {
+    let alg = load_spec(format!("{}/{name}.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
+    let backend = Z3InProcess::new();
+    let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
+    let mut not_proved = Vec::new();
+    for vc in generate_vcs(&alg) {
+        let out = check_vc(&alg, &vc, &cfg, &backend, &NO_HINTS).expect("checkable");
+        println!("{:55} {:?} {:?}", out.id, out.time, matches!(out.verdict, Verdict::Proved));
+        match out.verdict {
+            Verdict::Proved => {}
+            Verdict::Refuted(cex) => not_proved.push(format!("{}: refuted\n{cex}", vc.id)),
+            other => not_proved.push(format!("{}: {other:?}", vc.id)),
+        }
+    }
+    assert!(not_proved.is_empty(), "{}", not_proved.join("\n"));
+}
+
+#[test]
+fn short_last_voting_is_proved() {
+    prove_all("short_last_voting");
+}
+
+#[test]
+fn two_phase_commit_is_proved() {
+    prove_all("two_phase_commit");
+}
+
+#[test]
+fn eager_reliable_broadcast_is_proved() {
+    prove_all("eager_reliable_broadcast");
+}
+
+#[test]
+fn quorum_vote_is_proved() {
+    prove_all("quorum_vote");
+}
+
+#[test]
+fn ben_or_is_proved() {
+    prove_all("ben_or");
+}
