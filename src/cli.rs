@@ -56,6 +56,11 @@ pub struct SimulateArgs {
     /// Probability that a message (other than a self-message) is lost.
     #[arg(long, default_value_t = 0.2)]
     pub drop: f64,
+    /// The value of a parameter the spec declares (`Process::PARAMS`), as
+    /// `NAME=VALUE`; repeat for each parameter. The spec's assumptions must
+    /// hold for `--n` and these values.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
     /// Integer inputs are drawn from 0..VALUES.
     #[arg(long, default_value_t = 3)]
     pub values: i64,

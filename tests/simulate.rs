@@ -183,3 +183,26 @@ fn runs_outside_the_safety_assumption_are_stopped_not_blamed() {
     assert!(r["outside_safety"].as_u64().is_some_and(|k| k > 0), "{r}");
     assert_eq!(json("spec")["outside_safety"], 0);
 }
+
+/// A spec with parameters runs with their values (`--param f=1`, the
+/// assumption `n > 2f` holding for n = 4); a missing value, an unknown
+/// name or values that break the assumption are usage errors.
+#[test]
+fn parameters_are_given_with_param_and_checked_against_the_assumptions() {
+    let spec = "benchmarks/quorum_vote.rs";
+    let ok = psync_verify(&["simulate", spec, "--runs", "50", "--param", "f=1", "--quiet"]);
+    assert_eq!(ok.status.code(), Some(0), "{}{}", stdout(&ok), stderr(&ok));
+    assert!(stdout(&ok).contains("violations: none"), "{}", stdout(&ok));
+    let cases: [(&[&str], &str); 3] = [
+        (&[], "give its value with --param f=VALUE"),
+        (&["--param", "g=1"], "declares no parameter `g`"),
+        (&["--param", "f=2"], "does not hold for n = 4"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["simulate", spec, "--runs", "5", "--quiet"];
+        args.extend_from_slice(extra);
+        let o = psync_verify(&args);
+        assert_eq!(o.status.code(), Some(3), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{extra:?}: {}", stderr(&o));
+    }
+}

@@ -186,6 +186,7 @@ fn snapshot<P: Serialize>(alg: &Algorithm, w: &World<P>, inputs: &[State]) -> Sn
         cur: w.states().iter().map(read).collect(),
         ho: w.ho_sets().iter().map(|h| h.iter().map(ProcessId::as_u32).collect()).collect(),
         inputs: inputs.to_vec(),
+        params: Default::default(),
     }
 }
 
@@ -749,7 +750,7 @@ where
             .map(|io| concrete::inputs_from_json(&alg, &serde_json::to_value(io).expect("io serializes")).expect("inputs fit"))
             .collect();
         let compiled: Vec<Snapshot> = worlds::<P>(&trace).iter().map(|w| snapshot(&alg, w, &inputs)).collect();
-        let mut cur = interp::initial(&alg, inputs.clone()).unwrap_or_else(|e| panic!("{name} seed {}: {e}", cfg.seed));
+        let mut cur = interp::initial(&alg, inputs.clone(), Default::default()).unwrap_or_else(|e| panic!("{name} seed {}: {e}", cfg.seed));
         assert_eq!(cur, compiled[0], "{name} seed {}: the initial states", cfg.seed);
         for want in &compiled[1..] {
             let st = interp::step(&alg, &cur, &want.ho).unwrap_or_else(|e| panic!("{name} seed {}: {e}", cfg.seed));

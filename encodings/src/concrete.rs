@@ -40,6 +40,8 @@ pub struct Snapshot {
     /// The inputs, by input name without the `io.` prefix (`initial`); may
     /// be empty when the inputs are not known (then `io.*` is uninterpreted).
     pub inputs: Vec<State>,
+    /// The values of the algorithm's parameters (`param.f`), by name.
+    pub params: BTreeMap<String, i64>,
 }
 
 /// A concrete value or state does not fit the algorithm's signature.
@@ -169,6 +171,7 @@ pub fn state_model(alg: &Algorithm, s: &Snapshot) -> Result<Model, ConcreteError
     m.funs.insert(k, t);
     let (k, t) = constant(names::COORD, Sort::P, Value::Proc(s.coord));
     m.funs.insert(k, t);
+    param_constants(alg, &s.params, &mut m)?;
     if !s.inputs.is_empty() {
         for f in &alg.inputs {
             let name = f.name.strip_prefix(names::IO).unwrap_or(&f.name);
@@ -181,6 +184,17 @@ pub fn state_model(alg: &Algorithm, s: &Snapshot) -> Result<Model, ConcreteError
         }
     }
     Ok(m)
+}
+
+/// The constants `param.f` of the algorithm's parameters at `values`;
+/// a parameter without a value is an error.
+pub fn param_constants(alg: &Algorithm, values: &BTreeMap<String, i64>, m: &mut Model) -> Result<(), ConcreteError> {
+    for p in &alg.params {
+        let v = values.get(&p.name).ok_or_else(|| ConcreteError::MissingField(format!("parameter {}", p.name)))?;
+        let f = Fun::constant(format!("{}{}", names::PARAM, p.name), Sort::Int);
+        m.funs.insert(f.name.clone(), FunTable { fun: f, entries: [(vec![], Value::Int(*v))].into(), default: None });
+    }
+    Ok(())
 }
 
 /// The model of one round taken between two consecutive global states: the
@@ -282,6 +296,7 @@ impl Spec for S {
             cur,
             ho: vec![BTreeSet::new(); 2],
             inputs: vec![io.clone(), io.clone()],
+            params: BTreeMap::new(),
         };
         let inv = &alg.spec.invariants[0].term;
         let m = state_model(&alg, &snap(vec![st(3), st(5)], 0)).expect("shape");

@@ -104,6 +104,13 @@ pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value)
     };
     let (init, old) = (copies("init"), copies("old"));
     let json = |v: &[State]| v.iter().map(state_to_json).collect::<Vec<_>>();
+    let params = cex["params"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_i64()?)))
+        .collect();
     Ok(TraceFile {
         format: TRACE_FORMAT.into(),
         spec: file.into(),
@@ -113,6 +120,7 @@ pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value)
         run: 0,
         adversary: format!("counterexample of {id}"),
         inputs: Vec::new(),
+        params,
         initial: json(&pre),
         start: Some(Start { round: r, coord, init: json(&init), old: json(&old) }),
         rounds: vec![TraceRound { round: r, ho, states: json(&post) }],

@@ -1,7 +1,7 @@
 //! One simulated run: inputs, heard-of sets from the adversary (or a
 //! recorded schedule), the interpreter's rounds, the monitors.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use psync_encodings::concrete::{Snapshot, State};
 use psync_encodings::interp::{self, InterpError};
@@ -69,8 +69,38 @@ pub struct RunSpec<'a> {
     n: usize,
     values: i64,
     seed: u64,
+    /// The parameters' values (`--param`).
+    params: BTreeMap<String, i64>,
     /// Rounds per run.
     pub rounds: u64,
+}
+
+/// The values of `--param NAME=VALUE`: every parameter the spec declares,
+/// once, and no other; the spec's assumptions must hold for them and `n`.
+fn params(alg: &Algorithm, given: &[String], n: usize) -> Result<BTreeMap<String, i64>, SimInputError> {
+    let mut out = BTreeMap::new();
+    for g in given {
+        let (name, value) = g.split_once('=').ok_or_else(|| format!("--param {g}: expected NAME=VALUE"))?;
+        let (name, value) = (name.trim(), value.trim());
+        if !alg.params.iter().any(|p| p.name == name) {
+            return Err(format!("--param {g}: the spec declares no parameter `{name}`").into());
+        }
+        let v: i64 = value.parse().map_err(|_| format!("--param {g}: `{value}` is not an integer"))?;
+        if out.insert(name.to_string(), v).is_some() {
+            return Err(format!("--param {g}: `{name}` is given twice").into());
+        }
+    }
+    if let Some(p) = alg.params.iter().find(|p| !out.contains_key(&p.name)) {
+        return Err(format!("the spec declares the parameter `{}`: give its value with --param {}=VALUE", p.name, p.name).into());
+    }
+    let mut m = psync_logic::Model { n: n as u32, ..psync_logic::Model::default() };
+    psync_encodings::concrete::param_constants(alg, &out, &mut m).map_err(|e| e.to_string())?;
+    for a in &alg.spec.assumptions {
+        if psync_logic::holds(&a.term, &m) != Ok(true) {
+            return Err(format!("the spec's assumption at line {} does not hold for n = {n} and these parameters", a.loc.line).into());
+        }
+    }
+    Ok(out)
 }
 
 /// Where the heard-of sets come from.
@@ -102,7 +132,8 @@ impl<'a> RunSpec<'a> {
                 return Err(format!("the input `{}` has sort {}: simulate draws only integer, boolean and process inputs", f.name, f.ret).into());
             }
         }
-        Ok(RunSpec { alg, kind: a.adversary, drop: a.drop, n: a.n, values: a.values, seed: a.seed, rounds })
+        let params = params(alg, &a.params, a.n)?;
+        Ok(RunSpec { alg, kind: a.adversary, drop: a.drop, n: a.n, values: a.values, seed: a.seed, params, rounds })
     }
 
     /// The adversary as the report names it.
@@ -143,7 +174,7 @@ impl<'a> RunSpec<'a> {
         let mut rng = StdRng::seed_from_u64(self.run_seed(k));
         let inputs = self.inputs(&mut rng);
         let adv = Adversary::new(self.kind, self.drop, self.n, self.rounds, &mut rng);
-        let s0 = interp::initial(self.alg, inputs)?;
+        let s0 = interp::initial(self.alg, inputs, self.params.clone())?;
         execute(self.alg, s0, Source::Adversary(adv, Box::new(rng), self.rounds), record)
     }
 }

@@ -3,7 +3,7 @@
 //! it, so that the interpreter can run the trace again and check that it
 //! computes the recorded states exactly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use psync_encodings::Algorithm;
 use psync_encodings::concrete::{self, Snapshot, State};
@@ -69,6 +69,9 @@ pub struct TraceFile {
     pub adversary: String,
     /// Each process's inputs (`{"initial": 2}`).
     pub inputs: Vec<serde_json::Value>,
+    /// The parameters' values (`--param`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, i64>,
     /// The states the trace starts from (the initial states, unless
     /// `start` says otherwise).
     pub initial: Vec<serde_json::Value>,
@@ -116,6 +119,7 @@ impl TraceFile {
             run,
             adversary: adversary.into(),
             inputs: first.inputs.iter().map(state_to_json).collect(),
+            params: first.params.clone(),
             initial: first.cur.iter().map(state_to_json).collect(),
             start: None,
             rounds: history[1..]
@@ -168,7 +172,7 @@ impl TraceFile {
 /// The global state a trace starts from.
 pub fn start_state(alg: &Algorithm, t: &TraceFile, inputs: Vec<State>) -> Result<Snapshot, String> {
     let Some(st) = &t.start else {
-        return psync_encodings::interp::initial(alg, inputs).map_err(|e| e.to_string());
+        return psync_encodings::interp::initial(alg, inputs, t.params.clone()).map_err(|e| e.to_string());
     };
     let read = |v: &[serde_json::Value]| -> Result<Vec<State>, String> {
         if v.len() != t.n {
@@ -179,7 +183,7 @@ pub fn start_state(alg: &Algorithm, t: &TraceFile, inputs: Vec<State>) -> Result
     if st.coord as usize >= t.n || st.round < 0 {
         return Err(format!("the start's round {} or coordinator {} is out of range", st.round, st.coord));
     }
-    Ok(Snapshot { round: st.round, coord: st.coord, init: read(&st.init)?, old: read(&st.old)?, cur: t.states_at(alg, 0)?, ho: vec![BTreeSet::new(); t.n], inputs })
+    Ok(Snapshot { round: st.round, coord: st.coord, init: read(&st.init)?, old: read(&st.old)?, cur: t.states_at(alg, 0)?, ho: vec![BTreeSet::new(); t.n], inputs, params: t.params.clone() })
 }
 
 /// Where a replay's states first differ from the recorded ones, if they do.

@@ -104,8 +104,9 @@ fn truth(t: &Term, m: &Model, env: &[(Var, Value)], round: &str, what: &str) -> 
 }
 
 /// The initial global state for `inputs` (one per process, by input name
-/// without `io.`): every field at its `init` value, round 0.
-pub fn initial(alg: &Algorithm, inputs: Vec<State>) -> Result<Snapshot, InterpError> {
+/// without `io.`) and the parameters' values: every field at its `init`
+/// value, round 0.
+pub fn initial(alg: &Algorithm, inputs: Vec<State>, params: BTreeMap<String, i64>) -> Result<Snapshot, InterpError> {
     let n = inputs.len();
     if n == 0 || u32::try_from(n).is_err() {
         return Err(InterpError::Shape(format!("{n} processes")));
@@ -121,6 +122,7 @@ pub fn initial(alg: &Algorithm, inputs: Vec<State>) -> Result<Snapshot, InterpEr
     }
     m.funs.insert(names::ROUND.into(), constant(names::ROUND, Sort::Int, Value::Int(0)));
     m.funs.insert(names::COORD.into(), constant(names::COORD, Sort::P, Value::Proc(0)));
+    concrete::param_constants(alg, &params, &mut m)?;
     let mut states = Vec::with_capacity(n);
     for i in 0..n {
         let env = [(names::self_var(), Value::Proc(i as u32))];
@@ -130,7 +132,7 @@ pub fn initial(alg: &Algorithm, inputs: Vec<State>) -> Result<Snapshot, InterpEr
         }
         states.push(s);
     }
-    Ok(Snapshot { round: 0, coord: 0, init: states.clone(), old: states.clone(), cur: states, ho: vec![BTreeSet::new(); n], inputs })
+    Ok(Snapshot { round: 0, coord: 0, init: states.clone(), old: states.clone(), cur: states, ho: vec![BTreeSet::new(); n], inputs, params })
 }
 
 /// The chosen-value tables of a round, empty, each with its sort's default
@@ -219,6 +221,7 @@ pub fn step(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>]) -> Result<Ste
         cur,
         ho: ho.to_vec(),
         inputs: pre.inputs.clone(),
+        params: pre.params.clone(),
     };
     let (chosen, failed_checks) = (exec.chosen, exec.failed);
     Ok(Step { post, sends, chosen, failed_checks })
