@@ -12,7 +12,7 @@ use psync_logic::check::CheckConfig;
 
 use crate::cli::{CheckArgs, vc_matches};
 use crate::isolate::Worker;
-use crate::outcome::{FileOutcome, RunOutcome, Verdict};
+use crate::outcome::{FileOutcome, RunOutcome, VcOutcome, Verdict};
 use crate::wire::{Checked, Request, Settings};
 
 /// Why `check` could not run at all (as opposed to a VC verdict or a spec
@@ -23,6 +23,7 @@ pub struct UsageError(pub String);
 /// One spec file and the VCs selected from it.
 struct Loaded {
     file: String,
+    alg: psync_encodings::Algorithm,
     vcs: Vec<Vc>,
 }
 
@@ -78,7 +79,7 @@ fn load(args: &CheckArgs) -> (Vec<Result<Loaded, SpecError>>, Vec<bool>) {
                 selected
             });
         }
-        out.push(Ok(Loaded { file: path.display().to_string(), vcs }));
+        out.push(Ok(Loaded { file: path.display().to_string(), alg, vcs }));
     }
     (out, matched)
 }
@@ -217,11 +218,28 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
     let files = loaded
         .into_iter()
         .map(|l| match l {
-            Ok(l) => FileOutcome { file: l.file, error: None, vcs: outcomes.by_ref().take(l.vcs.len()).collect() },
+            Ok(l) => {
+                let mut vcs: Vec<VcOutcome> = outcomes.by_ref().take(l.vcs.len()).collect();
+                triage_refuted(&l, &mut vcs);
+                FileOutcome { file: l.file, error: None, vcs }
+            }
             Err(e) => FileOutcome { file: e.file.clone(), error: Some(e), vcs: Vec::new() },
         })
         .collect();
     Ok(RunOutcome { files, time: start.elapsed() })
+}
+
+/// Each refuted inductiveness VC of `l` gets a search from initial states
+/// for the violation its counterexample points at (`triage.rs`).
+fn triage_refuted(l: &Loaded, outcomes: &mut [VcOutcome]) {
+    for (o, vc) in outcomes.iter_mut().zip(&l.vcs) {
+        if o.verdict == Verdict::Refuted
+            && crate::triage::applies(vc)
+            && let Some(cex) = &o.counterexample
+        {
+            o.triage = Some(crate::triage::search(Path::new(&l.file), &l.alg, cex));
+        }
+    }
 }
 
 /// The most memory a VC gets by default, in bytes.

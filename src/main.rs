@@ -16,6 +16,7 @@ mod outcome;
 mod report;
 mod simulate;
 mod status;
+mod triage;
 mod wire;
 mod worker;
 

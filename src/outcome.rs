@@ -67,6 +67,11 @@ pub struct VcOutcome {
     /// nor unsatisfiable: why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For a refuted inductiveness VC: whether runs from initial states
+    /// reach a violation (a real bug) or not (likely a counterexample to
+    /// induction), see `triage.rs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub triage: Option<crate::triage::Triage>,
 }
 
 impl VcOutcome {

@@ -113,6 +113,7 @@ impl Reply {
             counterexample_text: self.counterexample_text,
             vacuity: self.vacuity,
             note: self.note,
+            triage: None,
         };
         Checked { outcome, hints: self.hints, hinted_parts: self.hinted_parts }
     }
@@ -132,6 +133,7 @@ impl Checked {
             counterexample_text: None,
             vacuity: None,
             note: None,
+            triage: None,
         };
         Checked { outcome, hints: VcHints::default(), hinted_parts: 0 }
     }

@@ -118,6 +118,7 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
         counterexample_text: None,
         vacuity: None,
         note: None,
+        triage: None,
     };
     let (mut kept, mut hinted_parts) = (VcHints::default(), 0);
     match psync_encodings::check_vc(alg, vc, cfg, backend, hints) {

@@ -692,7 +692,9 @@ mod tests {
         let start = Instant::now();
         let checked = check_sat(&and(parts), &cfg, &Z3InProcess::new()).expect("no error");
         assert_eq!(checked.result, CheckResult::Timeout);
-        assert!(start.elapsed() < Duration::from_secs(3), "took {:?}", start.elapsed());
+        // Unbudgeted, the reduction would run for hours; the bound is loose
+        // so that a loaded machine does not fail the test.
+        assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
     }
 
     /// `(∀x. q(x) ∨ g(x) = x) ∧ ¬q(a) ∧ g(a) ≠ a` with no eager instances

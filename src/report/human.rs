@@ -47,6 +47,9 @@ pub fn render_human(run: &RunOutcome, timing: bool) -> String {
     for o in run.vcs() {
         if let Some(cex) = &o.counterexample_text {
             let _ = writeln!(out, "\ncounterexample for {}:\n{}", o.id, cex.trim_end());
+            if let Some(t) = &o.triage {
+                let _ = writeln!(out, "{}", t.sentence());
+            }
         }
     }
     let [proved, refuted, unknown, timeout, vacuous] = tally(run.vcs());

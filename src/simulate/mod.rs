@@ -12,10 +12,10 @@
 
 mod adversary;
 mod cex;
-mod engine;
+pub(crate) mod engine;
 mod monitor;
 mod render;
-mod trace;
+pub(crate) mod trace;
 
 pub use adversary::AdversaryKind;
 pub use cex::write_cex_traces;

@@ -1,0 +1,200 @@
+//! Real bug or weak invariant? For a refuted inductiveness VC, runs of the
+//! algorithm from initial states are searched for a violation of the same
+//! invariant (or of a property).
+//!
+//! A counterexample to an inductiveness VC is one round from a state the
+//! invariant allows; that state may be unreachable, and then the invariant
+//! is too weak, not the algorithm wrong. The search runs the interpreted
+//! spec (`simulate`'s engine) with heard-of sets drawn within the spec's
+//! `safety` predicate, at the counterexample's number of processes and a
+//! few small ones, with its parameter values. A violation found is a run
+//! from the start: the verdict "reachable" is certain. None found within
+//! the bounds says only "likely a counterexample to induction".
+
+use std::path::Path;
+
+use psync_encodings::{Algorithm, Vc, VcKind};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{Format, SimulateArgs};
+use crate::simulate::AdversaryKind;
+use crate::simulate::engine::RunSpec;
+use crate::simulate::trace::TraceFile;
+
+/// Runs per number of processes and message-loss level.
+const RUNS: u64 = 200;
+
+/// Numbers of processes tried besides the counterexample's.
+const SMALL_N: [usize; 3] = [3, 4, 5];
+
+/// Message-loss levels tried (within the safety predicate).
+const DROPS: [f64; 2] = [0.2, 0.5];
+
+/// What the search from initial states found for a refuted VC.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Triage {
+    /// A run from an initial state violates the invariant (or a property):
+    /// a real bug of the algorithm or of the invariant's statement.
+    Reachable {
+        /// What the run violates (`Inv_0`, `R[0][0]`, `property Agreement`).
+        violated: String,
+        /// Rounds run when it was first violated.
+        after_rounds: i64,
+        /// The run, replayable with `simulate --replay`.
+        trace: Box<TraceFile>,
+    },
+    /// No run violated it within the bounds.
+    NotReached {
+        /// Runs tried.
+        runs: u64,
+        /// The numbers of processes tried.
+        n: Vec<usize>,
+        /// Rounds per run.
+        rounds: u64,
+    },
+    /// The search could not run (a helper the interpreter cannot run, an
+    /// invariant it does not monitor, …).
+    NotRun {
+        /// Why.
+        why: String,
+    },
+}
+
+impl Triage {
+    /// One sentence for the human report.
+    pub fn sentence(&self) -> String {
+        match self {
+            Triage::Reachable { violated, after_rounds, trace } => format!(
+                "reachable: a run from initial states (n = {}, seed {}) violates {violated} after {after_rounds} round(s) — a real \
+                 bug: the invariant is false on a run, not only too weak to be inductive (the JSON report has the run as a trace \
+                 for `simulate --replay`)",
+                trace.n, trace.seed
+            ),
+            Triage::NotReached { runs, n, rounds } => {
+                let ns: Vec<String> = n.iter().map(usize::to_string).collect();
+                format!(
+                    "not reached in {runs} runs from initial states (n = {}; {rounds} rounds; heard-of sets within the safety \
+                     predicate): likely a counterexample to induction — its pre-state may be unreachable and the invariant too \
+                     weak (strengthen it with what excludes that state)",
+                    ns.join(", ")
+                )
+            }
+            Triage::NotRun { why } => format!("no search from initial states: {why}"),
+        }
+    }
+}
+
+/// Whether `vc`'s refutation gets a search: inductiveness of `Inv_0`
+/// through a round (what the monitors check at phase boundaries and, as
+/// round invariants, mid-phase).
+pub fn applies(vc: &Vc) -> bool {
+    vc.kind == VcKind::Inductive && vc.invariant == Some(0) && vc.round.is_some()
+}
+
+/// Search runs of `alg` (from `file`) for a violation of `Inv_0`, a round
+/// invariant or a property, given the counterexample `cex` (its report
+/// JSON: `processes`, `params`).
+pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value) -> Triage {
+    let cex_n = cex["processes"].as_array().map_or(0, Vec::len);
+    let params: Vec<String> = cex["params"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| Some(format!("{}={}", p.get(0)?.as_str()?, p.get(1)?.as_i64()?)))
+        .collect();
+    let mut ns: Vec<usize> = std::iter::once(cex_n).chain(SMALL_N).filter(|&n| n >= 1).collect();
+    ns.dedup();
+    let (mut runs, mut tried, mut rounds, mut last_error) = (0, Vec::new(), 0, None);
+    for &n in &ns {
+        for &drop in &DROPS {
+            let args = arguments(file, n, drop, params.clone());
+            let spec = match RunSpec::new(alg, &args) {
+                Ok(spec) => spec,
+                // Parameter values that break the assumptions at this n.
+                Err(e) => {
+                    last_error = Some(match e {
+                        crate::simulate::SimInputError::Spec(e) => e.to_string(),
+                        crate::simulate::SimInputError::Other(s) => s,
+                    });
+                    continue;
+                }
+            };
+            rounds = spec.rounds;
+            if !tried.contains(&n) {
+                tried.push(n);
+            }
+            let found = (0..RUNS).into_par_iter().find_map_first(|k| {
+                let o = spec.run(k, false).map_err(|e| format!("{e:?}"));
+                match o {
+                    Ok(o) => o.findings.iter().find(|(_, f)| is_target(&f.what)).map(|_| Ok(k)),
+                    Err(e) => Some(Err(e)),
+                }
+            });
+            runs += RUNS;
+            match found {
+                None => {}
+                Some(Err(e)) => return Triage::NotRun { why: short(&e) },
+                Some(Ok(k)) => return reachable(file, alg, &spec, k, n),
+            }
+        }
+    }
+    if tried.is_empty() {
+        let why = last_error.unwrap_or_else(|| "no number of processes to try".into());
+        return Triage::NotRun { why: short(&why) };
+    }
+    Triage::NotReached { runs, n: tried, rounds }
+}
+
+/// The run `k` of `spec`, recorded, as a [`Triage::Reachable`].
+fn reachable(file: &Path, alg: &Algorithm, spec: &RunSpec<'_>, k: u64, n: usize) -> Triage {
+    let o = match spec.run(k, true) {
+        Ok(o) => o,
+        Err(e) => return Triage::NotRun { why: short(&format!("{e:?}")) },
+    };
+    let Some((after_rounds, finding)) = o.findings.iter().find(|(_, f)| is_target(&f.what)).cloned() else {
+        return Triage::NotRun { why: format!("run {k} at n = {n} did not repeat its violation") };
+    };
+    let history = o.history.as_deref().unwrap_or_default();
+    if history.is_empty() {
+        return Triage::NotRun { why: "the run kept no states".into() };
+    }
+    let header = (spec.run_seed(k), k, "spec (safety every round)");
+    let trace = TraceFile::new(&file.display().to_string(), alg, header, history, &o.findings);
+    Triage::Reachable { violated: finding.what, after_rounds, trace: Box::new(trace) }
+}
+
+/// The monitors whose violation on a run from the start shows the
+/// refuted inductiveness is real: `Inv_0`, a round invariant, a property.
+fn is_target(what: &str) -> bool {
+    what == "Inv_0" || what.starts_with("R[") || what.starts_with("property ")
+}
+
+/// `simulate`'s arguments for the search at `n` processes.
+fn arguments(file: &Path, n: usize, drop: f64, params: Vec<String>) -> SimulateArgs {
+    SimulateArgs {
+        file: file.to_path_buf(),
+        n,
+        runs: RUNS,
+        seed: 0,
+        rounds: None,
+        jobs: None,
+        adversary: AdversaryKind::Spec,
+        drop,
+        params,
+        values: 3,
+        trace_out: None,
+        replay: None,
+        format: Format::Human,
+        no_timing: true,
+        quiet: true,
+    }
+}
+
+/// The first line of an error, capped.
+fn short(e: &str) -> String {
+    let line = e.lines().next().unwrap_or_default();
+    line.chars().take(300).collect()
+}

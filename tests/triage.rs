@@ -1,0 +1,61 @@
+//! Real bug or weak invariant: a refuted inductiveness VC of `Inv_0` gets a
+//! search from initial states. On OTR deciding on a bare majority (a real
+//! bug) a run reaches the violation; on OTR with a correct algorithm but an
+//! invariant too weak to be inductive, none does. Both specs are made from
+//! `benchmarks/otr.rs` at test time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `benchmarks/otr.rs` with the one occurrence of `from` replaced by `to`,
+/// written to a scratch file.
+fn variant(name: &str, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benchmarks/otr.rs")).expect("the benchmark");
+    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur exactly once");
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, text.replace(from, to)).expect("scratch file");
+    path
+}
+
+/// The `triage` of `otr/inductive/inv0/round0` in the JSON report.
+fn triage(spec: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["check", spec.to_str().expect("UTF-8 path"), "--vc", "otr/inductive/inv0/round0", "--format", "json", "--quiet"])
+        .output()
+        .expect("the psync-verify binary runs");
+    assert_eq!(out.status.code(), Some(1), "refuted: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let vc = &report["vcs"][0];
+    assert_eq!(vc["verdict"], "refuted", "{vc}");
+    vc["triage"].clone()
+}
+
+#[test]
+fn a_real_bug_is_reachable_from_initial_states() {
+    let spec = variant("otr_bare_majority.rs", "if 3 * mbox.count(|&v| v == p.x) > 2 * cx.n() {", "if 2 * mbox.count(|&v| v == p.x) > cx.n() {");
+    let t = triage(&spec);
+    assert_eq!(t["result"], "reachable", "{t}");
+    assert_eq!(t["violated"], "Inv_0", "{t}");
+    // The run is a trace `simulate --replay` reproduces.
+    let trace = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("otr_bare_majority.trace.json");
+    std::fs::write(&trace, serde_json::to_string(&t["trace"]).expect("JSON")).expect("scratch file");
+    let replay = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["simulate", spec.to_str().expect("UTF-8 path"), "--replay", trace.to_str().expect("UTF-8 path"), "--quiet"])
+        .output()
+        .expect("the psync-verify binary runs");
+    let shown = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(replay.status.code(), Some(1), "the replay violates again: {shown}{}", String::from_utf8_lossy(&replay.stderr));
+    assert!(shown.contains("Inv_0"), "{shown}");
+}
+
+#[test]
+fn a_weak_invariant_of_a_correct_algorithm_is_a_likely_counterexample_to_induction() {
+    let spec = variant(
+        "otr_weak_invariant.rs",
+        "|| w.exists_value(|v: i64| 3 * w.count(|i| w[i].x == v) > 2 * n && agreed_on(v))),",
+        "|| w.exists_value(|v: i64| agreed_on(v))),",
+    );
+    let t = triage(&spec);
+    assert_eq!(t["result"], "not_reached", "{t}");
+    assert!(t["runs"].as_u64().is_some_and(|r| r > 0), "{t}");
+}
