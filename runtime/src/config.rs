@@ -284,7 +284,17 @@ impl Config {
             return Err(ConfigError::Invalid(format!("f = {} must be smaller than the number of replicas ({n})", self.options.f)));
         }
         if self.options.protocol != Protocol::Memory {
-            require_key_off_loopback(&self.addresses()?, self.options.key.as_ref()).map_err(ConfigError::Invalid)?;
+            let addrs = self.addresses()?;
+            // UDP drops datagrams whose source is not the sender's configured
+            // address: a wildcard address would never match.
+            if self.options.protocol == Protocol::Udp
+                && let Some((i, a)) = addrs.iter().enumerate().find(|(_, a)| a.ip().is_unspecified())
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "replica {i}: {a} is a wildcard address; give the address the replica sends from (its peers check it)"
+                )));
+            }
+            require_key_off_loopback(&addrs, self.options.key.as_ref()).map_err(ConfigError::Invalid)?;
         }
         Ok(())
     }
@@ -379,6 +389,8 @@ timeout_ms = 7
         let c = Config::parse(&format!("{lan}key = \"{key}\"\n")).unwrap();
         assert_eq!(c.options.key.as_ref().map(|k| k.bytes().len()), Some(32));
         assert!(Config::parse(&format!("{lan}key = \"xyz\"\n")).unwrap_err().to_string().contains("hex"));
+        let wildcard = GOOD.replace("\"localhost\"", "\"0.0.0.0\"").replace("\"tcp\"", "\"udp\"");
+        assert!(Config::parse(&wildcard).unwrap_err().to_string().contains("replica 0: 0.0.0.0:5000 is a wildcard address"));
         let memory = lan.replace("\"tcp\"", "\"memory\"");
         assert!(Config::parse(&memory).is_ok(), "the in-memory network has no addresses to protect");
     }

@@ -105,13 +105,19 @@ async fn a_keyed_cluster_of_three_decides_otr_in_memory() {
     assert!(s.msgs_received > 0);
 }
 
-fn loopback_config(k: Option<&ClusterKey>) -> Config {
+fn loopback_config(protocol: &str, k: Option<&ClusterKey>) -> Config {
     let mut text = String::new();
-    for i in 0..3 {
+    let mut ports = Vec::new();
+    while ports.len() < 3 {
         let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() && !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    for (i, port) in ports.into_iter().enumerate() {
         text += &format!("[[replica]]\nid = {i}\naddress = \"127.0.0.1\"\nport = {port}\n");
     }
-    text += "[options]\nprotocol = \"udp\"\ntimeout_ms = 50\n";
+    text += &format!("[options]\nprotocol = \"{protocol}\"\ntimeout_ms = 50\n");
     if let Some(k) = k {
         text += &format!("key = \"{}\"\n", String::from(k.clone()));
     }
@@ -121,7 +127,7 @@ fn loopback_config(k: Option<&ClusterKey>) -> Config {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_keyed_cluster_of_three_decides_otr_over_udp_and_drops_spoofed_sources() {
     let k = key(4);
-    let cfg = loopback_config(Some(&k));
+    let cfg = loopback_config("udp", Some(&k));
     let mut nodes = Vec::new();
     for i in 0..3 {
         nodes.push(Node::from_config(&cfg, ProcessId::new(i), psync::engine::DropUnknown).await.unwrap());
@@ -143,9 +149,27 @@ async fn a_keyed_cluster_of_three_decides_otr_over_udp_and_drops_spoofed_sources
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyed_cluster_of_three_decides_otr_over_tcp() {
+    let cfg = loopback_config("tcp", Some(&key(5)));
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        nodes.push(Node::from_config(&cfg, ProcessId::new(i), psync::engine::DropUnknown).await.unwrap());
+    }
+    for id in 0..10u64 {
+        let ds = run_instance::<Otr>(&nodes, id, &[(id % 2) as i64, 1, 0]).await;
+        assert!(ds.iter().all(Option::is_some) && agree(&ds), "instance {id}: {ds:?}");
+    }
+    let s = nodes[0].stats();
+    assert_eq!(s.forged + s.replayed + s.foreign_cluster + s.malformed, 0, "{s:?}");
+    for n in &nodes {
+        n.shutdown();
+    }
+}
+
 #[tokio::test]
 async fn without_a_key_udp_messages_must_come_from_their_sender_address() {
-    let cfg = loopback_config(None);
+    let cfg = loopback_config("udp", None);
     let node = Node::from_config(&cfg, ProcessId::new(0), psync::engine::DropUnknown).await.unwrap();
     let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
     stranger.send_to(&decision(1, 9, 1), cfg.addresses().unwrap()[0]).unwrap();
