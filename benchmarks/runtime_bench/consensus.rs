@@ -53,11 +53,12 @@ pub async fn bench(args: &Args, nodes: Vec<Node>) -> Result<String, String> {
     let d = done.load(Ordering::Relaxed);
     let s = nodes[0].stats();
     let per_req = if args.algorithm == "batch" { args.batch as f64 } else { 1.0 };
+    let auth = if nodes[0].options().key.is_some() { "on" } else { "off" };
     for n in &nodes {
         n.shutdown();
     }
     Ok(format!(
-        "protocol={} algorithm={} n={} in_flight={} timeout_ms={} threads={} decisions={d} failed={} secs={secs:.2} decisions_per_s={:.0} requests_per_s={:.0} timeouts={} catch_ups={} msgs_per_packet={:.1}",
+        "protocol={} algorithm={} n={} in_flight={} timeout_ms={} threads={} decisions={d} failed={} secs={secs:.2} decisions_per_s={:.0} requests_per_s={:.0} timeouts={} catch_ups={} msgs_per_packet={:.1} auth={auth} auth_drops={} packets_per_decision={:.2}",
         args.protocol,
         args.algorithm,
         crate::N,
@@ -70,6 +71,8 @@ pub async fn bench(args: &Args, nodes: Vec<Node>) -> Result<String, String> {
         s.timeouts,
         s.catch_ups,
         s.msgs_sent as f64 / s.packets_sent.max(1) as f64,
+        s.forged + s.replayed + s.foreign_cluster + s.wrong_source,
+        s.packets_sent as f64 / d.max(1) as f64,
     ))
 }
 

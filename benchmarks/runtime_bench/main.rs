@@ -5,6 +5,7 @@
 //! batches).
 //!
 //! `cargo run --release -p psync-benchmarks --bin runtime-bench -- --protocol udp --in-flight 20`
+//! (add `--set key=$(openssl rand -hex 32)` to authenticate every packet)
 //!
 //! `--threads 0` (default) gives every replica its own OS thread and
 //! single-threaded tokio runtime, as separate processes would have; the

@@ -11,8 +11,14 @@
 //! protocol = "udp"      # udp | tcp | memory
 //! timeout_ms = 20
 //! workers = 1
+//! key = "<64 hex digits>"  # the cluster key: `openssl rand -hex 32`
 //! ```
+//!
+//! With a `key`, every packet is authenticated (HMAC-SHA256, replay window:
+//! see [`crate::auth`]); every replica of the cluster needs the same key.
+//! Without one, only loopback addresses are accepted (tests, local runs).
 
+use crate::auth::{ClusterKey, require_key_off_loopback};
 use crate::dsl::ProcessId;
 use serde::{Deserialize, Serialize};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -102,6 +108,10 @@ pub struct Options {
     /// Stopped or ended instances remembered, so that their late messages
     /// are dropped instead of restarting them through the default handler.
     pub tombstones: usize,
+    /// The cluster key (hex, at least 32 bytes): packets are authenticated
+    /// and those of other keys, forged or replayed are dropped. Required
+    /// unless every replica is on a loopback address.
+    pub key: Option<ClusterKey>,
 }
 
 impl Default for Options {
@@ -122,6 +132,7 @@ impl Default for Options {
             min_timeout_ms: 2,
             f: 0,
             tombstones: 100_000,
+            key: None,
         }
     }
 }
@@ -177,6 +188,9 @@ impl Options {
                     .map_err(|_| ConfigError::Invalid(format!("option {key}: `{value}` is not true/false")))?
             }
             "tombstones" => self.tombstones = num(key, value)?,
+            "key" => {
+                self.key = Some(ClusterKey::from_hex(value).map_err(|e| ConfigError::Invalid(format!("option key: {e}")))?)
+            }
             _ => return Err(ConfigError::Invalid(format!("unknown option `{key}`"))),
         }
         Ok(())
@@ -270,7 +284,17 @@ impl Config {
             return Err(ConfigError::Invalid(format!("f = {} must be smaller than the number of replicas ({n})", self.options.f)));
         }
         if self.options.protocol != Protocol::Memory {
-            self.addresses()?;
+            let addrs = self.addresses()?;
+            // UDP drops datagrams whose source is not the sender's configured
+            // address: a wildcard address would never match.
+            if self.options.protocol == Protocol::Udp
+                && let Some((i, a)) = addrs.iter().enumerate().find(|(_, a)| a.ip().is_unspecified())
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "replica {i}: {a} is a wildcard address; give the address the replica sends from (its peers check it)"
+                )));
+            }
+            require_key_off_loopback(&addrs, self.options.key.as_ref()).map_err(ConfigError::Invalid)?;
         }
         Ok(())
     }
@@ -352,5 +376,22 @@ timeout_ms = 7
         assert!(e(&GOOD.replace("timeout_ms = 7", "f = 2")).contains("smaller than the number of replicas"));
         c.apply_overrides(&["f=1", "tombstones=5"]).unwrap();
         assert_eq!((c.options.f, c.options.tombstones), (1, 5));
+        assert!(c.apply_overrides(&["key=abcd"]).unwrap_err().to_string().contains("at least 32"));
+        assert!(c.options.key.is_none());
+    }
+
+    #[test]
+    fn a_non_loopback_address_needs_a_key() {
+        let lan = GOOD.replace("\"localhost\"", "\"10.1.2.3\"");
+        let e = Config::parse(&lan).unwrap_err().to_string();
+        assert!(e.contains("10.1.2.3:5000 is not a loopback address") && e.contains("cluster key"), "{e}");
+        let key = "ab".repeat(32);
+        let c = Config::parse(&format!("{lan}key = \"{key}\"\n")).unwrap();
+        assert_eq!(c.options.key.as_ref().map(|k| k.bytes().len()), Some(32));
+        assert!(Config::parse(&format!("{lan}key = \"xyz\"\n")).unwrap_err().to_string().contains("hex"));
+        let wildcard = GOOD.replace("\"localhost\"", "\"0.0.0.0\"").replace("\"tcp\"", "\"udp\"");
+        assert!(Config::parse(&wildcard).unwrap_err().to_string().contains("replica 0: 0.0.0.0:5000 is a wildcard address"));
+        let memory = lan.replace("\"tcp\"", "\"memory\"");
+        assert!(Config::parse(&memory).is_ok(), "the in-memory network has no addresses to protect");
     }
 }

@@ -4,6 +4,7 @@
 //! rounds on real replicas over UDP, TCP or an in-memory network.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod codec;
 pub mod config;
 pub mod dsl;

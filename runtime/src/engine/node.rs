@@ -1,5 +1,6 @@
 //! A node: one replica's runtime, its event loops and its transport.
 
+use crate::auth::{Sealer, Verifier, require_key_off_loopback};
 use crate::config::{Config, ConfigError, Options, Protocol};
 use crate::dsl::{Process, ProcessId, ProcessIo};
 use crate::engine::handler::{DefaultHandler, DropUnknown, Starter};
@@ -62,14 +63,17 @@ impl NodeBuilder {
     fn parts(&self) -> Parts {
         let stats = Arc::new(Stats::default());
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..self.opts.workers).map(|_| unbounded_channel()).unzip();
-        let inbound = Inbound::new(self.me, self.n, self.opts.epoch, txs.clone(), stats.clone());
+        let verifier = self.opts.key.as_ref().map(|k| Verifier::new(k, self.me.as_u32(), self.n));
+        let inbound = Inbound::new(self.me, self.n, self.opts.epoch, verifier, txs.clone(), stats.clone());
         Parts { inbound, txs, rxs, stats }
     }
 
     fn finish(self, parts: Parts, transport: Arc<dyn Transport>) -> Node {
         let Parts { txs, rxs, stats, .. } = parts;
+        let sealer = self.opts.key.as_ref().map(|k| Arc::new(Sealer::new(k, self.me.as_u32(), self.n, incarnation())));
         for rx in rxs {
-            let out = Outbound::new(self.me, self.n, self.opts.epoch, self.opts.max_packet, transport.clone(), stats.clone());
+            let (e, mp) = (self.opts.epoch, self.opts.max_packet);
+            let out = Outbound::new(self.me, self.n, e, mp, sealer.clone(), transport.clone(), stats.clone());
             let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone());
             tokio::spawn(shard.run());
         }
@@ -87,21 +91,32 @@ impl NodeBuilder {
         Ok(self.finish(parts, Arc::new(t)))
     }
 
-    /// Starts on UDP, bound to `addrs[me]`.
+    /// Starts on UDP, bound to `addrs[me]`. Refused without a cluster key
+    /// unless every address is a loopback address.
     pub async fn udp(self, addrs: Vec<SocketAddr>) -> Result<Node, NodeError> {
         self.check()?;
+        require_key_off_loopback(&addrs, self.opts.key.as_ref()).map_err(NodeError::Invalid)?;
         let parts = self.parts();
         let t = UdpTransport::bind(self.me, addrs, parts.inbound.clone()).await?;
         Ok(self.finish(parts, Arc::new(t)))
     }
 
-    /// Starts on TCP, listening on `addrs[me]`.
+    /// Starts on TCP, listening on `addrs[me]`. Refused without a cluster
+    /// key unless every address is a loopback address.
     pub async fn tcp(self, addrs: Vec<SocketAddr>) -> Result<Node, NodeError> {
         self.check()?;
+        require_key_off_loopback(&addrs, self.opts.key.as_ref()).map_err(NodeError::Invalid)?;
         let parts = self.parts();
         let t = TcpTransport::bind(self.me, addrs, parts.inbound.clone(), self.opts.max_frame, parts.stats.clone()).await?;
         Ok(self.finish(parts, Arc::new(t)))
     }
+}
+
+/// This run's incarnation: the start time in microseconds, so that a
+/// restarted replica's packets are newer than its previous run's (the
+/// peers' replay windows refuse an older incarnation).
+fn incarnation() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_micros() as u64)
 }
 
 struct NodeInner {

@@ -1,6 +1,7 @@
 //! Outgoing messages, batched per destination and flushed once per event-loop
 //! turn (or earlier when a packet would exceed `max_packet`).
 
+use crate::auth::{Sealer, TRAILER_LEN};
 use crate::dsl::ProcessId;
 use crate::engine::Stats;
 use crate::transport::Transport;
@@ -12,6 +13,7 @@ pub(crate) struct Outbound {
     me: ProcessId,
     epoch: u32,
     max_packet: usize,
+    sealer: Option<Arc<Sealer>>,
     bufs: Vec<BytesMut>,
     counts: Vec<u64>,
     transport: Arc<dyn Transport>,
@@ -19,8 +21,19 @@ pub(crate) struct Outbound {
 }
 
 impl Outbound {
-    pub(crate) fn new(me: ProcessId, n: usize, epoch: u32, max_packet: usize, transport: Arc<dyn Transport>, stats: Arc<Stats>) -> Outbound {
-        Outbound { me, epoch, max_packet, bufs: vec![BytesMut::new(); n], counts: vec![0; n], transport, stats }
+    /// With a `sealer`, every packet gets its authenticated trailer, within
+    /// `max_packet`.
+    pub(crate) fn new(
+        me: ProcessId,
+        n: usize,
+        epoch: u32,
+        max_packet: usize,
+        sealer: Option<Arc<Sealer>>,
+        transport: Arc<dyn Transport>,
+        stats: Arc<Stats>,
+    ) -> Outbound {
+        let max_packet = if sealer.is_some() { max_packet.saturating_sub(TRAILER_LEN) } else { max_packet };
+        Outbound { me, epoch, max_packet, sealer, bufs: vec![BytesMut::new(); n], counts: vec![0; n], transport, stats }
     }
 
     pub(crate) fn n(&self) -> usize {
@@ -52,6 +65,9 @@ impl Outbound {
     fn flush_one(&mut self, i: usize) {
         if self.bufs[i].is_empty() {
             return;
+        }
+        if let Some(s) = &self.sealer {
+            s.seal(i, &mut self.bufs[i]);
         }
         let packet = self.bufs[i].split().freeze();
         Stats::inc(&self.stats.packets_sent);

@@ -1,8 +1,11 @@
 //! Transports move packets between replicas: UDP, TCP (length-prefixed
 //! frames, reconnecting) and an in-memory network with seeded faults.
-//! Every transport hands received packets to an [`Inbound`], which decodes
-//! them, drops what is malformed, foreign, of another epoch or from an
-//! unknown sender (counting each), and routes the rest to the event loops.
+//! Every transport hands received packets to an [`Inbound`], which checks
+//! their authentication when the cluster has a key (see [`crate::auth`]),
+//! decodes them, drops what is malformed, forged, replayed, of another
+//! cluster or epoch, from an unknown sender or (UDP) from an address that
+//! is not the claimed sender's (counting each), and routes the rest to the
+//! event loops.
 
 mod mem;
 mod tcp;
@@ -12,6 +15,7 @@ pub use mem::{MemFaults, MemNetwork, MemTransport};
 pub use tcp::TcpTransport;
 pub use udp::UdpTransport;
 
+use crate::auth::{Rejection, Verifier};
 use crate::dsl::ProcessId;
 use crate::engine::Stats;
 use crate::engine::shard::ShardMsg;
@@ -29,7 +33,18 @@ pub trait Transport: Send + Sync + 'static {
     fn close(&self) {}
 }
 
-/// The receiving side of a node: validates and routes packets.
+/// Where a packet came from, as far as its transport can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// No address to check (memory, TCP streams).
+    Unchecked,
+    /// A UDP datagram, with the replica whose configured address it came
+    /// from (`None`: no replica's).
+    Udp(Option<u32>),
+}
+
+/// The receiving side of a node: authenticates, validates and routes
+/// packets.
 #[derive(Clone)]
 pub struct Inbound {
     inner: Arc<InboundInner>,
@@ -39,26 +54,65 @@ struct InboundInner {
     me: u32,
     n: u32,
     epoch: u32,
+    verifier: Option<Verifier>,
     shards: Vec<UnboundedSender<ShardMsg>>,
     stats: Arc<Stats>,
 }
 
 impl Inbound {
-    pub(crate) fn new(me: ProcessId, n: usize, epoch: u32, shards: Vec<UnboundedSender<ShardMsg>>, stats: Arc<Stats>) -> Inbound {
-        Inbound { inner: Arc::new(InboundInner { me: me.as_u32(), n: n as u32, epoch, shards, stats }) }
+    pub(crate) fn new(
+        me: ProcessId,
+        n: usize,
+        epoch: u32,
+        verifier: Option<Verifier>,
+        shards: Vec<UnboundedSender<ShardMsg>>,
+        stats: Arc<Stats>,
+    ) -> Inbound {
+        Inbound { inner: Arc::new(InboundInner { me: me.as_u32(), n: n as u32, epoch, verifier, shards, stats }) }
     }
 
     /// Decodes `packet` and hands its valid messages to the event loops.
     /// Never panics, whatever the bytes.
     pub fn deliver(&self, packet: Bytes) {
+        self.receive(packet, Source::Unchecked);
+    }
+
+    /// Opens a sealed packet (when the node has a key); `Err` after counting
+    /// why it was refused.
+    fn open(&self, packet: Bytes) -> Result<(Option<u32>, Bytes), ()> {
+        let s = &*self.inner;
+        let Some(v) = &s.verifier else { return Ok((None, packet)) };
+        v.open(packet).map(|(q, body)| (Some(q), body)).map_err(|r| {
+            let st = &s.stats;
+            Stats::inc(match r {
+                Rejection::Short | Rejection::ForeignCluster => &st.foreign_cluster,
+                Rejection::Forged => &st.forged,
+                Rejection::UnknownSender => &st.unknown_sender,
+                Rejection::Replayed => &st.replayed,
+            })
+        })
+    }
+
+    pub(crate) fn receive(&self, packet: Bytes, source: Source) {
         let s = &*self.inner;
         Stats::inc(&s.stats.packets_received);
+        let Ok((sealed_by, body)) = self.open(packet) else { return };
+        if let (Source::Udp(from), Some(q)) = (source, sealed_by)
+            && from != Some(q)
+        {
+            Stats::inc(&s.stats.wrong_source);
+            return;
+        }
         let k = s.shards.len();
         let mut per: Vec<Vec<WireMsg>> = (0..k).map(|_| Vec::new()).collect();
-        for m in wire::messages(packet) {
+        for m in wire::messages(body) {
             match m {
                 Err(_) => Stats::inc(&s.stats.malformed),
+                Ok(w) if sealed_by.is_some_and(|q| q != w.header.sender) => Stats::inc(&s.stats.forged),
                 Ok(w) if w.header.sender >= s.n || w.header.sender == s.me => Stats::inc(&s.stats.unknown_sender),
+                Ok(w) if matches!(source, Source::Udp(from) if from != Some(w.header.sender)) => {
+                    Stats::inc(&s.stats.wrong_source)
+                }
                 Ok(w) if w.header.epoch != s.epoch => Stats::inc(&s.stats.wrong_epoch),
                 Ok(w) => {
                     Stats::inc(&s.stats.msgs_received);
