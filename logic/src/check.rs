@@ -530,7 +530,7 @@ fn solve(
         }
         let mut conflicts = Vec::new();
         for m in &candidates {
-            conflicts.extend(reduced.schemas.conflicts(m, &mut known)?);
+            conflicts.extend(reduced.schemas.conflicts(m, &mut known, &reduce::Interrupt::at(deadline, stop))?);
         }
         stats.confirm += t.elapsed();
         if conflicts.is_empty() || left().is_zero() || stop.is_cancelled() || round + 1 == REFINE_ROUNDS {

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{ReduceError, lower, syntax};
+use super::{Interrupt, ReduceError, lower, syntax};
 use crate::smt::flat_eval::Evaluator;
 use crate::{Binder, Model, Sort, Term, Value, Var};
 
@@ -76,10 +76,10 @@ impl Schemas {
     }
 
     /// The lowered instances falsified by `m` (at most [`PER_CALL`]), not
-    /// among `known` (which gets them). An instance that cannot be
-    /// evaluated on `m` (a quantifier over `Int` inside, a symbol the model
-    /// lacks) is skipped.
-    pub fn conflicts(&self, m: &Model, known: &mut HashSet<Term>) -> Result<Vec<Term>, ReduceError> {
+    /// among `known` (which gets them), found before `stop` is due. An
+    /// instance that cannot be evaluated on `m` (a quantifier over `Int`
+    /// inside, a symbol the model lacks) is skipped.
+    pub fn conflicts(&self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let candidates = self.candidates(m);
         let mut out = Vec::new();
         let mut tuples = 0;
@@ -89,7 +89,7 @@ impl Schemas {
             let mut found = 0;
             for tuple in Tuples::new(&pools) {
                 tuples += 1;
-                if tuples > TUPLE_BUDGET || out.len() >= PER_CALL {
+                if tuples > TUPLE_BUDGET || out.len() >= PER_CALL || (tuples % 64 == 0 && stop.is_due()) {
                     return Ok(out);
                 }
                 let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
@@ -208,9 +208,9 @@ mod tests {
         let f_table = vec![(vec![Value::Proc(0)], Value::Int(1)), (vec![Value::Proc(1)], Value::Int(0))];
         m.funs.insert("f".into(), table(f.clone(), f_table));
         let mut known = HashSet::new();
-        let got = schemas.conflicts(&m, &mut known).expect("lowers");
+        let got = schemas.conflicts(&m, &mut known, &Interrupt::never()).expect("lowers");
         let expected = Term::Op(Op::Lt, vec![Term::Int(0), f.app(vec![b])]);
         assert_eq!(got, vec![expected]);
-        assert!(schemas.conflicts(&m, &mut known).expect("lowers").is_empty(), "an instance is returned once");
+        assert!(schemas.conflicts(&m, &mut known, &Interrupt::never()).expect("lowers").is_empty(), "an instance is returned once");
     }
 }
