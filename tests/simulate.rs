@@ -206,3 +206,19 @@ fn parameters_are_given_with_param_and_checked_against_the_assumptions() {
         assert!(stderr(&o).contains(message), "{extra:?}: {}", stderr(&o));
     }
 }
+
+/// Ben-Or's coin is a helper: its result is drawn among the values its
+/// contract allows, from the run's seed, so the runs are clean under the
+/// spec's own heard-of sets and the trace replays exactly.
+#[test]
+fn helper_results_are_drawn_and_replay_from_the_seed() {
+    let trace = scratch("ben_or.trace.json");
+    let trace = trace.to_str().expect("UTF-8 path");
+    let spec = "benchmarks/ben_or.rs";
+    let run = psync_verify(&["simulate", spec, "--runs", "100", "--param", "f=1", "--adversary", "spec", "--trace-out", trace, "--quiet"]);
+    assert_eq!(run.status.code(), Some(0), "{}{}", stdout(&run), stderr(&run));
+    assert!(stdout(&run).contains("violations: none"), "{}", stdout(&run));
+    let replay = psync_verify(&["simulate", spec, "--replay", trace, "--quiet"]);
+    assert_eq!(replay.status.code(), Some(0), "{}{}", stdout(&replay), stderr(&replay));
+    assert!(stdout(&replay).contains("the replay reproduces every recorded state"), "{}", stdout(&replay));
+}

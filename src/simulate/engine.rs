@@ -175,13 +175,14 @@ impl<'a> RunSpec<'a> {
         let inputs = self.inputs(&mut rng);
         let adv = Adversary::new(self.kind, self.drop, self.n, self.rounds, &mut rng);
         let s0 = interp::initial(self.alg, inputs, self.params.clone())?;
-        execute(self.alg, s0, Source::Adversary(adv, Box::new(rng), self.rounds), record)
+        execute(self.alg, s0, Source::Adversary(adv, Box::new(rng), self.rounds), record, self.run_seed(k))
     }
 }
 
-/// Runs a recorded schedule from `start` (history kept, every round run).
-pub fn replay(alg: &Algorithm, start: Snapshot, schedule: &[Vec<BTreeSet<u32>>]) -> Result<RunOutcome, RunError> {
-    execute(alg, start, Source::Fixed(schedule), true)
+/// Runs a recorded schedule from `start` (history kept, every round run),
+/// helper results drawn with the recorded run's `seed`.
+pub fn replay(alg: &Algorithm, start: Snapshot, schedule: &[Vec<BTreeSet<u32>>], seed: u64) -> Result<RunOutcome, RunError> {
+    execute(alg, start, Source::Fixed(schedule), true, seed)
 }
 
 /// The liveness predicate the `spec` adversary must satisfy in the round
@@ -193,7 +194,8 @@ fn good_phase_pred<'a>(alg: &'a Algorithm, pre: &Snapshot, rounds: u64) -> Optio
     (phase + m >= phases && phase < phases).then(|| &alg.spec.liveness[(phase + m - phases) as usize])
 }
 
-fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: bool) -> Result<RunOutcome, RunError> {
+/// Runs from `start`; helper results are drawn with `seed` (the run's).
+fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: bool, seed: u64) -> Result<RunOutcome, RunError> {
     let kk = alg.phase_len() as i64;
     let live = &alg.spec.liveness;
     let mut s = start;
@@ -220,7 +222,7 @@ fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: boo
         if next_live < live.len() {
             phase_ok &= monitor::live_holds(alg, &s, &ho, &live[next_live]);
         }
-        let step = interp::step(alg, &s, &ho)?;
+        let step = interp::step_drawing(alg, &s, &ho, Some(seed))?;
         s = step.post;
         let mut now: Vec<Finding> = step.failed_checks.into_iter().map(|(p, label)| Finding { what: format!("{label} at p{p}"), line: 0 }).collect();
         now.extend(monitor::check_state(alg, &s).map_err(RunError::Other)?);

@@ -222,7 +222,7 @@ fn replay(file: &str, text: &str, alg: &Algorithm, path: &Path) -> Result<SimRep
     let schedule = t.schedule().map_err(|e| format!("{}: {e}", path.display()))?;
     let start = Instant::now();
     let s0 = trace::start_state(alg, &t, inputs).map_err(|e| format!("{}: {e}", path.display()))?;
-    let o = engine::replay(alg, s0, &schedule).map_err(|e| e.locate(file, text))?;
+    let o = engine::replay(alg, s0, &schedule, t.seed).map_err(|e| e.locate(file, text))?;
     let history = o.history.as_deref().unwrap_or_default();
     let diverged = trace::divergence(alg, &t, history).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut report = SimReport {

@@ -11,9 +11,12 @@
 //! rule finds; on an empty mailbox the sort's default is tried (what
 //! `min_most_often` returns, and what an unused `max_by_key` result may
 //! be). Helper results stand for a trusted body the IR does not contain:
-//! the interpreter cannot run them and says so.
+//! without a seed the interpreter says it cannot run them; with one
+//! (`simulate`), it draws a small value the helper's contract allows, as
+//! the verifier allows any such value.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 use psync_logic::{Fun, Model, Term, Value, Var};
 
@@ -29,6 +32,8 @@ pub(super) struct Exec<'a> {
     pub sends: &'a [Vec<Option<Value>>],
     pub chosen: Vec<BTreeMap<String, Value>>,
     pub failed: Vec<(u32, String)>,
+    /// `(seed, round)` when helper results are drawn.
+    pub draws: Option<(u64, i64)>,
 }
 
 fn bind(env: &mut Vec<(Var, Value)>, var: Var, v: Value) {
@@ -102,11 +107,40 @@ impl Exec<'_> {
         }
     }
 
+    /// Fixes a helper result at `i`: the first value, in an order the seed,
+    /// the round, `i` and the symbol fix, among small values of its sort
+    /// that the contract (`axiom`) accepts.
+    #[allow(clippy::too_many_arguments)]
+    fn draw(&mut self, group: &[Fun], axiom: &Term, what: &str, i: u32, env: &[(Var, Value)], (seed, round): (u64, i64)) -> Result<(), InterpError> {
+        let [f] = group else {
+            return Err(InterpError::Unsupported { round: self.round_name().to_string(), what: what.to_string() });
+        };
+        let Some(mut values) = small_values(&f.ret, self.model.n) else {
+            return Err(InterpError::Unsupported { round: self.round_name().to_string(), what: what.to_string() });
+        };
+        let key = |v: &Value| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (seed, round, i, &f.name, v).hash(&mut h);
+            h.finish()
+        };
+        values.sort_by_cached_key(key);
+        for v in values {
+            self.set(group, std::slice::from_ref(&v), i);
+            if truth(axiom, &self.model, env, self.round_name(), what)? {
+                return Ok(());
+            }
+        }
+        Err(InterpError::NoChoice { round: self.round_name().to_string(), what: what.to_string(), process: i })
+    }
+
     /// Fixes the group's values at `i`: the payload of the smallest sender
     /// in `i`'s mailbox the axiom accepts, else the sorts' defaults.
     fn choose(&mut self, group: &[Fun], axiom: &Term, what: &str, i: u32, env: &[(Var, Value)]) -> Result<(), InterpError> {
         if !what.starts_with("mbox.") {
-            return Err(InterpError::Unsupported { round: self.round_name().to_string(), what: what.to_string() });
+            return match self.draws {
+                Some(draws) => self.draw(group, axiom, what, i, env, draws),
+                None => Err(InterpError::Unsupported { round: self.round_name().to_string(), what: what.to_string() }),
+            };
         }
         let ho = self.model.funs.get(names::HO).and_then(|t| t.get(&[Value::Proc(i)]).cloned());
         let heard: Vec<u32> = match ho {
@@ -124,4 +158,21 @@ impl Exec<'_> {
         }
         Err(InterpError::NoChoice { round: self.round_name().to_string(), what: what.to_string(), process: i })
     }
+}
+
+/// The values a helper result is drawn from: both Booleans, the integers
+/// −2…3, every process, and options of those; `None` for other sorts.
+fn small_values(sort: &psync_logic::Sort, n: u32) -> Option<Vec<Value>> {
+    use psync_logic::Sort;
+    Some(match sort {
+        Sort::Bool => vec![Value::Bool(false), Value::Bool(true)],
+        Sort::Int => (-2..=3).map(Value::Int).collect(),
+        Sort::P => (0..n).map(Value::Proc).collect(),
+        Sort::Opt(inner) => {
+            let mut out = vec![Value::Opt(None)];
+            out.extend(small_values(inner, n)?.into_iter().map(|v| Value::Opt(Some(Box::new(v)))));
+            out
+        }
+        _ => return None,
+    })
 }

@@ -178,8 +178,17 @@ fn sends(alg: &Algorithm, k: usize, m: &Model) -> Result<Vec<Vec<Option<Value>>>
 
 /// Runs round `pre.round` from `pre` with the heard-of sets `ho` (one per
 /// process; members need not have sent anything: the mailbox keeps the
-/// senders only).
+/// senders only). A helper's result is an error: its body is not in the IR.
 pub fn step(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>]) -> Result<Step, InterpError> {
+    step_drawing(alg, pre, ho, None)
+}
+
+/// [`step`], with each helper result drawn, when `helper_seed` is given,
+/// among small values of its sort that satisfy the helper's contract (as
+/// the verifier reads a helper: any value its postcondition allows), in an
+/// order fixed by the seed, the round, the process and the helper, so that
+/// a run with the same seed draws the same values.
+pub fn step_drawing(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>], helper_seed: Option<u64>) -> Result<Step, InterpError> {
     let n = pre.cur.len();
     if ho.len() != n || ho.iter().flatten().any(|&q| q as usize >= n) {
         return Err(InterpError::Shape(format!("{} heard-of sets for {n} processes, or a member out of range", ho.len())));
@@ -195,7 +204,8 @@ pub fn step(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>]) -> Result<Ste
         m.funs.insert(t.fun.name.clone(), t);
     }
     let sends = sends(alg, k, &m)?;
-    let mut exec = choice::Exec { alg, k, model: m, sends: &sends, chosen: vec![BTreeMap::new(); n], failed: Vec::new() };
+    let draws = helper_seed.map(|seed| (seed, pre.round));
+    let mut exec = choice::Exec { alg, k, model: m, sends: &sends, chosen: vec![BTreeMap::new(); n], failed: Vec::new(), draws };
     let mut cur = Vec::with_capacity(n);
     for i in 0..n {
         let mut env: Vec<(Var, Value)> = vec![(names::self_var(), Value::Proc(i as u32))];
