@@ -1,7 +1,7 @@
 //! Resources are bounded whatever the reduction's knobs say: OTR's
 //! inductiveness VC at instantiation depth 12 (unbounded, it filled the
-//! machine's 23 GB) is decided or times out within its time limit plus a
-//! small margin, and the process stays far below a VC's memory budget.
+//! machine's 23 GB) is decided or times out soon after its time limit, and
+//! the process stays far below a VC's memory budget.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -29,7 +29,12 @@ fn depth_twelve_on_otr_stays_within_its_time_limit_and_memory_budget() {
     let start = Instant::now();
     let outcome = psync_encodings::check_vc(&alg, &vc, &cfg, &Z3InProcess::new(), &psync_encodings::NO_HINTS).expect("no error");
     let took = start.elapsed();
-    assert!(took < cfg.timeout + Duration::from_secs(3), "{} took {took:?} ({:?})", vc.id, outcome.verdict);
+    // In process the limit is soft (a decoding gets at least a second, a
+    // solver call stops when libz3 looks at its interrupt); the CLI's hard
+    // bound is the worker kill (`tests/isolation.rs`). Unbounded, this VC
+    // ran for minutes, so a generous margin still tells the two apart on a
+    // loaded machine.
+    assert!(took < cfg.timeout + Duration::from_secs(15), "{} took {took:?} ({:?})", vc.id, outcome.verdict);
     // 4 GB is a VC's memory budget; the bounded reduction needs far less.
     let peak = peak_rss_kb();
     assert!(peak < 4 << 20, "peak resident memory {peak} kB");
