@@ -20,7 +20,8 @@
 //!
 //! Open VC: `flood_min_crash/inductive/inv0/round0`, the invariant's
 //! `uniform || w.exists(|p| missed(p) >= r)` across a round, ends
-//! `unknown`: the reduction's models are spurious (it lacks a fact the
+//! `unknown` or `timeout` at the default 20 s (by load; also `timeout`
+//! with 150 s): the reduction's models are spurious (it lacks a fact the
 //! proof needs) and the bounded search finds no counterexample up to
 //! n = 3 (the simulator's 1,000 crash runs agree). The step needs: two
 //! processes with different new estimates heard different sets (min
