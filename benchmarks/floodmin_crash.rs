@@ -20,9 +20,9 @@
 //!
 //! Open VC: `flood_min_crash/inductive/inv0/round0`, the invariant's
 //! `uniform || w.exists(|p| missed(p) >= r)` across a round, ends
-//! `unknown` or `timeout` at the default 20 s (by load; also `timeout`
-//! with 150 s): the reduction's models are spurious (it lacks a fact the
-//! proof needs) and the bounded search finds no counterexample up to
+//! `unknown` or `timeout` at the default 20 s (by load; a version with
+//! the union of crashed sets timed out at 150 s): the reduction's models
+//! are spurious (it lacks a fact the proof needs) and the bounded search finds no counterexample up to
 //! n = 3 (the simulator's 1,000 crash runs agree). The step needs: two
 //! processes with different new estimates heard different sets (min
 //! reasoning), the one missing `q` misses all that `p` missed (from the
