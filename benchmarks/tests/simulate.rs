@@ -6,6 +6,7 @@ use psync::prelude::*;
 use psync::sim::{Adversary, Faults, RandomAdversary, SimError, SimOptions, simulate, simulate_with_params};
 use psync_benchmarks::ben_or::BenOr;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
+use psync_benchmarks::floodmin_crash::FloodMinCrash;
 use psync_benchmarks::quorum_vote::QuorumVote;
 use psync_benchmarks::short_last_voting::ShortLastVoting;
 use psync_benchmarks::two_phase_commit::TwoPhaseCommit;
@@ -190,4 +191,79 @@ fn ben_or_agrees_over_seeded_runs_with_real_coins() {
         decided_runs += usize::from(out.all_decided(&[]));
     }
     assert!(decided_runs >= 900, "only {decided_runs} of 1000 runs decided within 60 rounds");
+}
+
+/// FloodMin's crash faults: up to `f` processes, chosen by the seed, each
+/// crash in a round in `0..=f`; in that round each other process (itself
+/// included) still hears it with probability 1/2, afterwards nobody does.
+/// These heard-of sets satisfy the spec's safety predicate.
+struct CrashUpToF {
+    crash_round: Vec<Option<u64>>,
+    state: u64,
+}
+
+impl CrashUpToF {
+    fn new(n: usize, f: usize, seed: u64) -> CrashUpToF {
+        let mut adv = CrashUpToF { crash_round: vec![None; n], state: seed * 2654435761 + 1 };
+        let crashes = (adv.next() % (f as u64 + 1)) as usize;
+        for _ in 0..crashes {
+            let q = (adv.next() % n as u64) as usize;
+            adv.crash_round[q] = Some(adv.next() % (f as u64 + 1));
+        }
+        adv
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+}
+
+impl Adversary for CrashUpToF {
+    fn deliver(&mut self, round: u64, _to: ProcessId, sent: &[ProcessId]) -> Vec<ProcessId> {
+        let mut out = Vec::new();
+        for &s in sent {
+            let heard = match self.crash_round[s.index()] {
+                Some(c) if round > c => false,
+                Some(c) if round == c => self.next().is_multiple_of(2),
+                _ => true,
+            };
+            if heard {
+                out.push(s);
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn floodmin_under_crashes_agrees_and_decides_after_f_plus_one_rounds() {
+    let mut crashed_runs = 0;
+    for seed in 0..1000 {
+        let n = 1 + seed as usize % 7;
+        let f = seed as usize / 7 % n;
+        let mut adv = CrashUpToF::new(n, f, seed);
+        crashed_runs += usize::from(adv.crash_round.iter().any(Option::is_some));
+        let opts = SimOptions { max_rounds: f as u64 + 1, ..SimOptions::default() };
+        let params = Params::new().with("f", f as i64);
+        let out = simulate_with_params::<FloodMinCrash>(&ios(n, seed), &mut adv, seed, &params, &opts).unwrap();
+        assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
+        assert!(out.all_decided(&[]), "seed {seed}: not decided after f + 1 rounds: {:?}", out.decisions);
+    }
+    assert!(crashed_runs >= 300, "only {crashed_runs} of 1000 runs had a crash");
+}
+
+#[test]
+fn floodmin_under_crashes_breaks_its_safety_predicate_with_omissions() {
+    // Omissions are not crashes: a process missed in one round is heard
+    // again in the next, which the monitors report as a broken assumption.
+    let found = (0..40).any(|seed| {
+        let mut adv = RandomAdversary::new(Faults { omission: 0.3, ..Faults::default() }, seed);
+        let opts = SimOptions { max_rounds: 3, ..SimOptions::default() };
+        let out = simulate_with_params::<FloodMinCrash>(&ios(4, seed), &mut adv, seed, &Params::new().with("f", 2), &opts).unwrap();
+        out.violations.iter().any(|v| v.what == "safety assumption")
+    });
+    assert!(found, "omissions never broke the crash predicate");
 }

@@ -24,7 +24,7 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 10] = [
+const MUTANTS: [Mutant; 13] = [
     // A process decides on hearing one flooded message instead of a
     // majority: two phases can decide different values.
     Mutant {
@@ -113,6 +113,32 @@ const MUTANTS: [Mutant; 10] = [
         to: "vec![w.param(\"f\") >= 0]",
         vc: "ben_or/inductive/inv0/round1",
     },
+    // FloodMin keeps its own estimate in the minimum: a crashed process
+    // that no longer hears itself keeps a smaller value and decides it.
+    Mutant {
+        name: "fmc_keep_own_estimate",
+        spec: "floodmin_crash.rs",
+        from: "p.x = *m;",
+        to: "p.x = p.x.min(*m);",
+        vc: "flood_min_crash/inductive/inv0/round0",
+    },
+    // FloodMin decides after f rounds instead of f + 1: each of them may
+    // have crashed a process, and no round was clean.
+    Mutant {
+        name: "fmc_decide_a_round_early",
+        spec: "floodmin_crash.rs",
+        from: "if !p.decided && cx.round() as i64 == cx.param(\"f\") {",
+        to: "if !p.decided && cx.round() as i64 + 1 == cx.param(\"f\") {",
+        vc: "flood_min_crash/inductive/inv0/round0",
+    },
+    // FloodMin facing f + 1 crashes in f + 1 rounds.
+    Mutant {
+        name: "fmc_one_crash_too_many",
+        spec: "floodmin_crash.rs",
+        from: "w.count(|q| crashed_now(q)) as i64 <= w.param(\"f\")",
+        to: "w.count(|q| crashed_now(q)) as i64 <= w.param(\"f\") + 1",
+        vc: "flood_min_crash/inductive/inv0/round0",
+    },
 ];
 
 /// The text of a zoo spec as it is now.
@@ -137,7 +163,7 @@ fn every_mutant_is_one_line_and_its_site_occurs_once() {
         assert!(!m.from.contains('\n') && !m.to.contains('\n'), "{}: not a one-line mutant", m.name);
         mutant_text(m);
     }
-    for spec in ["short_last_voting.rs", "two_phase_commit.rs", "eager_reliable_broadcast.rs", "ben_or.rs"] {
+    for spec in ["short_last_voting.rs", "two_phase_commit.rs", "eager_reliable_broadcast.rs", "ben_or.rs", "floodmin_crash.rs"] {
         assert!(MUTANTS.iter().filter(|m| m.spec == spec).count() >= 2, "{spec}: fewer than two mutants");
     }
 }

@@ -216,6 +216,7 @@ impl Cx<'_> {
         match (name.as_str(), args.as_slice()) {
             ("implies", [a, b]) => Ok(Val::T(terms::implies(self.bool_term(a)?, self.bool_term(b)?))),
             ("Some", [a]) => Ok(Val::T(build::some(self.term(a)?))),
+            ("ProcSet::new", []) => Ok(Val::T(build::empty(Sort::P))),
             ("eventually", [_]) => err_help(e.span(), "`eventually(..)` must wrap a whole property", "misplaced", "write `(\"Termination\", eventually(…))`"),
             ("ProcessId::new" | "ProcessId::from_u32", _) => err_help(
                 e.span(),

@@ -65,6 +65,16 @@ impl<P: Clone> World<P> {
         self
     }
 
+    /// The round that just ended as its safety predicate reads it: its
+    /// pre-state (`old`) as the current state, its round number, and its
+    /// heard-of sets (the verifier assumes `safety` over the pre-state of
+    /// every transition). `None` before the first round.
+    pub fn round_view(&self) -> Option<World<P>> {
+        let round = self.round.checked_sub(1)?;
+        let w = World::from_parts(round, self.phase_len, self.init.clone(), self.old.clone(), self.old.clone(), self.ho.clone())?;
+        Some(w.with_params(self.params.clone()))
+    }
+
     /// Moves one round on: the current states become `old`.
     pub fn step(&mut self, next: Vec<P>, ho: Vec<ProcSet>) {
         self.old = std::mem::replace(&mut self.cur, next);

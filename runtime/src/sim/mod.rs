@@ -95,9 +95,11 @@ impl<P: Process> SimOutcome<P> {
 
 fn check<P: Spec>(w: &World<P>, violations: &mut Vec<Violation>) {
     let r = w.round();
-    // The safety predicate is about the heard-of sets of a round: the
-    // world before the first round has none.
-    if r > 0 && !P::safety(w) {
+    // The safety predicate is about the heard-of sets of a round and the
+    // state before it: the world before the first round has none.
+    if let Some(view) = w.round_view()
+        && !P::safety(&view)
+    {
         violations.push(Violation { round: r, what: "safety assumption".into() });
     }
     if r.is_multiple_of(w.phase_len() as u64)
