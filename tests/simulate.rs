@@ -103,9 +103,6 @@ fn the_majority_mutant_violates_agreement_and_its_trace_replays_exactly() {
 
 #[test]
 fn usage_and_input_errors_exit_3_with_a_location() {
-    let out = psync_verify(&["simulate", "tests/inputs/helper_result.rs", "--runs", "3"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
-    assert!(stderr(&out).contains("tests/inputs/helper_result.rs:33:") && stderr(&out).contains("result of pick"), "{}", stderr(&out));
     let out = psync_verify(&["simulate", "benchmarks/last_voting.rs", "--adversary", "spec", "--rounds", "2"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("--rounds must be at least 4"), "{}", stderr(&out));
@@ -221,4 +218,7 @@ fn helper_results_are_drawn_and_replay_from_the_seed() {
     let replay = psync_verify(&["simulate", spec, "--replay", trace, "--quiet"]);
     assert_eq!(replay.status.code(), Some(0), "{}{}", stdout(&replay), stderr(&replay));
     assert!(stdout(&replay).contains("the replay reproduces every recorded state"), "{}", stdout(&replay));
+    // A helper whose contract allows any integer (`pick`) runs too.
+    let out = psync_verify(&["simulate", "tests/inputs/helper_result.rs", "--runs", "3", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
 }

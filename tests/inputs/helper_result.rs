@@ -1,5 +1,6 @@
 //! A spec whose update calls a helper with a contract: the verifier reads
-//! the contract, the interpreter of `simulate` cannot run the trusted body.
+//! the contract, and `simulate` draws the helper's result among the values
+//! the contract allows (the trusted body is read by neither).
 
 use psync::prelude::*;
 
