@@ -98,15 +98,14 @@ pub fn applies(vc: &Vc) -> bool {
 /// JSON: `processes`, `params`).
 pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value) -> Triage {
     let cex_n = cex["processes"].as_array().map_or(0, Vec::len);
-    let params: Vec<String> = cex["params"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|p| Some(format!("{}={}", p.get(0)?.as_str()?, p.get(1)?.as_i64()?)))
-        .collect();
-    let mut ns: Vec<usize> = std::iter::once(cex_n).chain(SMALL_N).filter(|&n| n >= 1).collect();
-    ns.dedup();
+    let params: Vec<String> =
+        crate::simulate::cex_params(cex).into_iter().map(|(name, v)| format!("{name}={v}")).collect();
+    let mut ns: Vec<usize> = Vec::new();
+    for n in std::iter::once(cex_n).chain(SMALL_N) {
+        if n >= 1 && !ns.contains(&n) {
+            ns.push(n);
+        }
+    }
     let (mut runs, mut tried, mut rounds, mut last_error) = (0, Vec::new(), 0, None);
     for &n in &ns {
         for &drop in &DROPS {

@@ -81,6 +81,13 @@ fn state(alg: &Algorithm, fields: &serde_json::Value) -> Option<State> {
     (st.len() == alg.fields.len()).then_some(st)
 }
 
+/// The parameter values of a counterexample (the report's JSON of it:
+/// `params` as `[[name, value], …]`).
+pub(crate) fn cex_params(cex: &serde_json::Value) -> Vec<(String, i64)> {
+    let pairs = cex["params"].as_array().map(Vec::as_slice).unwrap_or_default();
+    pairs.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_i64()?))).collect()
+}
+
 /// The trace of a counterexample (the report's JSON of it), or why not.
 pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value) -> Result<TraceFile, String> {
     let round_name = cex["round"].as_str().ok_or("the VC has no round")?;
@@ -104,13 +111,7 @@ pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value)
     };
     let (init, old) = (copies("init"), copies("old"));
     let json = |v: &[State]| v.iter().map(state_to_json).collect::<Vec<_>>();
-    let params = cex["params"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_i64()?)))
-        .collect();
+    let params = cex_params(cex).into_iter().collect();
     Ok(TraceFile {
         format: TRACE_FORMAT.into(),
         spec: file.into(),

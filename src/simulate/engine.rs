@@ -80,13 +80,11 @@ pub struct RunSpec<'a> {
 fn params(alg: &Algorithm, given: &[String], n: usize) -> Result<BTreeMap<String, i64>, SimInputError> {
     let mut out = BTreeMap::new();
     for g in given {
-        let (name, value) = g.split_once('=').ok_or_else(|| format!("--param {g}: expected NAME=VALUE"))?;
-        let (name, value) = (name.trim(), value.trim());
+        let (name, v) = psync::dsl::Params::parse_setting(g).map_err(|e| format!("--param {e}"))?;
         if !alg.params.iter().any(|p| p.name == name) {
             return Err(format!("--param {g}: the spec declares no parameter `{name}`").into());
         }
-        let v: i64 = value.parse().map_err(|_| format!("--param {g}: `{value}` is not an integer"))?;
-        if out.insert(name.to_string(), v).is_some() {
+        if out.insert(name.clone(), v).is_some() {
             return Err(format!("--param {g}: `{name}` is given twice").into());
         }
     }

@@ -18,6 +18,7 @@ mod render;
 pub(crate) mod trace;
 
 pub use adversary::AdversaryKind;
+pub(crate) use cex::cex_params;
 pub use cex::write_cex_traces;
 pub use render::{render_human, render_json, render_junit, render_sarif};
 
