@@ -107,3 +107,23 @@ fn binary_consensus_mbox_exists_on_options_is_checked() {
     let got = verdicts_of(&spec_text("binary_consensus"), "irrevocability/round1");
     assert!(got.iter().any(|(id, k)| id == "binary_consensus/property/irrevocability/round1" && *k == "proved"), "{got:?}");
 }
+
+/// Round 1 keeps "every process holds one bit `v`" (`w.exists_value(|v:
+/// bool| ..)`): the conclusion's `∀v:Bool` must meet the hypothesis's
+/// witness, which only the expansion of Boolean quantifiers into their two
+/// cases gives (a placeholder instance left it unknown).
+#[test]
+fn binary_consensus_vote_round_keeps_a_bit_quantified_over_bool() {
+    let got = verdicts_of(&spec_text("binary_consensus"), "inductive/inv0/round0");
+    assert_eq!(got, vec![("binary_consensus/inductive/inv0/round0".to_string(), "proved")]);
+}
+
+/// The same VC with a vote for `false` on one process short of a majority
+/// lets two processes vote for different bits (n = 5: one hears three
+/// `true`, another two `false`): refuted, never proved.
+#[test]
+fn binary_consensus_vote_short_of_a_majority_is_refuted() {
+    let text = patched(&spec_text("binary_consensus"), "2 * mbox.count(|&b| !b) > cx.n()", "2 * mbox.count(|&b| !b) + 2 > cx.n()");
+    let got = verdicts_of(&text, "inductive/inv0/round0");
+    assert_eq!(got, vec![("binary_consensus/inductive/inv0/round0".to_string(), "refuted")]);
+}

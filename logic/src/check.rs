@@ -648,6 +648,7 @@ fn confirm(
         signature: &r.signature,
         ground_sets: &r.ground_sets,
         ground_procs: &r.ground_procs,
+        witnesses: &r.witness_procs,
     };
     let real = decode::decode(m, &input, backend, timeout, stop).map_err(|e| (e, None))?;
     match crate::eval::eval(f, &real) {

@@ -100,13 +100,30 @@ fn process_sets(m: &Model, ground_sets: &[Term]) -> Result<Vec<(Vec<u32>, i64)>,
     Ok(out)
 }
 
+/// Which solver processes may be cloned: `required` ones at least once,
+/// and only `allowed` ones (all when `None`).
+struct Bounds<'a> {
+    required: &'a BTreeSet<u32>,
+    allowed: Option<&'a BTreeSet<u32>>,
+}
+
+impl Bounds<'_> {
+    fn lower(&self, p: usize) -> i64 {
+        i64::from(self.required.contains(&(p as u32)))
+    }
+
+    fn may_clone(&self, p: usize) -> bool {
+        self.allowed.is_none_or(|a| a.contains(&(p as u32))) || self.required.contains(&(p as u32))
+    }
+}
+
 /// Solve the multiplicity problem exactly (with the back end as an ILP
 /// solver, within `timeout` or until `stop`).
 fn multiplicities(
     m: &Model,
     n: i64,
     ground_sets: &[Term],
-    required: &BTreeSet<u32>,
+    bounds: &Bounds,
     backend: &dyn Backend,
     timeout: Duration,
     stop: &Cancel,
@@ -114,7 +131,7 @@ fn multiplicities(
     let sets = process_sets(m, ground_sets)?;
     let k = m.n as usize;
     // The common case needs no solver: one clone per process already fits.
-    if n == k as i64 && sets.iter().all(|(mem, c)| mem.len() as i64 == *c) {
+    if n == k as i64 && (0..k).all(|p| bounds.may_clone(p)) && sets.iter().all(|(mem, c)| mem.len() as i64 == *c) {
         return Ok(vec![1; k]);
     }
     if k == 0 {
@@ -122,12 +139,11 @@ fn multiplicities(
     }
     // Small problems: exact search, no solver call.
     if k <= 12 && n <= 64 {
-        let lower: Vec<i64> = (0..k)
-            .map(|p| i64::from(required.contains(&(p as u32))))
-            .collect();
+        let lower: Vec<i64> = (0..k).map(|p| bounds.lower(p)).collect();
+        let fixed: Vec<bool> = (0..k).map(|p| !bounds.may_clone(p)).collect();
         let mut budget = SEARCH_BUDGET;
         // `None`: the budget ran out, and the solver is asked instead.
-        if let Some(found) = search_multiplicities(k, n, &lower, &sets, &mut budget) {
+        if let Some(found) = search_multiplicities(n, &lower, &fixed, &sets, &mut budget) {
             return found.ok_or_else(|| {
                 "no way to clone the solver's processes so that n and every set size match".to_string()
             });
@@ -137,10 +153,14 @@ fn multiplicities(
     let sum = |ps: &mut dyn Iterator<Item = usize>| {
         Term::Op(Op::Add, ps.map(var).chain([Term::Int(0)]).collect())
     };
-    let lower = |p: usize| Term::Int(if required.contains(&(p as u32)) { 1 } else { 0 });
     let mut assertions: Vec<Term> = (0..k)
-        .map(|p| Term::Op(Op::Le, vec![lower(p), var(p)]))
+        .map(|p| Term::Op(Op::Le, vec![Term::Int(bounds.lower(p)), var(p)]))
         .collect();
+    assertions.extend(
+        (0..k)
+            .filter(|p| !bounds.may_clone(*p))
+            .map(|p| Term::Op(Op::Eq, vec![var(p), Term::Int(0)])),
+    );
     assertions.push(Term::Op(Op::Eq, vec![sum(&mut (0..k)), Term::Int(n)]));
     for (members, card) in &sets {
         let s = sum(&mut members.iter().map(|p| *p as usize));
@@ -166,58 +186,58 @@ fn multiplicities(
 /// Nodes the multiplicity search may visit before the solver is asked.
 const SEARCH_BUDGET: u64 = 100_000;
 
-/// Depth-first search for `m ≥ lower` with `Σ m = n` and every set's sum
-/// equal to its size (each partial sum is pruned against its target).
-/// `None` if the budget ran out, `Some(None)` if there is no solution.
+/// Depth-first search for `m ≥ lower` (`m = 0` where `fixed`) with `Σ m = n`
+/// and every set's sum equal to its size (each partial sum is pruned
+/// against its target). `None` if the budget ran out, `Some(None)` if there
+/// is no solution.
 fn search_multiplicities(
-    k: usize,
     n: i64,
     lower: &[i64],
+    fixed: &[bool],
     sets: &[(Vec<u32>, i64)],
     budget: &mut u64,
 ) -> Option<Option<Vec<i64>>> {
-    type Sets<'a> = &'a [(Vec<u32>, i64)];
-    fn go(
-        p: usize,
-        left: i64,
-        m: &mut Vec<i64>,
-        lower: &[i64],
-        sets: Sets,
-        k: usize,
-        budget: &mut u64,
-    ) -> bool {
-        if *budget == 0 {
-            return false;
-        }
-        *budget -= 1;
-        let sums_ok = |m: &Vec<i64>, done: bool| {
-            sets.iter().all(|(members, card)| {
-                let s: i64 = members
-                    .iter()
-                    .filter(|q| (**q as usize) < m.len())
-                    .map(|q| m[*q as usize])
-                    .sum();
+    struct Search<'a> {
+        lower: &'a [i64],
+        fixed: &'a [bool],
+        sets: &'a [(Vec<u32>, i64)],
+        budget: &'a mut u64,
+    }
+    impl Search<'_> {
+        fn sums_ok(&self, m: &[i64], done: bool) -> bool {
+            self.sets.iter().all(|(members, card)| {
+                let s: i64 = members.iter().filter(|q| (**q as usize) < m.len()).map(|q| m[*q as usize]).sum();
                 if done { s == *card } else { s <= *card }
             })
-        };
-        if p == k {
-            return left == 0 && sums_ok(m, true);
         }
-        let rest_min: i64 = lower[p + 1..].iter().sum();
-        for v in lower[p]..=(left - rest_min) {
-            m.push(v);
-            if sums_ok(m, false) && go(p + 1, left - v, m, lower, sets, k, budget) {
-                return true;
+
+        fn go(&mut self, p: usize, left: i64, m: &mut Vec<i64>) -> bool {
+            if *self.budget == 0 {
+                return false;
             }
-            m.pop();
+            *self.budget -= 1;
+            if p == self.lower.len() {
+                return left == 0 && self.sums_ok(m, true);
+            }
+            let rest_min: i64 = self.lower[p + 1..].iter().sum();
+            let top = if self.fixed[p] { self.lower[p] } else { left - rest_min };
+            for v in self.lower[p]..=top {
+                m.push(v);
+                if self.sums_ok(m, false) && self.go(p + 1, left - v, m) {
+                    return true;
+                }
+                m.pop();
+            }
+            false
         }
-        false
     }
+    let k = lower.len();
+    let mut search = Search { lower, fixed, sets, budget };
     let mut m = Vec::with_capacity(k);
-    let found = go(0, n, &mut m, lower, sets, k, budget);
+    let found = search.go(0, n, &mut m);
     if found {
         Some(Some(m))
-    } else if *budget == 0 {
+    } else if *search.budget == 0 {
         None
     } else {
         Some(None)
@@ -375,6 +395,46 @@ fn signature_values(m: &Model, sig: &Signature) -> BTreeSet<u32> {
     out
 }
 
+/// Multiplicities, trying the most faithful clonings first: every named
+/// process kept and only named processes cloned; then only the signature's
+/// values kept; then the same with every solver process allowed.
+///
+/// Named processes first, because the reduction instantiated its universals
+/// at the terms naming them: an element no term names satisfies only what
+/// the solver happened to choose, and its clones would make the decoded
+/// model spurious where a named element would not.
+fn multiplicities_preferring_named(
+    m: &Model,
+    n: i64,
+    input: &DecodeInput,
+    backend: &dyn Backend,
+    timeout: Duration,
+    stop: &Cancel,
+) -> Result<Vec<i64>, DecodeError> {
+    let signature = signature_values(m, input.signature);
+    let mut kept = values_of(m, input.ground_procs)?;
+    kept.extend(signature.iter().copied());
+    let mut named = kept.clone();
+    named.extend(values_of(m, input.witnesses)?);
+    let attempts = [
+        Bounds { required: &kept, allowed: Some(&named) },
+        Bounds { required: &signature, allowed: Some(&named) },
+        Bounds { required: &kept, allowed: None },
+        Bounds { required: &signature, allowed: None },
+    ];
+    let mut last = None;
+    for bounds in &attempts {
+        match multiplicities(m, n, input.ground_sets, bounds, backend, timeout, stop) {
+            Ok(mult) => return Ok(mult),
+            Err(e) => last = Some(e),
+        }
+        if stop.is_cancelled() {
+            break;
+        }
+    }
+    Err(last.expect("at least one attempt"))
+}
+
 /// What the decoder needs from the reduced query besides the solver model.
 pub struct DecodeInput<'a> {
     /// The original signature.
@@ -383,6 +443,9 @@ pub struct DecodeInput<'a> {
     pub ground_sets: &'a [Term],
     /// Ground process terms whose values must not be dropped (if possible).
     pub ground_procs: &'a [Term],
+    /// The Venn witnesses: with `ground_procs`, the processes the query
+    /// names, which are cloned in preference to the solver's other elements.
+    pub witnesses: &'a [Term],
 }
 
 /// Turn a solver model of the reduced query into a model of the original
@@ -405,20 +468,7 @@ pub fn decode(
         // The query never mentions a process: any n processes will do.
         Vec::new()
     } else {
-        let mut required = values_of(m, input.ground_procs)?;
-        required.extend(signature_values(m, sig));
-        match multiplicities(m, n, input.ground_sets, &required, backend, timeout, stop) {
-            Ok(mult) => mult,
-            Err(_) => multiplicities(
-                m,
-                n,
-                input.ground_sets,
-                &signature_values(m, sig),
-                backend,
-                timeout,
-                stop,
-            )?,
-        }
+        multiplicities_preferring_named(m, n, input, backend, timeout, stop)?
     };
     let mut first = Vec::new();
     let mut origin = Vec::new();
@@ -550,7 +600,9 @@ mod tests {
     fn multiplicities_come_from_the_solver_and_stop_when_cancelled() {
         let (m, sets) = thirteen_processes_one_set();
         let solve = |stop: &Cancel| {
-            multiplicities(&m, 100, &sets, &BTreeSet::new(), &Z3InProcess::new(), Duration::from_secs(20), stop)
+            let none = BTreeSet::new();
+            let bounds = Bounds { required: &none, allowed: None };
+            multiplicities(&m, 100, &sets, &bounds, &Z3InProcess::new(), Duration::from_secs(20), stop)
         };
         let mult = solve(&Cancel::new()).expect("13 clone counts summing to 100 exist");
         assert_eq!(mult.iter().sum::<i64>(), 100);
@@ -558,5 +610,42 @@ mod tests {
         stopped.cancel();
         let err = solve(&stopped).expect_err("a cancelled check gives no multiplicities");
         assert!(err.contains("Timeout"), "{err}");
+    }
+
+    /// Solver processes 0, 1, 2 with `S = {1, 2}` of size 1 and `n = 2`,
+    /// where 0 must stay: the exact search's first solution clones 2; with
+    /// 2 not allowed (no term names it) it clones 1 instead, and with every
+    /// process kept at least once there is no solution.
+    #[test]
+    fn the_multiplicities_clone_only_allowed_processes() {
+        let set = Sort::set(Sort::P);
+        let s = Fun::constant("S", set.clone());
+        let the_set = Value::Elem(set.mangle(), 0);
+        let table = |fun: Fun, entries: Vec<(Vec<Value>, Value)>| {
+            (fun.name.clone(), FunTable { fun, entries: entries.into_iter().collect(), default: None })
+        };
+        let member = (0..3).map(|p| (vec![Value::Proc(p), the_set.clone()], Value::Bool(p > 0))).collect();
+        let m = Model {
+            n: 3,
+            universes: [(set.mangle(), 1)].into_iter().collect(),
+            funs: [
+                table(Fun::constant("n", Sort::Int), vec![(vec![], Value::Int(2))]),
+                table(s.clone(), vec![(vec![], the_set.clone())]),
+                table(member_symbol(&set), member),
+                table(card_symbol(&set), vec![(vec![the_set], Value::Int(1))]),
+            ]
+            .into_iter()
+            .collect(),
+            vars: BTreeMap::new(),
+        };
+        let sets = vec![s.app(Vec::new())];
+        let solve = |required: &BTreeSet<u32>, allowed: Option<&BTreeSet<u32>>| {
+            let bounds = Bounds { required, allowed };
+            multiplicities(&m, 2, &sets, &bounds, &Z3InProcess::new(), Duration::from_secs(20), &Cancel::new())
+        };
+        let zero: BTreeSet<u32> = [0].into();
+        assert_eq!(solve(&zero, None), Ok(vec![1, 0, 1]));
+        assert_eq!(solve(&zero, Some(&[0, 1].into())), Ok(vec![1, 1, 0]));
+        assert!(solve(&[0, 1, 2].into(), None).is_err());
     }
 }

@@ -3,7 +3,8 @@
 //! only stratified universals left) that the SMT back ends decide.
 //!
 //! One lowering pass per file, run in this order by [`reduce`]:
-//! 1. [`normalize`] (ite lifting, NNF, unique bound names), [`macros`]
+//! 1. [`normalize`] (ite lifting, NNF, unique bound names) with
+//!    [`booleans`] (`∀b:Bool` and `∃b:Bool` expanded), [`macros`]
 //!    (constant functions such as `∀p. HO(p) = S` expanded), [`nonempty`]
 //!    (an asserted non-empty comprehension gets a member),
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
@@ -31,6 +32,7 @@
 //! reduction is incomplete); models are decoded and re-checked by
 //! [`decode`] and [`crate::check`].
 
+pub mod booleans;
 pub mod comprehension;
 pub mod congruence;
 pub mod decode;
@@ -297,6 +299,9 @@ pub struct Reduced {
     /// The ground process terms of the query (lowered), one per class,
     /// without the Venn witnesses: their values are kept when decoding.
     pub ground_procs: Vec<Term>,
+    /// The Venn witnesses of processes (lowered): the other processes the
+    /// query names.
+    pub witness_procs: Vec<Term>,
     /// The universals the reduction instantiated and the output's ground
     /// terms, to refine the query against spurious solver models.
     pub schemas: refine::Schemas,
@@ -661,18 +666,19 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         .iter()
         .map(lower::lower)
         .collect::<Result<Vec<_>, _>>()?;
-    let ground_procs = cc
+    let (witness_procs, ground_procs): (Vec<Term>, Vec<Term>) = cc
         .representatives(&Sort::P)
         .into_iter()
         .map(|(t, _)| t)
-        .filter(|t| !venn.witnesses.contains(t))
-        .map(|t| lower::lower(&t))
-        .collect::<Result<Vec<_>, _>>()?;
+        .partition(|t| venn.witnesses.contains(t));
+    let lower_all = |ts: Vec<Term>| ts.iter().map(lower::lower).collect::<Result<Vec<_>, _>>();
+    let (witness_procs, ground_procs) = (lower_all(witness_procs)?, lower_all(ground_procs)?);
     Ok(Reduced {
         assertions,
         signature,
         ground_sets,
         ground_procs,
+        witness_procs,
         schemas,
         stats,
     })

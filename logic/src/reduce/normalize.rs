@@ -10,11 +10,12 @@ use super::names::NameGen;
 use super::syntax::{self, and, or};
 use crate::{Binder, Op, Sort, Term, Var};
 
-/// Normalize a closed formula: ite lifting, NNF, fresh bound names.
+/// Normalize a closed formula: ite lifting, NNF, quantifiers over `Bool`
+/// expanded ([`super::booleans`]), fresh bound names.
 pub fn normalize(f: &Term, names: &mut NameGen) -> Result<Term, ReduceError> {
     let lifted = lift_ite_formula(f);
     let nnf = nnf(&lifted, true)?;
-    Ok(rename_bound(&nnf, names))
+    Ok(rename_bound(&super::booleans::expand(&nnf), names))
 }
 
 fn is_connective(t: &Term) -> bool {
