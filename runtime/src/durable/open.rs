@@ -90,6 +90,11 @@ fn replay(segs: &[(u64, PathBuf)], decision_log: usize, tombstones: usize) -> io
 pub(crate) fn open(dir: &Path, workers: usize, decision_log: usize, tombstones: usize) -> io::Result<Opened> {
     let existed = dir.exists();
     std::fs::create_dir_all(dir)?;
+    if !existed && let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        // The new directory's entry must survive a power loss, or the
+        // replica would later find no directory and start as a new one.
+        sync_dir(parent)?;
+    }
     let lock = Arc::new(lock(dir)?);
     let meta = Meta::read(dir)?;
     let incarnation = meta.map_or_else(Incarnation::from_clock, |m| m.incarnation.next());
