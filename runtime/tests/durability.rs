@@ -11,7 +11,7 @@ use bytes::BytesMut;
 use common::*;
 use psync::codec;
 use psync::config::Options;
-use psync::engine::{DefaultAction, Node, Outcome, Starter, StatsSnapshot, UnknownMessage};
+use psync::engine::{DefaultAction, DefaultHandler, Node, Outcome, Starter, StatsSnapshot, UnknownMessage};
 use psync::prelude::*;
 use psync::transport::MemNetwork;
 use psync::wire::{Flag, Header, put_msg};
@@ -25,8 +25,13 @@ fn durable(timeout_ms: u64, dir: Option<&Path>) -> Options {
 /// Starts replica `me` of `n` on `net`, retrying while the previous node on
 /// the same data directory is still shutting down (it holds the lock).
 async fn start(net: &MemNetwork, me: usize, n: usize, o: &Options) -> Node {
-    for _ in 0..200 {
-        match Node::builder(ProcessId::new(me), n, o.clone()).memory(net) {
+    start_with(net, me, n, o, |_m: &UnknownMessage<'_>| DefaultAction::Drop).await
+}
+
+/// [`start`] with a default handler.
+async fn start_with(net: &MemNetwork, me: usize, n: usize, o: &Options, h: impl DefaultHandler + Clone) -> Node {
+    for _ in 0..500 {
+        match Node::builder(ProcessId::new(me), n, o.clone()).handler(h.clone()).memory(net) {
             Ok(node) => return node,
             Err(e) if e.to_string().contains("in use") => tokio::time::sleep(Duration::from_millis(10)).await,
             Err(e) => panic!("replica {me}: {e}"),
@@ -35,8 +40,8 @@ async fn start(net: &MemNetwork, me: usize, n: usize, o: &Options) -> Node {
     panic!("replica {me}: its data directory stayed locked")
 }
 
-/// Shuts `node` down and waits until its event loop released the data
-/// directory.
+/// Shuts `node` down and gives its event loop a moment to release the
+/// data directory ([`start`] retries while it holds it).
 async fn stop(node: Node) {
     node.shutdown();
     drop(node);
@@ -121,7 +126,7 @@ async fn a_replica_restarted_with_an_empty_data_dir_refuses_the_instances_it_for
     }
     let join = |_m: &UnknownMessage<'_>| DefaultAction::Start(Starter::durable::<Otr>(Consensus::new(2), |_| {}));
     for restart in 0..2 {
-        let r0 = Node::builder(ProcessId::new(0), 3, o.clone()).handler(join).memory(&net).unwrap();
+        let r0 = start_with(&net, 0, 3, &o, join).await;
         let rec = r0.recovery().cloned().unwrap();
         assert!(rec.amnesic_since.is_some() && rec.resumable.is_empty(), "restart {restart}: {rec:?}");
         let out = r0.propose_durable::<Otr>(5, Consensus::new(1)).await;
