@@ -117,7 +117,7 @@ pub struct Options {
     /// decisions are fsynced before the messages that depend on them are
     /// sent, and recovered at restart (see [`crate::durable`]). Created at
     /// the replica's first start; found without its state, the replica
-    /// refuses every instance it has no state for. Without it nothing
+    /// only learns the instances it has no state for. Without it nothing
     /// survives a restart.
     pub data_dir: Option<PathBuf>,
 }

@@ -109,41 +109,64 @@ async fn last_voting_keeps_the_acknowledged_value_across_a_restart_with_its_stat
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replica_restarted_with_an_empty_data_dir_refuses_the_instances_it_forgot() {
+async fn a_replica_restarted_with_an_empty_data_dir_only_learns_the_instances_it_forgot() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("r0");
     let net = MemNetwork::new(3, 2);
-    let o = durable(1000, Some(&d));
+    net.set_down(ProcessId::new(1), true);
+    net.set_down(ProcessId::new(2), true);
+    let o = durable(50, Some(&d));
     let r0 = start(&net, 0, 3, &o).await;
     assert_eq!(r0.recovery().map(|r| r.amnesic_since), Some(None), "a new directory is a first start");
-    // Instance 5 runs (the others are silent, so it waits in round 0).
-    r0.start_durable::<Otr>(5, Consensus::new(1), |_| {});
+    // Instance 5 runs alone (the others are cut off).
+    r0.start_durable::<LastVoting>(5, Consensus::new(1), |_| {});
     settle(&r0, |s| s.wal_syncs >= 1).await;
     stop(r0).await;
     // The disk is replaced: the directory is there, its files are gone.
     for e in std::fs::read_dir(&d).unwrap() {
         std::fs::remove_file(e.unwrap().path()).unwrap();
     }
-    let join = |_m: &UnknownMessage<'_>| DefaultAction::Start(Starter::durable::<Otr>(Consensus::new(2), |_| {}));
-    for restart in 0..2 {
-        let r0 = start_with(&net, 0, 3, &o, join).await;
-        let rec = r0.recovery().cloned().unwrap();
-        assert!(rec.amnesic_since.is_some() && rec.resumable.is_empty(), "restart {restart}: {rec:?}");
-        let out = r0.propose_durable::<Otr>(5, Consensus::new(1)).await;
-        assert!(matches!(&out, Outcome::Rejected(r) if r.contains("lost its state")), "restart {restart}: {out:?}");
-        // A peer's round message does not make it join either.
-        net.inject(ProcessId::new(0), round_msg(1, 6, 0, 3));
-        let s = settle(&r0, |s| s.forgotten >= 2).await;
-        assert_eq!((s.forgotten, s.msgs_sent, s.lazy_starts), (2, 0, 1), "restart {restart}: it sent nothing: {s:?}");
-        stop(r0).await;
-    }
-    // A new replica (no directory yet) takes part.
-    let fresh = durable(1000, Some(&dir.path().join("new")));
-    let r0 = start(&net, 0, 3, &fresh).await;
-    r0.start_durable::<Otr>(5, Consensus::new(1), |_| {});
-    let s = settle(&r0, |s| s.msgs_sent >= 2).await;
-    assert_eq!((s.forgotten, s.msgs_sent), (0, 2), "{s:?}");
+    let join = |_m: &UnknownMessage<'_>| DefaultAction::Start(Starter::durable::<LastVoting>(Consensus::new(2), |_| {}));
+    let r0 = start_with(&net, 0, 3, &o, join).await;
+    let rec = r0.recovery().cloned().unwrap();
+    assert!(rec.amnesic_since.is_some() && rec.resumable.is_empty(), "{rec:?}");
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    r0.start_durable::<LastVoting>(5, Consensus::new(1), move |o| {
+        let _ = tx.send(o);
+    });
+    // A peer's round message does not make it vote either.
+    net.inject(ProcessId::new(0), round_msg(1, 6, 0, 3));
+    let s = settle(&r0, |s| s.forgotten >= 2).await;
+    assert_eq!((s.forgotten, s.lazy_starts, s.rounds), (2, 1, 0), "no round runs, so no round message leaves: {s:?}");
     stop(r0).await;
+    assert_eq!(rx.await.unwrap(), Outcome::Stopped, "a learner waits until it learns or stops");
+
+    // Restarted again, it is still amnesic; replicas 1 and 2 decide
+    // instance 5 without it, and it learns their decision.
+    net.set_down(ProcessId::new(1), false);
+    net.set_down(ProcessId::new(2), false);
+    let r0 = start(&net, 0, 3, &o).await;
+    assert!(r0.recovery().unwrap().amnesic_since.is_some(), "the lost state is remembered");
+    let peers: Vec<Node> = (1..3).map(|i| Node::builder(ProcessId::new(i), 3, opts(50)).memory(&net).unwrap()).collect();
+    let (a, b, c) = tokio::join!(
+        r0.propose_durable::<LastVoting>(5, Consensus::new(1)),
+        peers[0].propose::<LastVoting>(5, Consensus::new(21)),
+        peers[1].propose::<LastVoting>(5, Consensus::new(22))
+    );
+    assert!(matches!(b, Outcome::Decided(_)) && b.value() == c.value(), "{b:?} {c:?}");
+    assert_eq!(a, Outcome::Learned(*b.value().unwrap()), "the amnesic replica learns the decision");
+    assert_eq!(r0.stats().rounds, 0, "and never ran a round");
+
+    // A new replica (no directory yet) takes part.
+    stop(r0).await;
+    let fresh = durable(50, Some(&dir.path().join("new")));
+    let r0 = start(&net, 0, 3, &fresh).await;
+    let out = tokio::join!(
+        r0.propose_durable::<LastVoting>(7, Consensus::new(1)),
+        peers[0].propose::<LastVoting>(7, Consensus::new(21)),
+        peers[1].propose::<LastVoting>(7, Consensus::new(22))
+    );
+    assert_eq!((out.0, r0.stats().forgotten), (Outcome::Decided(*out.1.value().unwrap()), 0));
 }
 
 fn segments(dir: &Path) -> Vec<PathBuf> {

@@ -20,10 +20,14 @@
 //! handler with `Starter::durable`) resumes it at its saved round, sending
 //! that round's messages again (peers drop the duplicates). An instance
 //! whose process state is not serializable (started with `Starter::new`)
-//! is journaled without its state and refused after a restart. A replica
-//! whose data directory exists without its incarnation file has lost its
-//! state: it takes part in no instance it has no state for (counted in
-//! `forgotten`), for the life of that directory.
+//! is journaled without its state and, after a restart, only learned. A
+//! replica whose data directory exists without its incarnation file has
+//! lost its state: it votes in no instance it has no state for, for the
+//! life of that directory. Such an instance (counted in `forgotten`) runs
+//! as a learner: it sends no round message, only asks the others for the
+//! decision (a `Dummy` message, answered from their decision logs) once
+//! per timeout (at least 100 ms), and ends when it learns it or is
+//! stopped.
 //!
 //! What this assumes: a round's `init` and `send` are functions of the
 //! process state (true of closed rounds), so a resumed round sends what
@@ -59,8 +63,9 @@ pub(crate) enum Admission {
     Fresh,
     /// Resume it from a recovered state.
     Resume(Snapshot),
-    /// Refuse it: this replica may have voted in it and has no state.
-    Refuse(String),
+    /// Only learn its decision: this replica may have voted in it and has
+    /// no state, so it must not vote again (the reason, for the logs).
+    Learn(String),
 }
 
 /// One event loop's durability: its journal and what it recovered.
@@ -111,12 +116,12 @@ impl LoopLog {
     pub(crate) fn admit(&self, id: u64) -> Admission {
         match self.recovered.get(&id) {
             Some(s @ Snapshot { state: Some(_), .. }) => Admission::Resume(s.clone()),
-            Some(Snapshot { round, state: None }) => Admission::Refuse(format!(
+            Some(Snapshot { round, state: None }) => Admission::Learn(format!(
                 "instance {id} ran here before the restart (round {round}) with a state that cannot be saved: \
                  this replica does not take part in it again (start it with Starter::durable to resume such instances)"
             )),
             None => match self.amnesic_since {
-                Some(inc) => Admission::Refuse(format!(
+                Some(inc) => Admission::Learn(format!(
                     "this replica lost its state (incarnation {inc}) and has none for instance {id}: \
                      it does not take part in instances it may have forgotten"
                 )),

@@ -18,14 +18,14 @@ pub struct Recovery {
     /// This start's incarnation.
     pub incarnation: Incarnation,
     /// Set when the replica lost its state (its data directory existed
-    /// without it): it then refuses every instance it has no state for.
+    /// without it): it then only learns the instances it has no state for.
     pub amnesic_since: Option<Incarnation>,
     /// Instances whose state was recovered: starting them again with
     /// `Node::start_durable` (or letting the default handler start them
     /// with `Starter::durable`) resumes them at their saved round.
     pub resumable: Vec<u64>,
     /// Instances that were running with a state that cannot be saved
-    /// (started with `Starter::new`): this replica refuses them.
+    /// (started with `Starter::new`): this replica only learns them.
     pub unresumable: Vec<u64>,
     /// Decisions recovered into the decision log.
     pub decisions: usize,
@@ -107,7 +107,7 @@ pub(crate) fn open(dir: &Path, workers: usize, decision_log: usize, tombstones: 
         None => None,
     };
     if meta.is_none() && existed {
-        tracing::warn!(dir = %dir.display(), "data directory without state: this replica refuses every instance it has no state for");
+        tracing::warn!(dir = %dir.display(), "data directory without state: this replica only learns the instances it has no state for");
     }
     Meta { incarnation, amnesic_since }.write(dir)?;
     let old = segments(dir)?;

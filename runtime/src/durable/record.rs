@@ -19,7 +19,7 @@ pub(crate) enum Record {
     /// any message of that round was sent.
     State { id: u64, round: u64, state: Bytes },
     /// A running instance whose state cannot be saved (its process type is
-    /// not serializable): it can never be resumed, only refused.
+    /// not serializable): it can never be resumed, only learned.
     Joined { id: u64, round: u64 },
     /// The instance's decision, as kept in the decision log.
     Decided { id: u64, value: Bytes },

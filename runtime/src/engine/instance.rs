@@ -49,6 +49,9 @@ pub(crate) trait InstanceDyn: Send {
     fn complete(self: Box<Self>);
     /// Reports that the instance could not start.
     fn reject(self: Box<Self>, reason: String);
+    /// Makes the instance a learner, before `start`: it runs no round and
+    /// only asks the others for the decision.
+    fn learn_only(&mut self);
 }
 
 type Output<P> = <<P as Process>::Io as ProcessIo>::Output;
@@ -76,6 +79,7 @@ pub(crate) struct Instance<P: Process> {
     done: Option<Done<P>>,
     persist: Option<Persist<P>>,
     snapshot: Option<Snapshot>,
+    learner: bool,
 }
 
 impl<P: Process> Instance<P> {
@@ -102,6 +106,7 @@ impl<P: Process> Instance<P> {
             done: Some(done),
             persist: None,
             snapshot: None,
+            learner: false,
         })
     }
 
@@ -110,6 +115,15 @@ impl<P: Process> Instance<P> {
     pub(crate) fn persisted(mut self, persist: Persist<P>) -> Self {
         self.persist = Some(persist);
         self
+    }
+
+    /// A learner asks every other process for the decision, again after
+    /// a timeout (at least 100 ms).
+    fn probe(&mut self, env: &mut Env) {
+        env.out.broadcast(Flag::Dummy, self.id, 0, &[]);
+        let t = env.now + env.opts.timeout().max(std::time::Duration::from_millis(100));
+        self.deadline = Some(t);
+        env.timers.push(Reverse((t, self.id)));
     }
 
     fn ri(&self) -> usize {
@@ -269,6 +283,10 @@ impl<P: Process> Instance<P> {
 
 impl<P: Process> InstanceDyn for Instance<P> {
     fn start(&mut self, env: &mut Env) -> Step {
+        if self.learner {
+            self.probe(env);
+            return Step::Running;
+        }
         self.begin_round(env, true);
         self.advance(env)
     }
@@ -290,6 +308,9 @@ impl<P: Process> InstanceDyn for Instance<P> {
                 };
             }
             Flag::Dummy | Flag::User(_) => return Step::Running,
+        }
+        if self.learner {
+            return Step::Running;
         }
         let r = self.cx.round();
         if round < r {
@@ -327,6 +348,12 @@ impl<P: Process> InstanceDyn for Instance<P> {
     }
 
     fn on_timer(&mut self, env: &mut Env) -> Step {
+        if self.learner {
+            if self.deadline.is_some_and(|d| d <= env.now) {
+                self.probe(env);
+            }
+            return Step::Running;
+        }
         match self.deadline {
             Some(d) if d <= env.now => {
                 Stats::inc(&env.stats.timeouts);
@@ -369,6 +396,10 @@ impl<P: Process> InstanceDyn for Instance<P> {
         if let Some(done) = self.done.take() {
             done(result);
         }
+    }
+
+    fn learn_only(&mut self) {
+        self.learner = true;
     }
 
     fn reject(mut self: Box<Self>, reason: String) {

@@ -222,10 +222,14 @@ impl Shard {
             let admitted = match w.admit(id) {
                 Admission::Fresh => Ok(()),
                 Admission::Resume(s) => inst.restore(&s).map(|()| w.resumed(id)),
-                Admission::Refuse(reason) => Err(reason),
+                Admission::Learn(reason) => {
+                    tracing::debug!("{reason}");
+                    Stats::inc(&self.stats.forgotten);
+                    inst.learn_only();
+                    Ok(())
+                }
             };
             if let Err(reason) = admitted {
-                Stats::inc(&self.stats.forgotten);
                 inst.reject(reason);
                 return;
             }
@@ -256,7 +260,15 @@ impl Shard {
             return;
         }
         match h.flag {
-            Flag::Decision | Flag::Dummy => return,
+            Flag::Decision => return,
+            // A learner asks for the decision.
+            Flag::Dummy => {
+                if let Some(v) = self.log.get(&h.instance) {
+                    Stats::inc(&self.stats.log_answers);
+                    self.out.push(from, Flag::Decision, h.instance, 0, v);
+                }
+                return;
+            }
             Flag::Normal => {
                 if self.tombstones.contains(&h.instance) {
                     Stats::inc(&self.stats.stale);
