@@ -6,11 +6,12 @@
 //! state of every instance that began a round (the process state and the
 //! round number, before any message of that round is sent), the decisions
 //! it took or learned and the instances it stopped; at the end of the turn
-//! it writes them and fsyncs once (group commit) and only then sends the
-//! turn's packets and reports the turn's outcomes. So every message a
-//! peer received, and every decision an application saw, follows from a
-//! state on disk. Without `data_dir` nothing is written and a restarted
-//! replica starts empty.
+//! it writes them and fsyncs once (group commit; the loop waits for the
+//! fsync, and what arrives meanwhile joins the next turn) and only then
+//! sends the turn's packets and reports the turn's outcomes. So every
+//! message a peer received, and every decision an application saw,
+//! follows from a state on disk. Without `data_dir` nothing is written
+//! and a restarted replica starts empty.
 //!
 //! At restart ([`Recovery`]) the replica bumps its [`Incarnation`], reads
 //! its log (a torn or corrupt tail, detected by the records' CRC-32, is
