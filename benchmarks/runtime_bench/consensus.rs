@@ -54,11 +54,12 @@ pub async fn bench(args: &Args, nodes: Vec<Node>) -> Result<String, String> {
     let s = nodes[0].stats();
     let per_req = if args.algorithm == "batch" { args.batch as f64 } else { 1.0 };
     let auth = if nodes[0].options().key.is_some() { "on" } else { "off" };
+    let durable = nodes[0].options().data_dir.as_ref().map_or("off".into(), |d| d.display().to_string());
     for n in &nodes {
         n.shutdown();
     }
     Ok(format!(
-        "protocol={} algorithm={} n={} in_flight={} timeout_ms={} threads={} decisions={d} failed={} secs={secs:.2} decisions_per_s={:.0} requests_per_s={:.0} timeouts={} catch_ups={} msgs_per_packet={:.1} auth={auth} auth_drops={} packets_per_decision={:.2}",
+        "protocol={} algorithm={} n={} in_flight={} timeout_ms={} threads={} decisions={d} failed={} secs={secs:.2} decisions_per_s={:.0} requests_per_s={:.0} timeouts={} catch_ups={} msgs_per_packet={:.1} auth={auth} auth_drops={} packets_per_decision={:.2} data_dir={durable} fsyncs_per_decision={:.2}",
         args.protocol,
         args.algorithm,
         crate::N,
@@ -73,11 +74,12 @@ pub async fn bench(args: &Args, nodes: Vec<Node>) -> Result<String, String> {
         s.msgs_sent as f64 / s.packets_sent.max(1) as f64,
         s.forged + s.replayed + s.foreign_cluster + s.wrong_source,
         s.packets_sent as f64 / d.max(1) as f64,
+        s.wal_syncs as f64 / d.max(1) as f64,
     ))
 }
 
 /// Runs instance `id` on every node; true when all agree.
-async fn run<P: Process>(nodes: &[Node], id: u64, io: impl Fn(usize) -> P::Io) -> bool
+async fn run<P: Process + Serialize + serde::de::DeserializeOwned>(nodes: &[Node], id: u64, io: impl Fn(usize) -> P::Io) -> bool
 where
     <P::Io as ProcessIo>::Output: PartialEq,
 {
@@ -87,7 +89,7 @@ where
         .enumerate()
         .map(|(i, n)| {
             let (tx, rx) = tokio::sync::oneshot::channel();
-            n.start_instance::<P>(id, io(i), move |o| {
+            n.start_durable::<P>(id, io(i), move |o| {
                 let _ = tx.send(o);
             });
             rx

@@ -7,6 +7,10 @@
 //! `cargo run --release -p psync-benchmarks --bin runtime-bench -- --protocol udp --in-flight 20`
 //! (add `--set key=$(openssl rand -hex 32)` to authenticate every packet)
 //!
+//! `--data-dir DIR` makes every replica durable (`DIR/replica-i`);
+//! `benchmarks/runtime_bench/durability.sh` prints decisions/s with
+//! durability off and on (local disk, /dev/shm), with and without a key.
+//!
 //! `--threads 0` (default) gives every replica its own OS thread and
 //! single-threaded tokio runtime, as separate processes would have; the
 //! load generator runs on the main thread. `--threads k` runs everything
@@ -53,6 +57,10 @@ pub struct Args {
     /// More option overrides, `key=value`.
     #[arg(long = "set")]
     pub overrides: Vec<String>,
+    /// Durability: replica i keeps its write-ahead log in DIR/replica-i
+    /// (emptied first). Without it nothing is persisted.
+    #[arg(long)]
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 pub const N: usize = 3;
@@ -62,11 +70,25 @@ fn config(args: &Args) -> Result<Config, String> {
     let mut o = vec![format!("protocol={}", args.protocol)];
     o.extend(args.overrides.iter().cloned());
     cfg.apply_overrides(&o).map_err(|e| e.to_string())?;
+    if let Some(base) = &args.data_dir {
+        for i in 0..N {
+            let d = base.join(format!("replica-{i}"));
+            if d.exists() {
+                std::fs::remove_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+            }
+        }
+        cfg.options.data_dir = Some(base.clone());
+    }
     Ok(cfg)
 }
 
 /// Builds replica `i`'s node with `handler` on the configured transport.
 pub async fn make_node(cfg: &Config, net: &psync::transport::MemNetwork, i: usize, handler: impl psync::engine::DefaultHandler) -> Result<Node, NodeError> {
+    let mut cfg = cfg.clone();
+    if let Some(base) = &cfg.options.data_dir {
+        cfg.options.data_dir = Some(base.join(format!("replica-{i}")));
+    }
+    let cfg = &cfg;
     if cfg.options.protocol == Protocol::Memory {
         Node::builder(ProcessId::new(i), N, cfg.options.clone()).handler(handler).memory(net)
     } else {

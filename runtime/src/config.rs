@@ -12,6 +12,7 @@
 //! timeout_ms = 20
 //! workers = 1
 //! key = "<64 hex digits>"  # the cluster key: `openssl rand -hex 32`
+//! data_dir = "/var/lib/psync/replica-0"  # write-ahead log; none: nothing persists
 //! ```
 //!
 //! With a `key`, every packet is authenticated (HMAC-SHA256, replay window:
@@ -22,7 +23,7 @@ use crate::auth::{ClusterKey, require_key_off_loopback};
 use crate::dsl::ProcessId;
 use serde::{Deserialize, Serialize};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// A configuration problem, with what to fix.
@@ -112,6 +113,13 @@ pub struct Options {
     /// and those of other keys, forged or replayed are dropped. Required
     /// unless every replica is on a loopback address.
     pub key: Option<ClusterKey>,
+    /// The replica's data directory: with it, instance states and
+    /// decisions are fsynced before the messages that depend on them are
+    /// sent, and recovered at restart (see [`crate::durable`]). Created at
+    /// the replica's first start; found without its state, the replica
+    /// only learns the instances it has no state for. Without it nothing
+    /// survives a restart.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -133,6 +141,7 @@ impl Default for Options {
             f: 0,
             tombstones: 100_000,
             key: None,
+            data_dir: None,
         }
     }
 }
@@ -191,6 +200,7 @@ impl Options {
             "key" => {
                 self.key = Some(ClusterKey::from_hex(value).map_err(|e| ConfigError::Invalid(format!("option key: {e}")))?)
             }
+            "data_dir" => self.data_dir = (!value.is_empty()).then(|| PathBuf::from(value)),
             _ => return Err(ConfigError::Invalid(format!("unknown option `{key}`"))),
         }
         Ok(())
@@ -374,7 +384,10 @@ timeout_ms = 7
         assert_eq!(c.options.workers, 1, "a rejected value leaves the option unchanged");
         assert!(c.apply_overrides(&["colour=red"]).unwrap_err().to_string().contains("unknown option"));
         assert!(e(&GOOD.replace("timeout_ms = 7", "f = 2")).contains("smaller than the number of replicas"));
-        c.apply_overrides(&["f=1", "tombstones=5"]).unwrap();
+        c.apply_overrides(&["f=1", "tombstones=5", "data_dir=/tmp/r0"]).unwrap();
+        assert_eq!(c.options.data_dir.as_deref(), Some(Path::new("/tmp/r0")));
+        c.apply_overrides(&["data_dir="]).unwrap();
+        assert!(c.options.data_dir.is_none(), "an empty data_dir turns durability off");
         assert_eq!((c.options.f, c.options.tombstones), (1, 5));
         assert!(c.apply_overrides(&["key=abcd"]).unwrap_err().to_string().contains("at least 32"));
         assert!(c.options.key.is_none());

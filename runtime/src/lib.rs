@@ -8,6 +8,7 @@ pub mod auth;
 pub mod codec;
 pub mod config;
 pub mod dsl;
+pub mod durable;
 pub mod engine;
 pub mod service;
 pub mod sim;

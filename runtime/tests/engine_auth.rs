@@ -9,6 +9,7 @@ use bytes::{Bytes, BytesMut};
 use common::*;
 use psync::auth::{ClusterKey, Sealer};
 use psync::codec;
+use psync::durable::Incarnation;
 use psync::config::{Config, Options};
 use psync::engine::{Node, NodeError, Outcome, StatsSnapshot};
 use psync::prelude::*;
@@ -55,7 +56,7 @@ async fn forged_replayed_and_foreign_decisions_are_dropped_and_an_authentic_one_
     let net = MemNetwork::new(3, 0);
     let node = Node::builder(ProcessId::new(0), 3, keyed(10, &k)).memory(&net).unwrap();
     let me = ProcessId::new(0);
-    let peer = Sealer::new(&k, 1, 3, 1_000);
+    let peer = Sealer::new(&k, 1, 3, Incarnation(1_000));
     let n2 = node.clone();
     let inst1 = tokio::spawn(async move { n2.propose::<Otr>(1, Consensus::new(5)).await });
     tokio::time::sleep(Duration::from_millis(30)).await;
@@ -66,7 +67,7 @@ async fn forged_replayed_and_foreign_decisions_are_dropped_and_an_authentic_one_
     altered[value_at] ^= 1; // another decided value, same tag
     net.inject(me, Bytes::from(altered));
     net.inject(me, decision(1, 1, 43).freeze()); // unsealed, as from an attacker without the key
-    net.inject(me, sealed(&Sealer::new(&key(2), 1, 3, 1_000), 0, decision(1, 1, 44)));
+    net.inject(me, sealed(&Sealer::new(&key(2), 1, 3, Incarnation(1_000)), 0, decision(1, 1, 44)));
     let s = settle(&node, |s| s.forged + s.foreign_cluster >= 3).await;
     assert_eq!((s.forged, s.foreign_cluster, s.learned), (1, 2, 0), "{s:?}");
     assert!(!inst1.is_finished(), "no forged decision ends the instance");
@@ -139,7 +140,7 @@ async fn a_keyed_cluster_of_three_decides_otr_over_udp_and_drops_spoofed_sources
     // An authentic packet of replica 1 sent from another address: dropped.
     let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
     let target = cfg.addresses().unwrap()[0];
-    let p = sealed(&Sealer::new(&k, 1, 3, u64::MAX), 0, decision(1, 500, 1));
+    let p = sealed(&Sealer::new(&k, 1, 3, Incarnation(u64::MAX)), 0, decision(1, 500, 1));
     stranger.send_to(&p, target).unwrap();
     let s = settle(&nodes[0], |s| s.wrong_source >= 1).await;
     assert_eq!(s.wrong_source, 1, "{s:?}");

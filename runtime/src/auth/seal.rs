@@ -2,6 +2,7 @@
 //! opening incoming ones (checking key id, tag and replay window).
 
 use crate::auth::{ClusterKey, ReplayWindow};
+use crate::durable::Incarnation;
 use bytes::{BufMut, Bytes, BytesMut};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -32,8 +33,8 @@ impl Sealer {
     /// Seals the packets of `sender` (of `n` replicas) in `incarnation`,
     /// which must exceed that of any earlier run of the sender (its start
     /// time in microseconds does).
-    pub fn new(key: &ClusterKey, sender: u32, n: usize, incarnation: u64) -> Sealer {
-        Sealer { mac: keyed_mac(key), key_id: key.key_id(), sender, incarnation, counters: (0..n).map(|_| AtomicU64::new(0)).collect() }
+    pub fn new(key: &ClusterKey, sender: u32, n: usize, incarnation: Incarnation) -> Sealer {
+        Sealer { mac: keyed_mac(key), key_id: key.key_id(), sender, incarnation: incarnation.0, counters: (0..n).map(|_| AtomicU64::new(0)).collect() }
     }
 
     /// Appends the trailer to `packet`, bound for replica `to`.
@@ -122,7 +123,7 @@ mod tests {
 
     #[test]
     fn opens_what_was_sealed_once_and_nothing_else() {
-        let s = Sealer::new(&key(1), 2, 3, 77);
+        let s = Sealer::new(&key(1), 2, 3, Incarnation(77));
         let v = Verifier::new(&key(1), 0, 3);
         let p = sealed(&s, 0, b"hello");
         assert_eq!(v.open(p.clone()), Ok((2, Bytes::from_static(b"hello"))));
@@ -130,19 +131,19 @@ mod tests {
         let mut bad = p.to_vec();
         bad[1] ^= 1;
         assert_eq!(v.open(Bytes::from(bad)), Err(Rejection::Forged));
-        let foreign = Sealer::new(&key(9), 2, 3, 77);
+        let foreign = Sealer::new(&key(9), 2, 3, Incarnation(77));
         assert_eq!(v.open(sealed(&foreign, 0, b"hello")), Err(Rejection::ForeignCluster));
         assert_eq!(v.open(Bytes::from_static(b"short")), Err(Rejection::Short));
-        let me = Sealer::new(&key(1), 0, 3, 77);
+        let me = Sealer::new(&key(1), 0, 3, Incarnation(77));
         assert_eq!(v.open(sealed(&me, 0, b"x")), Err(Rejection::UnknownSender));
-        let outsider = Sealer::new(&key(1), 7, 3, 77);
+        let outsider = Sealer::new(&key(1), 7, 3, Incarnation(77));
         assert_eq!(v.open(sealed(&outsider, 0, b"x")), Err(Rejection::UnknownSender));
         assert_eq!(v.open(sealed(&s, 0, b"next")), Ok((2, Bytes::from_static(b"next"))));
     }
 
     #[test]
     fn a_forged_counter_does_not_move_the_window() {
-        let s = Sealer::new(&key(1), 1, 2, 5);
+        let s = Sealer::new(&key(1), 1, 2, Incarnation(5));
         let v = Verifier::new(&key(1), 0, 2);
         let p = sealed(&s, 0, b"m");
         let mut bumped = p.to_vec();

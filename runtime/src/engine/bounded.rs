@@ -36,6 +36,11 @@ impl<V> BoundedMap<V> {
     pub(crate) fn contains(&self, id: &u64) -> bool {
         self.map.contains_key(id)
     }
+
+    /// The entries, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &V)> {
+        self.order.iter().filter_map(|id| self.map.get(id).map(|v| (*id, v)))
+    }
 }
 
 #[cfg(test)]

@@ -2,10 +2,12 @@
 //! does not run (and has no decision for).
 
 use crate::dsl::{Process, ProcessId, ProcessIo};
-use crate::engine::instance::{InstanceDyn, Instance};
+use crate::codec;
+use crate::engine::instance::{Instance, InstanceDyn, Persist};
 use crate::engine::{Outcome, StartFn};
 use crate::wire::Flag;
 use bytes::Bytes;
+use serde::{Serialize, de::DeserializeOwned};
 
 /// A message of an unknown instance.
 #[derive(Debug)]
@@ -31,6 +33,22 @@ impl Starter {
     pub fn new<P: Process>(io: P::Io, done: impl FnOnce(Outcome<<P::Io as ProcessIo>::Output>) + Send + 'static) -> Starter {
         Starter(Box::new(move |id, me, n, opts| match Instance::<P>::new(id, &io, me, n, opts, Box::new(done)) {
             Ok(i) => Some(Box::new(i) as Box<dyn InstanceDyn>),
+            Err((reason, done)) => {
+                done(Outcome::Rejected(reason));
+                None
+            }
+        }))
+    }
+
+    /// Starts `P` from `io`, its state saved in the write-ahead log (with
+    /// a data directory) so that a restarted replica resumes it; `done`
+    /// receives the outcome.
+    pub fn durable<P: Process + Serialize + DeserializeOwned>(
+        io: P::Io,
+        done: impl FnOnce(Outcome<<P::Io as ProcessIo>::Output>) + Send + 'static,
+    ) -> Starter {
+        Starter(Box::new(move |id, me, n, opts| match Instance::<P>::new(id, &io, me, n, opts, Box::new(done)) {
+            Ok(i) => Some(Box::new(i.persisted(Persist { encode: codec::encode::<P>, decode: codec::decode::<P> })) as Box<dyn InstanceDyn>),
             Err((reason, done)) => {
                 done(Outcome::Rejected(reason));
                 None

@@ -2,8 +2,9 @@
 //! receive until the progress condition holds or the deadline passes,
 //! update), catch-up, and the future-round buffer.
 
-use crate::codec;
+use crate::codec::{self, CodecError};
 use crate::config::Options;
+use crate::durable::Snapshot;
 use crate::dsl::{Ctx, Outgoing, ProcSet, Process, ProcessId, ProcessIo, Progress, RoundRun};
 use crate::engine::outbound::Outbound;
 use crate::engine::rto::Rto;
@@ -37,15 +38,30 @@ pub(crate) trait InstanceDyn: Send {
     fn on_message(&mut self, env: &mut Env, from: ProcessId, flag: Flag, round: u64, payload: Bytes) -> Step;
     fn on_timer(&mut self, env: &mut Env) -> Step;
     fn deadline(&self) -> Option<Instant>;
-    /// Reports the outcome (stopped if not finished); returns the encoded
-    /// decision for the decision log.
-    fn complete(self: Box<Self>) -> Option<Bytes>;
+    /// The state saved at the start of the latest round, once (with a data
+    /// directory only).
+    fn take_snapshot(&mut self) -> Option<Snapshot>;
+    /// Replaces the initial state by a recovered one, before `start`.
+    fn restore(&mut self, s: &Snapshot) -> Result<(), String>;
+    /// The encoded decision, decided or learned, for the decision log.
+    fn decision_bytes(&self) -> Option<Bytes>;
+    /// Reports the outcome (stopped if not finished).
+    fn complete(self: Box<Self>);
     /// Reports that the instance could not start.
     fn reject(self: Box<Self>, reason: String);
+    /// Makes the instance a learner, before `start`: it runs no round and
+    /// only asks the others for the decision.
+    fn learn_only(&mut self);
 }
 
 type Output<P> = <<P as Process>::Io as ProcessIo>::Output;
 pub(crate) type Done<P> = Box<dyn FnOnce(Outcome<Output<P>>) + Send>;
+
+/// How to save and restore the state of a serializable process.
+pub(crate) struct Persist<P> {
+    pub encode: fn(&P) -> Result<Bytes, CodecError>,
+    pub decode: fn(&[u8]) -> Result<P, CodecError>,
+}
 
 pub(crate) struct Instance<P: Process> {
     id: u64,
@@ -61,6 +77,9 @@ pub(crate) struct Instance<P: Process> {
     future: Vec<(u64, ProcessId, Bytes)>,
     result: Option<Outcome<Output<P>>>,
     done: Option<Done<P>>,
+    persist: Option<Persist<P>>,
+    snapshot: Option<Snapshot>,
+    learner: bool,
 }
 
 impl<P: Process> Instance<P> {
@@ -85,7 +104,26 @@ impl<P: Process> Instance<P> {
             future: Vec::new(),
             result: None,
             done: Some(done),
+            persist: None,
+            snapshot: None,
+            learner: false,
         })
+    }
+
+    /// The same instance, its state saved with `persist` (with a data
+    /// directory).
+    pub(crate) fn persisted(mut self, persist: Persist<P>) -> Self {
+        self.persist = Some(persist);
+        self
+    }
+
+    /// A learner asks every other process for the decision, again after
+    /// a timeout (at least 100 ms).
+    fn probe(&mut self, env: &mut Env) {
+        env.out.broadcast(Flag::Dummy, self.id, 0, &[]);
+        let t = env.now + env.opts.timeout().max(std::time::Duration::from_millis(100));
+        self.deadline = Some(t);
+        env.timers.push(Reverse((t, self.id)));
     }
 
     fn ri(&self) -> usize {
@@ -109,6 +147,10 @@ impl<P: Process> Instance<P> {
         self.round_start = env.now;
         self.deadline = None;
         self.cx.set_timeout(env.rto.timeout());
+        if env.opts.data_dir.is_some() {
+            let state = self.persist.as_ref().and_then(|ps| (ps.encode)(&self.p).ok());
+            self.snapshot = Some(Snapshot { round: self.cx.round(), state });
+        }
         self.progress = self.runs[ri].init(&mut self.p, &self.cx);
         let round = self.cx.round();
         let out = self.runs[ri].send(&mut self.p, &self.cx);
@@ -241,6 +283,10 @@ impl<P: Process> Instance<P> {
 
 impl<P: Process> InstanceDyn for Instance<P> {
     fn start(&mut self, env: &mut Env) -> Step {
+        if self.learner {
+            self.probe(env);
+            return Step::Running;
+        }
         self.begin_round(env, true);
         self.advance(env)
     }
@@ -262,6 +308,9 @@ impl<P: Process> InstanceDyn for Instance<P> {
                 };
             }
             Flag::Dummy | Flag::User(_) => return Step::Running,
+        }
+        if self.learner {
+            return Step::Running;
         }
         let r = self.cx.round();
         if round < r {
@@ -299,6 +348,12 @@ impl<P: Process> InstanceDyn for Instance<P> {
     }
 
     fn on_timer(&mut self, env: &mut Env) -> Step {
+        if self.learner {
+            if self.deadline.is_some_and(|d| d <= env.now) {
+                self.probe(env);
+            }
+            return Step::Running;
+        }
         match self.deadline {
             Some(d) if d <= env.now => {
                 Stats::inc(&env.stats.timeouts);
@@ -316,16 +371,35 @@ impl<P: Process> InstanceDyn for Instance<P> {
         self.deadline
     }
 
-    fn complete(mut self: Box<Self>) -> Option<Bytes> {
-        let result = self.result.take().unwrap_or(Outcome::Stopped);
-        let logged = match &result {
-            Outcome::Decided(v) | Outcome::Learned(v) => codec::encode(v).ok(),
-            _ => None,
+    fn take_snapshot(&mut self) -> Option<Snapshot> {
+        self.snapshot.take()
+    }
+
+    fn restore(&mut self, s: &Snapshot) -> Result<(), String> {
+        let (Some(ps), Some(state)) = (&self.persist, &s.state) else {
+            return Err(format!("instance {}: its state was not saved, it cannot resume", self.id));
         };
+        self.p = (ps.decode)(state).map_err(|e| format!("instance {}: cannot restore its state: {e}", self.id))?;
+        self.cx.set_round(s.round);
+        Ok(())
+    }
+
+    fn decision_bytes(&self) -> Option<Bytes> {
+        match &self.result {
+            Some(Outcome::Decided(v) | Outcome::Learned(v)) => codec::encode(v).ok(),
+            _ => None,
+        }
+    }
+
+    fn complete(mut self: Box<Self>) {
+        let result = self.result.take().unwrap_or(Outcome::Stopped);
         if let Some(done) = self.done.take() {
             done(result);
         }
-        logged
+    }
+
+    fn learn_only(&mut self) {
+        self.learner = true;
     }
 
     fn reject(mut self: Box<Self>, reason: String) {

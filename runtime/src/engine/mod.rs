@@ -2,7 +2,7 @@
 //! few event loops, with deadlines, catch-up, bounded buffers, a decision
 //! log and a default handler.
 
-mod bounded;
+pub(crate) mod bounded;
 mod handler;
 mod instance;
 mod node;

@@ -3,12 +3,14 @@
 use crate::auth::{Sealer, Verifier, require_key_off_loopback};
 use crate::config::{Config, ConfigError, Options, Protocol};
 use crate::dsl::{Process, ProcessId, ProcessIo};
+use crate::durable::{self, Incarnation, LoopLog, Recovery};
 use crate::engine::handler::{DefaultHandler, DropUnknown, Starter};
 use crate::engine::outbound::Outbound;
 use crate::engine::shard::{Shard, ShardMsg};
 use crate::engine::{Outcome, Stats, StatsSnapshot};
 use crate::transport::{Inbound, MemNetwork, TcpTransport, Transport, UdpTransport};
 use bytes::Bytes;
+use serde::{Serialize, de::DeserializeOwned};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, error::SendError, unbounded_channel};
@@ -40,6 +42,7 @@ struct Parts {
     txs: Vec<UnboundedSender<ShardMsg>>,
     rxs: Vec<UnboundedReceiver<ShardMsg>>,
     stats: Arc<Stats>,
+    wal: Option<(Recovery, Vec<LoopLog>)>,
 }
 
 impl NodeBuilder {
@@ -60,24 +63,41 @@ impl NodeBuilder {
         Ok(())
     }
 
-    fn parts(&self) -> Parts {
+    fn parts(&self) -> Result<Parts, NodeError> {
+        let wal = match &self.opts.data_dir {
+            Some(dir) => Some(
+                durable::open(dir, self.opts.workers, self.opts.decision_log, self.opts.tombstones)
+                    .map_err(|e| NodeError::Invalid(format!("data directory {}: {e}", dir.display())))?,
+            ),
+            None => None,
+        };
         let stats = Arc::new(Stats::default());
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..self.opts.workers).map(|_| unbounded_channel()).unzip();
         let verifier = self.opts.key.as_ref().map(|k| Verifier::new(k, self.me.as_u32(), self.n));
         let inbound = Inbound::new(self.me, self.n, self.opts.epoch, verifier, txs.clone(), stats.clone());
-        Parts { inbound, txs, rxs, stats }
+        Ok(Parts { inbound, txs, rxs, stats, wal })
     }
 
     fn finish(self, parts: Parts, transport: Arc<dyn Transport>) -> Node {
-        let Parts { txs, rxs, stats, .. } = parts;
-        let sealer = self.opts.key.as_ref().map(|k| Arc::new(Sealer::new(k, self.me.as_u32(), self.n, incarnation())));
-        for rx in rxs {
+        let Parts { txs, rxs, stats, wal, .. } = parts;
+        let (recovery, mut logs) = match wal {
+            Some((r, logs)) => (Some(r), logs.into_iter().map(Some).collect()),
+            None => (None, Vec::new()),
+        };
+        let incarnation = recovery.as_ref().map_or_else(Incarnation::from_clock, |r| r.incarnation);
+        let sealer = self.opts.key.as_ref().map(|k| Arc::new(Sealer::new(k, self.me.as_u32(), self.n, incarnation)));
+        for (k, rx) in rxs.into_iter().enumerate() {
             let (e, mp) = (self.opts.epoch, self.opts.max_packet);
-            let out = Outbound::new(self.me, self.n, e, mp, sealer.clone(), transport.clone(), stats.clone());
-            let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone());
+            let mut out = Outbound::new(self.me, self.n, e, mp, sealer.clone(), transport.clone(), stats.clone());
+            let wal = logs.get_mut(k).and_then(Option::take);
+            if wal.is_some() {
+                out.hold_until_flush();
+            }
+            let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone(), wal);
             tokio::spawn(shard.run());
         }
-        Node { inner: Arc::new(NodeInner { me: self.me, n: self.n, opts: self.opts, shards: txs, stats, transport }) }
+        let inner = NodeInner { me: self.me, n: self.n, opts: self.opts, shards: txs, stats, transport, incarnation, recovery };
+        Node { inner: Arc::new(inner) }
     }
 
     /// Starts on the in-memory network `net` (inside a tokio runtime).
@@ -86,7 +106,7 @@ impl NodeBuilder {
         if net.n() != self.n {
             return Err(NodeError::Invalid(format!("network has {} nodes, expected {}", net.n(), self.n)));
         }
-        let parts = self.parts();
+        let parts = self.parts()?;
         let t = net.attach(self.me, parts.inbound.clone());
         Ok(self.finish(parts, Arc::new(t)))
     }
@@ -96,7 +116,7 @@ impl NodeBuilder {
     pub async fn udp(self, addrs: Vec<SocketAddr>) -> Result<Node, NodeError> {
         self.check()?;
         require_key_off_loopback(&addrs, self.opts.key.as_ref()).map_err(NodeError::Invalid)?;
-        let parts = self.parts();
+        let parts = self.parts()?;
         let t = UdpTransport::bind(self.me, addrs, parts.inbound.clone()).await?;
         Ok(self.finish(parts, Arc::new(t)))
     }
@@ -106,17 +126,10 @@ impl NodeBuilder {
     pub async fn tcp(self, addrs: Vec<SocketAddr>) -> Result<Node, NodeError> {
         self.check()?;
         require_key_off_loopback(&addrs, self.opts.key.as_ref()).map_err(NodeError::Invalid)?;
-        let parts = self.parts();
+        let parts = self.parts()?;
         let t = TcpTransport::bind(self.me, addrs, parts.inbound.clone(), self.opts.max_frame, parts.stats.clone()).await?;
         Ok(self.finish(parts, Arc::new(t)))
     }
-}
-
-/// This run's incarnation: the start time in microseconds, so that a
-/// restarted replica's packets are newer than its previous run's (the
-/// peers' replay windows refuse an older incarnation).
-fn incarnation() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_micros() as u64)
 }
 
 struct NodeInner {
@@ -126,6 +139,8 @@ struct NodeInner {
     shards: Vec<UnboundedSender<ShardMsg>>,
     stats: Arc<Stats>,
     transport: Arc<dyn Transport>,
+    incarnation: Incarnation,
+    recovery: Option<Recovery>,
 }
 
 impl Drop for NodeInner {
@@ -177,6 +192,15 @@ impl Node {
     pub fn stats(&self) -> StatsSnapshot {
         self.inner.stats.snapshot()
     }
+    /// This run's incarnation (persisted and bumped at every start with a
+    /// data directory; the clock otherwise).
+    pub fn incarnation(&self) -> Incarnation {
+        self.inner.incarnation
+    }
+    /// What was recovered from the data directory, if there is one.
+    pub fn recovery(&self) -> Option<&Recovery> {
+        self.inner.recovery.as_ref()
+    }
 
     fn shard(&self, id: u64) -> &UnboundedSender<ShardMsg> {
         &self.inner.shards[(id % self.inner.shards.len() as u64) as usize]
@@ -191,6 +215,34 @@ impl Node {
         {
             inst.reject("the node is shut down".into());
         }
+    }
+
+    /// Starts instance `id` of `P`, its state saved in the write-ahead log
+    /// (with a data directory): after a restart, starting `id` again
+    /// resumes it where it was (see [`crate::durable`]). Without a data
+    /// directory, the same as [`Node::start_instance`].
+    pub fn start_durable<P: Process + Serialize + DeserializeOwned>(
+        &self,
+        id: u64,
+        io: P::Io,
+        done: impl FnOnce(Outcome<<P::Io as ProcessIo>::Output>) + Send + 'static,
+    ) {
+        let s = Starter::durable::<P>(io, done);
+        if let Err(SendError(ShardMsg::Start(id, make))) = self.shard(id).send(ShardMsg::Start(id, s.0))
+            && let Some(inst) = make(id, self.inner.me, self.inner.n, &self.inner.opts)
+        {
+            inst.reject("the node is shut down".into());
+        }
+    }
+
+    /// Starts instance `id` of `P` durably (see [`Node::start_durable`])
+    /// and waits for its outcome.
+    pub async fn propose_durable<P: Process + Serialize + DeserializeOwned>(&self, id: u64, io: P::Io) -> Outcome<<P::Io as ProcessIo>::Output> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.start_durable::<P>(id, io, move |o| {
+            let _ = tx.send(o);
+        });
+        rx.await.unwrap_or(Outcome::Stopped)
     }
 
     /// Starts instance `id` of `P` and waits for its outcome.

@@ -18,6 +18,9 @@ pub(crate) struct Outbound {
     counts: Vec<u64>,
     transport: Arc<dyn Transport>,
     stats: Arc<Stats>,
+    /// Packets completed before the end of the turn, held until `flush`
+    /// (with a write-ahead log, nothing leaves before the turn is durable).
+    held: Option<Vec<(usize, bytes::Bytes)>>,
 }
 
 impl Outbound {
@@ -33,7 +36,12 @@ impl Outbound {
         stats: Arc<Stats>,
     ) -> Outbound {
         let max_packet = if sealer.is_some() { max_packet.saturating_sub(TRAILER_LEN) } else { max_packet };
-        Outbound { me, epoch, max_packet, sealer, bufs: vec![BytesMut::new(); n], counts: vec![0; n], transport, stats }
+        Outbound { me, epoch, max_packet, sealer, bufs: vec![BytesMut::new(); n], counts: vec![0; n], transport, stats, held: None }
+    }
+
+    /// Holds every packet until the next `flush`.
+    pub(crate) fn hold_until_flush(&mut self) {
+        self.held = Some(Vec::new());
     }
 
     pub(crate) fn n(&self) -> usize {
@@ -47,7 +55,7 @@ impl Outbound {
             return;
         }
         if !self.bufs[i].is_empty() && self.bufs[i].len() + HEADER_LEN + payload.len() > self.max_packet {
-            self.flush_one(i);
+            self.flush_one(i, false);
         }
         let h = Header { flag, epoch: self.epoch, sender: self.me.as_u32(), instance, round };
         wire::put_msg(&mut self.bufs[i], &h, payload);
@@ -62,7 +70,7 @@ impl Outbound {
         }
     }
 
-    fn flush_one(&mut self, i: usize) {
+    fn flush_one(&mut self, i: usize, now: bool) {
         if self.bufs[i].is_empty() {
             return;
         }
@@ -70,6 +78,14 @@ impl Outbound {
             s.seal(i, &mut self.bufs[i]);
         }
         let packet = self.bufs[i].split().freeze();
+        if let Some(held) = self.held.as_mut().filter(|_| !now) {
+            held.push((i, packet));
+            return;
+        }
+        self.send(i, packet);
+    }
+
+    fn send(&mut self, i: usize, packet: bytes::Bytes) {
         Stats::inc(&self.stats.packets_sent);
         Stats::add(&self.stats.msgs_sent, std::mem::take(&mut self.counts[i]));
         if !self.transport.send(ProcessId::new(i), packet) {
@@ -79,8 +95,12 @@ impl Outbound {
 
     /// Sends every pending packet.
     pub(crate) fn flush(&mut self) {
+        let held = self.held.as_mut().map(std::mem::take).unwrap_or_default();
+        for (i, packet) in held {
+            self.send(i, packet);
+        }
         for i in 0..self.bufs.len() {
-            self.flush_one(i);
+            self.flush_one(i, true);
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::config::Options;
 use crate::dsl::ProcessId;
+use crate::durable::{Admission, LoopLog};
 use crate::engine::handler::{DefaultAction, DefaultHandler, UnknownMessage};
 use crate::engine::instance::{Env, InstanceDyn, Step};
 use crate::engine::outbound::Outbound;
@@ -40,6 +41,10 @@ pub(crate) struct Shard {
     tombstones: BoundedMap<()>,
     rto: Rto,
     handler: Arc<dyn DefaultHandler>,
+    /// The write-ahead log, with a data directory.
+    wal: Option<LoopLog>,
+    /// Instances finished this turn, reported once the turn is durable.
+    settled: Vec<Box<dyn InstanceDyn>>,
 }
 
 impl Shard {
@@ -50,9 +55,14 @@ impl Shard {
         rx: UnboundedReceiver<ShardMsg>,
         out: Outbound,
         handler: Arc<dyn DefaultHandler>,
+        wal: Option<LoopLog>,
     ) -> Shard {
-        let log = BoundedMap::new(opts.decision_log);
-        let tombstones = BoundedMap::new(opts.tombstones);
+        let mut log = BoundedMap::new(opts.decision_log);
+        let mut tombstones = BoundedMap::new(opts.tombstones);
+        if let Some(w) = &wal {
+            w.decisions().for_each(|(id, v)| log.insert(id, v.clone()));
+            w.closed().for_each(|id| tombstones.insert(id, ()));
+        }
         let min = if opts.adaptive_timeout { Duration::from_millis(opts.min_timeout_ms) } else { opts.timeout() };
         let rto = Rto::new(min, opts.timeout());
         Shard {
@@ -68,6 +78,8 @@ impl Shard {
             tombstones,
             rto,
             handler,
+            wal,
+            settled: Vec::new(),
         }
     }
 
@@ -101,11 +113,47 @@ impl Shard {
                 }
             }
             self.fire_timers(Instant::now());
+            if !self.commit() {
+                break 'outer;
+            }
             self.out.flush();
+            self.settled.drain(..).for_each(|inst| inst.complete());
         }
-        self.out.flush();
+        if self.commit() {
+            self.out.flush();
+            self.settled.drain(..).for_each(|inst| inst.complete());
+        }
         for (_, inst) in self.instances.drain() {
             inst.complete();
+        }
+    }
+
+    /// Makes the turn's journal durable before its packets leave and its
+    /// outcomes are reported; false when the disk failed (the loop then
+    /// stops without sending: fail-stop).
+    fn commit(&mut self) -> bool {
+        let Some(w) = &mut self.wal else { return true };
+        match w.commit() {
+            Ok(wrote) => {
+                if wrote {
+                    Stats::inc(&self.stats.wal_syncs);
+                }
+                true
+            }
+            Err(e) => {
+                tracing::error!("write-ahead log: {e}; this event loop stops");
+                self.settled.clear();
+                false
+            }
+        }
+    }
+
+    /// Journals the state `inst` saved at the start of its latest round.
+    fn save(wal: &mut Option<LoopLog>, id: u64, inst: &mut dyn InstanceDyn) {
+        if let Some(w) = wal
+            && let Some(s) = inst.take_snapshot()
+        {
+            w.state(id, s);
         }
     }
 
@@ -124,9 +172,17 @@ impl Shard {
     /// anything else leaves a tombstone.
     fn finish(&mut self, id: u64) {
         if let Some(inst) = self.instances.remove(&id) {
-            match inst.complete() {
+            let decision = inst.decision_bytes();
+            if let Some(w) = &mut self.wal {
+                w.finished(id, decision.as_ref());
+            }
+            match decision {
                 Some(v) => self.log.insert(id, v),
                 None => self.tombstones.insert(id, ()),
+            }
+            match self.wal {
+                Some(_) => self.settled.push(inst),
+                None => inst.complete(),
             }
         }
     }
@@ -162,12 +218,29 @@ impl Shard {
             inst.reject(format!("instance {id} was stopped here"));
             return;
         }
+        if let Some(w) = &mut self.wal {
+            let admitted = match w.admit(id) {
+                Admission::Fresh => Ok(()),
+                Admission::Resume(s) => inst.restore(&s).map(|()| w.resumed(id)),
+                Admission::Learn(reason) => {
+                    tracing::debug!("{reason}");
+                    Stats::inc(&self.stats.forgotten);
+                    inst.learn_only();
+                    Ok(())
+                }
+            };
+            if let Err(reason) = admitted {
+                inst.reject(reason);
+                return;
+            }
+        }
         let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
         let mut step = inst.start(&mut env);
         if let (Step::Running, Some(w)) = (step, first) {
             let h = w.header;
             step = inst.on_message(&mut env, ProcessId::from_u32(h.sender), h.flag, h.round, w.payload);
         }
+        Self::save(&mut self.wal, id, inst.as_mut());
         self.instances.insert(id, inst);
         if step == Step::Finished {
             self.finish(id);
@@ -179,13 +252,23 @@ impl Shard {
         let from = ProcessId::from_u32(h.sender);
         if let Some(inst) = self.instances.get_mut(&h.instance) {
             let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
-            if inst.on_message(&mut env, from, h.flag, h.round, w.payload) == Step::Finished {
+            let step = inst.on_message(&mut env, from, h.flag, h.round, w.payload);
+            Self::save(&mut self.wal, h.instance, inst.as_mut());
+            if step == Step::Finished {
                 self.finish(h.instance);
             }
             return;
         }
         match h.flag {
-            Flag::Decision | Flag::Dummy => return,
+            Flag::Decision => return,
+            // A learner asks for the decision.
+            Flag::Dummy => {
+                if let Some(v) = self.log.get(&h.instance) {
+                    Stats::inc(&self.stats.log_answers);
+                    self.out.push(from, Flag::Decision, h.instance, 0, v);
+                }
+                return;
+            }
             Flag::Normal => {
                 if self.tombstones.contains(&h.instance) {
                     Stats::inc(&self.stats.stale);
@@ -226,7 +309,9 @@ impl Shard {
             let Some(inst) = self.instances.get_mut(&id) else { continue };
             if inst.deadline().is_some_and(|d| d <= now) {
                 let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
-                if inst.on_timer(&mut env) == Step::Finished {
+                let step = inst.on_timer(&mut env);
+                Self::save(&mut self.wal, id, inst.as_mut());
+                if step == Step::Finished {
                     self.finish(id);
                 }
             }

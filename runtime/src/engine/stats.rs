@@ -46,6 +46,8 @@ stats! {
     lazy_starts: "Instances started by the default handler.",
     stale: "Messages of stopped or ended instances, dropped (tombstones).",
     send_errors: "Packets the transport could not send.",
+    forgotten: "Instances this replica only learns (it votes in none): it may have taken part in them before a restart and has no state for them.",
+    wal_syncs: "Write-ahead log commits (one fsync per event-loop turn that journaled something).",
 }
 
 impl Stats {
