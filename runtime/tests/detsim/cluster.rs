@@ -35,6 +35,13 @@ impl Cluster {
         Cluster { net, nodes, incarnation: vec![0; plan.n], start }
     }
 
+    /// The plan's network faults without replicas to crash (the plan has no
+    /// crashes): for services that start their nodes themselves.
+    pub fn network_only(net: MemNetwork, plan: &Plan) -> Cluster {
+        assert!(plan.events.iter().all(|(_, f)| !matches!(f, Fault::Crash(_) | Fault::Restart(_))), "a plan with crashes needs replicas");
+        Cluster::new(net, &Plan { n: 0, ..plan.clone() }, Box::new(|_, _, _| unreachable!("no replicas")))
+    }
+
     /// Replica `i`'s running node (none while crashed).
     pub fn node(&self, i: usize) -> Option<Node> {
         self.nodes[i].clone()

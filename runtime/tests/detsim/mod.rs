@@ -7,6 +7,8 @@
 
 pub mod cluster;
 pub mod consensus;
+pub mod kv;
+pub mod linearizability;
 pub mod plan;
 pub mod sweep;
 
