@@ -148,13 +148,15 @@ async fn run_async(seed: u64) -> ConsensusRun {
     let out = Arc::new(Mutex::new(Outcomes::default()));
     let started = Arc::new(AtomicU64::new(0));
     let opts = Options { timeout_ms: TIMEOUT_MS, ..Options::default() };
+    let amnesia = std::env::var("DETSIM_AMNESIA").is_ok();
 
     let hook = {
         let (out, started, values) = (out.clone(), started.clone(), values.clone());
         Box::new(move |me: ProcessId, inc: u32, net: &MemNetwork| -> Node {
             // A restarted replica has forgotten everything: it may join only
-            // instances started after its restart.
-            let floor = if inc == 0 { 1 } else { started.load(Ordering::Relaxed) + 1 };
+            // instances started after its restart (unless `amnesia` lets it
+            // join any, as a replica without a store would).
+            let floor = if inc == 0 || amnesia { 1 } else { started.load(Ordering::Relaxed) + 1 };
             let (out, values) = (out.clone(), values.clone());
             let i = me.index();
             let handler = move |m: &UnknownMessage<'_>| {

@@ -82,13 +82,16 @@ impl Plan {
             }
         }
         events.sort_by_key(|(t, _)| *t);
-        let max_delay = [0, 2, 5, 10, 25][rng.random_range(0..5)];
+        // At least 1 ms: rounds that end on their messages must take time,
+        // or a run whose rounds never decide (OTR with a link cut) turns
+        // rounds at one instant forever and paused time never advances.
+        let max_delay = [1, 2, 5, 10, 25][rng.random_range(0..5)];
         Plan {
             n,
             loss: [0.0, 0.05, 0.15, 0.3][rng.random_range(0..4)],
             duplicate: [0.0, 0.05, 0.2][rng.random_range(0..3)],
-            delay_ms: (0, max_delay),
-            healed_delay_ms: (0, max_delay.min(HEALED_MAX_DELAY_MS)),
+            delay_ms: (1, max_delay),
+            healed_delay_ms: (1, max_delay.min(HEALED_MAX_DELAY_MS)),
             heal_at: ms(heal),
             events,
         }
