@@ -11,6 +11,8 @@ use crate::transport::{Inbound, Transport};
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -42,9 +44,9 @@ pub struct MemCounters {
     pub delivered: u64,
     /// Delivered after a packet sent later on the same link.
     pub reordered: u64,
-    /// FNV-1a hash of every delivery (time since the network was created,
-    /// sender, receiver, bytes), in delivery order: two runs with equal
-    /// fingerprints delivered the same packets at the same times.
+    /// A hash chained over every delivery (time since the network was
+    /// created, sender, receiver, bytes), in delivery order: two runs with
+    /// equal fingerprints delivered the same packets at the same times.
     pub fingerprint: u64,
 }
 
@@ -82,13 +84,15 @@ pub struct MemNetwork {
     inner: Arc<Mutex<Inner>>,
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
-    }
-    h
+/// The fingerprint after delivering `packet` at `t` (ns since creation).
+fn chain(prev: u64, t: u64, from: usize, to: usize, packet: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u64(prev);
+    h.write_u64(t);
+    h.write_usize(from);
+    h.write_usize(to);
+    h.write(packet);
+    h.finish()
 }
 
 impl MemNetwork {
@@ -107,7 +111,7 @@ impl MemNetwork {
                 seq: 0,
                 last_delivered: vec![0; n * n],
                 created: Instant::now(),
-                counters: MemCounters { fingerprint: FNV_OFFSET, ..MemCounters::default() },
+                counters: MemCounters::default(),
             })),
         }
     }
@@ -200,9 +204,7 @@ impl MemNetwork {
             g.last_delivered[link] = g.last_delivered[link].max(p.seq);
             g.counters.delivered += 1;
             let t = Instant::now().saturating_duration_since(g.created).as_nanos() as u64;
-            let mut h = fnv(g.counters.fingerprint, &t.to_le_bytes());
-            h = fnv(h, &[p.from as u8, p.to as u8]);
-            g.counters.fingerprint = fnv(h, &p.packet);
+            g.counters.fingerprint = chain(g.counters.fingerprint, t, p.from, p.to, &p.packet);
             ep
         };
         ep.deliver(p.packet);
