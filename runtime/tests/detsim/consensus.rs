@@ -5,7 +5,7 @@
 //! many of the replicas still running at the end decided.
 
 use crate::algos::{last_voting::LastVoting, otr::Otr};
-use crate::detsim::cluster::{Cluster, play};
+use crate::detsim::cluster::{Cluster, StartHook, play};
 use crate::detsim::plan::Plan;
 use crate::detsim::{paused_runtime, rng_for};
 use psync::config::Options;
@@ -112,7 +112,7 @@ fn algorithm(seed: u64, k: u64) -> &'static str {
 /// Reports replica `i`'s (incarnation `inc`) outcome of instance `k` into `out`.
 fn reporter(k: u64, i: usize, inc: u32, out: &Arc<Mutex<Outcomes>>) -> impl FnOnce(Outcome<i64>) + Send + 'static {
     let out = out.clone();
-    move |o: Outcome<i64>| out.lock().unwrap_or_else(|e| e.into_inner()).record((k, i, inc), o)
+    move |o: Outcome<i64>| lock(&out).record((k, i, inc), o)
 }
 
 /// A starter of instance `k` proposing `v`, for the default handler.
@@ -136,6 +136,73 @@ pub fn run(seed: u64) -> ConsensusRun {
     paused_runtime().block_on(run_async(seed))
 }
 
+/// What every replica proposes and what it saw, shared with the nodes'
+/// callbacks and default handlers.
+#[derive(Clone)]
+struct Workload {
+    seed: u64,
+    n: usize,
+    /// `values[k][i]`: replica `i`'s proposal to instance `k`.
+    values: Arc<Vec<Vec<i64>>>,
+    out: Arc<Mutex<Outcomes>>,
+    /// Instances started so far (ids `1..=started`).
+    started: Arc<AtomicU64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether replica `i` still runs the incarnation of `key`.
+fn live(c: &Cluster, &(_, i, inc): &Key) -> bool {
+    c.is_up(i) && c.incarnation(i) == inc
+}
+
+impl Workload {
+    /// Builds a replica's node: a restarted replica has forgotten
+    /// everything, so it joins (lazily) only instances started after its
+    /// restart, unless `amnesia` lets it join any, as a replica without a
+    /// store would.
+    fn hook(&self, amnesia: bool) -> StartHook {
+        let w = self.clone();
+        let opts = Options { timeout_ms: TIMEOUT_MS, ..Options::default() };
+        Box::new(move |me: ProcessId, inc: u32, net: &MemNetwork| -> Node {
+            let floor = if inc == 0 || amnesia { 1 } else { w.started.load(Ordering::Relaxed) + 1 };
+            let (w, i) = (w.clone(), me.index());
+            let handler = move |m: &UnknownMessage<'_>| {
+                let k = m.instance;
+                if m.flag != Flag::Normal || k < floor || k > INSTANCES {
+                    return DefaultAction::Drop;
+                }
+                lock(&w.out).join((k, i, inc));
+                DefaultAction::Start(starter(w.seed, k, w.values[k as usize][i], reporter(k, i, inc, &w.out)))
+            };
+            Node::builder(me, w.n, opts.clone()).handler(handler).memory(net).expect("a valid node")
+        })
+    }
+
+    /// Starts instance `k` on every running replica.
+    fn start(&self, cluster: &Mutex<Cluster>, k: u64) {
+        self.started.store(k, Ordering::Relaxed);
+        for i in 0..self.n {
+            let (node, inc) = {
+                let c = lock(cluster);
+                (c.node(i), c.incarnation(i))
+            };
+            if let Some(node) = node {
+                lock(&self.out).join((k, i, inc));
+                propose(&node, self.seed, k, self.values[k as usize][i], reporter(k, i, inc, &self.out));
+            }
+        }
+    }
+
+    /// Whether a running replica still runs an instance.
+    fn waiting(&self, cluster: &Mutex<Cluster>) -> bool {
+        let c = lock(cluster);
+        lock(&self.out).seen.iter().any(|(key, s)| *s == Seen::Running && live(&c, key))
+    }
+}
+
 async fn run_async(seed: u64) -> ConsensusRun {
     let mut rng = rng_for(seed, 1);
     let n = rng.random_range(3..=5usize);
@@ -144,91 +211,36 @@ async fn run_async(seed: u64) -> ConsensusRun {
     let mut starts: Vec<u64> = (0..INSTANCES).map(|_| rng.random_range(0..START_WINDOW_MS)).collect();
     starts.sort_unstable();
     let values: Vec<Vec<i64>> = (0..=INSTANCES).map(|_| (0..n).map(|_| rng.random_range(0..3)).collect()).collect();
-    let values = Arc::new(values);
-    let out = Arc::new(Mutex::new(Outcomes::default()));
-    let started = Arc::new(AtomicU64::new(0));
-    let opts = Options { timeout_ms: TIMEOUT_MS, ..Options::default() };
+    let w = Workload { seed, n, values: Arc::new(values), out: Arc::default(), started: Arc::default() };
     let amnesia = std::env::var("DETSIM_AMNESIA").is_ok();
 
-    let hook = {
-        let (out, started, values) = (out.clone(), started.clone(), values.clone());
-        Box::new(move |me: ProcessId, inc: u32, net: &MemNetwork| -> Node {
-            // A restarted replica has forgotten everything: it may join only
-            // instances started after its restart (unless `amnesia` lets it
-            // join any, as a replica without a store would).
-            let floor = if inc == 0 || amnesia { 1 } else { started.load(Ordering::Relaxed) + 1 };
-            let (out, values) = (out.clone(), values.clone());
-            let i = me.index();
-            let handler = move |m: &UnknownMessage<'_>| {
-                let k = m.instance;
-                if m.flag != Flag::Normal || k < floor || k > INSTANCES {
-                    return DefaultAction::Drop;
-                }
-                out.lock().unwrap_or_else(|e| e.into_inner()).join((k, i, inc));
-                DefaultAction::Start(starter(seed, k, values[k as usize][i], reporter(k, i, inc, &out)))
-            };
-            Node::builder(me, n, opts.clone()).handler(handler).memory(net).expect("a valid node")
-        })
-    };
     let t0 = Instant::now();
-    let cluster = Arc::new(Mutex::new(Cluster::new(MemNetwork::new(n, seed), &plan, hook)));
-    let lock = || cluster.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Arc::new(Mutex::new(Cluster::new(MemNetwork::new(n, seed), &plan, w.hook(amnesia))));
     let faults = tokio::spawn(play(cluster.clone(), plan.clone(), t0));
-
     for (j, &at) in starts.iter().enumerate() {
-        let k = j as u64 + 1;
         tokio::time::sleep_until(t0 + Duration::from_millis(at)).await;
-        started.store(k, Ordering::Relaxed);
-        for i in 0..n {
-            let (node, inc) = {
-                let c = lock();
-                (c.node(i), c.incarnation(i))
-            };
-            if let Some(node) = node {
-                out.lock().unwrap_or_else(|e| e.into_inner()).join((k, i, inc));
-                propose(&node, seed, k, values[k as usize][i], reporter(k, i, inc, &out));
-            }
-        }
+        w.start(&cluster, j as u64 + 1);
     }
     let deadline = t0 + plan.heal_at + GRACE;
-    let live = |c: &Cluster, &(_, i, inc): &Key| c.is_up(i) && c.incarnation(i) == inc;
-    loop {
-        let waiting = {
-            let c = lock();
-            let o = out.lock().unwrap_or_else(|e| e.into_inner());
-            o.seen.iter().any(|(key, s)| *s == Seen::Running && live(&c, key))
-        };
-        if !waiting || Instant::now() >= deadline {
-            break;
-        }
+    while w.waiting(&cluster) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(TIMEOUT_MS)).await;
     }
     faults.abort();
     let elapsed = Instant::now() - t0;
-    let mut c = lock();
-    let outcomes = out.lock().unwrap_or_else(|e| e.into_inner()).seen.clone();
+    let mut c = lock(&cluster);
+    let outcomes = lock(&w.out).seen.clone();
     let (mut live_pairs, mut decided) = ([0; 2], [0; 2]);
     for (key, s) in outcomes.iter().filter(|(k, _)| live(&c, k)) {
         let a = usize::from(algorithm(seed, key.0) != "otr");
         live_pairs[a] += 1;
         decided[a] += usize::from(matches!(s, Seen::Value(_)));
     }
-    let mut run = ConsensusRun {
-        seed,
-        plan,
-        live: live_pairs,
-        decided,
-        violations: Vec::new(),
-        counters: c.net.counters(),
-        elapsed,
-        stats: (0..n).map(|i| c.node(i).map(|x| x.stats())).collect(),
-        outcomes: BTreeMap::new(),
-        values: values.to_vec(),
-    };
+    let stats = (0..n).map(|i| c.node(i).map(|x| x.stats())).collect();
+    let counters = c.net.counters();
     c.shutdown();
-    run.violations = check(&outcomes, &run.values);
-    run.outcomes = outcomes;
-    run
+    let values = w.values.to_vec();
+    let violations = check(&outcomes, &values);
+    ConsensusRun { seed, plan, live: live_pairs, decided, violations, counters, elapsed, stats, outcomes, values }
 }
 
 /// Agreement and validity of every value decided or learned.

@@ -27,7 +27,7 @@ use crate::detsim::{paused_runtime, rng_for};
 use psync::config::Options;
 use psync::engine::Node;
 use psync::prelude::ProcessId;
-use psync::service::{LogOptions, ReplicatedLog, Request};
+use psync::service::{Applied, LogOptions, ReplicatedLog, Request};
 use psync::transport::{MemCounters, MemNetwork};
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -107,17 +107,10 @@ pub fn run(seed: u64) -> KvRun {
     paused_runtime().block_on(run_async(seed))
 }
 
-async fn run_async(seed: u64) -> KvRun {
-    let mut plan = Plan::draw(seed, REPLICAS, 0);
-    if std::env::var("DETSIM_KV_DUPLICATE").is_err() {
-        plan.duplicate = 0.0;
-    }
-    let net = MemNetwork::new(REPLICAS, seed);
+/// Starts the log replicas on `net`.
+async fn start_replicas(net: &MemNetwork) -> Vec<ReplicatedLog> {
     let opts = Options { timeout_ms: 10, ..Options::default() };
     let log_opts = LogOptions { batch: 4, in_flight: 2, tick: Duration::from_millis(20), resend: resend() };
-    let t0 = Instant::now();
-    let cluster = Arc::new(Mutex::new(Cluster::network_only(net.clone(), &plan)));
-    let faults = tokio::spawn(play(cluster, plan.clone(), t0));
     let mut logs = Vec::new();
     for i in 0..REPLICAS {
         let (net, opts) = (net.clone(), opts.clone());
@@ -129,54 +122,59 @@ async fn run_async(seed: u64) -> KvRun {
         .expect("a log replica");
         logs.push(log);
     }
-    let clock = Arc::new(AtomicU64::new(0));
-    let barriers = Arc::new(AtomicU64::new(0));
-    let history = Arc::new(Mutex::new(Vec::new()));
-    let mut clients = Vec::new();
-    for c in 0..CLIENTS {
-        let log = logs[c % REPLICAS].clone();
-        let (clock, barriers, history) = (clock.clone(), barriers.clone(), history.clone());
-        let mut rng = rng_for(seed, 10 + c as u64);
-        clients.push(tokio::spawn(async move {
-            for j in 0..OPS_PER_CLIENT {
-                tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
-                let key = rng.random_range(0..KEYS);
-                let put = rng.random_bool(0.5);
-                let (input, req) = if put {
-                    let v = ((c as u64 + 1) << 32) | j;
-                    (RegisterOp::Put(v), request(key, v))
-                } else {
-                    (RegisterOp::Get, request(BARRIER_KEY, barriers.fetch_add(1, Ordering::Relaxed)))
-                };
-                let call = clock.fetch_add(1, Ordering::Relaxed);
-                let out = tokio::time::timeout(OP_TIMEOUT, log.submit(req)).await;
-                let (ret, output) = match out {
-                    Ok(Ok(_)) if put => (Some(clock.fetch_add(1, Ordering::Relaxed)), Some(None)),
-                    Ok(Ok(_)) => {
-                        let read = log.applied().kv.get(&key).copied();
-                        (Some(clock.fetch_add(1, Ordering::Relaxed)), Some(read))
-                    }
-                    _ => (None, None),
-                };
-                let op = Op { call, ret, input, output };
-                history.lock().unwrap_or_else(|e| e.into_inner()).push(Record { client: c, key, op });
+    logs
+}
+
+/// What the clients share: the event clock, the barrier counter and the
+/// history.
+#[derive(Clone, Default)]
+struct Shared {
+    clock: Arc<AtomicU64>,
+    barriers: Arc<AtomicU64>,
+    history: Arc<Mutex<Vec<Record>>>,
+}
+
+impl Shared {
+    fn tick(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// Client `c`: `OPS_PER_CLIENT` random operations on `log`, one at a time.
+async fn client(c: usize, log: ReplicatedLog, seed: u64, sh: Shared) {
+    let mut rng = rng_for(seed, 10 + c as u64);
+    for j in 0..OPS_PER_CLIENT {
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
+        let key = rng.random_range(0..KEYS);
+        let put = rng.random_bool(0.5);
+        let (input, req) = if put {
+            let v = ((c as u64 + 1) << 32) | j;
+            (RegisterOp::Put(v), request(key, v))
+        } else {
+            (RegisterOp::Get, request(BARRIER_KEY, sh.barriers.fetch_add(1, Ordering::Relaxed)))
+        };
+        let call = sh.tick();
+        let out = tokio::time::timeout(OP_TIMEOUT, log.submit(req)).await;
+        let (ret, output) = match out {
+            Ok(Ok(_)) if put => (Some(sh.tick()), Some(None)),
+            // No await between the barrier's return and the read.
+            Ok(Ok(_)) => {
+                let read = log.applied().kv.get(&key).copied();
+                (Some(sh.tick()), Some(read))
             }
-        }));
+            _ => (None, None),
+        };
+        let op = Op { call, ret, input, output };
+        sh.history.lock().unwrap_or_else(|e| e.into_inner()).push(Record { client: c, key, op });
     }
-    for c in clients {
-        c.await.expect("a client");
-    }
-    faults.abort();
-    let elapsed = Instant::now() - t0;
-    let applied: Vec<_> = logs.iter().map(|l| l.applied()).collect();
-    for l in &logs {
-        l.node().shutdown();
-    }
-    let mut history = std::mem::take(&mut *history.lock().unwrap_or_else(|e| e.into_inner()));
-    history.sort_by_key(|r| r.op.call);
+}
+
+/// Keys whose history is not linearizable, and replicas that applied as
+/// many slots as another with other contents.
+fn check(history: &[Record], applied: &[Applied]) -> Vec<String> {
     let mut violations = Vec::new();
     let mut by_key: BTreeMap<u32, Vec<Op<RegisterOp, Option<u64>>>> = BTreeMap::new();
-    for r in &history {
+    for r in history {
         by_key.entry(r.key).or_default().push(r.op.clone());
     }
     for (k, ops) in &by_key {
@@ -191,5 +189,32 @@ async fn run_async(seed: u64) -> KvRun {
             }
         }
     }
+    violations
+}
+
+async fn run_async(seed: u64) -> KvRun {
+    let mut plan = Plan::draw(seed, REPLICAS, 0);
+    if std::env::var("DETSIM_KV_DUPLICATE").is_err() {
+        plan.duplicate = 0.0;
+    }
+    let net = MemNetwork::new(REPLICAS, seed);
+    let t0 = Instant::now();
+    let cluster = Arc::new(Mutex::new(Cluster::network_only(net.clone(), &plan)));
+    let faults = tokio::spawn(play(cluster, plan.clone(), t0));
+    let logs = start_replicas(&net).await;
+    let sh = Shared::default();
+    let clients: Vec<_> = (0..CLIENTS).map(|c| tokio::spawn(client(c, logs[c % REPLICAS].clone(), seed, sh.clone()))).collect();
+    for c in clients {
+        c.await.expect("a client");
+    }
+    faults.abort();
+    let elapsed = Instant::now() - t0;
+    let applied: Vec<_> = logs.iter().map(|l| l.applied()).collect();
+    for l in &logs {
+        l.node().shutdown();
+    }
+    let mut history = std::mem::take(&mut *sh.history.lock().unwrap_or_else(|e| e.into_inner()));
+    history.sort_by_key(|r| r.op.call);
+    let violations = check(&history, &applied);
     KvRun { seed, plan, history, violations, counters: net.counters(), elapsed }
 }
