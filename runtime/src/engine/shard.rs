@@ -123,7 +123,11 @@ impl Shard {
             self.out.flush();
             self.settled.drain(..).for_each(|inst| inst.complete());
         }
-        for (_, inst) in self.instances.drain() {
+        // In id order, not the map's (randomly seeded) order: outcomes reach
+        // their callbacks the same way on every run of a seeded simulation.
+        let mut left: Vec<_> = self.instances.drain().collect();
+        left.sort_unstable_by_key(|(id, _)| *id);
+        for (_, inst) in left {
             inst.complete();
         }
     }

@@ -16,11 +16,13 @@ use crate::engine::{DefaultAction, DefaultHandler, Node, NodeError, Starter, Unk
 use crate::service::batch_lv::{Batch, BatchLv};
 use crate::wire::Flag;
 use bytes::{Bytes, BytesMut};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::oneshot;
 
@@ -161,7 +163,7 @@ impl ReplicatedLog {
             proposed: HashMap::new(),
             next_slot: 1,
             decided: BTreeMap::new(),
-            waiters: HashMap::new(),
+            waiters: FxHashMap::default(),
             groups: HashMap::new(),
             next_group: 0,
             forward: Vec::new(),
@@ -219,8 +221,9 @@ struct Service {
     next_slot: u64,
     decided: BTreeMap<u64, Batch>,
     /// Submitted here, not applied yet: their group and the time of the last
-    /// forward.
-    waiters: HashMap<Request, (u64, Instant)>,
+    /// forward. Iterated (re-forwarding), so its hasher is not randomly
+    /// seeded: a seeded simulation replays the same forwards.
+    waiters: FxHashMap<Request, (u64, Instant)>,
     groups: HashMap<u64, Group>,
     next_group: u64,
     /// Follower: requests to forward at the end of this turn.
@@ -234,7 +237,11 @@ impl Service {
         let mut tick = tokio::time::interval(self.opts.tick);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            // Biased, so no random branch choice: a seeded simulation replays
+            // the same run. The tick comes first; it cannot starve events.
             tokio::select! {
+                biased;
+                _ = tick.tick() => self.on_tick(),
                 e = rx.recv() => match e {
                     Some(e) => {
                         self.on_event(e);
@@ -244,7 +251,6 @@ impl Service {
                     }
                     None => return,
                 },
-                _ = tick.tick() => self.on_tick(),
             }
             self.apply();
             self.propose();

@@ -1,5 +1,6 @@
 //! Transports move packets between replicas: UDP, TCP (length-prefixed
-//! frames, reconnecting) and an in-memory network with seeded faults.
+//! frames, reconnecting) and an in-memory network with seeded faults
+//! (loss, duplication, delays, partitions, crashes).
 //! Every transport hands received packets to an [`Inbound`], which checks
 //! their authentication when the cluster has a key (see [`crate::auth`]),
 //! decodes them, drops what is malformed, forged, replayed, of another
@@ -8,10 +9,11 @@
 //! event loops.
 
 mod mem;
+mod mem_queue;
 mod tcp;
 mod udp;
 
-pub use mem::{MemFaults, MemNetwork, MemTransport};
+pub use mem::{MemCounters, MemFaults, MemNetwork, MemTransport};
 pub use tcp::TcpTransport;
 pub use udp::UdpTransport;
 
