@@ -83,8 +83,13 @@ fn uniform_voting_no_split_forms_are_all_proved() {
     let text = spec_text("uniform_voting");
     let exists = verdicts(&text);
     assert_all_proved(&exists);
-    let count = "w.forall(|p| w.forall(|q| w.count(|s| w.ho(p).contains(s) && w.ho(q).contains(s)) > 0))";
-    assert_eq!(verdicts(&patched(&text, NO_SPLIT, count)), exists);
+    for form in [
+        "w.forall(|p| w.forall(|q| w.count(|s| w.ho(p).contains(s) && w.ho(q).contains(s)) > 0))",
+        "w.forall(|p| w.forall(|q| w.ho(p).intersects(&w.ho(q))))",
+        "w.forall(|p| w.forall(|q| !w.ho(p).intersection(&w.ho(q)).is_empty()))",
+    ] {
+        assert_eq!(verdicts(&patched(&text, NO_SPLIT, form)), exists, "{form}");
+    }
 }
 
 #[test]

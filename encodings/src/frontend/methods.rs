@@ -177,6 +177,20 @@ impl Cx<'_> {
                 let o = self.term_of(a[0], &sort)?;
                 build::subset(t, o)
             }
+            (Sort::Set(_), "intersects") => {
+                let a = self.args_n(m, 1)?;
+                let o = self.term_of(a[0], &sort)?;
+                terms::not(build::eq(build::card(build::inter(t, o)), Term::Int(0)))
+            }
+            (Sort::Set(_), "union" | "intersection" | "difference") => {
+                let a = self.args_n(m, 1)?;
+                let o = self.term_of(a[0], &sort)?;
+                match name {
+                    "union" => build::union(t, o),
+                    "intersection" => build::inter(t, o),
+                    _ => build::diff(t, o),
+                }
+            }
             (Sort::Opt(_), "is_some") => {
                 self.args_n(m, 0)?;
                 terms::is_some(t)

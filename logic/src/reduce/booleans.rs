@@ -1,4 +1,5 @@
-//! Pass 1b: quantifiers over `Bool` expanded into their two cases.
+//! Part of pass 1a: quantifiers over `Bool` expanded into their two cases (run by
+//! [`super::normalize`], before bound names are made unique).
 //!
 //! `∀b:Bool. φ` becomes `φ[true] ∧ φ[false]` and `∃b:Bool. φ` becomes
 //! `φ[true] ∨ φ[false]`, in formulas and in comprehension bodies alike.

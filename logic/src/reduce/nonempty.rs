@@ -3,7 +3,9 @@
 //! A literal of the NNF formula that says a comprehension is not empty
 //! (`0 < |{x | φ}|`, `1 ≤ |{x | φ}|`, `¬(|{x | φ}| = 0)`, `¬(|{x | φ}| ≤ 0)`)
 //! and is asserted, i.e. reached from the root through `∧`, `∀` and `∃`
-//! only, is conjoined with `∃x. φ`. The cardinality alone gives a member
+//! only, is conjoined with `∃x. φ`; a set built by `∪`, `∩` or `∖`
+//! (`ho(p).intersects(&ho(q))` is `¬(|HO(p) ∩ HO(q)| = 0)`) likewise with
+//! `∃x. x ∈ S`, which [`super::sets`] then expands. The cardinality alone gives a member
 //! only where a Venn group has a witness (ground sets); with the `∃`,
 //! Skolemization gives one for every instance, so
 //! `∀p q. |{s | s ∈ HO(p) ∧ s ∈ HO(q)}| > 0` gets the same witness `s(p, q)`
@@ -41,11 +43,15 @@ pub fn add_members(f: &Term, names: &mut NameGen) -> Term {
 }
 
 /// The element variable and body of the comprehension a literal says is
-/// not empty.
+/// not empty (for a set built by an operator, `x ∈ S` with a new `x`).
 fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
     let comprehension = |t: &Term| match t {
         Term::Op(Op::Card, s) => match &s[0] {
             Term::Bind(Binder::Comprehension, x, body) => Some((x[0].clone(), (**body).clone())),
+            set @ Term::Op(Op::Union | Op::Inter | Op::Diff, _) => {
+                let x = crate::Var::new("x", set.sort().set_elem()?.clone());
+                Some((x.clone(), Term::Op(Op::Member, vec![x.t(), set.clone()])))
+            }
             _ => None,
         },
         _ => None,

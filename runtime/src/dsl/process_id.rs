@@ -146,6 +146,37 @@ impl ProcSet {
             .enumerate()
             .all(|(i, w)| w & !other.words.get(i).copied().unwrap_or(0) == 0)
     }
+
+    /// Whether some process is in both sets.
+    pub fn intersects(&self, other: &ProcSet) -> bool {
+        self.words.iter().zip(&other.words).any(|(a, b)| a & b != 0)
+    }
+
+    /// The processes in `self` or in `other`.
+    pub fn union(&self, other: &ProcSet) -> ProcSet {
+        let len = self.words.len().max(other.words.len());
+        let word = |s: &ProcSet, i: usize| s.words.get(i).copied().unwrap_or(0);
+        ProcSet::trimmed((0..len).map(|i| word(self, i) | word(other, i)).collect())
+    }
+
+    /// The processes in both `self` and `other`.
+    pub fn intersection(&self, other: &ProcSet) -> ProcSet {
+        ProcSet::trimmed(self.words.iter().zip(&other.words).map(|(a, b)| a & b).collect())
+    }
+
+    /// The processes in `self` and not in `other`.
+    pub fn difference(&self, other: &ProcSet) -> ProcSet {
+        let word = |i: usize| other.words.get(i).copied().unwrap_or(0);
+        ProcSet::trimmed(self.words.iter().enumerate().map(|(i, a)| a & !word(i)).collect())
+    }
+
+    /// A set of these words, without trailing empty ones (equality is set equality).
+    fn trimmed(mut words: Vec<u64>) -> ProcSet {
+        while words.last() == Some(&0) {
+            words.pop();
+        }
+        ProcSet { words }
+    }
 }
 
 impl FromIterator<ProcessId> for ProcSet {
@@ -200,6 +231,18 @@ mod tests {
         assert!(!big.contains(ProcessId::new(130)));
         assert_eq!(big.iter().last(), Some(ProcessId::new(129)));
         assert!(b.is_subset(&big) && !big.is_subset(&b));
+    }
+
+    #[test]
+    fn set_operations_agree_with_membership_and_keep_equality() {
+        let set = |ids: &[usize]| -> ProcSet { ids.iter().map(|&i| ProcessId::new(i)).collect() };
+        let (a, b) = (set(&[1, 70, 130]), set(&[1, 2, 130]));
+        assert_eq!(a.union(&b), set(&[1, 2, 70, 130]));
+        assert_eq!(a.intersection(&b), set(&[1, 130]));
+        assert_eq!(a.difference(&b), set(&[70]));
+        assert_eq!(set(&[70]).intersection(&set(&[1])), ProcSet::new(), "no trailing empty words");
+        assert_eq!(set(&[130]).difference(&set(&[130])), ProcSet::new());
+        assert!(a.intersects(&b) && !set(&[70]).intersects(&b) && !ProcSet::new().intersects(&a));
     }
 
     #[test]
