@@ -103,10 +103,10 @@ fn uniform_voting_deciding_on_one_vote_is_refuted() {
     assert!(got.iter().any(|(id, k)| id == "uniform_voting/inductive/inv0/round1" && *k == "refuted"), "{got:?}");
 }
 
-/// `mbox.exists` on `Option<bool>` payloads in `update` gets a verdict (it
-/// used to end in an internal error of the reduction). Only that VC: the
-/// inductiveness VCs stay unknown, and the bounded search then takes
-/// minutes.
+/// `mbox.exists` on `Option<bool>` payloads in `update` gets a verdict (not
+/// an internal error of the reduction). Only that VC: the inductiveness VC
+/// of the second round is open (its refined queries outlast the default
+/// budget), and the bounded search then takes minutes.
 #[test]
 fn binary_consensus_mbox_exists_on_options_is_checked() {
     let got = verdicts_of(&spec_text("binary_consensus"), "irrevocability/round1");
