@@ -1,6 +1,6 @@
-//! Real bug or weak invariant? For a refuted inductiveness VC, runs of the
-//! algorithm from initial states are searched for a violation of the same
-//! invariant (or of a property).
+//! Real bug or weak invariant? For a refuted inductiveness VC of `Inv_0`
+//! or property VC, runs of the algorithm from initial states are searched
+//! for a violation of the same invariant or property (or of another one).
 //!
 //! A counterexample to an inductiveness VC is one round from a state the
 //! invariant allows; that state may be unreachable, and then the invariant
@@ -88,9 +88,14 @@ impl Triage {
 
 /// Whether `vc`'s refutation gets a search: inductiveness of `Inv_0`
 /// through a round (what the monitors check at phase boundaries and, as
-/// round invariants, mid-phase).
+/// round invariants, mid-phase), and a safety or transition property
+/// implied by `Inv_0` (what they check after every round).
 pub fn applies(vc: &Vc) -> bool {
-    vc.kind == VcKind::Inductive && vc.invariant == Some(0) && vc.round.is_some()
+    match vc.kind {
+        VcKind::Inductive => vc.invariant == Some(0) && vc.round.is_some(),
+        VcKind::Property => vc.invariant == Some(0),
+        _ => false,
+    }
 }
 
 /// Search runs of `alg` (from `file`) for a violation of `Inv_0`, a round

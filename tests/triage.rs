@@ -1,7 +1,8 @@
-//! Real bug or weak invariant: a refuted inductiveness VC of `Inv_0` gets a
-//! search from initial states. On OTR deciding on a bare majority (a real
-//! bug) a run reaches the violation; on OTR with a correct algorithm but an
-//! invariant too weak to be inductive, none does. Both specs are made from
+//! Real bug or weak invariant: a refuted inductiveness VC of `Inv_0` or
+//! property VC gets a search from initial states. On OTR deciding on a bare
+//! majority (a real bug) a run reaches the violation; on OTR with a correct
+//! algorithm but an invariant too weak to be inductive, none does; a
+//! property false on runs is reached. The specs are made from
 //! `benchmarks/otr.rs` at test time.
 
 use std::path::{Path, PathBuf};
@@ -19,8 +20,13 @@ fn variant(name: &str, from: &str, to: &str) -> PathBuf {
 
 /// The `triage` of `otr/inductive/inv0/round0` in the JSON report.
 fn triage(spec: &Path) -> serde_json::Value {
+    triage_of(spec, "otr/inductive/inv0/round0")
+}
+
+/// The `triage` of the refuted VC `id` in the JSON report.
+fn triage_of(spec: &Path, id: &str) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
-        .args(["check", spec.to_str().expect("UTF-8 path"), "--vc", "otr/inductive/inv0/round0", "--format", "json", "--quiet"])
+        .args(["check", spec.to_str().expect("UTF-8 path"), "--vc", id, "--format", "json", "--quiet"])
         .output()
         .expect("the psync-verify binary runs");
     assert_eq!(out.status.code(), Some(1), "refuted: {}", String::from_utf8_lossy(&out.stderr));
@@ -58,4 +64,18 @@ fn a_weak_invariant_of_a_correct_algorithm_is_a_likely_counterexample_to_inducti
     let t = triage(&spec);
     assert_eq!(t["result"], "not_reached", "{t}");
     assert!(t["runs"].as_u64().is_some_and(|r| r > 0), "{t}");
+}
+
+/// "Nobody decides anew" as a transition property: refuted from `Inv_0`,
+/// and false on the first run where someone decides.
+#[test]
+fn a_property_false_on_runs_is_reachable() {
+    let spec = variant(
+        "otr_no_new_decision.rs",
+        "w.forall(|i| implies(w.old(i).decided, w[i].decided && w.old(i).decision == w[i].decision)),",
+        "w.forall(|i| implies(w[i].decided, w.old(i).decided)),",
+    );
+    let t = triage_of(&spec, "otr/property/irrevocability/round0");
+    assert_eq!(t["result"], "reachable", "{t}");
+    assert_eq!(t["violated"], "property Irrevocability", "{t}");
 }
