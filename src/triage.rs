@@ -1,6 +1,8 @@
-//! Real bug or weak invariant? For a refuted inductiveness VC of `Inv_0`
-//! or property VC, runs of the algorithm from initial states are searched
-//! for a violation of the same invariant or property (or of another one).
+//! Real bug or weak invariant? For a refuted inductiveness VC of `Inv_0`,
+//! property VC or progress VC, runs of the algorithm from initial states
+//! are searched for a violation of the same invariant or property (or of
+//! another one; for progress, an `eventually` property false at the end of
+//! a run that had the good phases).
 //!
 //! A counterexample to an inductiveness VC is one round from a state the
 //! invariant allows; that state may be unreachable, and then the invariant
@@ -68,7 +70,7 @@ impl Triage {
         match self {
             Triage::Reachable { violated, after_rounds, trace } => format!(
                 "reachable: a run from initial states (n = {}, seed {}) violates {violated} after {after_rounds} round(s) — a real \
-                 bug: the invariant is false on a run, not only too weak to be inductive (the JSON report has the run as a trace \
+                 bug: it is false on a run, not only an invariant too weak for the proof (the JSON report has the run as a trace \
                  for `simulate --replay`)",
                 trace.n, trace.seed
             ),
@@ -89,11 +91,16 @@ impl Triage {
 /// Whether `vc`'s refutation gets a search: inductiveness of `Inv_0`
 /// through a round (what the monitors check at phase boundaries and, as
 /// round invariants, mid-phase), and a safety or transition property
-/// implied by `Inv_0` (what they check after every round).
+/// implied by `Inv_0` (what they check after every round), and progress
+/// (the `eventually` properties, checked at the end of runs that had the
+/// good phases).
 pub fn applies(vc: &Vc) -> bool {
     match vc.kind {
         VcKind::Inductive => vc.invariant == Some(0) && vc.round.is_some(),
         VcKind::Property => vc.invariant == Some(0),
+        // Runs with the good phases the liveness predicates ask for end
+        // with the `eventually` properties checked.
+        VcKind::Progress => true,
         _ => false,
     }
 }

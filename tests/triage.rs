@@ -2,7 +2,8 @@
 //! property VC gets a search from initial states. On OTR deciding on a bare
 //! majority (a real bug) a run reaches the violation; on OTR with a correct
 //! algorithm but an invariant too weak to be inductive, none does; a
-//! property false on runs is reached. The specs are made from
+//! property false on runs is reached, and so is a run with the good phases
+//! that does not terminate. The specs are made from
 //! `benchmarks/otr.rs` at test time.
 
 use std::path::{Path, PathBuf};
@@ -78,4 +79,15 @@ fn a_property_false_on_runs_is_reachable() {
     let t = triage_of(&spec, "otr/property/irrevocability/round0");
     assert_eq!(t["result"], "reachable", "{t}");
     assert_eq!(t["violated"], "property Irrevocability", "{t}");
+}
+
+/// Deciding only on all `n` votes is safe, but the good round (a common
+/// heard-of set of more than 2n/3) need not hold everyone: the progress VC
+/// is refuted, and a run with the good phases ends without a decision.
+#[test]
+fn a_progress_failure_is_reachable_as_a_run_that_does_not_terminate() {
+    let spec = variant("otr_decide_on_all.rs", "if 3 * mbox.count(|&v| v == p.x) > 2 * cx.n() {", "if mbox.count(|&v| v == p.x) == cx.n() {");
+    let t = triage_of(&spec, "otr/progress/inv1/round0");
+    assert_eq!(t["result"], "reachable", "{t}");
+    assert!(t["violated"].as_str().is_some_and(|v| v.starts_with("property Termination")), "{t}");
 }
