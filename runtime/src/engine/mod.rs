@@ -3,6 +3,8 @@
 //! log and a default handler.
 
 mod bounded;
+pub(crate) mod budget;
+mod future;
 mod handler;
 mod instance;
 mod node;

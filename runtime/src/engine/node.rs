@@ -3,6 +3,7 @@
 use crate::auth::{Sealer, Verifier, require_key_off_loopback};
 use crate::config::{Config, ConfigError, Options, Protocol};
 use crate::dsl::{Process, ProcessId, ProcessIo};
+use crate::engine::budget::ByteBudget;
 use crate::engine::handler::{DefaultHandler, DropUnknown, Starter};
 use crate::engine::outbound::Outbound;
 use crate::engine::shard::{Shard, ShardMsg};
@@ -39,6 +40,7 @@ struct Parts {
     inbound: Inbound,
     txs: Vec<UnboundedSender<ShardMsg>>,
     rxs: Vec<UnboundedReceiver<ShardMsg>>,
+    budgets: Vec<ByteBudget>,
     stats: Arc<Stats>,
 }
 
@@ -63,18 +65,19 @@ impl NodeBuilder {
     fn parts(&self) -> Parts {
         let stats = Arc::new(Stats::default());
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..self.opts.workers).map(|_| unbounded_channel()).unzip();
+        let budgets: Vec<_> = (0..self.opts.workers).map(|_| ByteBudget::new(self.opts.inbound_queue_bytes)).collect();
         let verifier = self.opts.key.as_ref().map(|k| Verifier::new(k, self.me.as_u32(), self.n));
-        let inbound = Inbound::new(self.me, self.n, self.opts.epoch, verifier, txs.clone(), stats.clone());
-        Parts { inbound, txs, rxs, stats }
+        let inbound = Inbound::new(self.me, self.n, self.opts.epoch, verifier, txs.clone(), budgets.clone(), stats.clone());
+        Parts { inbound, txs, rxs, budgets, stats }
     }
 
     fn finish(self, parts: Parts, transport: Arc<dyn Transport>) -> Node {
-        let Parts { txs, rxs, stats, .. } = parts;
+        let Parts { txs, rxs, budgets, stats, .. } = parts;
         let sealer = self.opts.key.as_ref().map(|k| Arc::new(Sealer::new(k, self.me.as_u32(), self.n, incarnation())));
-        for rx in rxs {
+        for (rx, budget) in rxs.into_iter().zip(budgets) {
             let (e, mp) = (self.opts.epoch, self.opts.max_packet);
             let out = Outbound::new(self.me, self.n, e, mp, sealer.clone(), transport.clone(), stats.clone());
-            let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone());
+            let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone(), budget);
             tokio::spawn(shard.run());
         }
         Node { inner: Arc::new(NodeInner { me: self.me, n: self.n, opts: self.opts, shards: txs, stats, transport }) }
@@ -107,7 +110,7 @@ impl NodeBuilder {
         self.check()?;
         require_key_off_loopback(&addrs, self.opts.key.as_ref()).map_err(NodeError::Invalid)?;
         let parts = self.parts();
-        let t = TcpTransport::bind(self.me, addrs, parts.inbound.clone(), self.opts.max_frame, parts.stats.clone()).await?;
+        let t = TcpTransport::bind(self.me, addrs, parts.inbound.clone(), &self.opts, parts.stats.clone()).await?;
         Ok(self.finish(parts, Arc::new(t)))
     }
 }

@@ -12,6 +12,7 @@ use crate::wire::{Flag, WireMsg};
 use bytes::Bytes;
 use std::cmp::Reverse;
 use crate::engine::bounded::BoundedMap;
+use crate::engine::budget::ByteBudget;
 use crate::engine::rto::Rto;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
@@ -20,7 +21,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 pub(crate) enum ShardMsg {
-    Net(Vec<WireMsg>),
+    /// Received messages, holding `cost` bytes of the inbound budget.
+    Net { msgs: Vec<WireMsg>, cost: usize },
     Start(u64, StartFn),
     Stop(u64),
     User { to: Option<ProcessId>, flag: u8, instance: u64, payload: Bytes },
@@ -40,6 +42,25 @@ pub(crate) struct Shard {
     tombstones: BoundedMap<()>,
     rto: Rto,
     handler: Arc<dyn DefaultHandler>,
+    /// The inbound queue's budget, given back as messages are taken in.
+    inbound: ByteBudget,
+    limits: Limits,
+    /// Running instances started by the default handler, by sender.
+    lazy: HashMap<u64, usize>,
+    lazy_per_sender: Vec<usize>,
+}
+
+/// This event loop's share of the node's instance limits.
+struct Limits {
+    instances: usize,
+    lazy_per_sender: usize,
+}
+
+impl Limits {
+    fn new(opts: &Options) -> Limits {
+        let w = opts.workers.max(1);
+        Limits { instances: opts.max_instances.div_ceil(w), lazy_per_sender: opts.max_lazy_per_sender.div_ceil(w) }
+    }
 }
 
 impl Shard {
@@ -50,14 +71,17 @@ impl Shard {
         rx: UnboundedReceiver<ShardMsg>,
         out: Outbound,
         handler: Arc<dyn DefaultHandler>,
+        inbound: ByteBudget,
     ) -> Shard {
-        let log = BoundedMap::new(opts.decision_log);
-        let tombstones = BoundedMap::new(opts.tombstones);
+        let log = BoundedMap::new(opts.decision_log, opts.decision_log_bytes);
+        let tombstones = BoundedMap::new(opts.tombstones, usize::MAX);
+        let limits = Limits::new(&opts);
+        let n = out.n();
         let min = if opts.adaptive_timeout { Duration::from_millis(opts.min_timeout_ms) } else { opts.timeout() };
         let rto = Rto::new(min, opts.timeout());
         Shard {
             me,
-            n: out.n(),
+            n,
             opts,
             stats,
             rx,
@@ -68,6 +92,10 @@ impl Shard {
             tombstones,
             rto,
             handler,
+            inbound,
+            limits,
+            lazy: HashMap::new(),
+            lazy_per_sender: vec![0; n],
         }
     }
 
@@ -124,21 +152,28 @@ impl Shard {
     /// anything else leaves a tombstone.
     fn finish(&mut self, id: u64) {
         if let Some(inst) = self.instances.remove(&id) {
+            if let Some(q) = self.lazy.remove(&id) {
+                self.lazy_per_sender[q] -= 1;
+            }
             match inst.complete() {
-                Some(v) => self.log.insert(id, v),
-                None => self.tombstones.insert(id, ()),
+                Some(v) => {
+                    let size = v.len();
+                    self.log.insert(id, v, size)
+                }
+                None => self.tombstones.insert(id, (), 0),
             }
         }
     }
 
     fn handle(&mut self, m: ShardMsg, now: Instant) {
         match m {
-            ShardMsg::Net(msgs) => {
+            ShardMsg::Net { msgs, cost } => {
                 for w in msgs {
                     self.on_wire(w, now);
                 }
+                self.inbound.release(cost);
             }
-            ShardMsg::Start(id, make) => self.start(id, make, now, None),
+            ShardMsg::Start(id, make) => self.start(id, make, now, None, None),
             ShardMsg::Stop(id) => self.finish(id),
             ShardMsg::User { to, flag, instance, payload } => match to {
                 Some(q) => self.out.push(q, Flag::User(flag), instance, 0, &payload),
@@ -148,7 +183,9 @@ impl Shard {
         }
     }
 
-    fn start(&mut self, id: u64, make: StartFn, now: Instant, first: Option<WireMsg>) {
+    /// Starts instance `id`, on behalf of sender `lazy_for` when the default
+    /// handler asked for it, and delivers `first` to it.
+    fn start(&mut self, id: u64, make: StartFn, now: Instant, first: Option<WireMsg>, lazy_for: Option<usize>) {
         let Some(mut inst) = make(id, self.me, self.n, &self.opts) else { return };
         if self.instances.contains_key(&id) {
             inst.reject(format!("instance {id} is already running"));
@@ -161,6 +198,20 @@ impl Shard {
         if self.tombstones.contains(&id) {
             inst.reject(format!("instance {id} was stopped here"));
             return;
+        }
+        if self.instances.len() >= self.limits.instances {
+            Stats::inc(&self.stats.instance_limit);
+            inst.reject(format!("{} instances are running on this event loop (max_instances)", self.instances.len()));
+            return;
+        }
+        if let Some(q) = lazy_for {
+            if self.lazy_per_sender[q] >= self.limits.lazy_per_sender {
+                Stats::inc(&self.stats.lazy_limit);
+                inst.reject(format!("p{q} already started {} instances here (max_lazy_per_sender)", self.lazy_per_sender[q]));
+                return;
+            }
+            self.lazy_per_sender[q] += 1;
+            self.lazy.insert(id, q);
         }
         let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
         let mut step = inst.start(&mut env);
@@ -212,7 +263,7 @@ impl Shard {
             DefaultAction::Start(make) => {
                 Stats::inc(&self.stats.lazy_starts);
                 let deliver = (h.flag == Flag::Normal).then_some(w);
-                self.start(h.instance, make.0, now, deliver);
+                self.start(h.instance, make.0, now, deliver, Some(from.index()));
             }
         }
     }

@@ -34,7 +34,12 @@ stats! {
     late: "Messages of past rounds, dropped.",
     duplicates: "Second messages of a sender in one round, dropped.",
     buffered: "Future-round messages buffered.",
-    buffer_full: "Future-round messages dropped because the buffer was full.",
+    buffer_full: "Future-round messages dropped because the buffer was full (max_buffered or max_buffered_bytes).",
+    inbound_full: "Received messages dropped because their event loop's queue was full (inbound_queue_bytes).",
+    send_queue_full: "Packets dropped because a TCP peer's send queue was full (send_queue_bytes): a slow or unreachable peer.",
+    connections_refused: "Incoming TCP connections closed on accept because max_connections were open.",
+    instance_limit: "Instances not started because max_instances were running (local starts rejected, lazy starts dropped).",
+    lazy_limit: "Lazy starts refused because their sender already had max_lazy_per_sender instances running here.",
     too_far: "Messages more than max_round_ahead rounds ahead, dropped.",
     catch_ups: "Catch-ups (jumps to a higher round).",
     timeouts: "Rounds ended by their deadline.",
@@ -45,7 +50,7 @@ stats! {
     unknown_dropped: "Messages of unknown instances dropped by the default handler.",
     lazy_starts: "Instances started by the default handler.",
     stale: "Messages of stopped or ended instances, dropped (tombstones).",
-    send_errors: "Packets the transport could not send.",
+    send_errors: "Packets the transport could not send (a socket error, or over TCP a packet larger than max_frame).",
 }
 
 impl Stats {
