@@ -99,6 +99,7 @@ pub struct Options {
     pub decision_log_bytes: usize,
     /// Instances running at once on this node (split evenly over the event
     /// loops). Beyond it a local start is rejected and a lazy start dropped.
+    /// Above `(n - 1) * max_lazy_per_sender`, peers cannot fill it.
     pub max_instances: usize,
     /// Instances the default handler may start on behalf of one sender and
     /// that still run here (split evenly over the event loops): a flood of
@@ -153,8 +154,8 @@ impl Default for Options {
             catch_up_send: false,
             decision_log: 100_000,
             decision_log_bytes: 64 << 20,
-            max_instances: 10_000,
-            max_lazy_per_sender: 1_000,
+            max_instances: 4096,
+            max_lazy_per_sender: 512,
             inbound_queue_bytes: 16 << 20,
             workers: 1,
             epoch: 0,
