@@ -440,6 +440,11 @@ timeout_ms = 7
         c.apply_overrides(&["f=1", "tombstones=5"]).unwrap();
         assert_eq!((c.options.f, c.options.tombstones), (1, 5));
         assert!(c.apply_overrides(&["key=abcd"]).unwrap_err().to_string().contains("at least 32"));
+        // A deadline that far would overflow the clock when a round starts.
+        assert!(c.apply_overrides(&["timeout_ms=9223372036854775807"]).unwrap_err().to_string().contains("one day"));
+        assert!(c.apply_overrides(&["max_frame=18446744073709551615"]).is_err(), "no overflow checking the queue sizes");
+        assert!(e(&GOOD.replace("timeout_ms = 7", "max_connections = 0")).contains("number of peers"));
+        assert!(c.apply_overrides(&["send_queue_bytes=100"]).unwrap_err().to_string().contains("send_queue_bytes"));
         assert!(c.options.key.is_none());
     }
 

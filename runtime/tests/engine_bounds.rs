@@ -6,6 +6,8 @@
 //! that what was dropped was counted. Each test runs in a process of its
 //! own (this test binary, started again on that one test), so that it
 //! measures its own memory and not what another test left to the allocator.
+//! Last, a round deadline beyond the clock's range (a one-day cap keeps the
+//! configured timeout far from it) is no deadline, not a panic.
 
 use bytes::{Bytes, BytesMut};
 use psync::config::Options;
@@ -316,4 +318,47 @@ mod alone {
         node.stop_instance(7);
         assert_eq!(tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap(), Outcome::Stopped);
     }
+}
+
+/// A round whose deadline is past the clock's range.
+#[derive(Clone, Debug)]
+struct Forever;
+struct LongTimeout;
+impl Process for Forever {
+    type Io = Consensus<i64>;
+    fn init(_: &Consensus<i64>, _: &Ctx) -> Self {
+        Forever
+    }
+    fn phase() -> Phase<Self> {
+        Phase::new().event_round::<LongTimeout>()
+    }
+}
+impl EventRound<Forever> for LongTimeout {
+    type Msg = ();
+    fn init(_: &mut Forever, _: &Ctx) -> Progress {
+        Progress::timeout(Duration::MAX)
+    }
+    fn send(_: &mut Forever, _: &Ctx) -> Outbox<()> {
+        Outbox::none()
+    }
+    fn receive(_: &mut Forever, _: ProcessId, _: (), _: &Ctx) -> Progress {
+        Progress::unchanged()
+    }
+    fn finish(_: &mut Forever, _: bool, _: &Ctx) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn a_deadline_past_the_clock_is_no_deadline() {
+    let net = MemNetwork::new(1, 0);
+    let node = Node::builder(ProcessId::new(0), 1, Options::default()).memory(&net).unwrap();
+    let n2 = node.clone();
+    let h = tokio::spawn(async move { n2.propose::<Forever>(1, Consensus::new(0)).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The event loop is alive and the instance still runs.
+    let again = node.propose::<Forever>(1, Consensus::new(0)).await;
+    assert!(matches!(again, Outcome::Rejected(ref why) if why.contains("already running")), "{again:?}");
+    node.stop_instance(1);
+    assert_eq!(tokio::time::timeout(Duration::from_secs(10), h).await.unwrap().unwrap(), Outcome::Stopped);
 }
