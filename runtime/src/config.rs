@@ -102,8 +102,9 @@ pub struct Options {
     /// Above `(n - 1) * max_lazy_per_sender`, peers cannot fill it.
     pub max_instances: usize,
     /// Instances the default handler may start on behalf of one sender and
-    /// that still run here (split evenly over the event loops): a flood of
-    /// instance ids from one peer cannot start more.
+    /// that still run here (split evenly over the event loops): a newer lazy
+    /// start stops the sender's oldest one (without a tombstone, so the
+    /// application may start it again). 0: no lazy starts.
     pub max_lazy_per_sender: usize,
     /// Bytes of received packets queued per event loop, waiting for it
     /// (each counted with its decoded headers); packets beyond are dropped.

@@ -154,18 +154,26 @@ mod alone {
                 wait_for(&node, "the event loop to take the packets in", |s| s.lazy_starts >= sent).await;
             }
         }
-        let s = wait_for(&node, "the whole flood", |s| s.lazy_starts >= 2 * 3_000 + 2 * 2 * (per_sender - 3_000)).await;
+        let s = wait_for(&node, "the whole flood", |s| s.lazy_starts >= 2 * per_sender).await;
         let grew = growth_since(base);
         assert_eq!(s.inbound_full, 0, "the flood was paced to fit the inbound queue: {s:?}");
-        // 3 000 instances per sender run; each refused packet is refused twice
-        // (its round-0 and its round-1 message each ask to start the instance).
-        assert_eq!(s.buffered, 2 * 3_000, "{s:?}");
-        assert_eq!(s.lazy_limit, 2 * 2 * (per_sender - 3_000), "{s:?}");
+        // Each packet started its instance and buffered its round-1 message;
+        // beyond 3 000 per sender, each start stopped the sender's oldest.
+        assert_eq!(s.buffered, 2 * per_sender, "{s:?}");
+        assert_eq!(s.lazy_limit, 2 * (per_sender - 3_000), "{s:?}");
         assert_eq!(s.instance_limit, 0, "{s:?}");
-        // 8 000 packets of 100 KB went through; 6 000 are referenced by a
-        // buffered message (600 MB if pinned).
+        // 8 000 packets of 100 KB went through; the 6 000 instances left
+        // hold a buffered message each (600 MB if it pinned its packet).
         assert!(grew < 200 * MIB, "resident memory grew by {} MiB (ceiling 200 MiB)", grew / MIB);
 
+        // The oldest lazily started instance of sender 1 was stopped without
+        // a tombstone: it can start again (here, locally).
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        node.start_instance::<Waiter>(1_000_000, Consensus::new(0), move |o| {
+            let _ = tx.send(o);
+        });
+        node.stop_instance(1_000_000);
+        assert_eq!(tokio::time::timeout(Duration::from_secs(10), rx).await.unwrap().unwrap(), Outcome::Stopped);
         // Local starts stop at max_instances: 6 000 run, 4 000 more fit.
         let rejected = Arc::new(AtomicUsize::new(0));
         for id in 0..5_000u64 {

@@ -7,6 +7,7 @@ pub(crate) mod budget;
 mod future;
 mod handler;
 mod instance;
+mod lazy;
 mod node;
 mod outbound;
 mod outcome;

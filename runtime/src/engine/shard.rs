@@ -13,6 +13,7 @@ use bytes::Bytes;
 use std::cmp::Reverse;
 use crate::engine::bounded::BoundedMap;
 use crate::engine::budget::ByteBudget;
+use crate::engine::lazy::{LazyStarts, Refused};
 use crate::engine::rto::Rto;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
@@ -44,23 +45,15 @@ pub(crate) struct Shard {
     handler: Arc<dyn DefaultHandler>,
     /// The inbound queue's budget, given back as messages are taken in.
     inbound: ByteBudget,
-    limits: Limits,
+    /// This loop's share of `max_instances`.
+    max_instances: usize,
     /// Running instances started by the default handler, by sender.
-    lazy: HashMap<u64, usize>,
-    lazy_per_sender: Vec<usize>,
+    lazy: LazyStarts,
 }
 
-/// This event loop's share of the node's instance limits.
-struct Limits {
-    instances: usize,
-    lazy_per_sender: usize,
-}
-
-impl Limits {
-    fn new(opts: &Options) -> Limits {
-        let w = opts.workers.max(1);
-        Limits { instances: opts.max_instances.div_ceil(w), lazy_per_sender: opts.max_lazy_per_sender.div_ceil(w) }
-    }
+/// This event loop's share of a node-wide limit.
+fn share(limit: usize, opts: &Options) -> usize {
+    limit.div_ceil(opts.workers.max(1))
 }
 
 impl Shard {
@@ -75,7 +68,8 @@ impl Shard {
     ) -> Shard {
         let log = BoundedMap::new(opts.decision_log, opts.decision_log_bytes);
         let tombstones = BoundedMap::new(opts.tombstones, usize::MAX);
-        let limits = Limits::new(&opts);
+        let max_instances = share(opts.max_instances, &opts);
+        let lazy = LazyStarts::new(out.n(), share(opts.max_lazy_per_sender, &opts));
         let n = out.n();
         let min = if opts.adaptive_timeout { Duration::from_millis(opts.min_timeout_ms) } else { opts.timeout() };
         let rto = Rto::new(min, opts.timeout());
@@ -93,9 +87,8 @@ impl Shard {
             rto,
             handler,
             inbound,
-            limits,
-            lazy: HashMap::new(),
-            lazy_per_sender: vec![0; n],
+            max_instances,
+            lazy,
         }
     }
 
@@ -151,16 +144,21 @@ impl Shard {
     /// Removes a finished or stopped instance: a decision goes to the log,
     /// anything else leaves a tombstone.
     fn finish(&mut self, id: u64) {
+        self.remove(id, true);
+    }
+
+    /// Removes instance `id`; without `tombstone`, an instance stopped
+    /// without a decision may start again later.
+    fn remove(&mut self, id: u64, tombstone: bool) {
         if let Some(inst) = self.instances.remove(&id) {
-            if let Some(q) = self.lazy.remove(&id) {
-                self.lazy_per_sender[q] -= 1;
-            }
+            self.lazy.finished(id);
             match inst.complete() {
                 Some(v) => {
                     let size = v.len();
                     self.log.insert(id, v, size)
                 }
-                None => self.tombstones.insert(id, (), 0),
+                None if tombstone => self.tombstones.insert(id, (), 0),
+                None => {}
             }
         }
     }
@@ -199,19 +197,25 @@ impl Shard {
             inst.reject(format!("instance {id} was stopped here"));
             return;
         }
-        if self.instances.len() >= self.limits.instances {
+        if self.instances.len() >= self.max_instances {
             Stats::inc(&self.stats.instance_limit);
             inst.reject(format!("{} instances are running on this event loop (max_instances)", self.instances.len()));
             return;
         }
         if let Some(q) = lazy_for {
-            if self.lazy_per_sender[q] >= self.limits.lazy_per_sender {
-                Stats::inc(&self.stats.lazy_limit);
-                inst.reject(format!("p{q} already started {} instances here (max_lazy_per_sender)", self.lazy_per_sender[q]));
-                return;
+            match self.lazy.admit(id, q) {
+                Ok(None) => {}
+                Ok(Some(oldest)) => {
+                    // No tombstone: the application may start it again.
+                    Stats::inc(&self.stats.lazy_limit);
+                    self.remove(oldest, false);
+                }
+                Err(Refused) => {
+                    Stats::inc(&self.stats.lazy_limit);
+                    inst.reject(format!("no lazy start for p{q} here (max_lazy_per_sender = 0)"));
+                    return;
+                }
             }
-            self.lazy_per_sender[q] += 1;
-            self.lazy.insert(id, q);
         }
         let mut env = Self::env(now, &mut self.out, &self.opts, &self.stats, &mut self.timers, &mut self.rto);
         let mut step = inst.start(&mut env);

@@ -39,7 +39,7 @@ stats! {
     send_queue_full: "Packets dropped because a TCP peer's send queue was full (send_queue_bytes): a slow or unreachable peer.",
     connections_refused: "Incoming TCP connections closed on accept because max_connections were open.",
     instance_limit: "Instances not started because max_instances were running (local starts rejected, lazy starts dropped).",
-    lazy_limit: "Lazy starts refused because their sender already had max_lazy_per_sender instances running here.",
+    lazy_limit: "Lazily started instances stopped to make room for a newer one of the same sender (max_lazy_per_sender), or lazy starts refused (a limit of 0).",
     too_far: "Messages more than max_round_ahead rounds ahead, dropped.",
     catch_ups: "Catch-ups (jumps to a higher round).",
     timeouts: "Rounds ended by their deadline.",
