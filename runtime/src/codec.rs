@@ -26,14 +26,20 @@ pub enum CodecError {
     },
 }
 
-/// Encodes `m` once, for every destination.
+/// Encodes `m` once, for every destination. The bytes own an allocation of
+/// their own length (a decision kept in the log costs what it weighs).
 pub fn encode<M: Serialize>(m: &M) -> Result<Bytes, CodecError> {
     postcard::to_allocvec(m)
-        .map(Bytes::from)
+        .map(|mut v| {
+            v.shrink_to_fit();
+            Bytes::from(v)
+        })
         .map_err(|e| CodecError::Encode { what: std::any::type_name::<M>(), reason: e.to_string() })
 }
 
-/// Decodes a whole payload; trailing bytes are an error. Never panics.
+/// Decodes a whole payload; trailing bytes are an error. Never panics. A
+/// process set may name ids below [`crate::dsl::MAX_DECODED_IDS`] only; use
+/// [`decode_for_run`] when the number of processes is known.
 pub fn decode<M: DeserializeOwned>(b: &[u8]) -> Result<M, CodecError> {
     let err = |reason: String| CodecError::Decode { what: std::any::type_name::<M>(), len: b.len(), reason };
     match postcard::take_from_bytes::<M>(b) {
@@ -41,6 +47,12 @@ pub fn decode<M: DeserializeOwned>(b: &[u8]) -> Result<M, CodecError> {
         Ok((_, rest)) => Err(err(format!("{} trailing bytes", rest.len()))),
         Err(e) => Err(err(e.to_string())),
     }
+}
+
+/// Decodes a payload of a run of `n` processes: as [`decode`], and every
+/// process id in it (alone or in a set) must be in `0..n`.
+pub fn decode_for_run<M: DeserializeOwned>(b: &[u8], n: usize) -> Result<M, CodecError> {
+    crate::dsl::with_run_size(n, || decode(b))
 }
 
 #[cfg(test)]
@@ -69,5 +81,22 @@ mod tests {
                 .collect();
             let _ = decode::<(String, Vec<i64>, Option<bool>)>(&junk);
         }
+    }
+
+    #[test]
+    fn ids_out_of_the_run_are_rejected_before_any_allocation() {
+        use crate::dsl::{ProcSet, ProcessId};
+        let set: ProcSet = [0, 2].into_iter().map(ProcessId::new).collect();
+        let b = encode(&set).unwrap();
+        assert_eq!(decode_for_run::<ProcSet>(&b, 3).unwrap(), set);
+        assert!(decode_for_run::<ProcSet>(&b, 2).is_err(), "id 2 in a run of 2");
+        // One id near u32::MAX: a bit set holding it would take 512 MiB.
+        let huge = encode(&(1u32, u32::MAX - 1)).unwrap();
+        let mut seq = vec![2u8];
+        seq.extend_from_slice(&huge);
+        assert!(decode::<ProcSet>(&seq).is_err());
+        assert!(decode_for_run::<ProcSet>(&seq, 5).is_err());
+        assert!(decode_for_run::<(ProcessId, i64)>(&encode(&(ProcessId::new(7), 1i64)).unwrap(), 4).is_err());
+        assert_eq!(encode(&vec![1u8; 1000]).unwrap().len(), 1002);
     }
 }

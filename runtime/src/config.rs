@@ -26,6 +26,10 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The longest round timeout accepted (one day), so that deadlines stay far
+/// from the clock's range.
+const MAX_TIMEOUT_MS: u64 = 86_400_000;
+
 /// A configuration problem, with what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -79,6 +83,9 @@ pub struct Options {
     pub timeout_ms: u64,
     /// Future-round messages buffered per instance; more are dropped.
     pub max_buffered: usize,
+    /// Bytes of future-round messages buffered per instance (payloads,
+    /// copied out of their packet, plus 64 bytes each); more are dropped.
+    pub max_buffered_bytes: usize,
     /// Messages more than this many rounds ahead are dropped as bogus.
     pub max_round_ahead: u64,
     /// Distinct senders from higher rounds needed to catch up (1 when
@@ -86,16 +93,38 @@ pub struct Options {
     pub catch_up_senders: usize,
     /// Whether rounds skipped by catch-up still send their messages.
     pub catch_up_send: bool,
-    /// Decisions kept to answer late processes.
+    /// Decisions kept to answer late processes, per event loop.
     pub decision_log: usize,
+    /// Bytes of encoded decisions kept per event loop (plus 64 bytes each);
+    /// the oldest are forgotten first.
+    pub decision_log_bytes: usize,
+    /// Instances running at once on this node (split evenly over the event
+    /// loops). Beyond it a local start is rejected and a lazy start dropped.
+    /// Above `(n - 1) * max_lazy_per_sender`, peers cannot fill it.
+    pub max_instances: usize,
+    /// Instances the default handler may start on behalf of one sender and
+    /// that still run here (split evenly over the event loops): a newer lazy
+    /// start stops the sender's oldest one (without a tombstone, so the
+    /// application may start it again). 0: no lazy starts.
+    pub max_lazy_per_sender: usize,
+    /// Bytes of received packets queued per event loop, waiting for it
+    /// (each counted with its decoded headers); packets beyond are dropped.
+    pub inbound_queue_bytes: usize,
     /// Event loops (shards); instances are spread over them by id.
     pub workers: usize,
     /// The configuration epoch; messages of other epochs are dropped.
     pub epoch: u32,
     /// Largest packet built by batching, in bytes (UDP caps it at 65 000).
     pub max_packet: usize,
-    /// Largest TCP frame accepted, in bytes.
+    /// Largest TCP frame sent or accepted, in bytes (at least
+    /// `max_packet`): a larger incoming frame closes its connection.
     pub max_frame: usize,
+    /// Bytes of packets queued per TCP peer, waiting for a slow or
+    /// unreachable peer; packets beyond are dropped.
+    pub send_queue_bytes: usize,
+    /// Incoming TCP connections open at once (each peer holds one, so at
+    /// least `n - 1`); more are closed on accept.
+    pub max_connections: usize,
     /// Adapt the default round timeout to the observed round latency
     /// (between `min_timeout_ms` and `timeout_ms`). Off by default: it
     /// shortens failover when a replica is down, but under CPU contention
@@ -128,14 +157,21 @@ impl Default for Options {
             protocol: Protocol::Udp,
             timeout_ms: 20,
             max_buffered: 256,
+            max_buffered_bytes: 64 << 10,
             max_round_ahead: 1000,
             catch_up_senders: 1,
             catch_up_send: false,
             decision_log: 100_000,
+            decision_log_bytes: 64 << 20,
+            max_instances: 4096,
+            max_lazy_per_sender: 512,
+            inbound_queue_bytes: 16 << 20,
             workers: 1,
             epoch: 0,
             max_packet: 60_000,
-            max_frame: 16 << 20,
+            max_frame: 64 << 10,
+            send_queue_bytes: 4 << 20,
+            max_connections: 64,
             adaptive_timeout: false,
             min_timeout_ms: 2,
             f: 0,
@@ -177,6 +213,13 @@ impl Options {
             }
             "timeout_ms" => self.timeout_ms = num(key, value)?,
             "max_buffered" => self.max_buffered = num(key, value)?,
+            "max_buffered_bytes" => self.max_buffered_bytes = num(key, value)?,
+            "decision_log_bytes" => self.decision_log_bytes = num(key, value)?,
+            "max_instances" => self.max_instances = num(key, value)?,
+            "max_lazy_per_sender" => self.max_lazy_per_sender = num(key, value)?,
+            "inbound_queue_bytes" => self.inbound_queue_bytes = num(key, value)?,
+            "send_queue_bytes" => self.send_queue_bytes = num(key, value)?,
+            "max_connections" => self.max_connections = num(key, value)?,
             "max_round_ahead" => self.max_round_ahead = num(key, value)?,
             "catch_up_senders" => self.catch_up_senders = num(key, value)?,
             "catch_up_send" => {
@@ -212,6 +255,9 @@ impl Options {
         if self.workers == 0 || self.workers > 1024 {
             return bad("workers must be in 1..=1024");
         }
+        if self.timeout_ms > MAX_TIMEOUT_MS {
+            return bad("timeout_ms must be at most 86400000 (one day)");
+        }
         if self.min_timeout_ms == 0 || self.min_timeout_ms > self.timeout_ms.max(1) {
             return bad("min_timeout_ms must be in 1..=timeout_ms");
         }
@@ -223,6 +269,17 @@ impl Options {
         }
         if self.max_frame < self.max_packet {
             return bad("max_frame must be at least max_packet");
+        }
+        if self.max_instances == 0 {
+            return bad("max_instances must be at least 1");
+        }
+        // A packet of max_frame bytes of empty messages costs about 3.25 times
+        // its size once decoded: the queue must hold at least one.
+        if self.inbound_queue_bytes < self.max_frame.saturating_mul(4) {
+            return bad("inbound_queue_bytes must be at least 4 * max_frame");
+        }
+        if self.send_queue_bytes < self.max_frame {
+            return bad("send_queue_bytes must be at least max_frame");
         }
         Ok(())
     }
@@ -292,6 +349,13 @@ impl Config {
         self.options.validate()?;
         if self.options.f >= n {
             return Err(ConfigError::Invalid(format!("f = {} must be smaller than the number of replicas ({n})", self.options.f)));
+        }
+        if self.options.protocol == Protocol::Tcp && self.options.max_connections < n - 1 {
+            return Err(ConfigError::Invalid(format!(
+                "max_connections = {} must be at least the number of peers ({})",
+                self.options.max_connections,
+                n - 1
+            )));
         }
         if self.options.protocol != Protocol::Memory {
             let addrs = self.addresses()?;
@@ -390,6 +454,11 @@ timeout_ms = 7
         assert!(c.options.data_dir.is_none(), "an empty data_dir turns durability off");
         assert_eq!((c.options.f, c.options.tombstones), (1, 5));
         assert!(c.apply_overrides(&["key=abcd"]).unwrap_err().to_string().contains("at least 32"));
+        // A deadline that far would overflow the clock when a round starts.
+        assert!(c.apply_overrides(&["timeout_ms=9223372036854775807"]).unwrap_err().to_string().contains("one day"));
+        assert!(c.apply_overrides(&["max_frame=18446744073709551615"]).is_err(), "no overflow checking the queue sizes");
+        assert!(e(&GOOD.replace("timeout_ms = 7", "max_connections = 0")).contains("number of peers"));
+        assert!(c.apply_overrides(&["send_queue_bytes=100"]).unwrap_err().to_string().contains("send_queue_bytes"));
         assert!(c.options.key.is_none());
     }
 

@@ -1,8 +1,44 @@
 //! Process identities and sets of processes.
 
-use serde::de::{Deserialize, Deserializer};
+use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Serialize, Serializer};
+use std::cell::Cell;
 use std::fmt;
+
+/// The largest number of processes a [`ProcSet`] decoded outside a run may
+/// name (ids `0..MAX_DECODED_IDS`): a set is a bit vector, so one large id
+/// would otherwise cost memory in proportion to its value.
+pub const MAX_DECODED_IDS: u32 = 1 << 16;
+
+thread_local! {
+    /// The number of processes of the run whose message is being decoded.
+    static RUN_SIZE: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs `decode` with process ids limited to `0..n`: a [`ProcessId`] or a
+/// [`ProcSet`] member out of range is a decoding error.
+pub(crate) fn with_run_size<T>(n: usize, decode: impl FnOnce() -> T) -> T {
+    struct Restore(Option<u32>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            RUN_SIZE.set(self.0);
+        }
+    }
+    let _restore = Restore(RUN_SIZE.replace(Some(u32::try_from(n).unwrap_or(u32::MAX))));
+    decode()
+}
+
+/// Checks a decoded id: below the run's size inside a run; outside one,
+/// any id for a [`ProcessId`] and ids below [`MAX_DECODED_IDS`] in a set.
+fn check_id<E: de::Error>(k: u32, in_set: bool) -> Result<u32, E> {
+    match RUN_SIZE.get() {
+        Some(n) if k >= n => Err(E::custom(format_args!("process id {k} is not in 0..{n}"))),
+        None if in_set && k >= MAX_DECODED_IDS => {
+            Err(E::custom(format_args!("process id {k} in a set is not below {MAX_DECODED_IDS}")))
+        }
+        _ => Ok(k),
+    }
+}
 
 /// The identity of one process (replica) of a run: `0..n`.
 ///
@@ -60,7 +96,8 @@ impl<'de> Deserialize<'de> for ProcessId {
         #[derive(serde::Deserialize)]
         #[serde(rename = "ProcessId")]
         struct Raw(u32);
-        Raw::deserialize(d).map(|r| ProcessId(r.0))
+        let r = Raw::deserialize(d)?;
+        check_id(r.0, false).map(ProcessId)
     }
 }
 
@@ -202,13 +239,30 @@ impl Serialize for ProcSet {
     }
 }
 
+/// Reads a set's ids one by one, checking each before it is inserted (no
+/// intermediate vector sized by a claimed length).
+struct ProcSetVisitor;
+
+impl<'de> Visitor<'de> for ProcSetVisitor {
+    type Value = ProcSet;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence of process ids")
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<ProcSet, D::Error> {
+        d.deserialize_seq(ProcSetVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ProcSet, A::Error> {
+        let mut s = ProcSet::new();
+        while let Some(k) = seq.next_element::<u32>()? {
+            s.insert(ProcessId(check_id(k, true)?));
+        }
+        Ok(s)
+    }
+}
+
 impl<'de> Deserialize<'de> for ProcSet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(serde::Deserialize)]
-        #[serde(rename = "ProcSet")]
-        struct Raw(Vec<u32>);
-        let raw = Raw::deserialize(d)?;
-        Ok(raw.0.into_iter().map(ProcessId::from_u32).collect())
+        d.deserialize_newtype_struct("ProcSet", ProcSetVisitor)
     }
 }
 
@@ -252,5 +306,16 @@ mod tests {
         assert_eq!(j, "[1,5,70]");
         assert_eq!(serde_json::from_str::<ProcSet>(&j).unwrap(), s);
         assert_eq!(serde_json::from_str::<ProcessId>("7").unwrap(), ProcessId::new(7));
+    }
+
+    #[test]
+    fn decoded_ids_are_bounded_by_the_run_or_a_fixed_limit() {
+        let e = serde_json::from_str::<ProcSet>("[1, 4000000000]").unwrap_err().to_string();
+        assert!(e.contains("not below 65536"), "{e}");
+        let e = with_run_size(4, || serde_json::from_str::<ProcSet>("[1, 4]")).unwrap_err().to_string();
+        assert!(e.contains("process id 4 is not in 0..4"), "{e}");
+        assert!(with_run_size(4, || serde_json::from_str::<ProcessId>("9")).is_err());
+        assert_eq!(with_run_size(4, || serde_json::from_str::<ProcSet>("[3, 0]")).unwrap().len(), 2);
+        assert!(serde_json::from_str::<ProcessId>("9").is_ok(), "the limit ends with the run");
     }
 }

@@ -146,8 +146,8 @@ impl<P: Process, R: Round<P>> RoundRun<P> for ClosedRun<P, R> {
             None => Progress::unchanged(),
         }
     }
-    fn receive(&mut self, _p: &mut P, from: ProcessId, payload: &[u8], _cx: &Ctx) -> Result<Progress, CodecError> {
-        let m = codec::decode::<R::Msg>(payload)?;
+    fn receive(&mut self, _p: &mut P, from: ProcessId, payload: &[u8], cx: &Ctx) -> Result<Progress, CodecError> {
+        let m = codec::decode_for_run::<R::Msg>(payload, cx.n())?;
         Ok(self.accept(from, m))
     }
     fn finish(&mut self, p: &mut P, _timed_out: bool, cx: &Ctx) -> bool {
@@ -182,7 +182,7 @@ impl<P: Process, E: EventRound<P>> RoundRun<P> for EventRun<P, E> {
         }
     }
     fn receive(&mut self, p: &mut P, from: ProcessId, payload: &[u8], cx: &Ctx) -> Result<Progress, CodecError> {
-        Ok(E::receive(p, from, codec::decode::<E::Msg>(payload)?, cx))
+        Ok(E::receive(p, from, codec::decode_for_run::<E::Msg>(payload, cx.n())?, cx))
     }
     fn finish(&mut self, p: &mut P, timed_out: bool, cx: &Ctx) -> bool {
         E::finish(p, timed_out, cx)

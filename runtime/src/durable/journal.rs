@@ -26,8 +26,14 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub(crate) fn new(decision_log: usize, tombstones: usize) -> Live {
-        Live { states: HashMap::new(), decided: BoundedMap::new(decision_log), closed: BoundedMap::new(tombstones) }
+    /// Keeps what the event loop's decision log and tombstones keep: the
+    /// `limits` of [`super::Limits`].
+    pub(crate) fn new(limits: super::Limits) -> Live {
+        Live {
+            states: HashMap::new(),
+            decided: BoundedMap::new(limits.decision_log, limits.decision_log_bytes),
+            closed: BoundedMap::new(limits.tombstones, usize::MAX),
+        }
     }
 
     /// Applies one record, later records winning.
@@ -38,11 +44,12 @@ impl Live {
             }
             Record::Decided { id, value } => {
                 self.states.remove(&id);
-                self.decided.insert(id, value);
+                let size = value.len();
+                self.decided.insert(id, value, size);
             }
             Record::Closed { id } => {
                 self.states.remove(&id);
-                self.closed.insert(id, ());
+                self.closed.insert(id, (), 0);
             }
         }
     }
@@ -171,7 +178,7 @@ mod tests {
         // tmpfs when there is one: 600 fsyncs on a disk take seconds.
         let shm = Path::new("/dev/shm");
         let dir = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.unwrap();
-        let mut j = Journal::with_threshold(dir.path(), Arc::new(AtomicU64::new(0)), Live::new(3, 2), 2048).unwrap();
+        let mut j = Journal::with_threshold(dir.path(), Arc::new(AtomicU64::new(0)), Live::new(crate::durable::Limits { decision_log: 3, decision_log_bytes: usize::MAX, tombstones: 2 }), 2048).unwrap();
         let state = |round: u64| Bytes::from(vec![round as u8; 40]);
         for round in 0..600u64 {
             // Instance 1 runs for ever; instances 10.. each run two rounds and end.
@@ -188,7 +195,7 @@ mod tests {
         let fs = files(dir.path());
         assert_eq!(fs.len(), 1, "older segments are removed: {fs:?}");
         let (records, valid) = read_all(&Bytes::from(std::fs::read(&fs[0]).unwrap()));
-        let mut replayed = Live::new(3, 2);
+        let mut replayed = Live::new(crate::durable::Limits { decision_log: 3, decision_log_bytes: usize::MAX, tombstones: 2 });
         for r in records {
             replayed.apply(r);
         }

@@ -78,8 +78,17 @@ pub(crate) struct LoopLog {
 }
 
 /// Opens `dir` for `workers` event loops.
-pub(crate) fn open(dir: &Path, workers: usize, decision_log: usize, tombstones: usize) -> io::Result<(Recovery, Vec<LoopLog>)> {
-    let o = open::open(dir, workers, decision_log, tombstones)?;
+/// How much of the finished instances a journal keeps live: as much as the
+/// event loop's decision log and tombstones (`Options`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub decision_log: usize,
+    pub decision_log_bytes: usize,
+    pub tombstones: usize,
+}
+
+pub(crate) fn open(dir: &Path, workers: usize, limits: Limits) -> io::Result<(Recovery, Vec<LoopLog>)> {
+    let o = open::open(dir, workers, limits)?;
     let amnesic_since = o.recovery.amnesic_since;
     let lock = o.lock;
     let loops = o

@@ -66,8 +66,8 @@ fn segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
 
 /// Reads the segments in order, truncating torn tails; returns the live
 /// records and the bytes truncated.
-fn replay(segs: &[(u64, PathBuf)], decision_log: usize, tombstones: usize) -> io::Result<(Live, u64)> {
-    let mut live = Live::new(decision_log, tombstones);
+fn replay(segs: &[(u64, PathBuf)], limits: super::Limits) -> io::Result<(Live, u64)> {
+    let mut live = Live::new(limits);
     let mut truncated = 0;
     for (_, path) in segs {
         let file = Bytes::from(std::fs::read(path)?);
@@ -87,7 +87,7 @@ fn replay(segs: &[(u64, PathBuf)], decision_log: usize, tombstones: usize) -> io
 }
 
 /// Opens (or creates) `dir` for `workers` event loops.
-pub(crate) fn open(dir: &Path, workers: usize, decision_log: usize, tombstones: usize) -> io::Result<Opened> {
+pub(crate) fn open(dir: &Path, workers: usize, limits: super::Limits) -> io::Result<Opened> {
     let existed = dir.exists();
     std::fs::create_dir_all(dir)?;
     if !existed && let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -111,8 +111,8 @@ pub(crate) fn open(dir: &Path, workers: usize, decision_log: usize, tombstones: 
     }
     Meta { incarnation, amnesic_since }.write(dir)?;
     let old = segments(dir)?;
-    let (live, truncated_bytes) = replay(&old, decision_log, tombstones)?;
-    let mut shares: Vec<Live> = (0..workers).map(|_| Live::new(decision_log, tombstones)).collect();
+    let (live, truncated_bytes) = replay(&old, limits)?;
+    let mut shares: Vec<Live> = (0..workers).map(|_| Live::new(limits)).collect();
     let mut recovery = Recovery { incarnation, amnesic_since, resumable: Vec::new(), unresumable: Vec::new(), decisions: 0, truncated_bytes };
     let share = |id: u64| (id % workers as u64) as usize;
     for (id, value) in live.decided.iter() {

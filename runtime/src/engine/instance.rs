@@ -6,6 +6,7 @@ use crate::codec::{self, CodecError};
 use crate::config::Options;
 use crate::durable::Snapshot;
 use crate::dsl::{Ctx, Outgoing, ProcSet, Process, ProcessId, ProcessIo, Progress, RoundRun};
+use crate::engine::future::{FutureBuffer, Refused};
 use crate::engine::outbound::Outbound;
 use crate::engine::rto::Rto;
 use crate::engine::{Outcome, Stats};
@@ -74,7 +75,7 @@ pub(crate) struct Instance<P: Process> {
     heard: ProcSet,
     /// Per sender: the highest round above the current one heard from it.
     ahead: Vec<u64>,
-    future: Vec<(u64, ProcessId, Bytes)>,
+    future: FutureBuffer,
     result: Option<Outcome<Output<P>>>,
     done: Option<Done<P>>,
     persist: Option<Persist<P>>,
@@ -101,7 +102,7 @@ impl<P: Process> Instance<P> {
             deadline: None,
             heard: ProcSet::new(),
             ahead: vec![0; n],
-            future: Vec::new(),
+            future: FutureBuffer::default(),
             result: None,
             done: Some(done),
             persist: None,
@@ -131,7 +132,8 @@ impl<P: Process> Instance<P> {
     }
 
     fn set_deadline(&mut self, env: &mut Env) {
-        let d = self.progress.deadline().map(|d| self.round_start + d);
+        // A deadline past the clock's range is no deadline.
+        let d = self.progress.deadline().and_then(|d| self.round_start.checked_add(d));
         if d != self.deadline {
             self.deadline = d;
             if let Some(t) = d {
@@ -175,14 +177,7 @@ impl<P: Process> Instance<P> {
             self.progress = self.progress.update(pr);
         }
         if !self.future.is_empty() {
-            let mut mine = Vec::new();
-            self.future.retain(|(r, q, b)| {
-                if *r == round {
-                    mine.push((*q, b.clone()));
-                }
-                *r > round
-            });
-            for (q, b) in mine {
+            for (q, b) in self.future.take_round(round) {
                 self.deliver(env, q, &b);
             }
         }
@@ -295,7 +290,7 @@ impl<P: Process> InstanceDyn for Instance<P> {
         match flag {
             Flag::Normal => {}
             Flag::Decision => {
-                return match codec::decode::<Output<P>>(&payload) {
+                return match codec::decode_for_run::<Output<P>>(&payload, self.cx.n()) {
                     Ok(v) => {
                         Stats::inc(&env.stats.learned);
                         self.result = Some(Outcome::Learned(v));
@@ -326,14 +321,10 @@ impl<P: Process> InstanceDyn for Instance<P> {
             Stats::inc(&env.stats.too_far);
             return Step::Running;
         }
-        let dup = self.future.iter().any(|(fr, q, _)| *fr == round && *q == from);
-        if dup {
-            Stats::inc(&env.stats.duplicates);
-        } else if self.future.len() < env.opts.max_buffered {
-            Stats::inc(&env.stats.buffered);
-            self.future.push((round, from, payload));
-        } else {
-            Stats::inc(&env.stats.buffer_full);
+        match self.future.push(round, from, &payload, env.opts.max_buffered, env.opts.max_buffered_bytes) {
+            Ok(()) => Stats::inc(&env.stats.buffered),
+            Err(Refused::Duplicate) => Stats::inc(&env.stats.duplicates),
+            Err(Refused::Full) => Stats::inc(&env.stats.buffer_full),
         }
         if let Some(a) = self.ahead.get_mut(from.index()) {
             *a = (*a).max(round);

@@ -3,8 +3,11 @@
 //! log and a default handler.
 
 pub(crate) mod bounded;
+pub(crate) mod budget;
+mod future;
 mod handler;
 mod instance;
+mod lazy;
 mod node;
 mod outbound;
 mod outcome;

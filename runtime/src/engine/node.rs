@@ -4,6 +4,7 @@ use crate::auth::{Sealer, Verifier, require_key_off_loopback};
 use crate::config::{Config, ConfigError, Options, Protocol};
 use crate::dsl::{Process, ProcessId, ProcessIo};
 use crate::durable::{self, Incarnation, LoopLog, Recovery};
+use crate::engine::budget::ByteBudget;
 use crate::engine::handler::{DefaultHandler, DropUnknown, Starter};
 use crate::engine::outbound::Outbound;
 use crate::engine::shard::{Shard, ShardMsg};
@@ -41,6 +42,7 @@ struct Parts {
     inbound: Inbound,
     txs: Vec<UnboundedSender<ShardMsg>>,
     rxs: Vec<UnboundedReceiver<ShardMsg>>,
+    budgets: Vec<ByteBudget>,
     stats: Arc<Stats>,
     wal: Option<(Recovery, Vec<LoopLog>)>,
 }
@@ -66,34 +68,39 @@ impl NodeBuilder {
     fn parts(&self) -> Result<Parts, NodeError> {
         let wal = match &self.opts.data_dir {
             Some(dir) => Some(
-                durable::open(dir, self.opts.workers, self.opts.decision_log, self.opts.tombstones)
+                durable::open(dir, self.opts.workers, durable::Limits {
+                    decision_log: self.opts.decision_log,
+                    decision_log_bytes: self.opts.decision_log_bytes,
+                    tombstones: self.opts.tombstones,
+                })
                     .map_err(|e| NodeError::Invalid(format!("data directory {}: {e}", dir.display())))?,
             ),
             None => None,
         };
         let stats = Arc::new(Stats::default());
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..self.opts.workers).map(|_| unbounded_channel()).unzip();
+        let budgets: Vec<_> = (0..self.opts.workers).map(|_| ByteBudget::new(self.opts.inbound_queue_bytes)).collect();
         let verifier = self.opts.key.as_ref().map(|k| Verifier::new(k, self.me.as_u32(), self.n));
-        let inbound = Inbound::new(self.me, self.n, self.opts.epoch, verifier, txs.clone(), stats.clone());
-        Ok(Parts { inbound, txs, rxs, stats, wal })
+        let inbound = Inbound::new(self.me, self.n, self.opts.epoch, verifier, txs.clone(), budgets.clone(), stats.clone());
+        Ok(Parts { inbound, txs, rxs, budgets, stats, wal })
     }
 
     fn finish(self, parts: Parts, transport: Arc<dyn Transport>) -> Node {
-        let Parts { txs, rxs, stats, wal, .. } = parts;
+        let Parts { txs, rxs, budgets, stats, wal, .. } = parts;
         let (recovery, mut logs) = match wal {
             Some((r, logs)) => (Some(r), logs.into_iter().map(Some).collect()),
             None => (None, Vec::new()),
         };
         let incarnation = recovery.as_ref().map_or_else(Incarnation::from_clock, |r| r.incarnation);
         let sealer = self.opts.key.as_ref().map(|k| Arc::new(Sealer::new(k, self.me.as_u32(), self.n, incarnation)));
-        for (k, rx) in rxs.into_iter().enumerate() {
+        for (k, (rx, budget)) in rxs.into_iter().zip(budgets).enumerate() {
             let (e, mp) = (self.opts.epoch, self.opts.max_packet);
             let mut out = Outbound::new(self.me, self.n, e, mp, sealer.clone(), transport.clone(), stats.clone());
             let wal = logs.get_mut(k).and_then(Option::take);
             if wal.is_some() {
                 out.hold_until_flush();
             }
-            let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone(), wal);
+            let shard = Shard::new(self.me, self.opts.clone(), stats.clone(), rx, out, self.handler.clone(), wal, budget);
             tokio::spawn(shard.run());
         }
         let inner = NodeInner { me: self.me, n: self.n, opts: self.opts, shards: txs, stats, transport, incarnation, recovery };
@@ -127,7 +134,7 @@ impl NodeBuilder {
         self.check()?;
         require_key_off_loopback(&addrs, self.opts.key.as_ref()).map_err(NodeError::Invalid)?;
         let parts = self.parts()?;
-        let t = TcpTransport::bind(self.me, addrs, parts.inbound.clone(), self.opts.max_frame, parts.stats.clone()).await?;
+        let t = TcpTransport::bind(self.me, addrs, parts.inbound.clone(), &self.opts, parts.stats.clone()).await?;
         Ok(self.finish(parts, Arc::new(t)))
     }
 }

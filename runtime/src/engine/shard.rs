@@ -13,6 +13,8 @@ use crate::wire::{Flag, WireMsg};
 use bytes::Bytes;
 use std::cmp::Reverse;
 use crate::engine::bounded::BoundedMap;
+use crate::engine::budget::ByteBudget;
+use crate::engine::lazy::{LazyStarts, Refused};
 use crate::engine::rto::Rto;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
@@ -21,7 +23,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 pub(crate) enum ShardMsg {
-    Net(Vec<WireMsg>),
+    /// Received messages, holding `cost` bytes of the inbound budget.
+    Net { msgs: Vec<WireMsg>, cost: usize },
     Start(u64, StartFn),
     Stop(u64),
     User { to: Option<ProcessId>, flag: u8, instance: u64, payload: Bytes },
@@ -45,6 +48,17 @@ pub(crate) struct Shard {
     wal: Option<LoopLog>,
     /// Instances finished this turn, reported once the turn is durable.
     settled: Vec<Box<dyn InstanceDyn>>,
+    /// The inbound queue's budget, given back as messages are taken in.
+    inbound: ByteBudget,
+    /// This loop's share of `max_instances`.
+    max_instances: usize,
+    /// Running instances started by the default handler, by sender.
+    lazy: LazyStarts,
+}
+
+/// This event loop's share of a node-wide limit.
+fn share(limit: usize, opts: &Options) -> usize {
+    limit.div_ceil(opts.workers.max(1))
 }
 
 impl Shard {
@@ -56,18 +70,22 @@ impl Shard {
         out: Outbound,
         handler: Arc<dyn DefaultHandler>,
         wal: Option<LoopLog>,
+        inbound: ByteBudget,
     ) -> Shard {
-        let mut log = BoundedMap::new(opts.decision_log);
-        let mut tombstones = BoundedMap::new(opts.tombstones);
+        let mut log = BoundedMap::new(opts.decision_log, opts.decision_log_bytes);
+        let mut tombstones = BoundedMap::new(opts.tombstones, usize::MAX);
         if let Some(w) = &wal {
-            w.decisions().for_each(|(id, v)| log.insert(id, v.clone()));
-            w.closed().for_each(|id| tombstones.insert(id, ()));
+            w.decisions().for_each(|(id, v)| log.insert(id, v.clone(), v.len()));
+            w.closed().for_each(|id| tombstones.insert(id, (), 0));
         }
+        let max_instances = share(opts.max_instances, &opts);
+        let lazy = LazyStarts::new(out.n(), share(opts.max_lazy_per_sender, &opts));
+        let n = out.n();
         let min = if opts.adaptive_timeout { Duration::from_millis(opts.min_timeout_ms) } else { opts.timeout() };
         let rto = Rto::new(min, opts.timeout());
         Shard {
             me,
-            n: out.n(),
+            n,
             opts,
             stats,
             rx,
@@ -80,6 +98,9 @@ impl Shard {
             handler,
             wal,
             settled: Vec::new(),
+            inbound,
+            max_instances,
+            lazy,
         }
     }
 
@@ -175,14 +196,27 @@ impl Shard {
     /// Removes a finished or stopped instance: a decision goes to the log,
     /// anything else leaves a tombstone.
     fn finish(&mut self, id: u64) {
+        self.remove(id, true);
+    }
+
+    /// Removes instance `id`; without `tombstone`, an instance stopped
+    /// without a decision may start again later.
+    fn remove(&mut self, id: u64, tombstone: bool) {
         if let Some(inst) = self.instances.remove(&id) {
+            self.lazy.finished(id);
             let decision = inst.decision_bytes();
-            if let Some(w) = &mut self.wal {
+            if let Some(w) = &mut self.wal
+                && (decision.is_some() || tombstone)
+            {
                 w.finished(id, decision.as_ref());
             }
             match decision {
-                Some(v) => self.log.insert(id, v),
-                None => self.tombstones.insert(id, ()),
+                Some(v) => {
+                    let size = v.len();
+                    self.log.insert(id, v, size)
+                }
+                None if tombstone => self.tombstones.insert(id, (), 0),
+                None => {}
             }
             match self.wal {
                 Some(_) => self.settled.push(inst),
@@ -193,12 +227,13 @@ impl Shard {
 
     fn handle(&mut self, m: ShardMsg, now: Instant) {
         match m {
-            ShardMsg::Net(msgs) => {
+            ShardMsg::Net { msgs, cost } => {
                 for w in msgs {
                     self.on_wire(w, now);
                 }
+                self.inbound.release(cost);
             }
-            ShardMsg::Start(id, make) => self.start(id, make, now, None),
+            ShardMsg::Start(id, make) => self.start(id, make, now, None, None),
             ShardMsg::Stop(id) => self.finish(id),
             ShardMsg::User { to, flag, instance, payload } => match to {
                 Some(q) => self.out.push(q, Flag::User(flag), instance, 0, &payload),
@@ -208,7 +243,9 @@ impl Shard {
         }
     }
 
-    fn start(&mut self, id: u64, make: StartFn, now: Instant, first: Option<WireMsg>) {
+    /// Starts instance `id`, on behalf of sender `lazy_for` when the default
+    /// handler asked for it, and delivers `first` to it.
+    fn start(&mut self, id: u64, make: StartFn, now: Instant, first: Option<WireMsg>, lazy_for: Option<usize>) {
         let Some(mut inst) = make(id, self.me, self.n, &self.opts) else { return };
         if self.instances.contains_key(&id) {
             inst.reject(format!("instance {id} is already running"));
@@ -221,6 +258,26 @@ impl Shard {
         if self.tombstones.contains(&id) {
             inst.reject(format!("instance {id} was stopped here"));
             return;
+        }
+        if self.instances.len() >= self.max_instances {
+            Stats::inc(&self.stats.instance_limit);
+            inst.reject(format!("{} instances are running on this event loop (max_instances)", self.instances.len()));
+            return;
+        }
+        if let Some(q) = lazy_for {
+            match self.lazy.admit(id, q) {
+                Ok(None) => {}
+                Ok(Some(oldest)) => {
+                    // No tombstone: the application may start it again.
+                    Stats::inc(&self.stats.lazy_limit);
+                    self.remove(oldest, false);
+                }
+                Err(Refused) => {
+                    Stats::inc(&self.stats.lazy_limit);
+                    inst.reject(format!("no lazy start for p{q} here (max_lazy_per_sender = 0)"));
+                    return;
+                }
+            }
         }
         if let Some(w) = &mut self.wal {
             let admitted = match w.admit(id) {
@@ -299,7 +356,7 @@ impl Shard {
             DefaultAction::Start(make) => {
                 Stats::inc(&self.stats.lazy_starts);
                 let deliver = (h.flag == Flag::Normal).then_some(w);
-                self.start(h.instance, make.0, now, deliver);
+                self.start(h.instance, make.0, now, deliver, Some(from.index()));
             }
         }
     }

@@ -6,12 +6,14 @@
 //!
 //! Client protocol, one UDP datagram each way: `acquire [name]` or
 //! `release [name]` (the name identifies the client; without one, its source
-//! address does), answered by `SUCCESS`, `FAILED` or `ERROR: <why>`.
+//! address does), answered by `SUCCESS`, `FAILED` or `ERROR: <why>`. At most
+//! [`CLIENT_QUEUE`] requests wait at a replica; beyond that a request is
+//! answered `ERROR: busy …` at once.
 
 use crate::dsl::{Consensus, Process};
 use crate::engine::{DefaultAction, DefaultHandler, Node, NodeError, Starter, UnknownMessage};
 use crate::wire::Flag;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
@@ -19,12 +21,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::mpsc::{Receiver, Sender, UnboundedReceiver, UnboundedSender, channel, unbounded_channel};
 
 /// User flag of the announcement of a slot with its proposed value.
 const ANNOUNCE: u8 = 0x83;
 /// Slots tried for one request before answering `FAILED`.
 const MAX_TRIES: u32 = 64;
+/// Client requests waiting at a replica; more are answered `ERROR: busy`.
+pub const CLIENT_QUEUE: usize = 1024;
 /// No operation: what a replica proposes for a slot it joins unannounced.
 const NOP: i64 = 0;
 const ID_MASK: u64 = (1 << 48) - 1;
@@ -105,7 +110,6 @@ impl LockState {
 }
 
 enum Event {
-    Client(SocketAddr, i64),
     Done(u64, Option<i64>),
     Tick,
 }
@@ -162,7 +166,8 @@ impl LockServer {
         let applied = Arc::new(AtomicU64::new(0));
         let node = make_node(LockHandler { applied: applied.clone(), tx: tx.clone(), _p: PhantomData }).await?;
         let state = Arc::new(Mutex::new(LockState::default()));
-        let reader = tokio::spawn(read_clients(socket.clone(), tx.clone()));
+        let (client_tx, client_rx) = channel(CLIENT_QUEUE);
+        let reader = tokio::spawn(read_clients(socket.clone(), client_tx));
         let ticker = {
             let tx = tx.clone();
             tokio::spawn(async move {
@@ -179,12 +184,11 @@ impl LockServer {
             applied,
             state: state.clone(),
             decided: BTreeMap::new(),
-            queue: VecDeque::new(),
             current: None,
             gap_started: 0,
             _p: PhantomData,
         };
-        let main = tokio::spawn(svc.run(rx));
+        let main = tokio::spawn(svc.run(rx, client_rx));
         Ok(LockServer { node, client_addr, state, tasks: vec![reader, ticker, main] })
     }
 
@@ -210,17 +214,20 @@ impl LockServer {
     }
 }
 
-async fn read_clients(socket: Arc<UdpSocket>, tx: UnboundedSender<Event>) {
+async fn read_clients(socket: Arc<UdpSocket>, tx: Sender<(SocketAddr, i64)>) {
     let mut buf = vec![0u8; 1500];
     loop {
         let Ok((len, from)) = socket.recv_from(&mut buf).await else { continue };
         let parsed = std::str::from_utf8(&buf[..len]).map_err(|_| "not UTF-8".to_string()).and_then(|t| parse_request(t, from));
         match parsed {
-            Ok(op) => {
-                if tx.send(Event::Client(from, op.encode())).is_err() {
-                    return;
+            Ok(op) => match tx.try_send((from, op.encode())) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    let busy = format!("ERROR: busy: {CLIENT_QUEUE} requests are waiting, retry later");
+                    let _ = socket.send_to(busy.as_bytes(), from).await;
                 }
-            }
+                Err(TrySendError::Closed(_)) => return,
+            },
             Err(e) => {
                 let _ = socket.send_to(format!("ERROR: {e}").as_bytes(), from).await;
             }
@@ -242,28 +249,35 @@ struct Service<P> {
     applied: Arc<AtomicU64>,
     state: Arc<Mutex<LockState>>,
     decided: BTreeMap<u64, i64>,
-    queue: VecDeque<(SocketAddr, i64)>,
     current: Option<Current>,
     gap_started: u64,
     _p: PhantomData<fn(P)>,
 }
 
 impl<P: Process<Io = Consensus<i64>>> Service<P> {
-    async fn run(mut self, mut rx: UnboundedReceiver<Event>) {
-        while let Some(e) = rx.recv().await {
-            match e {
-                Event::Client(a, v) => self.queue.push_back((a, v)),
-                Event::Done(slot, Some(v)) => {
-                    self.decided.insert(slot, v);
-                }
-                Event::Done(..) => {}
-                Event::Tick => self.fill_gap(),
+    /// Serves one client request at a time; the others wait in `clients`
+    /// (bounded), which is read only while no request is in progress.
+    async fn run(mut self, mut rx: UnboundedReceiver<Event>, mut clients: Receiver<(SocketAddr, i64)>) {
+        loop {
+            tokio::select! {
+                e = rx.recv() => match e {
+                    Some(Event::Done(slot, Some(v))) => {
+                        self.decided.insert(slot, v);
+                    }
+                    Some(Event::Done(..)) => {}
+                    Some(Event::Tick) => self.fill_gap(),
+                    None => return,
+                },
+                c = clients.recv(), if self.current.is_none() => match c {
+                    Some((client, value)) => self.current = Some(Current { client, value, slot: None, tries: 0 }),
+                    None => return,
+                },
             }
             let replies = self.apply();
             for (to, ok) in replies {
                 let _ = self.socket.send_to(if ok { b"SUCCESS" as &[u8] } else { b"FAILED" }, to).await;
             }
-            self.next_request();
+            self.next_request(&mut clients);
         }
     }
 
@@ -288,9 +302,9 @@ impl<P: Process<Io = Consensus<i64>>> Service<P> {
         replies
     }
 
-    fn next_request(&mut self) {
+    fn next_request(&mut self, clients: &mut Receiver<(SocketAddr, i64)>) {
         if self.current.is_none()
-            && let Some((client, value)) = self.queue.pop_front()
+            && let Ok((client, value)) = clients.try_recv()
         {
             self.current = Some(Current { client, value, slot: None, tries: 0 });
         }
@@ -306,7 +320,7 @@ impl<P: Process<Io = Consensus<i64>>> Service<P> {
             tokio::spawn(async move {
                 let _ = s.send_to(b"FAILED", to).await;
             });
-            return self.next_request();
+            return self.next_request(clients);
         }
         let slot = upto + 1;
         c.slot = Some(slot);

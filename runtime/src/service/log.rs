@@ -19,7 +19,7 @@ use bytes::{Bytes, BytesMut};
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -51,11 +51,22 @@ pub struct LogOptions {
     /// A forwarded request not applied after this long is forwarded again
     /// (at-least-once: a request may then be applied twice).
     pub resend: Duration,
+    /// Requests waiting at a replica: submitted here and not applied yet, and
+    /// at the leader, waiting for a slot. A submission beyond it fails; a
+    /// forwarded message beyond it is dropped (its follower forwards again
+    /// after `resend`).
+    pub max_pending: usize,
 }
 
 impl Default for LogOptions {
     fn default() -> Self {
-        LogOptions { batch: 2000, in_flight: 16, tick: Duration::from_millis(20), resend: Duration::from_millis(500) }
+        LogOptions {
+            batch: 2000,
+            in_flight: 16,
+            tick: Duration::from_millis(20),
+            resend: Duration::from_millis(500),
+            max_pending: 1 << 20,
+        }
     }
 }
 
@@ -90,11 +101,14 @@ impl Applied {
 struct Group {
     remaining: usize,
     last_slot: u64,
-    tx: oneshot::Sender<u64>,
+    tx: Reply,
 }
 
+/// The answer to a submission: the last slot, or why it was refused.
+type Reply = oneshot::Sender<Result<u64, String>>;
+
 enum Event {
-    Submit(Vec<Request>, oneshot::Sender<u64>),
+    Submit(Vec<Request>, Reply),
     Forwarded(Bytes),
     Done(u64, Option<Batch>),
 }
@@ -105,6 +119,10 @@ pub struct LogHandler {
     leader: bool,
     applied: Arc<AtomicU64>,
     tx: UnboundedSender<Event>,
+    /// Leader: requests waiting for a slot or in a forwarded message not yet
+    /// taken in, and the most allowed.
+    backlog: Arc<AtomicUsize>,
+    max_pending: usize,
 }
 
 fn join(slot: u64, tx: &UnboundedSender<Event>) -> DefaultAction {
@@ -119,7 +137,13 @@ impl DefaultHandler for LogHandler {
         let fresh = m.instance > self.applied.load(Ordering::Relaxed);
         match m.flag {
             Flag::User(FORWARD) if self.leader => {
-                let _ = self.tx.send(Event::Forwarded(m.payload.clone()));
+                let k = m.payload.len() / REQUEST_LEN;
+                if self.backlog.fetch_add(k, Ordering::Relaxed) + k > self.max_pending {
+                    self.backlog.fetch_sub(k, Ordering::Relaxed);
+                    return DefaultAction::Drop;
+                }
+                // A copy: the requests must not keep their whole packet alive.
+                let _ = self.tx.send(Event::Forwarded(Bytes::copy_from_slice(m.payload)));
                 DefaultAction::Handled
             }
             Flag::User(ANNOUNCE) | Flag::Normal if !self.leader && fresh => join(m.instance, &self.tx),
@@ -150,7 +174,10 @@ impl ReplicatedLog {
         let (tx, rx) = unbounded_channel();
         let upto = Arc::new(AtomicU64::new(0));
         let leader = me.index() == 0;
-        let node = make_node(LogHandler { leader, applied: upto.clone(), tx: tx.clone() }).await?;
+        let backlog = Arc::new(AtomicUsize::new(0));
+        let handler =
+            LogHandler { leader, applied: upto.clone(), tx: tx.clone(), backlog: backlog.clone(), max_pending: opts.max_pending };
+        let node = make_node(handler).await?;
         let applied = Arc::new(Mutex::new(Applied::default()));
         let svc = Service {
             node: node.clone(),
@@ -160,6 +187,7 @@ impl ReplicatedLog {
             upto,
             applied: applied.clone(),
             pending: VecDeque::new(),
+            backlog,
             proposed: HashMap::new(),
             next_slot: 1,
             decided: BTreeMap::new(),
@@ -181,6 +209,7 @@ impl ReplicatedLog {
     /// Submits requests together (one message to the service instead of one
     /// per request); resolves with the last slot once this replica applied
     /// all of them. Requests must be distinct from those still pending.
+    /// Fails when `max_pending` requests are waiting here.
     pub async fn submit_many(&self, rs: Vec<Request>) -> Result<u64, NodeError> {
         let down = || NodeError::Invalid("the log is shut down".into());
         if rs.is_empty() {
@@ -188,7 +217,7 @@ impl ReplicatedLog {
         }
         let (tx, rx) = oneshot::channel();
         self.tx.send(Event::Submit(rs, tx)).map_err(|_| down())?;
-        rx.await.map_err(|_| down())
+        rx.await.map_err(|_| down())?.map_err(NodeError::Invalid)
     }
 
     /// A copy of what this replica applied.
@@ -216,6 +245,8 @@ struct Service {
     applied: Arc<Mutex<Applied>>,
     /// Leader: requests waiting for a slot.
     pending: VecDeque<Request>,
+    /// Leader: `pending` plus the forwarded requests on their way to it.
+    backlog: Arc<AtomicUsize>,
     /// Leader: what it proposed in each running slot.
     proposed: HashMap<u64, Batch>,
     next_slot: u64,
@@ -261,6 +292,12 @@ impl Service {
     fn on_event(&mut self, e: Event) {
         match e {
             Event::Submit(rs, tx) => {
+                let waiting = self.waiters.len().max(self.backlog.load(Ordering::Relaxed));
+                if waiting + rs.len() > self.opts.max_pending {
+                    let why = format!("{waiting} requests are waiting (max_pending = {}): retry later", self.opts.max_pending);
+                    let _ = tx.send(Err(why));
+                    return;
+                }
                 let g = self.next_group;
                 self.next_group += 1;
                 let now = Instant::now();
@@ -271,13 +308,14 @@ impl Service {
                         fresh += 1;
                         if self.leader {
                             self.pending.push_back(r);
+                            self.backlog.fetch_add(1, Ordering::Relaxed);
                         } else {
                             self.forward.push(r);
                         }
                     }
                 }
                 if fresh == 0 {
-                    let _ = tx.send(self.upto.load(Ordering::Relaxed));
+                    let _ = tx.send(Ok(self.upto.load(Ordering::Relaxed)));
                 } else {
                     self.groups.insert(g, Group { remaining: fresh, last_slot: 0, tx });
                 }
@@ -306,6 +344,7 @@ impl Service {
     }
 
     fn requeue(&mut self, b: &Batch) {
+        self.backlog.fetch_add(b.len() / REQUEST_LEN, Ordering::Relaxed);
         for c in b.chunks_exact(REQUEST_LEN).rev() {
             let mut r = [0u8; REQUEST_LEN];
             r.copy_from_slice(c);
@@ -359,7 +398,7 @@ impl Service {
                         if grp.remaining == 0
                             && let Some(grp) = self.groups.remove(&g)
                         {
-                            let _ = grp.tx.send(grp.last_slot);
+                            let _ = grp.tx.send(Ok(grp.last_slot));
                         }
                     }
                 }
@@ -376,6 +415,7 @@ impl Service {
             for r in self.pending.drain(..k) {
                 b.extend_from_slice(&r);
             }
+            self.backlog.fetch_sub(k, Ordering::Relaxed);
             let batch = b.freeze();
             let slot = self.next_slot;
             self.next_slot += 1;

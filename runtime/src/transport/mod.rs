@@ -6,7 +6,8 @@
 //! decodes them, drops what is malformed, forged, replayed, of another
 //! cluster or epoch, from an unknown sender or (UDP) from an address that
 //! is not the claimed sender's (counting each), and routes the rest to the
-//! event loops.
+//! event loops, within each loop's inbound byte budget (what does not fit
+//! is dropped and counted).
 
 mod mem;
 mod mem_queue;
@@ -20,6 +21,7 @@ pub use udp::UdpTransport;
 use crate::auth::{Rejection, Verifier};
 use crate::dsl::ProcessId;
 use crate::engine::Stats;
+use crate::engine::budget::ByteBudget;
 use crate::engine::shard::ShardMsg;
 use crate::wire::{self, WireMsg};
 use bytes::Bytes;
@@ -58,8 +60,13 @@ struct InboundInner {
     epoch: u32,
     verifier: Option<Verifier>,
     shards: Vec<UnboundedSender<ShardMsg>>,
+    /// Per event loop: the bytes its queue may hold.
+    budgets: Vec<ByteBudget>,
     stats: Arc<Stats>,
 }
+
+/// What one queued batch costs beyond its packet and decoded headers.
+const BATCH_OVERHEAD: usize = 64;
 
 impl Inbound {
     pub(crate) fn new(
@@ -68,9 +75,11 @@ impl Inbound {
         epoch: u32,
         verifier: Option<Verifier>,
         shards: Vec<UnboundedSender<ShardMsg>>,
+        budgets: Vec<ByteBudget>,
         stats: Arc<Stats>,
     ) -> Inbound {
-        Inbound { inner: Arc::new(InboundInner { me: me.as_u32(), n: n as u32, epoch, verifier, shards, stats }) }
+        let inner = InboundInner { me: me.as_u32(), n: n as u32, epoch, verifier, shards, budgets, stats };
+        Inbound { inner: Arc::new(inner) }
     }
 
     /// Decodes `packet` and hands its valid messages to the event loops.
@@ -106,6 +115,9 @@ impl Inbound {
             return;
         }
         let k = s.shards.len();
+        // Each batch keeps the whole packet alive until its event loop has
+        // taken it in: charge the packet to every batch.
+        let packet_len = body.len();
         let mut per: Vec<Vec<WireMsg>> = (0..k).map(|_| Vec::new()).collect();
         for m in wire::messages(body) {
             match m {
@@ -122,9 +134,17 @@ impl Inbound {
                 }
             }
         }
-        for (i, v) in per.into_iter().enumerate() {
-            if !v.is_empty() {
-                let _ = s.shards[i].send(ShardMsg::Net(v));
+        for (i, msgs) in per.into_iter().enumerate() {
+            if msgs.is_empty() {
+                continue;
+            }
+            let cost = packet_len + msgs.len() * std::mem::size_of::<WireMsg>() + BATCH_OVERHEAD;
+            if !s.budgets[i].try_take(cost) {
+                Stats::add(&s.stats.inbound_full, msgs.len() as u64);
+                continue;
+            }
+            if s.shards[i].send(ShardMsg::Net { msgs, cost }).is_err() {
+                s.budgets[i].release(cost);
             }
         }
     }

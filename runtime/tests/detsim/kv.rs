@@ -110,7 +110,7 @@ pub fn run(seed: u64) -> KvRun {
 /// Starts the log replicas on `net`.
 async fn start_replicas(net: &MemNetwork) -> Vec<ReplicatedLog> {
     let opts = Options { timeout_ms: 10, ..Options::default() };
-    let log_opts = LogOptions { batch: 4, in_flight: 2, tick: Duration::from_millis(20), resend: resend() };
+    let log_opts = LogOptions { batch: 4, in_flight: 2, tick: Duration::from_millis(20), resend: resend(), ..LogOptions::default() };
     let mut logs = Vec::new();
     for i in 0..REPLICAS {
         let (net, opts) = (net.clone(), opts.clone());
