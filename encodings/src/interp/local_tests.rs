@@ -124,3 +124,25 @@ fn decisions_and_views_follow_the_spec() {
     let bad = vec![(2, vec![Value::Bool(true)])];
     assert_eq!(p.update(0, 0, 3, &s, &bad).expect("update"), p.update(0, 0, 3, &s, &[]).expect("update"));
 }
+
+#[test]
+fn a_spec_without_decision_or_with_one_outside_the_subset_is_refused() {
+    let file = "benchmarks/otr.rs";
+    let text = std::fs::read_to_string(format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"))).expect("the benchmark exists");
+    let body = "if self.decided { Some(self.decision) } else { None }";
+    assert_eq!(text.matches(body).count(), 1);
+    // Without `fn decision` a replica would never decide.
+    let start = text.find("    fn decision(&self)").expect("a decision fn");
+    let end = start + text[start..].find("\n    }\n").expect("its end") + 7;
+    let without = format!("{}{}", &text[..start], &text[end..]);
+    let alg = crate::parse_spec(file, &without).map_err(|e| e.short()).expect("still a spec");
+    let fns = crate::runtime_fns(file, &without, &alg).map_err(|e| e.short()).expect("nothing to translate");
+    assert!(fns.decision.is_none());
+    let e = Program::new(alg, fns, BTreeMap::new()).expect_err("no decision");
+    assert!(e.to_string().contains("no `fn decision`"), "{e}");
+    // A body outside the subset is a located error.
+    let odd = text.replace(body, "self.decided.then(|| self.decision)");
+    let alg = crate::parse_spec(file, &odd).map_err(|e| e.short()).expect("check does not read decision");
+    let e = crate::runtime_fns(file, &odd, &alg).expect_err("outside the subset");
+    assert!(e.short().contains("otr.rs:"), "{}", e.short());
+}
