@@ -1,16 +1,18 @@
 //! The interpreted spec on the round engine agrees with the compiled spec:
 //! the same replicas (in-memory network, no loss, rounds long enough that
 //! every message arrives, and catch-up only once every other replica is
-//! ahead, when its messages of the round have arrived: so every heard-of
-//! set is everyone) run each
+//! ahead, when its messages of the round have arrived; a message that
+//! arrives before its instance started at a replica starts it there with
+//! its input: so every heard-of set is everyone) run each
 //! instance once compiled and once interpreted
 //! (`psync_encodings::interp::replica`) from the same inputs, and every
 //! replica decides the same value both ways.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use psync::config::Options;
-use psync::engine::{Node, Outcome};
+use psync::engine::{DefaultAction, Node, Outcome, Starter, UnknownMessage};
 use psync::prelude::*;
 use psync::transport::MemNetwork;
 use psync_benchmarks::last_voting::LastVoting;
@@ -27,58 +29,76 @@ fn hosted(file: &str) -> Arc<Hosted> {
     Hosted::new(Program::new(alg, fns, Default::default()).expect("runnable on replicas"))
 }
 
-fn nodes(n: usize) -> Vec<Node> {
+/// Per replica, the instances it joins when another replica's message
+/// comes first (with the input it was given): no round message is dropped
+/// for arriving before its instance started.
+type Joins = Arc<Mutex<HashMap<u64, Starter>>>;
+
+fn nodes(n: usize) -> Vec<(Node, Joins)> {
     let net = MemNetwork::new(n, 0);
     let opts = Options { timeout_ms: 5_000, catch_up_senders: n - 1, ..Options::default() };
-    (0..n).map(|i| Node::builder(ProcessId::new(i), n, opts.clone()).memory(&net).expect("a node")).collect()
+    (0..n)
+        .map(|i| {
+            let joins: Joins = Arc::default();
+            let table = joins.clone();
+            let handler = move |m: &UnknownMessage<'_>| match table.lock().expect("joins").remove(&m.instance) {
+                Some(s) => DefaultAction::Start(s),
+                None => DefaultAction::Drop,
+            };
+            (Node::builder(ProcessId::new(i), n, opts.clone()).handler(handler).memory(&net).expect("a node"), joins)
+        })
+        .collect()
+}
+
+/// Starts instance `id` of `P` on every replica (or lets it be joined),
+/// replica `i` from `io(i)`; each replica's outcome.
+async fn start_all<P: Process>(nodes: &[(Node, Joins)], id: u64, io: impl Fn(usize) -> P::Io) -> Vec<Outcome<<P::Io as ProcessIo>::Output>> {
+    let mut waits = Vec::new();
+    let mut reports = Vec::new();
+    for (i, (_, joins)) in nodes.iter().enumerate() {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let tx = Arc::new(Mutex::new(Some(tx)));
+        // Whichever start comes second is rejected; the other one reports.
+        let report = move |o: Outcome<_>| {
+            if !matches!(o, Outcome::Rejected(_))
+                && let Some(t) = tx.lock().expect("report").take()
+            {
+                let _ = t.send(o);
+            }
+        };
+        let joined = report.clone();
+        joins.lock().expect("joins").insert(id, Starter::new::<P>(io(i), joined));
+        reports.push(report);
+        waits.push(rx);
+    }
+    for (i, ((node, _), report)) in nodes.iter().zip(reports).enumerate() {
+        node.start_instance::<P>(id, io(i), report);
+    }
+    let mut out = Vec::new();
+    for rx in waits {
+        out.push(rx.await.unwrap_or(Outcome::Stopped));
+    }
+    out
 }
 
 /// Each replica's decision in instance `id` of the compiled `P`.
-async fn compiled<P: Process<Io = Consensus<i64>>>(nodes: &[Node], id: u64, inputs: &[i64]) -> Vec<Option<i64>>
+async fn compiled<P: Process<Io = Consensus<i64>>>(nodes: &[(Node, Joins)], id: u64, inputs: &[i64]) -> Vec<Option<i64>>
 where
     P::Io: ProcessIo<Output = i64>,
 {
-    // Started on every replica before waiting on any.
-    let runs: Vec<_> = nodes
-        .iter()
-        .zip(inputs)
-        .map(|(n, &v)| {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            n.start_instance::<P>(id, Consensus::new(v), move |o| {
-                let _ = tx.send(o);
-            });
-            rx
-        })
-        .collect();
-    let mut out = Vec::new();
-    for r in runs {
-        out.push(r.await.ok().and_then(Outcome::into_value));
-    }
-    out
+    start_all::<P>(nodes, id, |i| Consensus::new(inputs[i])).await.into_iter().map(Outcome::into_value).collect()
 }
 
 /// Each replica's decision in instance `id` of the interpreted spec.
-async fn interpreted(nodes: &[Node], hosted: &Arc<Hosted>, id: u64, inputs: &[i64]) -> Vec<Option<i64>> {
-    let runs: Vec<_> = nodes
-        .iter()
-        .zip(inputs)
-        .map(|(n, &v)| {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let io = InterpretedIo { hosted: hosted.clone(), input: [("initial".to_string(), Value::Int(v))].into() };
-            n.start_instance::<Interpreted>(id, io, move |o| {
-                let _ = tx.send(o);
-            });
-            rx
-        })
-        .collect();
-    let mut out = Vec::new();
-    for r in runs {
-        out.push(match r.await.unwrap_or(Outcome::Stopped) {
+async fn interpreted(nodes: &[(Node, Joins)], hosted: &Arc<Hosted>, id: u64, inputs: &[i64]) -> Vec<Option<i64>> {
+    let io = |i: usize| InterpretedIo { hosted: hosted.clone(), input: [("initial".to_string(), Value::Int(inputs[i]))].into() };
+    let outs = start_all::<Interpreted>(nodes, id, io).await;
+    outs.into_iter()
+        .map(|o| match o {
             Outcome::Decided(Value::Int(v)) | Outcome::Learned(Value::Int(v)) => Some(v),
             _ => None,
-        });
-    }
-    out
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +112,7 @@ async fn otr_interpreted_decides_as_compiled() {
         let i = interpreted(&ns, &h, 100 + id, inputs).await;
         assert!(c.iter().all(Option::is_some), "compiled OTR decides on {inputs:?}: {c:?}");
         assert_eq!(i, c, "interpreted and compiled OTR on {inputs:?}");
-        for n in ns {
+        for (n, _) in ns {
             n.shutdown();
         }
     }
@@ -114,7 +134,7 @@ async fn last_voting_interpreted_decides_as_compiled() {
         let i = interpreted(&ns, &h, 100 + id, inputs).await;
         assert!(c.iter().all(Option::is_some), "compiled LastVoting decides on {inputs:?}: {c:?}");
         assert_eq!(i, c, "interpreted and compiled LastVoting on {inputs:?}");
-        for n in ns {
+        for (n, _) in ns {
             n.shutdown();
         }
     }
@@ -125,7 +145,7 @@ async fn last_voting_interpreted_decides_as_compiled() {
             let first = run[0].expect("decides");
             assert!(run.iter().all(|v| *v == Some(first)) && inputs.contains(&first), "{inputs:?}: {run:?}");
         }
-        for n in ns {
+        for (n, _) in ns {
             n.shutdown();
         }
     }

@@ -2,15 +2,20 @@
 //! and single-threaded tokio runtime (a node's socket reader and event loop
 //! then wake each other without crossing threads, as in separate
 //! processes), and a driver on the main thread keeping `--in-flight`
-//! instances running until `--instances` have ended.
+//! instances running until `--instances` have ended. A replica that hears
+//! of an instance before the driver started it there joins it with its own
+//! input, as a cluster replica's default handler does.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use psync::config::{Config, Options, Protocol, Replica};
 use psync::dsl::ProcessId;
-use psync::engine::{DropUnknown, Node};
+use psync::engine::{DefaultAction, Node, Outcome, Starter, UnknownMessage};
+use psync::wire::Flag;
+use psync_logic::Value;
 use psync::transport::MemNetwork;
 use psync_encodings::interp::replica::{Hosted, Interpreted, InterpretedIo};
 
@@ -47,9 +52,16 @@ fn free_ports(n: usize, protocol: Protocol) -> std::io::Result<Vec<u16>> {
     }
 }
 
+/// Per replica, the instances it joins when another replica's message
+/// comes first, each with this replica's input (its default handler): a
+/// round message is never dropped for arriving before the driver started
+/// its instance here.
+type Joins = Arc<Mutex<HashMap<u64, Starter>>>;
+
 /// A replica's thread: its node, and the signal that ends it.
 struct ReplicaThread {
     node: Node,
+    joins: Joins,
     stop: tokio::sync::oneshot::Sender<()>,
     thread: std::thread::JoinHandle<()>,
 }
@@ -59,6 +71,12 @@ fn start_replica(cfg: &Config, net: &MemNetwork, i: usize) -> Result<ReplicaThre
     let (node_tx, node_rx) = std::sync::mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (cfg, net) = (cfg.clone(), net.clone());
+    let joins: Joins = Arc::default();
+    let table = joins.clone();
+    let handler = move |m: &UnknownMessage<'_>| match table.lock().unwrap_or_else(|e| e.into_inner()).remove(&m.instance) {
+        Some(s) if m.flag == Flag::Normal => DefaultAction::Start(s),
+        _ => DefaultAction::Drop,
+    };
     let thread = std::thread::Builder::new()
         .name(format!("replica-{i}"))
         .spawn(move || {
@@ -72,9 +90,9 @@ fn start_replica(cfg: &Config, net: &MemNetwork, i: usize) -> Result<ReplicaThre
             rt.block_on(async move {
                 let me = ProcessId::new(i);
                 let node = if cfg.options.protocol == Protocol::Memory {
-                    Node::builder(me, cfg.n(), cfg.options.clone()).handler(DropUnknown).memory(&net)
+                    Node::builder(me, cfg.n(), cfg.options.clone()).handler(handler).memory(&net)
                 } else {
-                    Node::from_config(&cfg, me, DropUnknown).await
+                    Node::from_config(&cfg, me, handler).await
                 };
                 match node {
                     Ok(node) => {
@@ -89,37 +107,47 @@ fn start_replica(cfg: &Config, net: &MemNetwork, i: usize) -> Result<ReplicaThre
         })
         .map_err(|e| format!("replica {i}: cannot start a thread: {e}"))?;
     let node = node_rx.recv().map_err(|_| format!("replica {i}: its thread ended"))??;
-    Ok(ReplicaThread { node, stop, thread })
+    Ok(ReplicaThread { node, joins, stop, thread })
 }
 
-/// Runs instance `id` on every node: each proposes its input; an instance
-/// not ended by `deadline` is stopped.
-async fn instance(nodes: &[Node], hosted: &Arc<Hosted>, inputs: &Inputs, id: u64, deadline: Duration) -> InstanceReport {
-    let waits: Vec<_> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, node)| {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let io = InterpretedIo { hosted: hosted.clone(), input: inputs.state(id, i) };
-            node.start_instance::<Interpreted>(id, io, move |o| {
-                let _ = tx.send(o);
-            });
-            rx
-        })
-        .collect();
-    let mut replicas = Vec::with_capacity(nodes.len());
+/// Runs instance `id` on every replica: each proposes its input; an
+/// instance not ended by `deadline` is stopped.
+async fn instance(replicas: &[(Node, Joins)], hosted: &Arc<Hosted>, inputs: &Inputs, id: u64, deadline: Duration) -> InstanceReport {
+    let io = |i: usize| InterpretedIo { hosted: hosted.clone(), input: inputs.state(id, i) };
+    let mut waits = Vec::with_capacity(replicas.len());
+    let mut reports = Vec::with_capacity(replicas.len());
+    for (i, (_, joins)) in replicas.iter().enumerate() {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let tx = Arc::new(Mutex::new(Some(tx)));
+        // Joined or started, whichever comes second is rejected; the other reports.
+        let report = move |o: Outcome<Value>| {
+            if !matches!(o, Outcome::Rejected(_))
+                && let Some(t) = tx.lock().unwrap_or_else(|e| e.into_inner()).take()
+            {
+                let _ = t.send(o);
+            }
+        };
+        joins.lock().unwrap_or_else(|e| e.into_inner()).insert(id, Starter::new::<Interpreted>(io(i), report.clone()));
+        reports.push(report);
+        waits.push(rx);
+    }
+    for (i, ((node, _), report)) in replicas.iter().zip(reports).enumerate() {
+        node.start_instance::<Interpreted>(id, io(i), report);
+    }
+    let mut out = Vec::with_capacity(replicas.len());
     let until = tokio::time::Instant::now() + deadline;
     for (i, rx) in waits.into_iter().enumerate() {
         let ending = match tokio::time::timeout_at(until, rx).await {
             Ok(Ok(o)) => Ending::from_outcome(o),
             _ => {
-                nodes[i].stop_instance(id);
+                replicas[i].0.stop_instance(id);
                 Ending::Stopped
             }
         };
-        replicas.push((i, inputs.value(id, i), ending));
+        replicas[i].1.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+        out.push((i, inputs.value(id, i), ending));
     }
-    InstanceReport { id, replicas }
+    InstanceReport { id, replicas: out }
 }
 
 /// Runs instances `1..=--instances` on `cfg`'s replicas; returns them by id
@@ -139,7 +167,7 @@ pub fn run(args: &RunArgs, cfg: &Config, hosted: &Arc<Hosted>, inputs: &Arc<Inpu
             }
         }
     }
-    let nodes: Vec<Node> = replicas.iter().map(|r| r.node.clone()).collect();
+    let nodes: Vec<(Node, Joins)> = replicas.iter().map(|r| (r.node.clone(), r.joins.clone())).collect();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start a runtime: {e}"))?;
     let deadline = Duration::from_secs_f64(args.deadline.max(0.0));
     let total = args.instances;
