@@ -34,3 +34,8 @@ pub mod short_last_voting;
 #[path = "two_phase_commit.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod two_phase_commit;
+
+/// The example of `docs/embed.md`, compiled and run as a doctest.
+#[doc = include_str!("../docs/embed.md")]
+#[cfg(doctest)]
+pub struct EmbedDoc;

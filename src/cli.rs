@@ -27,6 +27,76 @@ pub enum Command {
     /// Run a spec file with the IR interpreter under a heard-of adversary,
     /// its predicates as monitors (no compile step).
     Simulate(SimulateArgs),
+    /// Run a spec file on real replicas (interpreted, no compile step):
+    /// `--local N` replicas in this process, or one replica of a cluster.
+    Run(RunArgs),
+}
+
+/// Arguments of `run` (see docs/run.md).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The spec file to run.
+    pub file: PathBuf,
+    /// Start N replicas on loopback in this process.
+    #[arg(long, value_name = "N", conflicts_with_all = ["config", "id"], required_unless_present = "config")]
+    pub local: Option<usize>,
+    /// The cluster's TOML configuration (the runtime's format, see
+    /// runtime/README.md): start one of its replicas.
+    #[arg(long, value_name = "FILE", requires = "id")]
+    pub config: Option<PathBuf>,
+    /// This replica's id in the configuration.
+    #[arg(long, requires = "config")]
+    pub id: Option<usize>,
+    /// Option overrides, `key=value` (e.g. `--set protocol=tcp --set timeout_ms=5`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// First port of the local replicas [default: free ports the system picks].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Instances to run (ids 1..=K).
+    #[arg(long, default_value_t = 100)]
+    pub instances: u64,
+    /// Instances kept running at once (--local).
+    #[arg(long, default_value_t = 10)]
+    pub in_flight: usize,
+    /// What the replicas propose, as JSON: one value (every replica) or one
+    /// per replica, repeated or comma-separated [default: drawn from --seed].
+    #[arg(long = "input", value_name = "VALUE", value_delimiter = ',')]
+    pub inputs: Vec<String>,
+    /// Seed of the drawn inputs (replica i's input in instance k depends on
+    /// it, k and i only).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Integer inputs are drawn from 0..VALUES.
+    #[arg(long, default_value_t = 3)]
+    pub values: i64,
+    /// The value of a parameter the spec declares, as `NAME=VALUE` (as for
+    /// `simulate`).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Seconds an instance may run before it is stopped (--local), or the
+    /// replica waits for all its instances (--config).
+    #[arg(long, default_value_t = 30.0)]
+    pub deadline: f64,
+    /// Seconds a cluster replica stays up after its last decision, to
+    /// answer late replicas from its decision log.
+    #[arg(long, default_value_t = 2.0)]
+    pub linger: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RunFormat::Human)]
+    pub format: RunFormat,
+    /// Leave times out of the report (reproducible output).
+    #[arg(long)]
+    pub no_timing: bool,
+}
+
+/// Output formats of `run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// One line per instance (up to 20), a summary, decisions per second.
+    Human,
+    /// A JSON document (schema `psync-verify/run/v1`, see docs/run.md).
+    Json,
 }
 
 /// Arguments of `simulate` (see docs/simulate.md).

@@ -14,6 +14,7 @@ mod isolate;
 mod memory;
 mod outcome;
 mod report;
+mod run;
 mod simulate;
 mod status;
 mod triage;
@@ -94,6 +95,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Simulate(args) => run_simulate(&args),
+        Command::Run(args) => run_replicas(&args),
     }
 }
 
@@ -127,6 +129,30 @@ fn run_simulate(args: &cli::SimulateArgs) -> ExitCode {
                 Format::Json => simulate::render_json(&report, timing),
                 Format::Junit => simulate::render_junit(&report, timing),
                 Format::Sarif => simulate::render_sarif(&report),
+            };
+            print!("{text}");
+            ExitCode::from(report.exit_code())
+        }
+        Err(simulate::SimInputError::Spec(e)) => {
+            eprintln!("{:?}", Diagnosed(e.as_ref()));
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(simulate::SimInputError::Other(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// `run`: the report on stdout, an input error on stderr (exit 3); exit 1
+/// when an instance did not decide everywhere or broke agreement.
+fn run_replicas(args: &cli::RunArgs) -> ExitCode {
+    match run::run(args) {
+        Ok(report) => {
+            let timing = !args.no_timing;
+            let text = match args.format {
+                cli::RunFormat::Human => run::render_human(&report, timing),
+                cli::RunFormat::Json => run::render_json(&report, timing),
             };
             print!("{text}");
             ExitCode::from(report.exit_code())

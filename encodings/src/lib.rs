@@ -19,7 +19,7 @@ pub mod terms;
 pub mod vacuity;
 pub mod vc;
 
-pub use frontend::{MAX_NESTING, MAX_TERM_DEPTH, SpecError, load_spec, parse_spec};
+pub use frontend::{MAX_NESTING, MAX_TERM_DEPTH, RuntimeFns, SpecError, load_spec, parse_spec, runtime_fns};
 pub use cex::{Counterexample, decode};
 pub use check::{Outcome, Verdict, check_vc};
 pub use vacuity::Vacuity;

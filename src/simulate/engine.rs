@@ -77,7 +77,7 @@ pub struct RunSpec<'a> {
 
 /// The values of `--param NAME=VALUE`: every parameter the spec declares,
 /// once, and no other; the spec's assumptions must hold for them and `n`.
-fn params(alg: &Algorithm, given: &[String], n: usize) -> Result<BTreeMap<String, i64>, SimInputError> {
+pub(crate) fn params(alg: &Algorithm, given: &[String], n: usize) -> Result<BTreeMap<String, i64>, SimInputError> {
     let mut out = BTreeMap::new();
     for g in given {
         let (name, v) = psync::dsl::Params::parse_setting(g).map_err(|e| format!("--param {e}"))?;

@@ -111,7 +111,7 @@ fn round_line(text: &str, round: &str) -> usize {
 }
 
 /// An interpreter error, located at its round's `impl`.
-fn located(file: &str, text: &str, e: &psync_encodings::interp::InterpError) -> String {
+pub(crate) fn located(file: &str, text: &str, e: &psync_encodings::interp::InterpError) -> String {
     match e.round().map(|r| round_line(text, r)) {
         Some(line) if line > 0 => format!("{file}:{line}: {e}"),
         _ => format!("{file}: {e}"),

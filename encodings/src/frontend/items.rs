@@ -18,7 +18,7 @@ use super::types::{generic_arg, sort_of};
 /// Names the logic reserves for its own symbols.
 const RESERVED: [&str; 3] = [names::HO, names::ROUND, names::COORD];
 
-fn type_name(t: &Type) -> Option<String> {
+pub(super) fn type_name(t: &Type) -> Option<String> {
     match t {
         Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
@@ -62,7 +62,7 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
 }
 
 /// Parameter names of a function, in order.
-fn param_names(f: &syn::Signature) -> Vec<(String, Option<Type>)> {
+pub(super) fn param_names(f: &syn::Signature) -> Vec<(String, Option<Type>)> {
     f.inputs
         .iter()
         .map(|a| match a {
@@ -75,15 +75,15 @@ fn param_names(f: &syn::Signature) -> Vec<(String, Option<Type>)> {
         .collect()
 }
 
-struct Found<'f> {
-    structs: Vec<&'f syn::ItemStruct>,
-    process: Option<&'f syn::ItemImpl>,
-    spec: Option<&'f syn::ItemImpl>,
-    rounds: Vec<(String, &'f syn::ItemImpl)>,
-    fns: Vec<&'f syn::ItemFn>,
+pub(super) struct Found<'f> {
+    pub structs: Vec<&'f syn::ItemStruct>,
+    pub process: Option<&'f syn::ItemImpl>,
+    pub spec: Option<&'f syn::ItemImpl>,
+    pub rounds: Vec<(String, &'f syn::ItemImpl)>,
+    pub fns: Vec<&'f syn::ItemFn>,
 }
 
-fn collect(file: &syn::File) -> FeResult<Found<'_>> {
+pub(super) fn collect(file: &syn::File) -> FeResult<Found<'_>> {
     let mut f = Found { structs: Vec::new(), process: None, spec: None, rounds: Vec::new(), fns: Vec::new() };
     for item in &file.items {
         match item {
@@ -112,7 +112,7 @@ fn collect(file: &syn::File) -> FeResult<Found<'_>> {
     Ok(f)
 }
 
-fn fn_named<'i>(items: &'i [ImplItem], name: &str) -> Option<&'i ImplItemFn> {
+pub(super) fn fn_named<'i>(items: &'i [ImplItem], name: &str) -> Option<&'i ImplItemFn> {
     items.iter().find_map(|it| match it {
         ImplItem::Fn(f) if f.sig.ident == name => Some(f),
         _ => None,

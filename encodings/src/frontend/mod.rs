@@ -14,6 +14,7 @@ mod mailbox;
 mod methods;
 mod nesting;
 mod params;
+mod runtime_fns;
 mod send;
 mod spec;
 mod stmt;
@@ -26,6 +27,7 @@ use crate::ir::{Algorithm, Loc};
 pub use depth::MAX_TERM_DEPTH;
 pub use error::SpecError;
 pub use nesting::MAX_NESTING;
+pub use runtime_fns::{RuntimeFns, runtime_fns};
 
 /// Stack of the thread the front end runs on: `syn` and the translator
 /// recurse over the syntax tree, whose depth [`MAX_NESTING`] bounds; a
@@ -48,11 +50,17 @@ pub(crate) fn loc(span: proc_macro2::Span) -> Loc {
 // rejected file, so its size costs nothing worth boxing it for.
 #[allow(clippy::result_large_err)]
 pub fn parse_spec(file: &str, text: &str) -> Result<Algorithm, SpecError> {
+    on_front_end_stack(|| parse_here(file, text))
+}
+
+/// Runs `f` on a thread of [`FRONT_END_STACK`] bytes (on the caller's
+/// thread when no thread can be started).
+fn on_front_end_stack<T: Send>(f: impl FnOnce() -> T + Send + Copy) -> T {
     std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new().stack_size(FRONT_END_STACK).spawn_scoped(scope, || parse_here(file, text));
+        let spawned = std::thread::Builder::new().stack_size(FRONT_END_STACK).spawn_scoped(scope, f);
         match spawned {
             Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => parse_here(file, text),
+            Err(_) => f(),
         }
     })
 }

@@ -13,10 +13,14 @@
 //! ([`crate::vc::transition`]) with its chosen values fixed as the compiled
 //! code fixes them ([`choice`]); [`check_transition`] evaluates that
 //! relation on a computed step. The coordinator of phase `φ` is process
-//! `φ mod n`, as in the runtime.
+//! `φ mod n`, as in the runtime. [`local`] runs the same rounds process by
+//! process from received messages, and [`replica`] hosts them on the
+//! `psync` round engine.
 
 mod choice;
 mod error;
+pub mod local;
+pub mod replica;
 
 pub use error::InterpError;
 
