@@ -10,28 +10,28 @@
 #[path = "../docs/examples/floodmin.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod floodmin;
-#[path = "ben_or.rs"]
+#[path = "../zoo/ben_or.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod ben_or;
-#[path = "eager_reliable_broadcast.rs"]
+#[path = "../zoo/eager_reliable_broadcast.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod eager_reliable_broadcast;
-#[path = "floodmin_crash.rs"]
+#[path = "../zoo/floodmin_crash.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of, clippy::redundant_closure)]
 pub mod floodmin_crash;
-#[path = "last_voting.rs"]
+#[path = "../zoo/last_voting.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod last_voting;
-#[path = "otr.rs"]
+#[path = "../zoo/otr.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod otr;
-#[path = "quorum_vote.rs"]
+#[path = "../zoo/quorum_vote.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod quorum_vote;
-#[path = "short_last_voting.rs"]
+#[path = "../zoo/short_last_voting.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod short_last_voting;
-#[path = "two_phase_commit.rs"]
+#[path = "../zoo/two_phase_commit.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod two_phase_commit;
 

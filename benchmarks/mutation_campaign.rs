@@ -1,8 +1,8 @@
 //! Mutation campaign: a soundness cross-check of the whole verifier on
 //! every small variant of the benchmark specs.
 //!
-//! Each mutant changes one token of `benchmarks/otr.rs` or
-//! `benchmarks/last_voting.rs` outside comments and strings: a comparison
+//! Each mutant changes one token of `zoo/otr.rs` or
+//! `zoo/last_voting.rs` outside comments and strings: a comparison
 //! (`>` ↔ `>=`, `<` ↔ `<=`, `==` ↔ `!=`), a connective (`&&` ↔ `||`), a
 //! Boolean literal, or an integer literal (k → k + 1, k → k − 1). The
 //! mutation can land in the algorithm (a broken protocol) or in the spec
@@ -146,7 +146,7 @@ fn main() {
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|k| args.get(k + 1)).cloned();
     let timeout = Duration::from_secs_f64(arg("--timeout").and_then(|s| s.parse().ok()).unwrap_or(10.0));
     let only = arg("--only");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("zoo");
     let backend = Z3InProcess::new();
     let cfg = CheckConfig { timeout, bounded_search: false, ..CheckConfig::default() };
     let bounded_cfg = BoundedConfig { max_n: 4, exact_max_n: 4, timeout_per_n: Duration::from_secs(5), budget: Duration::from_secs(15) };
@@ -161,7 +161,7 @@ fn main() {
             continue;
         }
         let start = Instant::now();
-        let file = format!("benchmarks/{spec}.rs");
+        let file = format!("zoo/{spec}.rs");
         let text = std::fs::read_to_string(root.join(format!("{spec}.rs"))).expect("the benchmark");
         let original = parse_spec(&file, &text).expect("the benchmark parses");
         let original_vcs: BTreeMap<String, TermKey> =

@@ -1,6 +1,6 @@
 //! Interpreted against compiled: decisions per second of OTR and
-//! LastVoting (the spec files `benchmarks/otr.rs` and
-//! `benchmarks/last_voting.rs`) on 3 replicas over UDP loopback, each
+//! LastVoting (the spec files `zoo/otr.rs` and
+//! `zoo/last_voting.rs`) on 3 replicas over UDP loopback, each
 //! replica on its own thread and single-threaded runtime (as `psync-verify
 //! run --local` runs them), 20 instances in flight, 5 ms round timeout,
 //! once compiled against `psync` and once interpreted by
@@ -8,10 +8,10 @@
 //!
 //! `cargo bench --bench run` (`-- --seconds 5` to measure longer).
 
-#[path = "last_voting.rs"]
+#[path = "../zoo/last_voting.rs"]
 #[allow(dead_code, clippy::collapsible_if, clippy::manual_is_multiple_of)]
 mod last_voting;
-#[path = "otr.rs"]
+#[path = "../zoo/otr.rs"]
 #[allow(dead_code, clippy::collapsible_if, clippy::manual_is_multiple_of)]
 mod otr;
 
@@ -33,7 +33,7 @@ const IN_FLIGHT: usize = 20;
 type Start = Arc<dyn Fn(&Node, u64, usize) -> tokio::sync::oneshot::Receiver<bool> + Send + Sync>;
 
 fn hosted(file: &str) -> Arc<Hosted> {
-    let path = format!("{}/benchmarks/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/zoo/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("the benchmark exists");
     let alg = psync_encodings::parse_spec(file, &text).map_err(|e| e.short()).expect("in the subset");
     let fns = psync_encodings::runtime_fns(file, &text, &alg).map_err(|e| e.short()).expect("decision and expected");

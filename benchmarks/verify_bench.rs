@@ -1,4 +1,4 @@
-//! Verification-time harness: end-to-end `check` of the benchmark spec files
+//! Verification-time harness: end-to-end `check` of the zoo's spec files
 //! (parse, VC generation, reduction, solving, decoding) next to the time Z3
 //! needs for the hand-reduced VMCAI'14 queries of the same algorithm.
 //!
@@ -6,7 +6,7 @@
 //! process (the work itself); the `psync-verify check` binary as a user
 //! runs it, with its default of one job per core (what a CI gate waits
 //! for); and that command again with the committed hint file
-//! (`benchmarks/*.hints.json`, a copy, so that the bench never rewrites
+//! (`zoo/*.hints.json`, a copy, so that the bench never rewrites
 //! it): a check of an unchanged spec from a clean checkout.
 //!
 //! A second table gives the share of the sequential check spent on the
@@ -14,6 +14,11 @@
 //!
 //! Run: `cargo bench --bench verify` (prints a table; `-- --runs K` to change
 //! the number of repetitions, default 5; the median is reported).
+//!
+//! `cargo bench --bench verify -- --zoo` prints instead the table of the
+//! whole zoo (`zoo/*.rs`): per file its VCs and verdicts, the cold check and
+//! the check with its committed hint file, the totals, and the whole zoo
+//! in one command (see [`zoo_table`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -87,6 +92,159 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5usize)
         .max(1);
+    if args.iter().any(|a| a == "--zoo") {
+        zoo_table(runs);
+    } else {
+        anchor_table(runs);
+    }
+}
+
+/// The zoo's spec files, in the order of `zoo/README.md`.
+const ZOO: [&str; 8] =
+    ["otr", "last_voting", "short_last_voting", "two_phase_commit", "eager_reliable_broadcast", "quorum_vote", "ben_or", "floodmin_crash"];
+
+/// The verdict counts of a `psync-verify check` run, from its summary line
+/// (`N VCs: P proved, R refuted, U unknown, T timeout`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Tally {
+    vcs: usize,
+    proved: usize,
+    refuted: usize,
+    unknown: usize,
+    timeout: usize,
+}
+
+impl Tally {
+    fn parse(output: &str) -> Option<Tally> {
+        let line = output.lines().find(|l| l.contains(" VCs: ") && l.contains(" proved, "))?;
+        let words: Vec<&str> = line.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+        let before = |label: &str| words.iter().position(|w| *w == label).and_then(|k| words.get(k.checked_sub(1)?)).and_then(|w| w.parse().ok());
+        Some(Tally {
+            vcs: words.first()?.parse().ok()?,
+            proved: before("proved")?,
+            refuted: before("refuted")?,
+            unknown: before("unknown")?,
+            timeout: before("timeout")?,
+        })
+    }
+
+    fn add(self, o: Tally) -> Tally {
+        Tally {
+            vcs: self.vcs + o.vcs,
+            proved: self.proved + o.proved,
+            refuted: self.refuted + o.refuted,
+            unknown: self.unknown + o.unknown,
+            timeout: self.timeout + o.timeout,
+        }
+    }
+}
+
+/// Run `psync-verify check FILES --quiet` (default jobs), with a hint file
+/// if given: its verdict counts, wall time and `hints: K of N parts …` line.
+fn zoo_check(files: &[std::path::PathBuf], hints: Option<&Path>) -> (Tally, Duration, String) {
+    let start = Instant::now();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_psync-verify"));
+    command.arg("check").args(files).arg("--quiet");
+    if let Some(h) = hints {
+        command.arg("--hints").arg(h);
+    }
+    let out = command.stdin(std::process::Stdio::null()).output().unwrap_or_else(|e| panic!("cannot run psync-verify: {e}"));
+    let took = start.elapsed();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let tally = Tally::parse(&text).unwrap_or_else(|| panic!("no summary line in the output of psync-verify check:\n{text}"));
+    let hinted = text.lines().find(|l| l.starts_with("hints: ") && l.contains(" parts ")).unwrap_or("").trim_start_matches("hints: ").to_string();
+    (tally, took, hinted)
+}
+
+/// The whole zoo, `runs` times (medians): per file, the cold
+/// `psync-verify check` (no hint file) and the check with a copy of its
+/// committed hint file (so the bench never rewrites it); then the sums,
+/// and the whole zoo as one `psync-verify check zoo/*.rs` command, cold.
+/// Verdicts are those of the last run, reported as they are (a VC the
+/// prover leaves open counts as unknown or timeout, never as proved).
+fn zoo_table(runs: usize) {
+    let zoo = Path::new(env!("CARGO_MANIFEST_DIR")).join("zoo");
+    let scratch = std::env::temp_dir().join(format!("psync-verify-zoo-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("a scratch folder for hint files");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "| zoo file | VCs | proved / refuted / unknown / timeout (cold) | cold check, {cores} jobs (median of {runs}) | with its committed hints (median of {runs}) | parts proved by their hint (last run) | proved with hints |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let (mut cold_sum, mut hinted_sum) = (Duration::ZERO, Duration::ZERO);
+    let (mut cold_total, mut hinted_total) = (Tally::default(), Tally::default());
+    for stem in ZOO {
+        let spec = zoo.join(format!("{stem}.rs"));
+        let (mut cold_times, mut hinted_times) = (Vec::new(), Vec::new());
+        let (mut cold, mut hinted, mut parts) = (Tally::default(), Tally::default(), String::new());
+        for _ in 0..runs {
+            let (t, took, _) = zoo_check(std::slice::from_ref(&spec), None);
+            cold = t;
+            cold_times.push(took);
+        }
+        let committed = zoo.join(format!("{stem}.hints.json"));
+        let hints = scratch.join(format!("{stem}.hints.json"));
+        for _ in 0..runs {
+            // A fresh copy each run: the command rewrites the file it reads.
+            std::fs::copy(&committed, &hints).unwrap_or_else(|e| panic!("{}: {e}", committed.display()));
+            let (t, took, line) = zoo_check(std::slice::from_ref(&spec), Some(&hints));
+            (hinted, parts) = (t, line);
+            hinted_times.push(took);
+        }
+        let (cold_time, hinted_time) = (median(cold_times), median(hinted_times));
+        cold_sum += cold_time;
+        hinted_sum += hinted_time;
+        cold_total = cold_total.add(cold);
+        hinted_total = hinted_total.add(hinted);
+        println!(
+            "| zoo/{stem}.rs | {} | {} / {} / {} / {} | {:.2} s | {:.2} s | {} | {} of {} |",
+            cold.vcs,
+            cold.proved,
+            cold.refuted,
+            cold.unknown,
+            cold.timeout,
+            cold_time.as_secs_f64(),
+            hinted_time.as_secs_f64(),
+            parts.split(" parts").next().unwrap_or(""),
+            hinted.proved,
+            hinted.vcs
+        );
+    }
+    println!(
+        "| **sum over the files** | {} | {} / {} / {} / {} | {:.2} s | {:.2} s | | {} of {} |",
+        cold_total.vcs,
+        cold_total.proved,
+        cold_total.refuted,
+        cold_total.unknown,
+        cold_total.timeout,
+        cold_sum.as_secs_f64(),
+        hinted_sum.as_secs_f64(),
+        hinted_total.proved,
+        hinted_total.vcs
+    );
+    let files: Vec<std::path::PathBuf> = ZOO.iter().map(|stem| zoo.join(format!("{stem}.rs"))).collect();
+    let mut whole_times = Vec::new();
+    let mut whole = Tally::default();
+    for _ in 0..runs {
+        let (t, took, _) = zoo_check(&files, None);
+        whole = t;
+        whole_times.push(took);
+    }
+    println!(
+        "| **`psync-verify check zoo/*.rs`, one command** | {} | {} / {} / {} / {} | {:.2} s | | | |",
+        whole.vcs,
+        whole.proved,
+        whole.refuted,
+        whole.unknown,
+        whole.timeout,
+        median(whole_times).as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// OTR and LastVoting: the end-to-end check beside Z3 on the hand-reduced
+/// VMCAI'14 queries, and the vacuity review's share.
+fn anchor_table(runs: usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let anchors = root.join("../shared/anchors/vmcai14");
     let backend = Z3InProcess::new();
@@ -102,7 +260,7 @@ fn main() {
         let (mut times, mut reviews) = (Vec::new(), Vec::new());
         let mut counts = (0, 0);
         for _ in 0..runs {
-            let (vcs, proved, t, review) = check_file(&root.join("benchmarks").join(spec), &backend);
+            let (vcs, proved, t, review) = check_file(&root.join("zoo").join(spec), &backend);
             counts = (vcs, proved);
             times.push(t);
             reviews.push(review);
@@ -110,26 +268,26 @@ fn main() {
         let ours = median(times);
         let review = median(reviews);
         vacuity_rows.push(format!(
-            "| benchmarks/{spec} | {:.3} s | {:.3} s | {:.0} % |",
+            "| zoo/{spec} | {:.3} s | {:.3} s | {:.0} % |",
             ours.as_secs_f64(),
             review.as_secs_f64(),
             100.0 * review.as_secs_f64() / (ours - review).as_secs_f64()
         ));
         let mut command_times = Vec::new();
         for _ in 0..runs {
-            let (all_proved, t, _) = check_command(&root.join("benchmarks").join(spec), None);
-            assert!(all_proved, "psync-verify check benchmarks/{spec} did not prove every VC");
+            let (all_proved, t, _) = check_command(&root.join("zoo").join(spec), None);
+            assert!(all_proved, "psync-verify check zoo/{spec} did not prove every VC");
             command_times.push(t);
         }
         let command = median(command_times);
         let stem = spec.trim_end_matches(".rs");
         let hints = scratch.join(format!("{stem}.hints.json"));
-        std::fs::copy(root.join("benchmarks").join(format!("{stem}.hints.json")), &hints).expect("the committed hint file");
+        std::fs::copy(root.join("zoo").join(format!("{stem}.hints.json")), &hints).expect("the committed hint file");
         let mut hinted_times = Vec::new();
         let mut from_core = String::new();
         for _ in 0..runs {
-            let (all_proved, t, line) = check_command(&root.join("benchmarks").join(spec), Some(&hints));
-            assert!(all_proved, "psync-verify check --hints benchmarks/{spec} did not prove every VC");
+            let (all_proved, t, line) = check_command(&root.join("zoo").join(spec), Some(&hints));
+            assert!(all_proved, "psync-verify check --hints zoo/{spec} did not prove every VC");
             hinted_times.push(t);
             from_core = line;
         }
@@ -150,7 +308,7 @@ fn main() {
             (format!("{:.3} s ({anchor_desc})", a.as_secs_f64()), format!("{:.1}× / {:.1}× / {:.1}×", r(ours), r(command), r(hinted)))
         };
         println!(
-            "| benchmarks/{spec} | {} | {} | {:.3} s | {:.3} s | {:.3} s ({}, last run) | {anchor_cell} | {ratio} |",
+            "| zoo/{spec} | {} | {} | {:.3} s | {:.3} s | {:.3} s ({}, last run) | {anchor_cell} | {ratio} |",
             counts.0,
             counts.1,
             ours.as_secs_f64(),

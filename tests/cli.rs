@@ -67,10 +67,10 @@ fn an_input_error_outranks_a_refuted_file() {
 
 #[test]
 fn bad_command_lines_are_usage_errors_not_verdicts() {
-    let out = psync_verify(&["check", "benchmarks/otr.rs", "--timeout", "0"]);
+    let out = psync_verify(&["check", "zoo/otr.rs", "--timeout", "0"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
-    let out = psync_verify(&["check", "benchmarks/otr.rs", "--format", "yaml"]);
+    let out = psync_verify(&["check", "zoo/otr.rs", "--format", "yaml"]);
     assert_eq!(out.status.code(), Some(3));
     let out = psync_verify(&["check"]);
     assert_eq!(out.status.code(), Some(3), "a missing FILE is a usage error");
@@ -82,13 +82,13 @@ fn bad_command_lines_are_usage_errors_not_verdicts() {
 /// error naming it, not a passing run of 0 VCs; nothing is checked.
 #[test]
 fn a_vc_pattern_that_selects_nothing_is_a_usage_error() {
-    let out = psync_verify(&["check", "benchmarks/otr.rs", "--vc", "no-such-vc", "--format", "json"]);
+    let out = psync_verify(&["check", "zoo/otr.rs", "--vc", "no-such-vc", "--format", "json"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("`no-such-vc`"), "the pattern is named: {}", stderr(&out));
     assert!(out.stdout.is_empty(), "a usage error prints no report: {}", stdout(&out));
     // Each pattern is judged on its own: one that selects VCs does not
     // excuse another that selects none; every such pattern is named.
-    let args = ["check", "benchmarks/otr.rs", "benchmarks/last_voting.rs", "--vc", "otr/init/*", "--vc", "lastvoting/init/*", "--vc", "otr/inductive/inv9"];
+    let args = ["check", "zoo/otr.rs", "zoo/last_voting.rs", "--vc", "otr/init/*", "--vc", "lastvoting/init/*", "--vc", "otr/inductive/inv9"];
     let out = psync_verify(&args);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
@@ -125,7 +125,7 @@ fn help_shows_the_real_defaults() {
 fn dump_otr_init(tag: &str, extra: &[&str]) -> Vec<String> {
     let dir = std::env::temp_dir().join(format!("psync-dump-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut args = vec!["check", "benchmarks/otr.rs", "--vc", "otr/init/*", "--dump-smt", dir.to_str().expect("temp paths are UTF-8")];
+    let mut args = vec!["check", "zoo/otr.rs", "--vc", "otr/init/*", "--dump-smt", dir.to_str().expect("temp paths are UTF-8")];
     args.extend(extra);
     let out = psync_verify(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -160,7 +160,7 @@ fn dump_smt_writes_one_script_per_selected_vc_and_strategy() {
 fn strategy_selects_the_reductions_scheduled() {
     let files = dump_otr_init("ground", &["--strategy", "ground"]);
     assert!(files.iter().all(|f| f.ends_with(".ground.smt2")), "{files:?}");
-    let bad = psync_verify(&["check", "benchmarks/otr.rs", "--strategy", "fastest"]);
+    let bad = psync_verify(&["check", "zoo/otr.rs", "--strategy", "fastest"]);
     assert_eq!(bad.status.code(), Some(3), "{}", stderr(&bad));
 }
 
@@ -178,7 +178,7 @@ fn hints_are_recorded_then_prove_again_and_a_mutant_is_still_refuted() {
         (words[1].parse().unwrap(), words[3].parse().unwrap())
     };
     let select = ["--vc", "otr/init/*", "--vc", "otr/inductive/inv0"];
-    let run = |extra: &[&str]| psync_verify(&[&["check", "benchmarks/otr.rs", "--hints", hints][..], &select, extra].concat());
+    let run = |extra: &[&str]| psync_verify(&[&["check", "zoo/otr.rs", "--hints", hints][..], &select, extra].concat());
     let first = run(&[]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
     assert_eq!(counts(&first), (0, 6), "init has 2 parts, inv0 has 4");

@@ -28,7 +28,7 @@ fn spec_file(name: &str, text: &str) -> PathBuf {
 }
 
 fn otr() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benchmarks/otr.rs")).expect("otr.rs is readable")
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/zoo/otr.rs")).expect("otr.rs is readable")
 }
 
 /// OTR with `from` (which occurs once) replaced by `to`.
@@ -102,7 +102,7 @@ fn a_check_over_its_memory_budget_is_unknown_not_a_crash() {
     // A budget below what a worker process holds before any solving: the
     // VC's worker is stopped, and the VC ends `unknown` with the reason.
     let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
-        .args(["check", "benchmarks/otr.rs", "--vc", "otr/init", "--memory", "0.001", "--format", "json"])
+        .args(["check", "zoo/otr.rs", "--vc", "otr/init", "--memory", "0.001", "--format", "json"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the psync-verify binary runs");
@@ -112,7 +112,7 @@ fn a_check_over_its_memory_budget_is_unknown_not_a_crash() {
     assert_eq!(vc["verdict"], "unknown");
     assert!(vc["reason"].as_str().is_some_and(|r| r.contains("memory budget")), "{vc}");
     let bad = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
-        .args(["check", "benchmarks/otr.rs", "--memory", "0"])
+        .args(["check", "zoo/otr.rs", "--memory", "0"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the psync-verify binary runs");

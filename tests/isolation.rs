@@ -38,7 +38,7 @@ fn a_vc_too_heavy_for_its_time_ends_timeout_and_the_run_goes_on() {
     let (timeout, jobs, budget_gb) = (2.0, 2.0, 2.0);
     let start = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
-        .args(["check", "benchmarks/otr.rs", "--depth", "12", "--timeout", "2", "--jobs", "2", "--memory", "2", "--format", "json"])
+        .args(["check", "zoo/otr.rs", "--depth", "12", "--timeout", "2", "--jobs", "2", "--memory", "2", "--format", "json"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -73,7 +73,7 @@ fn a_vc_too_heavy_for_its_time_ends_timeout_and_the_run_goes_on() {
 
 #[test]
 fn a_tiny_memory_budget_makes_every_vc_unknown_with_a_normal_report() {
-    let out = psync_verify(&["check", "benchmarks/otr.rs", "--memory", "0.001", "--jobs", "2", "--format", "json"]);
+    let out = psync_verify(&["check", "zoo/otr.rs", "--memory", "0.001", "--jobs", "2", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2), "undecided: {}", stderr(&out));
     let report = json(&out);
     let vcs = vcs(&report);
@@ -83,7 +83,7 @@ fn a_tiny_memory_budget_makes_every_vc_unknown_with_a_normal_report() {
         assert!(vc["reason"].as_str().is_some_and(|r| r.starts_with("memory budget")), "{vc}");
     }
     assert_eq!(report["summary"]["unknown"], 11, "{report}");
-    let human = psync_verify(&["check", "benchmarks/otr.rs", "--vc", "otr/init", "--memory", "0.001"]);
+    let human = psync_verify(&["check", "zoo/otr.rs", "--vc", "otr/init", "--memory", "0.001"]);
     assert_eq!(human.status.code(), Some(2), "{}", stderr(&human));
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("memory budget") && text.contains("VCs:"), "{text}");
@@ -91,7 +91,7 @@ fn a_tiny_memory_budget_makes_every_vc_unknown_with_a_normal_report() {
 
 #[test]
 fn the_otr_benchmark_is_still_proved_through_the_workers() {
-    let out = psync_verify(&["check", "benchmarks/otr.rs", "--format", "json"]);
+    let out = psync_verify(&["check", "zoo/otr.rs", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json(&out);
     assert!(vcs(&report).iter().all(|vc| vc["verdict"] == "proved"), "{report}");
@@ -128,7 +128,7 @@ fn tree_resident(pid: u32) -> u64 {
 fn a_worker_that_dies_gives_unknown_with_the_signal_not_a_crash() {
     // One job on heavy VCs; its worker is sent SIGABRT while it works.
     let child = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
-        .args(["check", "benchmarks/otr.rs", "--depth", "12", "--timeout", "20", "--jobs", "1", "--memory", "2", "--vc", "otr/inductive/inv0", "--format", "json"])
+        .args(["check", "zoo/otr.rs", "--depth", "12", "--timeout", "20", "--jobs", "1", "--memory", "2", "--vc", "otr/inductive/inv0", "--format", "json"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

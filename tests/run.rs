@@ -58,31 +58,31 @@ fn every_instance_decided(doc: &Value, n: usize, instances: usize) {
 
 #[test]
 fn otr_decides_every_instance_on_local_replicas() {
-    let doc = json_run(&["run", "benchmarks/otr.rs", "--local", "3", "--instances", "5"]);
+    let doc = json_run(&["run", "zoo/otr.rs", "--local", "3", "--instances", "5"]);
     every_instance_decided(&doc, 3, 5);
     assert_eq!(doc["protocol"], "udp");
-    let doc = json_run(&["run", "benchmarks/otr.rs", "--local", "4", "--instances", "8", "--set", "protocol=tcp", "--seed", "7"]);
+    let doc = json_run(&["run", "zoo/otr.rs", "--local", "4", "--instances", "8", "--set", "protocol=tcp", "--seed", "7"]);
     every_instance_decided(&doc, 4, 8);
 }
 
 #[test]
 fn last_voting_decides_every_instance_on_local_replicas() {
-    let doc = json_run(&["run", "benchmarks/last_voting.rs", "--local", "3", "--instances", "5"]);
+    let doc = json_run(&["run", "zoo/last_voting.rs", "--local", "3", "--instances", "5"]);
     every_instance_decided(&doc, 3, 5);
-    let doc = json_run(&["run", "benchmarks/last_voting.rs", "--local", "4", "--instances", "6", "--set", "protocol=memory"]);
+    let doc = json_run(&["run", "zoo/last_voting.rs", "--local", "4", "--instances", "6", "--set", "protocol=memory"]);
     every_instance_decided(&doc, 4, 6);
 }
 
 #[test]
 fn given_inputs_decide_what_they_must() {
     // 2, 0, 2: every full mailbox adopts 2 and only 2 can gather 3 votes.
-    let doc = json_run(&["run", "benchmarks/otr.rs", "--local", "3", "--instances", "3", "--input", "2,0,2"]);
+    let doc = json_run(&["run", "zoo/otr.rs", "--local", "3", "--instances", "3", "--input", "2,0,2"]);
     every_instance_decided(&doc, 3, 3);
     for inst in doc["instances"].as_array().expect("instances") {
         assert_eq!(inst["replicas"][1]["input"], 0);
         assert_eq!(inst["replicas"][1]["value"], 2, "{inst}");
     }
-    let doc = json_run(&["run", "benchmarks/two_phase_commit.rs", "--local", "3", "--instances", "2", "--input", "true"]);
+    let doc = json_run(&["run", "zoo/two_phase_commit.rs", "--local", "3", "--instances", "2", "--input", "true"]);
     every_instance_decided(&doc, 3, 2);
     assert_eq!(doc["instances"][0]["replicas"][0]["value"], true);
 }
@@ -107,7 +107,7 @@ fn a_cluster_of_separate_replicas_decides_and_agrees() {
     let children: Vec<_> = (0..3)
         .map(|i| {
             Command::new(env!("CARGO_BIN_EXE_psync-verify"))
-                .args(["run", "benchmarks/last_voting.rs", "--config", &cfg, "--id", &i.to_string(), "--instances", "4", "--linger", "2", "--format", "json"])
+                .args(["run", "zoo/last_voting.rs", "--config", &cfg, "--id", &i.to_string(), "--instances", "4", "--linger", "2", "--format", "json"])
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -144,25 +144,25 @@ fn usage_error(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_parameters_configurations_and_specs_are_located_usage_errors() {
-    usage_error(&["run", "benchmarks/otr.rs", "--local", "3", "--param", "g=1"], "--param g=1: the spec declares no parameter `g`");
-    usage_error(&["run", "benchmarks/quorum_vote.rs", "--local", "3"], "--param f=VALUE");
-    usage_error(&["run", "benchmarks/quorum_vote.rs", "--local", "3", "--param", "f=2"], "assumption at line");
-    usage_error(&["run", "benchmarks/otr.rs", "--local", "3", "--input", "1,2"], "give one (every replica proposes it) or 3");
-    usage_error(&["run", "benchmarks/otr.rs", "--local", "3", "--input", "yes"], "--input yes");
-    usage_error(&["run", "benchmarks/otr.rs", "--local", "3", "--set", "timeout_ms=fast"], "--set");
+    usage_error(&["run", "zoo/otr.rs", "--local", "3", "--param", "g=1"], "--param g=1: the spec declares no parameter `g`");
+    usage_error(&["run", "zoo/quorum_vote.rs", "--local", "3"], "--param f=VALUE");
+    usage_error(&["run", "zoo/quorum_vote.rs", "--local", "3", "--param", "f=2"], "assumption at line");
+    usage_error(&["run", "zoo/otr.rs", "--local", "3", "--input", "1,2"], "give one (every replica proposes it) or 3");
+    usage_error(&["run", "zoo/otr.rs", "--local", "3", "--input", "yes"], "--input yes");
+    usage_error(&["run", "zoo/otr.rs", "--local", "3", "--set", "timeout_ms=fast"], "--set");
     // A helper's body is not in the IR: located at its round.
-    usage_error(&["run", "benchmarks/ben_or.rs", "--local", "3", "--param", "f=1"], "benchmarks/ben_or.rs:");
+    usage_error(&["run", "zoo/ben_or.rs", "--local", "3", "--param", "f=1"], "zoo/ben_or.rs:");
     let bad = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("run_bad.toml");
     std::fs::write(&bad, "[[replica]]\nid = 0\naddress = \"127.0.0.1\"\nport = 4440\n\n[options]\ntimeout_ms = \"soon\"\n").expect("scratch config");
     let bad = bad.display().to_string();
-    usage_error(&["run", "benchmarks/otr.rs", "--config", &bad, "--id", "0"], "line 7");
-    usage_error(&["run", "benchmarks/otr.rs", "--config", "benchmarks/apps/cluster.toml", "--id", "5"], "--id 5 is not a replica");
-    usage_error(&["run", "benchmarks/otr.rs", "--config", "benchmarks/apps/cluster.toml"], "--id");
+    usage_error(&["run", "zoo/otr.rs", "--config", &bad, "--id", "0"], "line 7");
+    usage_error(&["run", "zoo/otr.rs", "--config", "benchmarks/apps/cluster.toml", "--id", "5"], "--id 5 is not a replica");
+    usage_error(&["run", "zoo/otr.rs", "--config", "benchmarks/apps/cluster.toml"], "--id");
 }
 
 #[test]
 fn human_report_snapshot() {
-    let out = psync_verify(&["run", "benchmarks/otr.rs", "--local", "3", "--instances", "3", "--input", "2,0,2", "--set", SLOW_ROUNDS]);
+    let out = psync_verify(&["run", "zoo/otr.rs", "--local", "3", "--instances", "3", "--input", "2,0,2", "--set", SLOW_ROUNDS]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
     // The timing line's numbers vary from run to run.

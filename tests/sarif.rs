@@ -75,7 +75,7 @@ fn check_reports_refuted_vcs_and_input_errors_at_their_lines() {
 #[test]
 fn simulate_reports_violated_monitors_at_their_lines() {
     let v = validator();
-    let text = std::fs::read_to_string("benchmarks/otr.rs").expect("the benchmark");
+    let text = std::fs::read_to_string("zoo/otr.rs").expect("the benchmark");
     let site = "3 * mbox.count(|&v| v == p.x) > 2 * cx.n()";
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("otr_majority_sarif.rs");
     std::fs::write(&path, text.replace(site, "2 * mbox.count(|&v| v == p.x) > cx.n()")).expect("scratch file");
@@ -87,7 +87,7 @@ fn simulate_reports_violated_monitors_at_their_lines() {
     let agreement = text.lines().position(|l| l.contains("\"Agreement\",")).map(|k| k as u64 + 2).expect("Agreement's line");
     assert!(located(&doc).contains(&("violation".to_string(), spec.clone(), agreement)), "{:?}", located(&doc));
     insta::assert_snapshot!("simulate_sarif", out.replace(&spec, "otr_majority.rs"));
-    let (code, out) = psync_verify(&["simulate", "benchmarks/otr.rs", "--runs", "20", "--format", "sarif", "--quiet"]);
+    let (code, out) = psync_verify(&["simulate", "zoo/otr.rs", "--runs", "20", "--format", "sarif", "--quiet"]);
     assert_eq!(code, Some(0));
     assert_eq!(located(&valid(&v, &out)), Vec::new(), "a clean simulation has no result");
 }

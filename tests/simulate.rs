@@ -26,10 +26,10 @@ fn scratch(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
-/// benchmarks/otr.rs deciding with `> n/2` instead of `> 2n/3`, written
+/// zoo/otr.rs deciding with `> n/2` instead of `> 2n/3`, written
 /// to a scratch file.
 fn otr_mutant(name: &str) -> String {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benchmarks/otr.rs")).expect("the benchmark");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/zoo/otr.rs")).expect("the benchmark");
     let site = "3 * mbox.count(|&v| v == p.x) > 2 * cx.n()";
     assert_eq!(text.matches(site).count(), 1, "the decision threshold occurs once");
     let path = scratch(name);
@@ -45,23 +45,23 @@ fn clean(args: &[&str]) {
 
 #[test]
 fn otr_runs_clean() {
-    clean(&["simulate", "benchmarks/otr.rs", "--runs", "2000", "--quiet"]);
+    clean(&["simulate", "zoo/otr.rs", "--runs", "2000", "--quiet"]);
 }
 
 #[test]
 fn last_voting_and_floodmin_run_clean_under_every_adversary() {
     for adv in ["omission", "partition", "crash", "spec"] {
-        clean(&["simulate", "benchmarks/last_voting.rs", "--runs", "40", "--adversary", adv, "--quiet"]);
+        clean(&["simulate", "zoo/last_voting.rs", "--runs", "40", "--adversary", adv, "--quiet"]);
         clean(&["simulate", "docs/examples/floodmin.rs", "--runs", "100", "--adversary", adv, "--quiet"]);
     }
-    clean(&["simulate", "benchmarks/otr.rs", "--runs", "200", "--adversary", "spec", "--n", "5", "--quiet"]);
+    clean(&["simulate", "zoo/otr.rs", "--runs", "200", "--adversary", "spec", "--n", "5", "--quiet"]);
 }
 
 /// Under `spec`, every run has the good phases, so every run must end with
 /// its `eventually` properties true (and OTR's do).
 #[test]
 fn the_spec_adversary_gives_every_run_its_good_phases() {
-    let out = psync_verify(&["simulate", "benchmarks/otr.rs", "--runs", "100", "--adversary", "spec", "--format", "json", "--quiet"]);
+    let out = psync_verify(&["simulate", "zoo/otr.rs", "--runs", "100", "--adversary", "spec", "--format", "json", "--quiet"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(r["with_good_phases"], 100, "{r}");
@@ -103,13 +103,13 @@ fn the_majority_mutant_violates_agreement_and_its_trace_replays_exactly() {
 
 #[test]
 fn usage_and_input_errors_exit_3_with_a_location() {
-    let out = psync_verify(&["simulate", "benchmarks/last_voting.rs", "--adversary", "spec", "--rounds", "2"]);
+    let out = psync_verify(&["simulate", "zoo/last_voting.rs", "--adversary", "spec", "--rounds", "2"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("--rounds must be at least 4"), "{}", stderr(&out));
     let out = psync_verify(&["simulate", "tests/inputs/unsupported_loop.rs"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("while"), "{}", stderr(&out));
-    let out = psync_verify(&["simulate", "benchmarks/otr.rs", "--replay", "Cargo.toml"]);
+    let out = psync_verify(&["simulate", "zoo/otr.rs", "--replay", "Cargo.toml"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("not a trace"), "{}", stderr(&out));
 }
@@ -129,7 +129,7 @@ fn reports_of_a_fixed_seed() {
     insta::assert_snapshot!("simulate_mutant_json", report(&json, &spec));
     let junit: Vec<&str> = base.iter().copied().chain(["--format", "junit"]).collect();
     insta::assert_snapshot!("simulate_mutant_junit", report(&junit, &spec));
-    let otr = ["simulate", "benchmarks/otr.rs", "--runs", "50", "--seed", "7", "--no-timing", "--quiet"];
+    let otr = ["simulate", "zoo/otr.rs", "--runs", "50", "--seed", "7", "--no-timing", "--quiet"];
     insta::assert_snapshot!("simulate_otr_human", report(&otr, &spec));
 }
 
@@ -186,7 +186,7 @@ fn runs_outside_the_safety_assumption_are_stopped_not_blamed() {
 /// name or values that break the assumption are usage errors.
 #[test]
 fn parameters_are_given_with_param_and_checked_against_the_assumptions() {
-    let spec = "benchmarks/quorum_vote.rs";
+    let spec = "zoo/quorum_vote.rs";
     let ok = psync_verify(&["simulate", spec, "--runs", "50", "--param", "f=1", "--quiet"]);
     assert_eq!(ok.status.code(), Some(0), "{}{}", stdout(&ok), stderr(&ok));
     assert!(stdout(&ok).contains("violations: none"), "{}", stdout(&ok));
@@ -211,7 +211,7 @@ fn parameters_are_given_with_param_and_checked_against_the_assumptions() {
 fn helper_results_are_drawn_and_replay_from_the_seed() {
     let trace = scratch("ben_or.trace.json");
     let trace = trace.to_str().expect("UTF-8 path");
-    let spec = "benchmarks/ben_or.rs";
+    let spec = "zoo/ben_or.rs";
     let run = psync_verify(&["simulate", spec, "--runs", "100", "--param", "f=1", "--adversary", "spec", "--trace-out", trace, "--quiet"]);
     assert_eq!(run.status.code(), Some(0), "{}{}", stdout(&run), stderr(&run));
     assert!(stdout(&run).contains("violations: none"), "{}", stdout(&run));

@@ -31,7 +31,7 @@ const MUTANT: [&str; 3] = ["encodings/tests/mutants/otr_decided_at_start.rs", "-
 #[test]
 fn otr_in_every_format() {
     for (format, name) in [("human", "otr_human"), ("json", "otr_json"), ("junit", "otr_junit")] {
-        let mut args = vec!["benchmarks/otr.rs", "--format", format];
+        let mut args = vec!["zoo/otr.rs", "--format", format];
         args.extend(OTR);
         let (code, out) = check(&args);
         insta::assert_snapshot!(name, out);
@@ -56,7 +56,7 @@ fn a_refuted_mutant_in_every_format() {
 #[test]
 fn an_input_error_next_to_a_checked_file_in_every_format() {
     for (format, name) in [("human", "input_error_human"), ("json", "input_error_json"), ("junit", "input_error_junit")] {
-        let args = ["tests/inputs/unsupported_loop.rs", "benchmarks/otr.rs", "--vc", "otr/init/*", "--format", format];
+        let args = ["tests/inputs/unsupported_loop.rs", "zoo/otr.rs", "--vc", "otr/init/*", "--format", format];
         let (code, out) = check(&args);
         assert_eq!(code, Some(3), "an input error exits with 3:\n{out}");
         assert!(out.contains("unsupported_loop.rs") && out.contains("25"), "the broken file is reported, located:\n{out}");

@@ -4,15 +4,15 @@
 //! algorithm but an invariant too weak to be inductive, none does; a
 //! property false on runs is reached, and so is a run with the good phases
 //! that does not terminate. The specs are made from
-//! `benchmarks/otr.rs` at test time.
+//! `zoo/otr.rs` at test time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `benchmarks/otr.rs` with the one occurrence of `from` replaced by `to`,
+/// `zoo/otr.rs` with the one occurrence of `from` replaced by `to`,
 /// written to a scratch file.
 fn variant(name: &str, from: &str, to: &str) -> PathBuf {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benchmarks/otr.rs")).expect("the benchmark");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/zoo/otr.rs")).expect("the benchmark");
     assert_eq!(text.matches(from).count(), 1, "`{from}` must occur exactly once");
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::write(&path, text.replace(from, to)).expect("scratch file");

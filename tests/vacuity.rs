@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// `benchmarks/otr.rs` with a safety predicate no heard-of sets satisfy
+/// `zoo/otr.rs` with a safety predicate no heard-of sets satisfy
 /// (with `doc` lines above it).
 fn spec_text(doc: &str) -> String {
-    let otr = include_str!("../benchmarks/otr.rs");
+    let otr = include_str!("../zoo/otr.rs");
     let at = "impl Spec for Otr {\n";
     assert_eq!(otr.matches(at).count(), 1);
     otr.replacen(at, &format!("{at}{doc}    fn safety(w: &World<Self>) -> bool {{\n        false\n    }}\n\n"), 1)

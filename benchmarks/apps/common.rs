@@ -18,7 +18,7 @@ pub struct ReplicaArgs {
     /// Option overrides, `key=value` (e.g. `--set protocol=tcp`).
     #[arg(long = "set")]
     pub overrides: Vec<String>,
-    /// otr | lv: the verified spec files benchmarks/otr.rs and benchmarks/last_voting.rs.
+    /// otr | lv: the verified spec files zoo/otr.rs and zoo/last_voting.rs.
     #[arg(long, default_value = "lv")]
     pub algorithm: String,
 }

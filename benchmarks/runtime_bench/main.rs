@@ -30,7 +30,7 @@ pub struct Args {
     /// udp | tcp | memory
     #[arg(long, default_value = "udp")]
     pub protocol: String,
-    /// otr (benchmarks/otr.rs) | lv (benchmarks/last_voting.rs) | batch
+    /// otr (zoo/otr.rs) | lv (zoo/last_voting.rs) | batch
     /// (LastVoting on batches, every replica proposes) | log (the
     /// replicated log service)
     #[arg(long, default_value = "lv")]

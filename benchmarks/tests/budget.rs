@@ -19,7 +19,7 @@ fn peak_rss_kb() -> u64 {
 #[test]
 fn depth_twelve_on_otr_stays_within_its_time_limit_and_memory_budget() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let alg = psync_encodings::load_spec(root.join("otr.rs")).expect("the spec loads");
+    let alg = psync_encodings::load_spec(root.join("../zoo/otr.rs")).expect("the spec loads");
     let vc = psync_encodings::generate_vcs(&alg)
         .into_iter()
         .find(|vc| vc.id == "otr/inductive/inv0/round0")

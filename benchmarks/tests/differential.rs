@@ -86,7 +86,7 @@ struct Bench<P> {
 }
 
 fn source(file: &str) -> String {
-    let path = format!("{}/{file}.rs", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../zoo/{file}.rs", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

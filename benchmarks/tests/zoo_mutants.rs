@@ -14,7 +14,7 @@ use psync_logic::smt::Z3InProcess;
 /// One broken variant of a zoo spec.
 struct Mutant {
     name: &'static str,
-    /// The spec it patches, in `benchmarks/`.
+    /// The spec it patches, in `zoo/`.
     spec: &'static str,
     /// The exact text replaced (must occur exactly once in `spec`) ...
     from: &'static str,
@@ -24,7 +24,60 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 13] = [
+const MUTANTS: [Mutant; 19] = [
+    // OTR adopts a value on any message instead of more than 2n/3: a
+    // process hearing only a minority leaves a decided value's quorum.
+    Mutant {
+        name: "otr_update_on_any_message",
+        spec: "otr.rs",
+        from: "if 3 * mbox.len() > 2 * cx.n() {",
+        to: "if !mbox.is_empty() {",
+        vc: "otr/inductive/inv0/round0",
+    },
+    // OTR adopts one more than the value it hears most: estimates leave
+    // the inputs.
+    Mutant {
+        name: "otr_adopt_a_value_nobody_proposed",
+        spec: "otr.rs",
+        from: "p.x = mbox.min_most_often();",
+        to: "p.x = mbox.min_most_often() + 1;",
+        vc: "otr/inductive/inv0/round0",
+    },
+    // LastVoting's coordinator votes the estimate with the oldest
+    // timestamp: a value locked by an earlier phase is overridden.
+    Mutant {
+        name: "lv_vote_the_oldest_estimate",
+        spec: "last_voting.rs",
+        from: "mbox.max_by_key(|&(_, ts)| ts)",
+        to: "mbox.min_by_key(|&(_, ts)| ts)",
+        vc: "last_voting/inductive/inv0/round0",
+    },
+    // LastVoting acknowledges an estimate adopted in any phase: the
+    // coordinator gets ready without a majority holding this phase's vote.
+    Mutant {
+        name: "lv_acknowledge_old_estimates",
+        spec: "last_voting.rs",
+        from: "if p.ts == cx.phase() as i64 { Outbox::to(cx.coord(), p.x) } else { Outbox::none() }",
+        to: "if p.ts >= 0 { Outbox::to(cx.coord(), p.x) } else { Outbox::none() }",
+        vc: "last_voting/inductive/inv0/round2",
+    },
+    // The quorum vote decides on f equal messages instead of n − f.
+    Mutant {
+        name: "qv_decide_on_f_messages",
+        spec: "quorum_vote.rs",
+        from: "mbox.count(|&m| m == v) as i64 >= cx.n() as i64 - cx.param(\"f\")",
+        to: "mbox.count(|&m| m == v) as i64 >= cx.param(\"f\")",
+        vc: "quorum_vote/inductive/inv0/round0",
+    },
+    // The quorum vote without `n > 2f`: two quorums of n − f need not
+    // meet, and two values can be decided.
+    Mutant {
+        name: "qv_without_n_greater_than_2f",
+        spec: "quorum_vote.rs",
+        from: "vec![w.n() as i64 > 2 * w.param(\"f\"), w.param(\"f\") >= 0]",
+        to: "vec![w.param(\"f\") >= 0]",
+        vc: "quorum_vote/property/agreement/inv0",
+    },
     // A process decides on hearing one flooded message instead of a
     // majority: two phases can decide different values.
     Mutant {
@@ -141,9 +194,21 @@ const MUTANTS: [Mutant; 13] = [
     },
 ];
 
+/// Every spec file of the zoo.
+const ZOO: [&str; 8] = [
+    "otr.rs",
+    "last_voting.rs",
+    "short_last_voting.rs",
+    "two_phase_commit.rs",
+    "eager_reliable_broadcast.rs",
+    "quorum_vote.rs",
+    "ben_or.rs",
+    "floodmin_crash.rs",
+];
+
 /// The text of a zoo spec as it is now.
 fn spec_text(spec: &str) -> String {
-    let path = format!("{}/{spec}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../zoo/{spec}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -163,7 +228,17 @@ fn every_mutant_is_one_line_and_its_site_occurs_once() {
         assert!(!m.from.contains('\n') && !m.to.contains('\n'), "{}: not a one-line mutant", m.name);
         mutant_text(m);
     }
-    for spec in ["short_last_voting.rs", "two_phase_commit.rs", "eager_reliable_broadcast.rs", "ben_or.rs", "floodmin_crash.rs"] {
+    let dir = format!("{}/../zoo", env!("CARGO_MANIFEST_DIR"));
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.expect("a directory entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".rs"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = ZOO.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "every spec file of zoo/ is in ZOO");
+    for spec in ZOO {
         assert!(MUTANTS.iter().filter(|m| m.spec == spec).count() >= 2, "{spec}: fewer than two mutants");
     }
 }
@@ -177,7 +252,7 @@ fn every_mutant_is_refuted_with_a_confirmed_counterexample() {
     cfg.reduce.local_instantiation = false;
     let mut failures = Vec::new();
     for m in &MUTANTS {
-        let file = format!("benchmarks/{} [mutant {}]", m.spec, m.name);
+        let file = format!("zoo/{} [mutant {}]", m.spec, m.name);
         let alg = parse_spec(&file, &mutant_text(m)).unwrap_or_else(|e| panic!("{}: {}", m.name, e.short()));
         let vcs = generate_vcs(&alg);
         let vc = vcs.iter().find(|v| v.id == m.vc).unwrap_or_else(|| panic!("{}: no VC {}", m.name, m.vc));

@@ -6,9 +6,9 @@ use psync_encodings::{NO_HINTS, Verdict, check_vc, generate_vcs, load_spec};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 
-/// Check every VC of the spec `benchmarks/{name}.rs`; all must be proved.
+/// Check every VC of the spec `zoo/{name}.rs`; all must be proved.
 fn prove_all(name: &str) {
-    let alg = load_spec(format!("{}/{name}.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
+    let alg = load_spec(format!("{}/../zoo/{name}.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
     let backend = Z3InProcess::new();
     let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
     let mut not_proved = Vec::new();
@@ -54,7 +54,7 @@ fn ben_or_is_proved() {
 /// be refuted.
 #[test]
 fn floodmin_crash_is_proved_but_its_open_vc_and_nothing_is_refuted() {
-    let alg = load_spec(format!("{}/floodmin_crash.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
+    let alg = load_spec(format!("{}/../zoo/floodmin_crash.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
     let backend = Z3InProcess::new();
     let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
     let open = "flood_min_crash/inductive/inv0/round0";

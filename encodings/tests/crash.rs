@@ -1,12 +1,12 @@
 //! Crash faults (`encodings/SPEC_LANGUAGE.md`, *Crash faults*): a safety
 //! predicate on the HO sets and the pre-state's ghost `heard`, which
 //! `ProcSet::new()` starts empty. The spec is
-//! `benchmarks/floodmin_crash.rs`, patched here and there.
+//! `zoo/floodmin_crash.rs`, patched here and there.
 
 use psync_encodings::{parse_spec, vc::transition};
 use psync_logic::{Op, Term};
 
-const FLOODMIN_CRASH: &str = include_str!("../../benchmarks/floodmin_crash.rs");
+const FLOODMIN_CRASH: &str = include_str!("../../zoo/floodmin_crash.rs");
 
 /// The spec with `from` (which must occur exactly once) replaced by `to`.
 fn patched(from: &str, to: &str) -> String {

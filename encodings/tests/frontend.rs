@@ -6,7 +6,7 @@ use psync_encodings::{MAX_NESTING, MAX_TERM_DEPTH, generate_vcs, load_spec, pars
 use psync_logic::Sort;
 
 fn bench(name: &str) -> String {
-    format!("{}/../benchmarks/{name}.rs", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../zoo/{name}.rs", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! counterexample that really satisfies `H ∧ ¬C`.
 //!
 //! A mutant is not a copy of a spec file: it is generated here from the
-//! CURRENT text of its benchmark (`benchmarks/*.rs`) by one textual patch
+//! CURRENT text of its benchmark (`zoo/*.rs`) by one textual patch
 //! (`MUTANTS`), whose `from` snippet must occur exactly once, so an edit of
 //! the benchmark that moves the mutation site fails loudly instead of testing
 //! an unmutated spec. The one file kept on disk,
@@ -40,7 +40,7 @@ const MUTANTS: [Mutant; 6] = [
     // Inv_0, hence Agreement.
     Mutant {
         name: "otr_half_quorum",
-        bench: "benchmarks/otr.rs",
+        bench: "zoo/otr.rs",
         from: "if 3 * mbox.count(|&v| v == p.x) > 2 * cx.n() {",
         to: "if 2 * mbox.count(|&v| v == p.x) > cx.n() {",
         vc: "otr/inductive/inv0/round0",
@@ -49,7 +49,7 @@ const MUTANTS: [Mutant; 6] = [
     // Starts decided (on -1): the initial states violate Inv_0.
     Mutant {
         name: "otr_decided_at_start",
-        bench: "benchmarks/otr.rs",
+        bench: "zoo/otr.rs",
         from: "Otr { x: io.initial, decided: false, decision: -1 }",
         to: "Otr { x: io.initial, decided: true, decision: -1 }",
         vc: "otr/init/inv0/start",
@@ -59,7 +59,7 @@ const MUTANTS: [Mutant; 6] = [
     // taken back: breaks Irrevocability.
     Mutant {
         name: "otr_forgets_decision",
-        bench: "benchmarks/otr.rs",
+        bench: "zoo/otr.rs",
         from: "                p.decision = p.x;\n            }\n        }\n",
         to: "                p.decision = p.x;\n            }\n        } else {\n            p.decided = false;\n        }\n",
         vc: "otr/property/irrevocability/round0",
@@ -69,7 +69,7 @@ const MUTANTS: [Mutant; 6] = [
     // breaks Inv_0's majority clause.
     Mutant {
         name: "lv_commit_without_majority",
-        bench: "benchmarks/last_voting.rs",
+        bench: "zoo/last_voting.rs",
         from: "if cx.id() == cx.coord() && 2 * mbox.len() > cx.n() {\n            if let Some",
         to: "if cx.id() == cx.coord() {\n            if let Some",
         vc: "last_voting/inductive/inv0/round0",
@@ -79,7 +79,7 @@ const MUTANTS: [Mutant; 6] = [
     // breaks Inv_0.
     Mutant {
         name: "lv_ready_without_majority",
-        bench: "benchmarks/last_voting.rs",
+        bench: "zoo/last_voting.rs",
         from: "if cx.id() == cx.coord() && 2 * mbox.len() > cx.n() {\n            p.ready = true;",
         to: "if cx.id() == cx.coord() && mbox.len() > 0 {\n            p.ready = true;",
         vc: "last_voting/inductive/inv0/round2",
@@ -89,7 +89,7 @@ const MUTANTS: [Mutant; 6] = [
     // coordinator's vote: breaks Inv_0.
     Mutant {
         name: "lv_decide_own_estimate",
-        bench: "benchmarks/last_voting.rs",
+        bench: "zoo/last_voting.rs",
         from: "if let Some(&v) = mbox.get(cx.coord()) {\n            p.decision = v;",
         to: "if let Some(&_v) = mbox.get(cx.coord()) {\n            p.decision = p.x;",
         vc: "last_voting/inductive/inv0/round3",
@@ -102,7 +102,7 @@ const MUTANTS: [Mutant; 6] = [
 /// an exact bounded query, so only the search with small data finds it.
 const LARGE_N: Mutant = Mutant {
     name: "otr_low_update_threshold",
-    bench: "benchmarks/otr.rs",
+    bench: "zoo/otr.rs",
     from: "if 3 * mbox.len() > 2 * cx.n() {",
     to: "if 2 * mbox.len() > cx.n() {",
     vc: "otr/inductive/inv0/round0",

@@ -2,7 +2,7 @@
 //! `cx.param("f")` / `w.param("f")`, `fn assumptions` in `impl Spec`.
 //! A parameter is a rigid integer constant, every assumption a hypothesis
 //! of every VC (and of the vacuity review); misuse is a located error.
-//! The spec is `benchmarks/quorum_vote.rs` (a decision needs `n − f` equal
+//! The spec is `zoo/quorum_vote.rs` (a decision needs `n − f` equal
 //! votes), patched here and there.
 
 use std::time::Duration;
@@ -12,7 +12,7 @@ use psync_encodings::{Algorithm, NO_HINTS, Verdict, check_vc, generate_vcs, pars
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 
-const QUORUM_VOTE: &str = include_str!("../../benchmarks/quorum_vote.rs");
+const QUORUM_VOTE: &str = include_str!("../../zoo/quorum_vote.rs");
 const ASSUMPTIONS: &str = "vec![w.n() as i64 > 2 * w.param(\"f\"), w.param(\"f\") >= 0]";
 
 /// The quorum vote with `from` (which must occur exactly once) replaced by `to`.

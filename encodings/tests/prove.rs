@@ -8,7 +8,7 @@ use psync_logic::smt::Z3InProcess;
 
 /// Check every VC of benchmark `name`; all must be proved.
 fn prove_all(name: &str) {
-    let alg = load_spec(format!("{}/../benchmarks/{name}.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
+    let alg = load_spec(format!("{}/../zoo/{name}.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
     let backend = Z3InProcess::new();
     let mut not_proved = Vec::new();
     for vc in generate_vcs(&alg) {

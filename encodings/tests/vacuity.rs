@@ -1,6 +1,6 @@
 //! Vacuous proofs are caught: a VC whose hypotheses are unsatisfiable is
 //! `Vacuous`, never `Proved`, with the assumption responsible named and
-//! located. Each spec here is `benchmarks/otr.rs` with one textual patch
+//! located. Each spec here is `zoo/otr.rs` with one textual patch
 //! (whose `from` must occur exactly once), so the base stays the spec that
 //! is proved.
 
@@ -10,9 +10,9 @@ use psync_encodings::{Algorithm, NO_HINTS, Vacuity, Verdict, check_vc, generate_
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 
-const OTR: &str = include_str!("../../benchmarks/otr.rs");
+const OTR: &str = include_str!("../../zoo/otr.rs");
 
-/// `benchmarks/otr.rs` with `from` replaced by `to`.
+/// `zoo/otr.rs` with `from` replaced by `to`.
 fn patched(from: &str, to: &str) -> Algorithm {
     assert_eq!(OTR.matches(from).count(), 1, "the patch site must occur once: {from}");
     parse_spec("otr-patched.rs", &OTR.replacen(from, to, 1)).expect("in the subset")

@@ -69,14 +69,14 @@ fn agrees_with_the_global_step(file: &str, params: &[(&str, i64)], n: u32, runs:
 #[test]
 fn otr_replicas_agree_with_the_global_interpreter() {
     for n in [3, 4, 5] {
-        agrees_with_the_global_step("benchmarks/otr.rs", &[], n, 20, 6);
+        agrees_with_the_global_step("zoo/otr.rs", &[], n, 20, 6);
     }
 }
 
 #[test]
 fn last_voting_replicas_agree_with_the_global_interpreter() {
     for n in [3, 4, 5] {
-        agrees_with_the_global_step("benchmarks/last_voting.rs", &[], n, 20, 12);
+        agrees_with_the_global_step("zoo/last_voting.rs", &[], n, 20, 12);
     }
 }
 
@@ -84,11 +84,11 @@ fn last_voting_replicas_agree_with_the_global_interpreter() {
 fn other_benchmarks_agree_with_the_global_interpreter() {
     let f1: &[(&str, i64)] = &[("f", 1)];
     for (f, params) in [
-        ("benchmarks/short_last_voting.rs", &[][..]),
-        ("benchmarks/quorum_vote.rs", f1),
-        ("benchmarks/floodmin_crash.rs", f1),
-        ("benchmarks/two_phase_commit.rs", &[]),
-        ("benchmarks/eager_reliable_broadcast.rs", &[]),
+        ("zoo/short_last_voting.rs", &[][..]),
+        ("zoo/quorum_vote.rs", f1),
+        ("zoo/floodmin_crash.rs", f1),
+        ("zoo/two_phase_commit.rs", &[]),
+        ("zoo/eager_reliable_broadcast.rs", &[]),
     ] {
         agrees_with_the_global_step(f, params, 4, 10, 8);
     }
@@ -96,7 +96,7 @@ fn other_benchmarks_agree_with_the_global_interpreter() {
 
 #[test]
 fn a_helper_result_is_refused_with_its_round() {
-    let file = "benchmarks/ben_or.rs";
+    let file = "zoo/ben_or.rs";
     let text = std::fs::read_to_string(format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"))).expect("the benchmark exists");
     let alg = crate::parse_spec(file, &text).map_err(|e| e.short()).expect("in the subset");
     let fns = crate::runtime_fns(file, &text, &alg).map_err(|e| e.short()).expect("decision in the subset");
@@ -107,7 +107,7 @@ fn a_helper_result_is_refused_with_its_round() {
 
 #[test]
 fn decisions_and_views_follow_the_spec() {
-    let p = program("benchmarks/last_voting.rs", &[]);
+    let p = program("zoo/last_voting.rs", &[]);
     // Collect sends (x, ts) to the coordinator; the view is those fields.
     assert_eq!(p.view(0), vec!["x", "ts"]);
     let s = p.init(1, 3, &[("initial".to_string(), Value::Int(7))].into()).expect("init");
@@ -127,7 +127,7 @@ fn decisions_and_views_follow_the_spec() {
 
 #[test]
 fn a_spec_without_decision_or_with_one_outside_the_subset_is_refused() {
-    let file = "benchmarks/otr.rs";
+    let file = "zoo/otr.rs";
     let text = std::fs::read_to_string(format!("{}/../{file}", env!("CARGO_MANIFEST_DIR"))).expect("the benchmark exists");
     let body = "if self.decided { Some(self.decision) } else { None }";
     assert_eq!(text.matches(body).count(), 1);

@@ -16,7 +16,7 @@ fn full(n: u32) -> Vec<BTreeSet<u32>> {
 
 #[test]
 fn otr_decides_the_most_frequent_smallest_value_in_a_good_round() {
-    let alg = bench("benchmarks/otr.rs");
+    let alg = bench("zoo/otr.rs");
     let s0 = initial(&alg, inputs(&[2, 1, 2, 1]), Default::default()).expect("initial state");
     assert_eq!(s0.cur[0]["x"], Value::Int(2));
     assert_eq!(s0.cur[0]["decided"], Value::Bool(false));
@@ -35,7 +35,7 @@ fn otr_decides_the_most_frequent_smallest_value_in_a_good_round() {
 
 #[test]
 fn a_small_mailbox_changes_nothing_and_a_wrong_post_state_is_rejected() {
-    let alg = bench("benchmarks/otr.rs");
+    let alg = bench("zoo/otr.rs");
     let s0 = initial(&alg, inputs(&[0, 5, 5]), Default::default()).expect("initial state");
     let ho = vec![[0].into_iter().collect(), BTreeSet::new(), [0, 1, 2].into_iter().collect()];
     let mut st = step(&alg, &s0, &ho).expect("a round");
@@ -51,7 +51,7 @@ fn a_small_mailbox_changes_nothing_and_a_wrong_post_state_is_rejected() {
 
 #[test]
 fn max_by_key_ties_go_to_the_smallest_sender() {
-    let alg = bench("benchmarks/last_voting.rs");
+    let alg = bench("zoo/last_voting.rs");
     let s0 = initial(&alg, inputs(&[3, 1, 2]), Default::default()).expect("initial state");
     // Collect: everyone sends (x, ts) to the coordinator, all with ts = -1
     // or equal: the coordinator's candidate is the payload of p0.

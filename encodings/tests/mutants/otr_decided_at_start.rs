@@ -1,7 +1,7 @@
 //! MUTANT otr_decided_at_start: starts decided (on -1), so the initial states
 //! violate Inv_0 (VC otr/init/inv0/start is refuted at n = 1).
 //!
-//! This is `benchmarks/otr.rs` with the `otr_decided_at_start` patch of
+//! This is `zoo/otr.rs` with the `otr_decided_at_start` patch of
 //! `encodings/tests/mutants.rs` applied, kept on disk only because the CLI
 //! snapshot test (`tests/snapshots.rs`, `MUTANT`) needs a file to check; the
 //! mutants test fails if it is not exactly this header + the patched benchmark.

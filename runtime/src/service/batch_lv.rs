@@ -1,5 +1,5 @@
 //! LastVoting over batches of requests: the consensus the replicated log runs
-//! for each slot. It is the HO LastVoting of `benchmarks/last_voting.rs` with
+//! for each slot. It is the HO LastVoting of `zoo/last_voting.rs` with
 //! two changes for large values: the acknowledgement and decision rounds
 //! carry no value (a process decides the value it adopted in this phase's
 //! `Candidate`), and rounds end as soon as the messages that matter arrived
