@@ -1,5 +1,5 @@
-//! Real bug or weak invariant? For a refuted inductiveness VC of `Inv_0`,
-//! property VC or progress VC, runs of the algorithm from initial states
+//! Real bug or weak invariant? For a refuted inductiveness VC, property VC
+//! or progress VC, runs of the algorithm from initial states
 //! are searched for a violation of the same invariant or property (or of
 //! another one; for progress, an `eventually` property false at the end of
 //! a run that had the good phases).
@@ -88,15 +88,18 @@ impl Triage {
     }
 }
 
-/// Whether `vc`'s refutation gets a search: inductiveness of `Inv_0`
-/// through a round (what the monitors check at phase boundaries and, as
-/// round invariants, mid-phase), and a safety or transition property
+/// Whether `vc`'s refutation gets a search: inductiveness through a round
+/// (of `Inv_0`, what the monitors check at phase boundaries and, as round
+/// invariants, mid-phase, or of a later invariant), a safety or transition property
 /// implied by `Inv_0` (what they check after every round), and progress
 /// (the `eventually` properties, checked at the end of runs that had the
 /// good phases).
 pub fn applies(vc: &Vc) -> bool {
     match vc.kind {
-        VcKind::Inductive => vc.invariant == Some(0) && vc.round.is_some(),
+        // `Inv_0` is monitored; for a later `Inv_j` (which holds only
+        // after good phases) a run violating what is monitored still shows
+        // a real bug, and none found still suggests a weak invariant.
+        VcKind::Inductive => vc.round.is_some(),
         VcKind::Property => vc.invariant == Some(0),
         // Runs with the good phases the liveness predicates ask for end
         // with the `eventually` properties checked.

@@ -22,7 +22,7 @@ use psync_encodings::interp::replica::{Hosted, Interpreted, InterpretedIo};
 use psync_logic::Value;
 
 fn hosted(file: &str) -> Arc<Hosted> {
-    let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../zoo/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("the benchmark exists");
     let alg = psync_encodings::parse_spec(file, &text).map_err(|e| e.short()).expect("in the subset");
     let fns = psync_encodings::runtime_fns(file, &text, &alg).map_err(|e| e.short()).expect("decision and expected in the subset");
