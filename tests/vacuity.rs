@@ -14,9 +14,12 @@ fn spec_text(doc: &str) -> String {
     otr.replacen(at, &format!("{at}{doc}    fn safety(w: &World<Self>) -> bool {{\n        false\n    }}\n\n"), 1)
 }
 
-/// The spec written to a temporary file of its own.
+/// The spec written to a temporary file of its own (one per call: the
+/// tests run in parallel, and each removes its file when done).
 fn spec_file(name: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("psync-{name}-{}.rs", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("psync-{name}-{}-{k}.rs", std::process::id()));
     std::fs::write(&path, text).expect("a temporary spec");
     path
 }
