@@ -110,18 +110,26 @@ fn cluster(seed: u64, timeout_ms: u64) -> (MemNetwork, Vec<Node>) {
 /// Instance `id` of `P` on `nodes`, node `i` proposing `inputs[i]`: each
 /// node's decision (`None`: none within `wait`).
 async fn run_instance<P: Process>(nodes: &[Node], id: u64, inputs: Vec<P::Io>, wait: Duration) -> Vec<Option<<P::Io as ProcessIo>::Output>> {
-    let futs: Vec<_> = nodes
+    // Every replica's start is queued before this task yields: a start
+    // queued from a task of its own could come after the first round
+    // messages of the others, which a node without a handler drops (and a
+    // replica that misses a reliable broadcast's only sending never
+    // delivers).
+    let outcomes: Vec<_> = nodes
         .iter()
         .zip(inputs)
         .map(|(n, io)| {
-            let n = n.clone();
-            tokio::spawn(async move { n.propose::<P>(id, io).await.into_value() })
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            n.start_instance::<P>(id, io, move |o| {
+                let _ = tx.send(o);
+            });
+            rx
         })
         .collect();
     let deadline = tokio::time::Instant::now() + wait;
     let mut out = Vec::new();
-    for f in futs {
-        out.push(tokio::time::timeout_at(deadline, f).await.ok().and_then(|r| r.ok()).flatten());
+    for rx in outcomes {
+        out.push(tokio::time::timeout_at(deadline, rx).await.ok().and_then(|r| r.ok()).and_then(|o| o.into_value()));
     }
     out
 }
