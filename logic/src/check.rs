@@ -489,6 +489,9 @@ fn solve(
     let left = || deadline.saturating_duration_since(Instant::now());
     let mut q = query(reduced);
     let mut known = HashSet::new();
+    let mut schemas = reduced.schemas.clone();
+    let mut recount = reduce::recount::Recount::default();
+    let mut witnesses = reduced.witness_procs.clone();
     let mut added = 0;
     let mut round = 0;
     loop {
@@ -511,26 +514,48 @@ fn solve(
             return Ok(CheckResult::Timeout);
         }
         let t = Instant::now();
+        let input = decode::DecodeInput {
+            signature: &reduced.signature,
+            ground_sets: &reduced.ground_sets,
+            ground_procs: &reduced.ground_procs,
+            witnesses: &witnesses,
+        };
         let mut why = Vec::new();
+        let mut undecodable = Vec::new();
         for m in &candidates {
             // Decoding may need the solver; at least a second for it, even when
             // the re-solves used up the budget.
-            match confirm(f, m, reduced, backend, left().max(Duration::from_secs(1)), stop) {
+            match confirm(f, m, &input, backend, left().max(Duration::from_secs(1)), stop) {
                 Ok(real) => {
                     stats.confirm += t.elapsed();
                     return Ok(CheckResult::Sat(real));
                 }
                 Err((e, decoded)) => {
+                    tracing::trace!(reason = %e, model = ?decoded, "spurious model");
                     why.push(e);
-                    if decoded.is_some() {
-                        stats.spurious = decoded.map(Box::new);
+                    match decoded {
+                        Some(d) => stats.spurious = Some(Box::new(d)),
+                        None => undecodable.push(m),
                     }
                 }
             }
         }
         let mut conflicts = Vec::new();
         for m in &candidates {
-            conflicts.extend(reduced.schemas.conflicts(m, &mut known, &reduce::Interrupt::at(deadline, stop))?);
+            conflicts.extend(schemas.conflicts(m, &mut known, &reduce::Interrupt::at(deadline, stop))?);
+        }
+        // A model whose set sizes no cloning realizes: the Venn facts that
+        // exclude it, and instances at the new witnesses from the next model.
+        let mut new_witnesses = Vec::new();
+        for m in undecodable {
+            if let Ok(Some(facts)) = recount.facts(m, &input) {
+                conflicts.extend(facts.assertions.into_iter().filter(|a| known.insert(a.clone())));
+                new_witnesses.extend(facts.witnesses);
+            }
+        }
+        for w in new_witnesses {
+            schemas.add_ground(w.clone());
+            witnesses.push(w);
         }
         stats.confirm += t.elapsed();
         if conflicts.is_empty() || left().is_zero() || stop.is_cancelled() || round + 1 == REFINE_ROUNDS {
@@ -639,18 +664,12 @@ fn done(result: CheckResult, mut stats: CheckStats, start: Instant) -> Checked {
 fn confirm(
     f: &Term,
     m: &Model,
-    r: &Reduced,
+    input: &decode::DecodeInput,
     backend: &dyn Backend,
     timeout: Duration,
     stop: &Cancel,
 ) -> Result<Model, (String, Option<Model>)> {
-    let input = decode::DecodeInput {
-        signature: &r.signature,
-        ground_sets: &r.ground_sets,
-        ground_procs: &r.ground_procs,
-        witnesses: &r.witness_procs,
-    };
-    let real = decode::decode(m, &input, backend, timeout, stop).map_err(|e| (e, None))?;
+    let real = decode::decode(m, input, backend, timeout, stop).map_err(|e| (e, None))?;
     match crate::eval::eval(f, &real) {
         Ok(Value::Bool(true)) => Ok(real),
         Ok(Value::Bool(false)) => Err((format!("the decoded model (n = {}) falsifies the formula", real.n), Some(real))),

@@ -47,10 +47,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "valid/otr_invariant_preservation.cl",
         "unknown: needs Venn regions for sets created at witnesses (HO(w))",
     ),
-    (
-        "valid/three_two_thirds_common.cl",
-        "unknown: needs 3-way Venn regions (venn_bound 3)",
-    ),
 ];
 
 #[test]

@@ -109,7 +109,7 @@ impl Symbolizer {
 
 /// `t` with its parameters renamed `a$1, a$2, …` and its bound variables
 /// renamed in traversal order: equal keys mean equal up to α-renaming.
-fn canonical(t: &Term, params: &[Var]) -> Term {
+pub(super) fn canonical(t: &Term, params: &[Var]) -> Term {
     let map: Vec<(Var, Term)> = params
         .iter()
         .enumerate()

@@ -73,17 +73,23 @@ fn elements(m: &Model, sort: &Sort) -> Vec<Value> {
 /// Membership profiles of the solver's sets of processes denoted by the
 /// query's ground set terms: (members, card). Other elements of the solver's
 /// set universe are junk nothing constrains.
-fn process_sets(m: &Model, ground_sets: &[Term]) -> Result<Vec<(Vec<u32>, i64)>, DecodeError> {
+pub(super) fn process_sets(m: &Model, ground_sets: &[Term]) -> Result<Vec<(Vec<u32>, i64)>, DecodeError> {
+    Ok(denoted_sets(m, ground_sets)?.into_iter().map(|(_, members, card)| (members, card)).collect())
+}
+
+/// [`process_sets`] with a ground term denoting each.
+pub(super) fn denoted_sets(m: &Model, ground_sets: &[Term]) -> Result<Vec<(Term, Vec<u32>, i64)>, DecodeError> {
     let set = Sort::set(Sort::P);
     if !m.funs.contains_key(&member_symbol(&set).name) {
         return Ok(Vec::new());
     }
-    let mut denoted = BTreeSet::new();
+    let mut denoted = BTreeMap::new();
     for t in ground_sets.iter().filter(|t| t.sort() == set) {
-        denoted.insert(eval_flat(t, m).map_err(|e| format!("evaluating {t}: {e}"))?);
+        let value = eval_flat(t, m).map_err(|e| format!("evaluating {t}: {e}"))?;
+        denoted.entry(value).or_insert_with(|| t.clone());
     }
     let mut out = Vec::new();
-    for s in denoted {
+    for (s, term) in denoted {
         let mut members = Vec::new();
         for p in 0..m.n {
             if apply(m, &member_symbol(&set), &[Value::Proc(p), s.clone()])? == Value::Bool(true) {
@@ -95,7 +101,7 @@ fn process_sets(m: &Model, ground_sets: &[Term]) -> Result<Vec<(Vec<u32>, i64)>,
             Some(Value::Int(k)) => *k,
             _ => continue, // a set whose size nothing mentions constrains nothing
         };
-        out.push((members, card));
+        out.push((term, members, card));
     }
     Ok(out)
 }
@@ -184,13 +190,13 @@ fn multiplicities(
 }
 
 /// Nodes the multiplicity search may visit before the solver is asked.
-const SEARCH_BUDGET: u64 = 100_000;
+pub(super) const SEARCH_BUDGET: u64 = 100_000;
 
 /// Depth-first search for `m ≥ lower` (`m = 0` where `fixed`) with `Σ m = n`
 /// and every set's sum equal to its size (each partial sum is pruned
 /// against its target). `None` if the budget ran out, `Some(None)` if there
 /// is no solution.
-fn search_multiplicities(
+pub(super) fn search_multiplicities(
     n: i64,
     lower: &[i64],
     fixed: &[bool],
@@ -364,19 +370,20 @@ impl Decoder<'_> {
     }
 }
 
-/// The solver processes that are values of `terms`.
-fn values_of(m: &Model, terms: &[Term]) -> Result<BTreeSet<u32>, DecodeError> {
-    let mut out = BTreeSet::new();
-    for t in terms {
-        if let Value::Proc(p) = eval_flat(t, m).map_err(|e| format!("evaluating {t}: {e}"))? {
-            out.insert(p);
-        }
-    }
-    Ok(out)
+/// The solver processes that are values of `terms` (a term the model does
+/// not interpret, its symbols simplified out of the query, names none).
+pub(super) fn values_of(m: &Model, terms: &[Term]) -> BTreeSet<u32> {
+    terms
+        .iter()
+        .filter_map(|t| match eval_flat(t, m) {
+            Ok(Value::Proc(p)) => Some(p),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The solver processes that are values of a symbol of the original signature.
-fn signature_values(m: &Model, sig: &Signature) -> BTreeSet<u32> {
+pub(super) fn signature_values(m: &Model, sig: &Signature) -> BTreeSet<u32> {
     let mut out = BTreeSet::new();
     for name in sig
         .funs
@@ -412,10 +419,10 @@ fn multiplicities_preferring_named(
     stop: &Cancel,
 ) -> Result<Vec<i64>, DecodeError> {
     let signature = signature_values(m, input.signature);
-    let mut kept = values_of(m, input.ground_procs)?;
+    let mut kept = values_of(m, input.ground_procs);
     kept.extend(signature.iter().copied());
     let mut named = kept.clone();
-    named.extend(values_of(m, input.witnesses)?);
+    named.extend(values_of(m, input.witnesses));
     let attempts = [
         Bounds { required: &kept, allowed: Some(&named) },
         Bounds { required: &signature, allowed: Some(&named) },

@@ -30,7 +30,9 @@
 //! processes, finite sets) to a formula with a model; so "unsat" of the
 //! output implies "unsat" of the input. The converse does not hold (the
 //! reduction is incomplete); models are decoded and re-checked by
-//! [`decode`] and [`crate::check`].
+//! [`decode`] and [`crate::check`], which refines a query whose model is
+//! spurious with the instances [`refine`] finds and the Venn facts
+//! [`recount`] finds, both implied by what the passes justify.
 
 pub mod booleans;
 pub mod comprehension;
@@ -44,6 +46,7 @@ pub mod membership;
 pub mod names;
 pub mod nonempty;
 pub mod normalize;
+pub mod recount;
 pub mod refine;
 pub mod regions;
 pub mod sets;
@@ -387,13 +390,14 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     let mut symbolizer = comprehension::Symbolizer::default();
     let symbolized = symbolizer.run(&flat_sets, &mut names);
     stats.comprehensions = symbolizer.symbols.len();
-    let (skolemized, mut skolems) = skolem::skolemize(&symbolized, &mut names);
+    let mut skolemizer = skolem::Skolemizer::new(&mut names);
+    let skolemized = skolemizer.open(&symbolized, &[]);
     let mut definitions = Vec::new();
     for d in &symbolizer.definitions {
-        let (formula, syms) = skolem::skolemize_open(&d.formula, &d.params, &mut names);
-        skolems.extend(syms);
+        let formula = skolemizer.open(&d.formula, &d.params);
         definitions.push((d.fun.clone(), d.params.clone(), formula));
     }
+    let skolems = skolemizer.into_symbols();
     stats.skolems = skolems.len();
     clock.lap("symbolize+skolemize");
 

@@ -65,6 +65,12 @@ impl Schemas {
         Schemas { universals, ground }
     }
 
+    /// Add a ground process term made after the reduction (a region
+    /// witness of [`super::recount`]) to the terms instances are taken at.
+    pub fn add_ground(&mut self, t: Term) {
+        self.ground.entry(Sort::P).or_default().push(t);
+    }
+
     /// How many universals there are to refine with.
     pub fn len(&self) -> usize {
         self.universals.len()
