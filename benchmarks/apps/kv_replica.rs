@@ -39,6 +39,10 @@ struct Cli {
     /// Most slots the leader runs at once.
     #[arg(long, default_value_t = 8)]
     in_flight: usize,
+    /// A follower forwards a request again when it was not applied after
+    /// this many ms (the service's default when absent).
+    #[arg(long)]
+    resend_ms: Option<u64>,
 }
 
 /// Everything this binary asks of the log service, in one place.
@@ -47,6 +51,7 @@ mod kv {
     use psync::dsl::ProcessId;
     use psync::engine::Node;
     use psync::service::{LogOptions, ReplicatedLog, Request};
+    use std::time::Duration;
 
     /// The key of get barriers: no put may use it.
     pub const BARRIER_KEY: u32 = u32::MAX;
@@ -63,8 +68,11 @@ mod kv {
     pub struct Kv(ReplicatedLog);
 
     impl Kv {
-        pub async fn start(cfg: &Config, me: ProcessId, batch: usize, in_flight: usize) -> Result<Kv, String> {
-            let opts = LogOptions { batch, in_flight, ..LogOptions::default() };
+        pub async fn start(cfg: &Config, me: ProcessId, batch: usize, in_flight: usize, resend: Option<Duration>) -> Result<Kv, String> {
+            let mut opts = LogOptions { batch, in_flight, ..LogOptions::default() };
+            if let Some(r) = resend {
+                opts.resend = r;
+            }
             let log = ReplicatedLog::start(me, opts, |h| Node::from_config(cfg, me, h)).await.map_err(|e| e.to_string())?;
             Ok(Kv(log))
         }
@@ -134,7 +142,7 @@ async fn main() {
         SocketAddr::new(mine.ip(), port)
     });
     let listener = TcpListener::bind(client).await.unwrap_or_else(|e| fail(format!("client address {client}: {e}")));
-    let kv = kv::Kv::start(&cfg, me, cli.batch, cli.in_flight).await.unwrap_or_else(|e| fail(e));
+    let kv = kv::Kv::start(&cfg, me, cli.batch, cli.in_flight, cli.resend_ms.map(Duration::from_millis)).await.unwrap_or_else(|e| fail(e));
     println!("kv replica {me}: peers on {mine}, clients on {client}");
     let progress = kv.clone();
     tokio::spawn(async move {

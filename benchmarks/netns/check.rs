@@ -141,24 +141,26 @@ fn history(p: &Path) -> BTreeMap<u32, Vec<Op<RegisterOp, Option<u64>>>> {
 }
 
 /// `applied slots=S requests=R digest=D` lines: replicas that applied as
-/// many slots must have applied the same log.
-fn log_agreement(logs: &[PathBuf]) -> Vec<String> {
+/// many slots must have applied the same log. Also returns the most
+/// requests a replica applied.
+fn log_agreement(logs: &[PathBuf]) -> (u64, Vec<String>) {
     let mut at: BTreeMap<u64, BTreeMap<String, String>> = BTreeMap::new();
+    let mut most = 0;
     for p in logs {
         for (i, l) in read(p).lines().enumerate() {
             let Some(rest) = l.strip_prefix("applied ") else { continue };
             let field = |name: &str| rest.split_whitespace().find_map(|f| f.strip_prefix(name)).map(str::to_string);
             let (Some(slots), Some(digest)) = (field("slots="), field("digest=")) else { bad_input(p, i + 1, "expected slots= and digest=") };
             let slots = slots.parse().unwrap_or_else(|_| bad_input(p, i + 1, "slots"));
+            let requests: u64 = field("requests=").and_then(|r| r.parse().ok()).unwrap_or_else(|| bad_input(p, i + 1, "requests"));
+            most = most.max(requests);
             at.entry(slots).or_default().insert(digest, p.display().to_string());
         }
     }
     let compared = at.values().filter(|d| !d.is_empty()).count();
     println!("log agreement: {compared} distinct applied lengths reported, up to {} slots", at.keys().next_back().copied().unwrap_or(0));
-    at.iter()
-        .filter(|(_, d)| d.len() > 1)
-        .map(|(s, d)| format!("after {s} slots, replicas applied different logs: {d:?}"))
-        .collect()
+    let v = at.iter().filter(|(_, d)| d.len() > 1).map(|(s, d)| format!("after {s} slots, replicas applied different logs: {d:?}")).collect();
+    (most, v)
 }
 
 fn kv(history_file: &Path, logs: &[PathBuf]) -> Vec<String> {
@@ -173,7 +175,11 @@ fn kv(history_file: &Path, logs: &[PathBuf]) -> Vec<String> {
         }
     }
     println!("linearizability: {} keys, {ops} operations ({answered} answered) checked", by_key.len());
-    violations.extend(log_agreement(logs));
+    let (applied, agreement) = log_agreement(logs);
+    if applied > ops as u64 {
+        println!("{} more requests applied than the clients sent ({ops}): some were applied twice", applied - ops as u64);
+    }
+    violations.extend(agreement);
     violations
 }
 
@@ -189,4 +195,41 @@ fn main() {
         std::process::exit(1);
     }
     println!("ok");
+}
+
+#[cfg(test)]
+mod checks {
+    use super::*;
+
+    /// Writes `text` to a scratch file of this test process.
+    fn file(name: &str, text: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("netns-check-{}-{name}", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn consensus_reports_disagreement_and_unfinished_instances() {
+        let a = file("a", "instance 1: decided 2 (proposed 1)\ninstance 2: learned 0 (proposed 2)\n");
+        let b = file("b", "instance 1: decided 2 (proposed 2)\n--- killed at 1\ninstance 2: finished before this start\n");
+        assert!(consensus(2, &[a.clone(), b.clone()]).is_empty(), "agreement, and b finished 2 before a restart");
+        let c = file("c", "instance 1: decided 1 (proposed 1)\n");
+        let v = consensus(2, &[a, b, c]);
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert!(v[0].contains("1 of 2 instances not finished") && v[1].contains("instance 1: replicas decided different values"), "{v:?}");
+    }
+
+    #[test]
+    fn kv_reports_a_stale_read_and_diverging_logs() {
+        // put(5) returned before the get was called, which read nothing.
+        let stale = file("stale", "0 3 10 20 put 5\n1 3 30 40 get none\n");
+        let fresh = file("fresh", "0 3 10 20 put 5\n1 3 30 40 get 5\n1 4 50 - get -\n");
+        let same = file("same", "applied slots=2 requests=3 digest=aa\n");
+        let other = file("other", "applied slots=2 requests=3 digest=bb\n");
+        assert!(kv(&fresh, std::slice::from_ref(&same)).is_empty());
+        let v = kv(&stale, std::slice::from_ref(&same));
+        assert!(v.len() == 1 && v[0].starts_with("key 3:"), "{v:?}");
+        let v = kv(&fresh, &[same, other]);
+        assert!(v.len() == 1 && v[0].contains("after 2 slots"), "{v:?}");
+    }
 }

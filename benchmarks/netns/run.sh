@@ -24,6 +24,8 @@
 # Environment: INSTANCES (per consensus run, default 4000), IN_FLIGHT (20),
 # TIMEOUT_MS (round timeout, 40), CLIENTS (KV clients, 8), KEYS (8),
 # KILL_EVERY (mean seconds between kills, 4), DOWN (seconds down, 2),
+# RUNS (which parts, default "otr lv kv"), KV_RESEND_MS (passed to
+# kv-replica --resend-ms: when a follower forwards a request again),
 # NET=netem|switch (default: netem if available), OUT (output directory).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -199,7 +201,7 @@ kv_run() {
   for i in $(seq 0 $((n - 1))); do
     logs[i]=$out/kv-r$i.log
     : >"${logs[i]}"
-    cmd_of[i]="$bin/kv-replica --config $cfg --id $i"
+    cmd_of[i]="$bin/kv-replica --config $cfg --id $i${KV_RESEND_MS:+ --resend-ms $KV_RESEND_MS}"
     eval "start $i ${logs[i]} ${cmd_of[i]}"
   done
   sleep 1
@@ -220,18 +222,20 @@ kv_run() {
   local stats
   stats=$(tail -1 "$out/kv-client.log")
   get() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$stats"; }
-  rows+=("| KV log | every ~${kill_every} s, ${down} s down, followers | $restarts | $clients clients, $keys keys | $(get secs) | $(get answered_per_s) operations/s answered ($(get answered) of $(get operations); p50 $(get latency_ms_p50) ms, p99 $(get latency_ms_p99) ms) | — | linearizable, replicas' logs agree: $verdict |")
+  rows+=("| KV log${KV_RESEND_MS:+ (resend ${KV_RESEND_MS} ms)} | every ~${kill_every} s, ${down} s down, followers | $restarts | $clients clients, $keys keys | $(get secs) | $(get answered_per_s) operations/s answered ($(get answered) of $(get operations); p50 $(get latency_ms_p50) ms, p99 $(get latency_ms_p99) ms) | — | linearizable, replicas' logs agree: $verdict |")
   echo "kv: $restarts restarts; $stats; check: $verdict" >&2
   sed 's/^/    /' "$out/kv-check.txt" >&2
 }
 
 echo "network: $link; $n replicas, round timeout $timeout_ms ms, UDP, cluster key; outputs in $out" >&2
+runs=${RUNS:-otr lv kv}
 for alg in otr lv; do
+  grep -qw "$alg" <<<"$runs" || continue
   consensus_run "$alg" 0 "$instances"
   # Enough instances to keep the cluster busy for the whole run despite the kills.
   consensus_run "$alg" 1 $((rate * secs))
 done
-kv_run
+if grep -qw kv <<<"$runs"; then kv_run; fi
 [ -n "$switch_pid" ] && echo "netns-switch packets: $(tail -1 "$out/switch.log")" >&2
 
 echo
