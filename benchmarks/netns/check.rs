@@ -203,9 +203,19 @@ mod checks {
 
     /// Writes `text` to a scratch file of this test process.
     fn file(name: &str, text: &str) -> PathBuf {
-        let p = std::env::temp_dir().join(format!("netns-check-{}-{name}", std::process::id()));
+        let p = scratch(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("netns-check-{}-{name}", std::process::id()))
+    }
+
+    fn remove(names: &[&str]) {
+        for n in names {
+            let _ = std::fs::remove_file(scratch(n));
+        }
     }
 
     #[test]
@@ -217,6 +227,7 @@ mod checks {
         let v = consensus(2, &[a, b, c]);
         assert_eq!(v.len(), 2, "{v:?}");
         assert!(v[0].contains("1 of 2 instances not finished") && v[1].contains("instance 1: replicas decided different values"), "{v:?}");
+        remove(&["a", "b", "c"]);
     }
 
     #[test]
@@ -231,5 +242,6 @@ mod checks {
         assert!(v.len() == 1 && v[0].starts_with("key 3:"), "{v:?}");
         let v = kv(&fresh, &[same, other]);
         assert!(v.len() == 1 && v[0].contains("after 2 slots"), "{v:?}");
+        remove(&["stale", "fresh", "same", "other"]);
     }
 }
