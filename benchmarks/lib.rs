@@ -13,6 +13,9 @@ pub mod floodmin;
 #[path = "../zoo/ben_or.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod ben_or;
+#[path = "../zoo/chandra_toueg.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod chandra_toueg;
 #[path = "../zoo/eager_reliable_broadcast.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod eager_reliable_broadcast;

@@ -24,7 +24,7 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 19] = [
+const MUTANTS: [Mutant; 22] = [
     // OTR adopts a value on any message instead of more than 2n/3: a
     // process hearing only a minority leaves a decided value's quorum.
     Mutant {
@@ -95,6 +95,33 @@ const MUTANTS: [Mutant; 19] = [
         from: "if p.ts == cx.phase() as i64 { Outbox::broadcast(p.x) }",
         to: "if p.ts >= 0 { Outbox::broadcast(p.x) }",
         vc: "short_last_voting/inductive/inv0/round2",
+    },
+    // Chandra–Toueg's coordinator takes the estimate with the oldest
+    // timestamp: a value locked by an earlier phase is overridden.
+    Mutant {
+        name: "ct_take_the_oldest_estimate",
+        spec: "chandra_toueg.rs",
+        from: "mbox.max_by_key(|&(_, ts)| ts)",
+        to: "mbox.min_by_key(|&(_, ts)| ts)",
+        vc: "chandra_toueg/inductive/inv0/round0",
+    },
+    // The coordinator proposes its estimate without having heard a
+    // majority's: a phase overrides the value a majority locked before.
+    Mutant {
+        name: "ct_propose_without_a_majority",
+        spec: "chandra_toueg.rs",
+        from: "if cx.id() == cx.coord() && p.commit { Outbox::broadcast(p.x) }",
+        to: "if cx.id() == cx.coord() { Outbox::broadcast(p.x) }",
+        vc: "chandra_toueg/inductive/inv0/round1",
+    },
+    // Chandra–Toueg acknowledges an estimate adopted in any phase: the
+    // coordinator gets ready without a majority holding its proposal.
+    Mutant {
+        name: "ct_acknowledge_old_estimates",
+        spec: "chandra_toueg.rs",
+        from: "if p.ts == cx.phase() as i64 { Outbox::to(cx.coord(), p.ts) }",
+        to: "if p.ts >= 0 { Outbox::to(cx.coord(), p.ts) }",
+        vc: "chandra_toueg/inductive/inv0/round2",
     },
     // The coordinator commits when every vote it heard is yes, without
     // hearing every process: a commit although someone voted no.
@@ -195,10 +222,11 @@ const MUTANTS: [Mutant; 19] = [
 ];
 
 /// Every spec file of the zoo.
-const ZOO: [&str; 8] = [
+const ZOO: [&str; 9] = [
     "otr.rs",
     "last_voting.rs",
     "short_last_voting.rs",
+    "chandra_toueg.rs",
     "two_phase_commit.rs",
     "eager_reliable_broadcast.rs",
     "quorum_vote.rs",

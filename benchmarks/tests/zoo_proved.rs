@@ -30,6 +30,11 @@ fn short_last_voting_is_proved() {
 }
 
 #[test]
+fn chandra_toueg_is_proved() {
+    prove_all("chandra_toueg");
+}
+
+#[test]
 fn two_phase_commit_is_proved() {
     prove_all("two_phase_commit");
 }

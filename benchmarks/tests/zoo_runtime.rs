@@ -11,6 +11,7 @@ use psync::engine::Node;
 use psync::prelude::*;
 use psync::transport::{MemFaults, MemNetwork};
 use psync_benchmarks::ben_or::{self, BenOr};
+use psync_benchmarks::chandra_toueg::ChandraToueg;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
 use psync_benchmarks::floodmin_crash::{self, FloodMinCrash};
 use psync_benchmarks::last_voting::LastVoting;
@@ -224,6 +225,7 @@ async fn every_zoo_algorithm_decides_and_agrees_on_a_good_cluster() {
     decides_and_agrees::<WithF<QuorumVote, 1>>(&nodes, 500, |id, live| vec![Consensus::new((id % 3) as i64); live], an_input).await;
     decides_and_agrees::<WithF<BenOr, 1>>(&nodes, 600, votes, an_input).await;
     decides_and_agrees::<WithF<FloodMinCrash, 1>>(&nodes, 700, values, an_input).await;
+    decides_and_agrees::<ChandraToueg>(&nodes, 800, values, an_input).await;
     let s = nodes[0].stats();
     assert_eq!(s.malformed + s.unknown_sender, 0, "{s:?}");
 }
@@ -259,6 +261,7 @@ async fn the_algorithms_that_tolerate_omissions_agree_under_loss_and_duplication
             agrees::<LastVoting>(&nodes, 100, values, an_input).await,
             agrees::<ShortLastVoting>(&nodes, 200, values, an_input).await,
             agrees::<TwoPhaseCommit>(&nodes, 300, votes, commit_only_on_yes).await,
+            agrees::<ChandraToueg>(&nodes, 600, values, an_input).await,
         ] {
             decided += d;
             ran += r;

@@ -14,6 +14,7 @@ use psync::sim::{Adversary, Faults, RandomAdversary, SimError, SimOptions, simul
 /// Seeded runs per algorithm.
 const RUNS: u64 = 1000;
 use psync_benchmarks::ben_or::BenOr;
+use psync_benchmarks::chandra_toueg::ChandraToueg;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
 use psync_benchmarks::floodmin_crash::FloodMinCrash;
 use psync_benchmarks::quorum_vote::QuorumVote;
@@ -128,6 +129,12 @@ fn last_voting_agrees_under_omissions_and_decides_after_a_good_phase() {
 fn short_last_voting_agrees_under_omissions_and_decides_after_a_good_phase() {
     // Liveness: a phase in which everyone hears the coordinator and a majority.
     agrees_under_omissions_and_decides_after_good_phases::<ShortLastVoting>(1, ios);
+}
+
+#[test]
+fn chandra_toueg_agrees_under_omissions_and_decides_after_a_good_phase() {
+    // Liveness: a phase in which everyone hears the coordinator, and it a majority.
+    agrees_under_omissions_and_decides_after_good_phases::<ChandraToueg>(1, ios);
 }
 
 #[test]
