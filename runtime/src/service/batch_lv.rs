@@ -59,8 +59,12 @@ impl Round<BatchLv> for Collect {
         Outbox::to(cx.coord(), (p.x.clone(), p.ts))
     }
     fn update(p: &mut BatchLv, mbox: &Mailbox<(Batch, i64)>, cx: &Ctx) {
+        // Among the largest timestamps, a non-empty batch: with `ts = -1`
+        // every estimate is an initial value (replicas that joined a slot
+        // without a proposal start from an empty one), and estimates with
+        // the same `ts >= 0` are equal, so this is LastVoting's choice.
         if is_coord(cx) && mbox.len() >= majority(cx)
-            && let Some((v, _)) = mbox.max_by_key(|m| m.1)
+            && let Some((v, _)) = mbox.max_by_key(|m| (m.1, !m.0.is_empty()))
         {
             p.vote = v.clone();
             p.commit = true;
