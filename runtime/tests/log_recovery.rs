@@ -288,3 +288,73 @@ fn duplicated_and_reforwarded_requests_take_effect_once() {
         }
     });
 }
+
+#[test]
+fn a_restarted_leader_continues_above_the_log_tail() {
+    paused_runtime().block_on(async {
+        let net = MemNetwork::new(3, 5);
+        let opts = log_options();
+        let (mut logs, mut recs) = start(&net, 3, &opts).await;
+        let clients: Vec<_> = (1..=2u64).map(|id| tokio::spawn(client(id, vec![logs[1].clone(), logs[2].clone()], 40))).collect();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // Replica 0 crashes and comes back empty before the others give up on
+        // it (election_timeout = 200 ms): it is the leader of their view
+        // again, with nothing of its log.
+        logs[0].node().shutdown();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let tail = logs[1].applied().slots.max(logs[2].applied().slots);
+        let (rec, hook) = recorder();
+        let o = LogOptions { on_apply: Some(hook), ..opts.clone() };
+        let engine = Options { timeout_ms: 10, decision_log: DECISION_LOG, ..Options::default() };
+        let me = ProcessId::new(0);
+        let net0 = net.clone();
+        let again = ReplicatedLog::start(me, o, move |h| async move { Node::builder(me, 3, engine).handler(h).memory(&net0) }).await.expect("a log replica");
+        for c in clients {
+            tokio::time::timeout(Duration::from_secs(120), c).await.expect("clients finish").expect("a client");
+        }
+        let st = again.stats();
+        assert!((st.view, st.leading) == (0, true), "the restarted replica leads view 0 again: {st:?}");
+        assert!(st.lead_from > tail, "it proposed from slot {} though slot {tail} was applied", st.lead_from);
+        assert!(st.snapshots_installed >= 1, "it learned the slots below its fence by snapshot: {st:?}");
+        logs.push(again.clone());
+        recs.push(rec);
+        assert!(eventually(Duration::from_secs(10), || logs[1..].iter().all(|l| l.applied() == again.applied())).await, "the replicas end equal");
+        check_logs(&recs);
+        assert_eq!(again.applied().requests, 80);
+        for l in &logs {
+            l.node().shutdown();
+        }
+    });
+}
+
+#[test]
+fn the_leader_stays_within_its_window_of_the_slowest_live_replica() {
+    paused_runtime().block_on(async {
+        let net = MemNetwork::new(3, 6);
+        let window = 8;
+        let opts = LogOptions { batch: 1, window, ..log_options() };
+        let (logs, recs) = start(&net, 3, &opts).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Replica 2 stops applying (cut off): its last status (applied 0)
+        // holds the leader back until it counts as down (election_timeout
+        // = 200 ms after it was last heard).
+        let (p0, p1, p2) = (ProcessId::new(0), ProcessId::new(1), ProcessId::new(2));
+        net.set_link(p2, p0, false);
+        net.set_link(p2, p1, false);
+        let ops: Vec<_> = (0..40).map(|i| ClientRequest::op(1, i)).collect();
+        let l1 = logs[1].clone();
+        let all = tokio::spawn(async move { l1.submit_many(ops).await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let held = logs[0].applied().slots;
+        assert!((1..=window).contains(&held), "the leader applied {held} slots with a replica at 0 and window {window}");
+        let slot = tokio::time::timeout(Duration::from_secs(20), all).await.expect("in time").expect("a task").expect("applied");
+        assert!(slot >= 40, "once replica 2 counts as down, the leader goes on");
+        net.set_link(p2, p0, true);
+        net.set_link(p2, p1, true);
+        assert!(eventually(Duration::from_secs(10), || logs.iter().all(|l| l.applied() == logs[0].applied())).await);
+        check_logs(&recs);
+        for l in &logs {
+            l.node().shutdown();
+        }
+    });
+}

@@ -9,6 +9,7 @@
 use super::service::Service;
 use super::wire::{STATUS, Status};
 use crate::dsl::ProcessId;
+use std::sync::atomic::Ordering;
 use tokio::time::Instant;
 
 /// A peer's last status and when it came.
@@ -114,7 +115,13 @@ impl Service {
             self.stats().elections += 1;
             self.enter_view(self.election.view + 1);
         }
-        if self.leads_view() && !self.election.established {
+        if self.fence.is_none() && self.live(now).count() + 1 >= self.majority() {
+            // Every live status came after this replica started.
+            let fence = self.tail;
+            self.fence = Some(fence);
+            self.sh.vote_above.store(fence, Ordering::Relaxed);
+        }
+        if self.leads_view() && !self.election.established && self.fence.is_some() {
             let (view, entered) = (self.election.view, self.election.entered);
             let in_view = self
                 .election
@@ -132,17 +139,23 @@ impl Service {
         let mut s = self.stats();
         s.view = view;
         s.leading = leading;
+        if !leading {
+            s.lead_from = 0;
+        }
     }
 
     /// Takes the lead: proposals continue above every slot a majority knows
-    /// of, and the slots below that this replica has no decision for are
-    /// started (empty) so that an old leader's unfinished slots end.
+    /// of, and the slots below that (and above the fence) this replica has
+    /// no decision for are started (empty) so that an old leader's
+    /// unfinished slots end.
     fn establish(&mut self) {
         self.election.established = true;
         let upto = self.upto();
         self.next_slot = self.next_slot.max(self.tail + 1).max(upto + 1);
+        self.stats().lead_from = self.next_slot;
         let end = self.next_slot.min(upto.saturating_add(self.opts.window) + 1);
-        for slot in upto + 1..end {
+        let fence = self.fence.unwrap_or(u64::MAX);
+        for slot in upto.max(fence) + 1..end {
             if !self.running.contains(&slot) && !self.is_decided(slot) {
                 self.start_slot(slot, bytes::Bytes::new());
             }

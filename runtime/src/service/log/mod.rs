@@ -13,6 +13,12 @@
 //!   restarts the slots below that it has no decision for, so that an old
 //!   leader's unfinished slots are decided. Slot safety does not depend on
 //!   leadership: two leaders proposing in one slot run one consensus.
+//! * **Starting again**: the service keeps nothing on disk, so a replica
+//!   cannot tell a first start from a restart, in which it would vote again
+//!   with a fresh state in slots it voted in before (LastVoting's safety
+//!   needs a voter to remember). So a replica votes only in slots above its
+//!   *fence*, the highest slot a majority reports after it started, and
+//!   learns the slots up to the fence by snapshot.
 //! * **Catch-up**: a replica learns missing slots from the others' decision
 //!   logs (by starting them), and asks the most advanced peer for a
 //!   snapshot (the map, the dedup table and the slot) when it is further
@@ -131,6 +137,9 @@ pub struct LogStats {
     pub leading: bool,
     /// Views it moved to on its own (its leader fell silent).
     pub elections: u64,
+    /// Leader: the first slot of its leadership (above every slot a
+    /// majority knew of when it took the lead); 0 when not leading.
+    pub lead_from: u64,
     /// Snapshots it installed.
     pub snapshots_installed: u64,
     /// Snapshot chunks it sent.
@@ -172,6 +181,9 @@ pub struct LogHandler {
     max_pending: usize,
     /// Bytes of peer messages not yet taken in.
     peer_bytes: Arc<AtomicUsize>,
+    /// Slots this replica may vote in are above this one (see
+    /// `Service::fence`).
+    vote_above: Arc<AtomicU64>,
 }
 
 fn join(slot: u64, tx: &UnboundedSender<Event>) -> DefaultAction {
@@ -184,7 +196,7 @@ fn join(slot: u64, tx: &UnboundedSender<Event>) -> DefaultAction {
 
 impl DefaultHandler for LogHandler {
     fn on_unknown(&self, m: &UnknownMessage<'_>) -> DefaultAction {
-        let fresh = m.instance > self.applied.load(Ordering::Relaxed);
+        let fresh = m.instance > self.applied.load(Ordering::Relaxed) && m.instance > self.vote_above.load(Ordering::Relaxed);
         match m.flag {
             Flag::User(wire::FORWARD) => {
                 let k = m.payload.len() / ENTRY_LEN;
@@ -235,7 +247,9 @@ impl ReplicatedLog {
         let upto = Arc::new(AtomicU64::new(0));
         let backlog = Arc::new(AtomicUsize::new(0));
         let peer_bytes = Arc::new(AtomicUsize::new(0));
+        let vote_above = Arc::new(AtomicU64::new(u64::MAX));
         let handler = LogHandler {
+            vote_above: vote_above.clone(),
             applied: upto.clone(),
             tx: tx.clone(),
             backlog: backlog.clone(),
@@ -245,7 +259,7 @@ impl ReplicatedLog {
         let node = make_node(handler).await?;
         let applied = Arc::new(Mutex::new(Applied::default()));
         let stats = Arc::new(Mutex::new(LogStats::default()));
-        let shared = service::Shared { upto, backlog, peer_bytes, applied: applied.clone(), stats: stats.clone() };
+        let shared = service::Shared { upto, backlog, peer_bytes, vote_above, applied: applied.clone(), stats: stats.clone() };
         let svc = service::Service::new(node.clone(), me, opts, tx.clone(), shared);
         tokio::spawn(svc.run(rx));
         Ok(ReplicatedLog { node, tx, applied, stats })

@@ -31,6 +31,9 @@ pub(super) struct Shared {
     pub backlog: Arc<AtomicUsize>,
     /// Bytes of status and snapshot messages not yet taken in.
     pub peer_bytes: Arc<AtomicUsize>,
+    /// The fence once known (`u64::MAX` before): the default handler joins
+    /// only slots above it.
+    pub vote_above: Arc<AtomicU64>,
     pub applied: Arc<Mutex<Applied>>,
     pub stats: Arc<Mutex<LogStats>>,
 }
@@ -87,6 +90,10 @@ pub(super) struct Service {
     pub(super) tail: u64,
     /// When the applied slot last moved.
     pub(super) progress_at: Instant,
+    /// The highest slot a majority reported (in statuses received since
+    /// this replica started): it votes only in slots above it, and learns
+    /// those up to it by snapshot. `None` until a majority is heard.
+    pub(super) fence: Option<u64>,
     pub(super) election: Election,
     pub(super) snapshots: Snapshots,
 }
@@ -124,6 +131,7 @@ impl Service {
             running: BTreeSet::new(),
             tail: 0,
             progress_at: now,
+            fence: None,
             election: Election::new(n, now),
             snapshots: Snapshots::default(),
         }
@@ -365,23 +373,27 @@ impl Service {
         });
     }
 
-    /// Starts the missing slots that some replica applied or this one saw
-    /// decided (a few at a time), so that their decisions are learned from
-    /// the others' decision logs; asks for a snapshot when that cannot work.
+    /// Starts the missing slots above the fence that some replica applied or
+    /// this one saw decided (a few at a time), so that their decisions are
+    /// learned from the others' decision logs; asks for a snapshot when that
+    /// cannot work (slots up to the fence, or further behind than the
+    /// decision log, or no progress for `election_timeout`).
     fn catch_up(&mut self) {
+        let Some(fence) = self.fence else { return };
         let upto = self.upto();
         if let Some((peer, ahead)) = self.best_peer()
             && ahead > upto
         {
+            let below_fence = upto < fence;
             let far = ahead - upto > self.node.options().decision_log as u64;
             let stuck = Instant::now().duration_since(self.progress_at) >= self.opts.election_timeout;
-            if far || stuck {
+            if below_fence || far || stuck {
                 self.fetch_snapshot(peer);
             }
         }
         let known = self.best_peer().map_or(0, |p| p.1).max(self.decided.keys().next_back().copied().unwrap_or(0));
         let top = known.min(upto + self.opts.in_flight.max(16) as u64);
-        for slot in upto + 1..=top {
+        for slot in upto.max(fence) + 1..=top {
             if !self.decided.contains_key(&slot) && !self.running.contains(&slot) {
                 self.start_slot(slot, Bytes::new());
             }
