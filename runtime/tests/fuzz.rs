@@ -267,7 +267,7 @@ fn lock_client_protocol() {
 fn log_client_protocol() {
     count_panics();
     let kept = Mutex::new(Vec::new());
-    // The log's wire protocol is the forwarded requests (12 bytes each, any
+    // The log's wire protocol is the forwarded requests (32 bytes each, any
     // content) and the slot announcements; the pure part is the chunking.
     fuzz("log_client", 4096, |b| keep_last(&kept, b));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -402,8 +402,11 @@ impl Service {
 
     fn apply(&mut self) {
         let mut upto = self.upto();
-        if self.decided.first_key_value().is_none_or(|(&k, _)| k != upto + 1) {
+        // Decisions a snapshot covered.
+        if self.decided.first_key_value().is_some_and(|(&k, _)| k <= upto) {
             self.decided = self.decided.split_off(&(upto + 1));
+        }
+        if self.decided.first_key_value().is_none_or(|(&k, _)| k != upto + 1) {
             return;
         }
         let applied = self.sh.applied.clone();
