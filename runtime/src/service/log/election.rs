@@ -153,6 +153,7 @@ impl Service {
         let upto = self.upto();
         self.next_slot = self.next_slot.max(self.tail + 1).max(upto + 1);
         self.stats().lead_from = self.next_slot;
+        self.requeue_waiters();
         let end = self.next_slot.min(upto.saturating_add(self.opts.window) + 1);
         let fence = self.fence.unwrap_or(u64::MAX);
         for slot in upto.max(fence) + 1..end {

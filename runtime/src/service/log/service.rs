@@ -337,6 +337,23 @@ impl Service {
         }
     }
 
+    /// Queues every request waiting here (a new leader's: some may have
+    /// been forwarded to the old one).
+    pub(super) fn requeue_waiters(&mut self) {
+        let now = Instant::now();
+        let rs: Vec<ClientRequest> = self
+            .waiters
+            .values_mut()
+            .map(|w| {
+                w.sent = now;
+                w.req
+            })
+            .collect();
+        for r in rs {
+            self.route(r);
+        }
+    }
+
     /// Moves the leader's queue to the new leader.
     pub(super) fn step_down(&mut self) {
         self.sh.backlog.fetch_sub(self.pending.len(), Ordering::Relaxed);
@@ -347,6 +364,12 @@ impl Service {
         self.election_tick();
         self.catch_up();
         self.snapshot_tick();
+        // A leader's own requests are in its queue or its slots (a slot that
+        // goes to another batch gives them back): sending them again would
+        // only grow its queue.
+        if self.leads_view() {
+            return;
+        }
         let now = Instant::now();
         let due: Vec<ClientRequest> = self
             .waiters
