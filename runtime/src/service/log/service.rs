@@ -253,7 +253,8 @@ impl Service {
         for op in rs {
             let r = ClientRequest { client: s, seq: self.next_seq, acked, op };
             self.next_seq += 1;
-            self.enqueue(r, Notify::Group(g));
+            // A new sequence number of this session: not applied yet.
+            self.wait_for(r, Notify::Group(g));
         }
     }
 
@@ -265,6 +266,10 @@ impl Service {
             self.notify(who, e.reply(&r));
             return;
         }
+        self.wait_for(r, who);
+    }
+
+    fn wait_for(&mut self, r: ClientRequest, who: Notify) {
         if let Some(w) = self.waiters.get_mut(&(r.client, r.seq)) {
             w.notify.push(who);
             return;

@@ -81,7 +81,9 @@ impl Applied {
         let acked = r.acked.min(r.seq);
         if acked > s.acked {
             s.acked = acked;
-            s.replies = s.replies.split_off(&acked);
+            while s.replies.first_key_value().is_some_and(|(&q, _)| q < acked) {
+                s.replies.pop_first();
+            }
         }
         let previous = self.kv.insert(r.key(), r.value());
         let reply = Reply { slot, previous };
