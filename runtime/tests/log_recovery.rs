@@ -105,24 +105,37 @@ fn check_logs(recs: &[Recorded]) -> BTreeMap<u64, Vec<ClientRequest>> {
 fn a_follower_ten_decision_logs_behind_catches_up_by_snapshot() {
     paused_runtime().block_on(async {
         let net = MemNetwork::new(3, 1);
+        net.set_delay(Duration::from_millis(1), Duration::from_millis(3));
         let opts = LogOptions { batch: 1, ..log_options() };
         let (logs, recs) = start(&net, 3, &opts).await;
         let (p0, p1, p2) = (ProcessId::new(0), ProcessId::new(1), ProcessId::new(2));
+        // 10× the decision log in slots (one request per slot); replica 2
+        // is cut off once the first slots run, some of them joined there.
+        let behind = 10 * DECISION_LOG as u64 + 40;
+        let ops: Vec<_> = (0..behind).map(|i| ClientRequest::op((i % 7) as u32, i)).collect();
+        let l1 = logs[1].clone();
+        let all = tokio::spawn(async move { l1.submit_many(ops).await });
+        tokio::time::sleep(Duration::from_millis(40)).await;
         net.set_link(p2, p0, false);
         net.set_link(p2, p1, false);
-        // 10× the decision log in slots (one request per slot), while
-        // replica 2 hears nothing.
-        let behind = 10 * DECISION_LOG as u64 + 5;
-        let ops: Vec<_> = (0..behind).map(|i| ClientRequest::op((i % 7) as u32, i)).collect();
-        let slot = tokio::time::timeout(Duration::from_secs(60), logs[1].submit_many(ops)).await.expect("in time").expect("applied");
+        let cut_at = logs[2].applied().slots;
+        let slot = tokio::time::timeout(Duration::from_secs(60), all).await.expect("in time").expect("a task").expect("applied");
         assert!(slot >= behind, "{slot} slots for {behind} requests of one per slot");
-        assert_eq!(logs[2].applied().slots, 0, "replica 2 was cut off");
+        assert!(slot - cut_at >= 10 * DECISION_LOG as u64, "replica 2 is {} slots behind", slot - cut_at);
+        assert_eq!(logs[2].applied().slots, cut_at, "replica 2 was cut off");
         net.set_link(p2, p0, true);
         net.set_link(p2, p1, true);
         let caught_up = eventually(Duration::from_secs(20), || logs[2].applied().slots >= slot).await;
         assert!(caught_up, "replica 2 applied {} of {slot} slots", logs[2].applied().slots);
         let st = logs[2].stats();
         assert!(st.snapshots_installed >= 1, "{st:?}");
+        assert!(st.instances_stopped >= 1, "the slots it joined before the cut were stopped: {st:?}");
+        // Stopped: they no longer run rounds (each would time out every
+        // 10 ms) once the log is idle.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let timeouts = logs[2].node().stats().timeouts;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(logs[2].node().stats().timeouts, timeouts, "instances still run at replica 2");
         assert_eq!(st.view, 0, "an isolated follower does not start elections");
         // The snapshot carried the map and the dedup table: replica 2 goes on
         // from there, and its own requests are ordered after.
