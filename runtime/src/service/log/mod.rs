@@ -217,7 +217,7 @@ impl DefaultHandler for LogHandler {
                 let _ = self.tx.send(Event::Peer(m.from, f, Bytes::copy_from_slice(m.payload)));
                 DefaultAction::Handled
             }
-            Flag::User(wire::ANNOUNCE) | Flag::Normal if fresh && m.instance > 0 => join(m.instance, &self.tx),
+            Flag::User(wire::ANNOUNCE) | Flag::Normal if fresh && m.instance <= wire::MAX_SLOT => join(m.instance, &self.tx),
             _ => DefaultAction::Drop,
         }
     }

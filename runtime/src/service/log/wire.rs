@@ -16,6 +16,10 @@ pub(super) const SNAPSHOT_REQUEST: u8 = 0x84;
 /// One chunk of a snapshot.
 pub(super) const SNAPSHOT_CHUNK: u8 = 0x85;
 
+/// The largest slot or view a message may name: far beyond any run, and
+/// far enough from `u64::MAX` that slot arithmetic cannot overflow.
+pub(super) const MAX_SLOT: u64 = 1 << 62;
+
 fn u64_at(b: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(i..i + 8)?.try_into().ok()?))
 }
@@ -41,7 +45,8 @@ impl Status {
     }
 
     pub fn decode(b: &[u8]) -> Option<Status> {
-        (b.len() == 24).then_some(Status { view: u64_at(b, 0)?, applied: u64_at(b, 8)?, tail: u64_at(b, 16)? })
+        let st = Status { view: u64_at(b, 0)?, applied: u64_at(b, 8)?, tail: u64_at(b, 16)? };
+        (b.len() == 24 && st.view.max(st.applied).max(st.tail) <= MAX_SLOT).then_some(st)
     }
 }
 
@@ -96,7 +101,7 @@ impl SnapshotChunk {
 
     pub fn decode(b: &Bytes) -> Option<SnapshotChunk> {
         let (slot, index, count) = (u64_at(b, 0)?, u32_at(b, 8)?, u32_at(b, 12)?);
-        (index < count).then(|| SnapshotChunk { slot, index, count, data: b.slice(16..) })
+        (index < count && slot <= MAX_SLOT).then(|| SnapshotChunk { slot, index, count, data: b.slice(16..) })
     }
 }
 
@@ -109,6 +114,7 @@ mod tests {
         let s = Status { view: 3, applied: 9, tail: 12 };
         assert_eq!(Status::decode(&s.encode()), Some(s));
         assert_eq!(Status::decode(&[0; 23]), None);
+        assert_eq!(Status::decode(&Status { tail: MAX_SLOT + 1, ..s }.encode()), None, "no slot near u64::MAX");
         let r = SnapshotRequest { slot: 5, chunks: vec![1, 7] };
         assert_eq!(SnapshotRequest::decode(&r.encode()), Some(r));
         assert_eq!(SnapshotRequest::decode(&[0; 10]), None);
