@@ -174,10 +174,29 @@ async fn client(id: u64, logs: Vec<ReplicatedLog>, ops: u64) -> Vec<(u64, u64, R
     done
 }
 
+/// The network of run `seed` of the crash tests: lossy, duplicating and
+/// reordering, with one of the three replicas down a majority needs both
+/// others.
+fn faulty_network(seed: u64) -> MemNetwork {
+    let net = MemNetwork::new(3, seed);
+    net.set_faults(MemFaults { loss: 0.05, duplicate: 0.1 });
+    net.set_delay(Duration::from_millis(1), Duration::from_millis(1 + seed % 8));
+    net
+}
+
 #[test]
 fn a_crashed_leader_is_replaced_and_the_log_goes_on() {
+    for seed in 0..CRASH_SEEDS {
+        a_crashed_leader_is_replaced(seed);
+    }
+}
+
+/// Runs of each crash test (seeds of their networks).
+const CRASH_SEEDS: u64 = 8;
+
+fn a_crashed_leader_is_replaced(seed: u64) {
     paused_runtime().block_on(async {
-        let net = MemNetwork::new(3, 2);
+        let net = faulty_network(seed);
         let (logs, recs) = start(&net, 3, &log_options()).await;
         // Clients on the followers and on the leader; the leader crashes
         // while they run.
@@ -193,7 +212,8 @@ fn a_crashed_leader_is_replaced_and_the_log_goes_on() {
         logs[0].node().shutdown();
         let mut replies = Vec::new();
         for c in clients {
-            replies.push(tokio::time::timeout(Duration::from_secs(120), c).await.expect("clients finish").expect("a client"));
+            let r = tokio::time::timeout(Duration::from_secs(120), c).await.unwrap_or_else(|_| panic!("seed {seed}: the clients did not finish"));
+            replies.push(r.expect("a client"));
         }
         assert!(
             eventually(Duration::from_secs(5), || logs[1].applied() == logs[2].applied()).await,
@@ -304,8 +324,14 @@ fn duplicated_and_reforwarded_requests_take_effect_once() {
 
 #[test]
 fn a_restarted_leader_continues_above_the_log_tail() {
+    for seed in 0..CRASH_SEEDS {
+        a_restarted_leader_continues(seed);
+    }
+}
+
+fn a_restarted_leader_continues(seed: u64) {
     paused_runtime().block_on(async {
-        let net = MemNetwork::new(3, 5);
+        let net = faulty_network(seed);
         let opts = log_options();
         let (mut logs, mut recs) = start(&net, 3, &opts).await;
         let clients: Vec<_> = (1..=2u64).map(|id| tokio::spawn(client(id, vec![logs[1].clone(), logs[2].clone()], 40))).collect();
@@ -323,7 +349,8 @@ fn a_restarted_leader_continues_above_the_log_tail() {
         let net0 = net.clone();
         let again = ReplicatedLog::start(me, o, move |h| async move { Node::builder(me, 3, engine).handler(h).memory(&net0) }).await.expect("a log replica");
         for c in clients {
-            tokio::time::timeout(Duration::from_secs(120), c).await.expect("clients finish").expect("a client");
+            let r = tokio::time::timeout(Duration::from_secs(120), c).await.unwrap_or_else(|_| panic!("seed {seed}: the clients did not finish"));
+            r.expect("a client");
         }
         let st = again.stats();
         assert!((st.view, st.leading) == (0, true), "the restarted replica leads view 0 again: {st:?}");
