@@ -58,7 +58,10 @@ impl Service {
 
     /// Peers heard within `election_timeout`.
     fn live(&self, now: Instant) -> impl Iterator<Item = (usize, &Status)> {
-        let t = self.opts.election_timeout;
+        self.heard_within(now, self.opts.election_timeout)
+    }
+
+    fn heard_within(&self, now: Instant, t: std::time::Duration) -> impl Iterator<Item = (usize, &Status)> {
         self.election.peers.iter().enumerate().filter_map(move |(i, h)| h.as_ref().filter(|h| now.duration_since(h.at) < t).map(|h| (i, &h.status)))
     }
 
@@ -108,10 +111,14 @@ impl Service {
 
     pub(super) fn election_tick(&mut self) {
         let now = Instant::now();
-        if !self.leads_view()
-            && now.duration_since(self.election.leader_heard) >= self.opts.election_timeout
-            && self.live(now).count() + 1 >= self.majority()
-        {
+        // The leader's silence counts only while a majority is heard (within
+        // half the timeout: a replica cut off just after its leader's last
+        // status, the others' last ones still arriving, does not count
+        // them), so a replica that comes back waits a whole timeout for it.
+        let connected = self.heard_within(now, self.opts.election_timeout / 2).count() + 1 >= self.majority();
+        if !connected {
+            self.election.leader_heard = now;
+        } else if !self.leads_view() && now.duration_since(self.election.leader_heard) >= self.opts.election_timeout {
             self.stats().elections += 1;
             self.enter_view(self.election.view + 1);
         }
