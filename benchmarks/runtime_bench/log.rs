@@ -1,5 +1,6 @@
 //! Requests per second through the replicated log: clients at every replica
-//! submit unique 12-byte requests (followers forward them to the leader),
+//! submit 12-byte puts, as requests of the replica's own client session
+//! (32 bytes each in a batch; followers forward them to the leader),
 //! the leader proposes batches of up to `--batch` with `--in-flight` slots
 //! running. A request counts once the replica it was submitted to applied it.
 

@@ -94,8 +94,7 @@ fn a_seed_replays_exactly() {
 }
 
 /// At least this fraction of KV operations returns (within 2 s each): the
-/// others are requests whose forward to the leader was lost before the heal
-/// (followers do not forward again, see `detsim/kv.rs`).
+/// others wait out a cut link or a partition until the heal.
 const MIN_RETURNED: f64 = 0.95;
 
 fn kv_sweep(count: u64, test: &str) {

@@ -267,7 +267,7 @@ fn lock_client_protocol() {
 fn log_client_protocol() {
     count_panics();
     let kept = Mutex::new(Vec::new());
-    // The log's wire protocol is the forwarded requests (12 bytes each, any
+    // The log's wire protocol is the forwarded requests (32 bytes each, any
     // content) and the slot announcements; the pure part is the chunking.
     fuzz("log_client", 4096, |b| keep_last(&kept, b));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -288,10 +288,12 @@ fn log_client_protocol() {
         }
         let inputs = kept.lock().unwrap().clone();
         for (k, b) in inputs.iter().enumerate() {
-            // Forwarded requests to the leader, and round messages of the
-            // first slots from one follower to the other. (Forged leader
-            // announcements are outside the threat model without a key.)
-            for (to, sender, flag, instance) in [(0, 1, Flag::User(0x81), 0), (1, 2, Flag::Normal, 1 + k as u64 % 5)] {
+            // Forwarded requests to the leader, round messages of the
+            // first slots from one follower to the other, and snapshot
+            // requests and chunks. (Forged leader announcements and statuses
+            // are outside the threat model without a key.)
+            let snapshot = Flag::User(0x84 + (k % 2) as u8);
+            for (to, sender, flag, instance) in [(0, 1, Flag::User(0x81), 0), (1, 2, Flag::Normal, 1 + k as u64 % 5), (2, 0, snapshot, 0)] {
                 let mut p = BytesMut::new();
                 put_msg(&mut p, &wire::Header { flag, epoch: 0, sender, instance, round: k as u64 % 5 }, b);
                 net.inject(ProcessId::new(to), p.freeze());

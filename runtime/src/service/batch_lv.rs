@@ -1,10 +1,14 @@
 //! LastVoting over batches of requests: the consensus the replicated log runs
 //! for each slot. It is the HO LastVoting of `zoo/last_voting.rs` with
-//! two changes for large values: the acknowledgement and decision rounds
-//! carry no value (a process decides the value it adopted in this phase's
-//! `Candidate`), and rounds end as soon as the messages that matter arrived
-//! ("early move": only the coordinator waits for a majority in `Collect` and
-//! `Quorum`, the others wait for the coordinator's message).
+//! these changes: the acknowledgement and decision rounds carry no value (a
+//! process decides the value it adopted in this phase's `Candidate`);
+//! rounds end as soon as the messages that matter arrived ("early move":
+//! only the coordinator waits for a majority in `Collect` and `Quorum`, the
+//! others wait for the coordinator's message); and the coordinator always
+//! sends in `Candidate` and `Decide` (`None` / `false` when it has nothing,
+//! which changes no state), so that a replica a round behind it catches up.
+//! Among estimates of the largest timestamp, `Collect` prefers a non-empty
+//! batch (replicas that joined a slot without a proposal hold an empty one).
 
 use crate::prelude::*;
 use bytes::Bytes;
@@ -59,8 +63,12 @@ impl Round<BatchLv> for Collect {
         Outbox::to(cx.coord(), (p.x.clone(), p.ts))
     }
     fn update(p: &mut BatchLv, mbox: &Mailbox<(Batch, i64)>, cx: &Ctx) {
+        // Among the largest timestamps, a non-empty batch: with `ts = -1`
+        // every estimate is an initial value (replicas that joined a slot
+        // without a proposal start from an empty one), and estimates with
+        // the same `ts >= 0` are equal, so this is LastVoting's choice.
         if is_coord(cx) && mbox.len() >= majority(cx)
-            && let Some((v, _)) = mbox.max_by_key(|m| m.1)
+            && let Some((v, _)) = mbox.max_by_key(|m| (m.1, !m.0.is_empty()))
         {
             p.vote = v.clone();
             p.commit = true;
@@ -72,14 +80,18 @@ impl Round<BatchLv> for Collect {
 }
 
 /// The coordinator proposes its vote; receivers adopt it with this phase.
+/// A coordinator without a vote sends `None`, which changes nothing but
+/// keeps the others in step: a replica a round behind catches up on it
+/// (with a replica down, a coordinator that sent nothing could stay a round
+/// ahead of the others for good).
 pub struct Candidate;
 impl Round<BatchLv> for Candidate {
-    type Msg = Batch;
-    fn send(p: &BatchLv, cx: &Ctx) -> Outbox<Batch> {
-        if is_coord(cx) && p.commit { Outbox::broadcast(p.vote.clone()) } else { Outbox::none() }
+    type Msg = Option<Batch>;
+    fn send(p: &BatchLv, cx: &Ctx) -> Outbox<Option<Batch>> {
+        if is_coord(cx) { Outbox::broadcast(p.commit.then(|| p.vote.clone())) } else { Outbox::none() }
     }
-    fn update(p: &mut BatchLv, mbox: &Mailbox<Batch>, cx: &Ctx) {
-        if let Some(v) = mbox.get(cx.coord()) {
+    fn update(p: &mut BatchLv, mbox: &Mailbox<Option<Batch>>, cx: &Ctx) {
+        if let Some(Some(v)) = mbox.get(cx.coord()) {
             p.x = v.clone();
             p.ts = cx.phase() as i64;
         }
@@ -106,16 +118,17 @@ impl Round<BatchLv> for Quorum {
     }
 }
 
-/// The coordinator announces the decision; those that adopted its vote this
+/// The coordinator announces the decision (`true`; `false` keeps the
+/// others in step, as in `Candidate`); those that adopted its vote this
 /// phase decide it.
 pub struct Decide;
 impl Round<BatchLv> for Decide {
-    type Msg = ();
-    fn send(p: &BatchLv, cx: &Ctx) -> Outbox<()> {
-        if is_coord(cx) && p.ready { Outbox::broadcast(()) } else { Outbox::none() }
+    type Msg = bool;
+    fn send(p: &BatchLv, cx: &Ctx) -> Outbox<bool> {
+        if is_coord(cx) { Outbox::broadcast(p.ready) } else { Outbox::none() }
     }
-    fn update(p: &mut BatchLv, mbox: &Mailbox<()>, cx: &Ctx) {
-        if p.decision.is_none() && mbox.contains(cx.coord()) && p.ts == cx.phase() as i64 {
+    fn update(p: &mut BatchLv, mbox: &Mailbox<bool>, cx: &Ctx) {
+        if p.decision.is_none() && mbox.get(cx.coord()) == Some(&true) && p.ts == cx.phase() as i64 {
             p.decision = Some(p.x.clone());
         }
         p.commit = false;

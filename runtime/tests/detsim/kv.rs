@@ -3,22 +3,22 @@
 //! linearizability key by key.
 //!
 //! Clients call puts and gets on the replica they are attached to; every put
-//! writes a value never written before. A get orders itself in the log: it
-//! submits a barrier request (a key no put uses) and, once its replica has
-//! applied the barrier, reads the key from that replica's map, so it sees
-//! every put that completed before it was called. Times are event numbers
-//! taken on the runtime's one thread (invoke just before the submit, return
-//! right after it resolved), so real-time order is exact. A client that
-//! waited `OP_TIMEOUT` gives up: the operation stays without a return (it may
-//! or may not take effect) and the client goes on.
+//! writes a value never written before. Each client is a session of the log
+//! (`ClientRequest`: client id, sequence number, one request at a time). A
+//! get orders itself in the log: it submits a barrier request (a key no put
+//! uses) and, once its replica has applied the barrier, reads the key from
+//! that replica's map, so it sees every put that completed before it was
+//! called. Times are event numbers taken on the runtime's one thread
+//! (invoke just before the submit, return right after it resolved), so
+//! real-time order is exact. A client that waited `OP_TIMEOUT` gives up: the
+//! operation stays without a return (it may or may not take effect) and the
+//! client goes on.
 //!
-//! The plan has no crashes (the log does not recover a restarted replica)
-//! and, unless `DETSIM_KV_DUPLICATE` is set, no duplication; requests are
-//! not re-forwarded (`resend` is longer than any run, unless
-//! `DETSIM_KV_RESEND_MS` sets it). The service applies a duplicated or
-//! re-forwarded request again, so a late copy of a put can overwrite a
-//! newer value, which the check reports (with duplication: seed 1283 of
-//! 0..2000; with re-forwarding after 100 ms: 3 of seeds 0..500).
+//! The plan has no crashes (a restarted log replica would vote again with a
+//! fresh state) but duplicates packets (unless `DETSIM_KV_NO_DUPLICATE` is
+//! set), and followers forward a request again after `RESEND` (or
+//! `DETSIM_KV_RESEND_MS`): every copy of a request must take effect once,
+//! or a late copy of a put overwrites a newer value, which the check reports.
 
 use crate::detsim::cluster::{Cluster, play};
 use crate::detsim::linearizability::{Op, Register, RegisterOp, is_linearizable};
@@ -27,7 +27,7 @@ use crate::detsim::{paused_runtime, rng_for};
 use psync::config::Options;
 use psync::engine::Node;
 use psync::prelude::ProcessId;
-use psync::service::{Applied, LogOptions, ReplicatedLog, Request};
+use psync::service::{Applied, ClientRequest, LogOptions, ReplicatedLog};
 use psync::transport::{MemCounters, MemNetwork};
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -87,19 +87,12 @@ impl fmt::Display for KvRun {
     }
 }
 
-/// How long a follower waits before forwarding a request again: never,
-/// unless `DETSIM_KV_RESEND_MS` says (the service then applies some
-/// requests twice, which the check reports).
+/// How long a follower waits before forwarding a request again.
+const RESEND: Duration = Duration::from_millis(100);
+
 fn resend() -> Duration {
     let ms = std::env::var("DETSIM_KV_RESEND_MS").ok().and_then(|v| v.parse().ok());
-    ms.map_or(Duration::from_secs(1 << 30), Duration::from_millis)
-}
-
-fn request(key: u32, value: u64) -> Request {
-    let mut r = [0u8; 12];
-    r[..4].copy_from_slice(&key.to_le_bytes());
-    r[4..].copy_from_slice(&value.to_le_bytes());
-    r
+    ms.map_or(RESEND, Duration::from_millis)
 }
 
 /// Runs `seed` on a fresh single-threaded runtime with paused time.
@@ -147,14 +140,15 @@ async fn client(c: usize, log: ReplicatedLog, seed: u64, sh: Shared) {
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
         let key = rng.random_range(0..KEYS);
         let put = rng.random_bool(0.5);
-        let (input, req) = if put {
+        let (input, op) = if put {
             let v = ((c as u64 + 1) << 32) | j;
-            (RegisterOp::Put(v), request(key, v))
+            (RegisterOp::Put(v), ClientRequest::op(key, v))
         } else {
-            (RegisterOp::Get, request(BARRIER_KEY, sh.barriers.fetch_add(1, Ordering::Relaxed)))
+            (RegisterOp::Get, ClientRequest::op(BARRIER_KEY, sh.barriers.fetch_add(1, Ordering::Relaxed)))
         };
+        let req = ClientRequest::new(c as u64 + 1, j + 1, op);
         let call = sh.tick();
-        let out = tokio::time::timeout(OP_TIMEOUT, log.submit(req)).await;
+        let out = tokio::time::timeout(OP_TIMEOUT, log.submit_request(req)).await;
         let (ret, output) = match out {
             Ok(Ok(_)) if put => (Some(sh.tick()), Some(None)),
             // No await between the barrier's return and the read.
@@ -194,7 +188,7 @@ fn check(history: &[Record], applied: &[Applied]) -> Vec<String> {
 
 async fn run_async(seed: u64) -> KvRun {
     let mut plan = Plan::draw(seed, REPLICAS, 0);
-    if std::env::var("DETSIM_KV_DUPLICATE").is_err() {
+    if std::env::var("DETSIM_KV_NO_DUPLICATE").is_ok() {
         plan.duplicate = 0.0;
     }
     let net = MemNetwork::new(REPLICAS, seed);
