@@ -356,7 +356,10 @@ pub fn check_sat(
             // (A recording run keeps the query it proved.)
             (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => run.query.as_ref().map(|q| {
                 let t = Instant::now();
-                let recorded = hint::record_proof(f, q, strategy, &strategies, cfg, backend, deadline, start.elapsed());
+                // Half of what is left at most: the VC's later parts share
+                // its budget, and a hint must never cost a verdict.
+                let record_by = t + deadline.saturating_duration_since(t) / 2;
+                let recorded = hint::record_proof(f, q, strategy, &strategies, cfg, backend, record_by, start.elapsed());
                 stats.solve += t.elapsed();
                 recorded
             }),

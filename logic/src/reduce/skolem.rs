@@ -114,3 +114,30 @@ pub fn split_forall(f: &Term) -> Term {
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{and, exists, forall, fun, or, var};
+    use crate::Sort;
+
+    /// `∀p. (∃s. r(p, s)) ∧ ∀q. (q = q ∨ ∃t. r(q, t))`: the two existentials
+    /// are one up to renaming (of `s`/`t` and of the universal each depends
+    /// on), so they get one Skolem function; a different body gets its own.
+    #[test]
+    fn equal_existentials_share_one_skolem_function() {
+        let r = fun("r", vec![Sort::P, Sort::P], Sort::Bool);
+        let g = fun("g", vec![Sort::P, Sort::P], Sort::Bool);
+        let (p, q, s, t, u) = (var("p", Sort::P), var("q", Sort::P), var("s", Sort::P), var("t", Sort::P), var("u", Sort::P));
+        let first = exists(vec![s.clone()], r.app(vec![p.t(), s.t()]));
+        let second = exists(vec![t.clone()], r.app(vec![q.t(), t.t()]));
+        let other = exists(vec![u.clone()], g.app(vec![q.t(), u.t()]));
+        let trivial = crate::Term::Op(Op::Eq, vec![q.t(), q.t()]);
+        let f = forall(vec![p], and(vec![first, forall(vec![q], or(vec![trivial, second, other]))]));
+        let mut names = NameGen::default();
+        let mut sk = Skolemizer::new(&mut names);
+        sk.open(&f, &[]);
+        let syms = sk.into_symbols();
+        assert_eq!(syms.len(), 2, "one symbol for the two `r` existentials, one for `g`: {syms:?}");
+    }
+}
