@@ -24,7 +24,7 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 19] = [
+const MUTANTS: [Mutant; 22] = [
     // OTR adopts a value on any message instead of more than 2n/3: a
     // process hearing only a minority leaves a decided value's quorum.
     Mutant {
@@ -184,6 +184,32 @@ const MUTANTS: [Mutant; 19] = [
         to: "if !p.decided && cx.round() as i64 + 1 == cx.param(\"f\") {",
         vc: "flood_min_crash/inductive/inv0/round0",
     },
+    // LastVoting with event rounds: the coordinator keeps the estimate with
+    // the oldest timestamp as they arrive (the fold's least, not greatest).
+    Mutant {
+        name: "lve_keep_the_oldest_estimate",
+        spec: "last_voting_event.rs",
+        from: "if ts >= p.best {",
+        to: "if ts <= p.best {",
+        vc: "last_voting_event/inductive/inv0/round0",
+    },
+    // The coordinator's running best starts at 0: estimates never adopted
+    // (timestamp −1) never replace its old vote, which it then proposes.
+    Mutant {
+        name: "lve_best_starts_above_never_adopted",
+        spec: "last_voting_event.rs",
+        from: "p.best = -1;",
+        to: "p.best = 0;",
+        vc: "last_voting_event/inductive/inv0/round0",
+    },
+    // Who hears the ready coordinator decides its own estimate.
+    Mutant {
+        name: "lve_decide_the_own_estimate",
+        spec: "last_voting_event.rs",
+        from: "p.decision = v;",
+        to: "p.decision = p.x;",
+        vc: "last_voting_event/inductive/inv0/round3",
+    },
     // FloodMin facing f + 1 crashes in f + 1 rounds.
     Mutant {
         name: "fmc_one_crash_too_many",
@@ -195,9 +221,10 @@ const MUTANTS: [Mutant; 19] = [
 ];
 
 /// Every spec file of the zoo.
-const ZOO: [&str; 8] = [
+const ZOO: [&str; 9] = [
     "otr.rs",
     "last_voting.rs",
+    "last_voting_event.rs",
     "short_last_voting.rs",
     "two_phase_commit.rs",
     "eager_reliable_broadcast.rs",
