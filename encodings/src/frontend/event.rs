@@ -108,6 +108,10 @@ impl Uses {
     pub(super) fn name(&self, name: &str) -> Option<Span> {
         self.names.iter().find(|(n, _)| n == name).map(|(_, s)| *s)
     }
+    /// The first use of `name`, as a value or through one of its fields.
+    pub(super) fn name_or_field(&self, name: &str) -> Option<Span> {
+        self.name(name).or_else(|| self.fields.iter().find(|(b, _, _)| b == name).map(|(_, _, s)| *s))
+    }
 }
 
 /// The fields a block assigns through the state `p` (`p.f = …`, `p.f += …`).
@@ -255,7 +259,7 @@ fn finish_stmts(f: &ImplItemFn) -> FeResult<(Vec<&Pat>, Vec<syn::Stmt>)> {
         None => return err(f.block.span(), "`finish` must end in `true`", "empty body"),
     }
     if let Some(t) = pat_ident(ps[1])
-        && let Some(at) = Uses::of_stmts(&stmts).name(&t)
+        && let Some(at) = Uses::of_stmts(&stmts).name_or_field(&t)
     {
         return err_help(
             at,

@@ -110,13 +110,12 @@ impl Handler<'_> {
 
     /// Where `u` reads `from`.
     fn reads_from(&self, u: &Uses) -> Option<Span> {
-        self.from.as_deref().and_then(|f| u.name(f))
+        self.from.as_deref().and_then(|f| u.name_or_field(f))
     }
 
     /// Where `u` reads the message.
     fn reads_msg(&self, u: &Uses) -> Option<Span> {
-        let names = self.msg_names();
-        u.names.iter().find(|(n, _)| names.contains(n)).map(|(_, s)| *s)
+        self.msg_names().iter().find_map(|n| u.name_or_field(n))
     }
 
     /// Where `u` reads a field of `w` (not in `allowed`), or the whole state.
