@@ -731,6 +731,23 @@ fn misread_spec_texts_are_caught() {
     }
 }
 
+/// Misreadings of an event round's fold are caught too: the compiled
+/// handlers (run with shuffled arrivals) depart from a reading that counts
+/// twice, keeps the least key, or starts the running best elsewhere.
+#[test]
+fn misread_event_rounds_are_caught() {
+    let cfgs = runs(40, 12);
+    let lve = last_voting_event();
+    let reports = [
+        misreading_is_caught(&lve, "lve: counts each message twice", "p.acks += 1;\n        if ts >= p.best", "p.acks += 2;\n        if ts >= p.best", &cfgs),
+        misreading_is_caught(&lve, "lve: keeps the oldest estimate", "if ts >= p.best {", "if ts <= p.best {", &cfgs),
+        misreading_is_caught(&lve, "lve: running best starts at 0", "p.best = -1;", "p.best = 0;", &cfgs),
+    ];
+    for r in &reports {
+        println!("{r}");
+    }
+}
+
 /// Both meanings also agree on a world no correct run reaches: two processes
 /// decided differently.
 #[test]
