@@ -268,6 +268,9 @@ fn init_finish_and_send_outside_the_subset_are_located_errors() {
     // `send` reading what `init` assigns.
     let text = event_spec(&EVENT.replace("Outbox::broadcast((p.x, p.x % 3))", "Outbox::broadcast((p.x, p.best))"));
     refused(&text, "which `init` assigns", "Outbox::broadcast((p.x, p.best))");
+    // An event round listed as a closed round.
+    let text = spec("phase![Gather]", EVENT);
+    refused(&text, "`Gather` is an event round, listed as a closed round", "fn phase()");
     // An event round the phase names but the file does not implement.
     let text = spec("Phase::new().event_round::<Other>()", EVENT);
     refused(&text, "no `impl EventRound<Tally> for Other`", "fn phase()");

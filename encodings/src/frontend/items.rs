@@ -230,6 +230,9 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
             continue;
         }
         let Some((_, imp)) = found.rounds.iter().find(|(n, _)| n == rname) else {
+            if found.event_rounds.iter().any(|(n, _)| n == rname) {
+                return err_help(*rspan, format!("`{rname}` is an event round, listed as a closed round"), "not a `Round`", format!("name it with `Phase::new()….event_round::<{rname}>()`"));
+            }
             return err(*rspan, format!("no `impl Round<{state_name}> for {rname}`"), "round not implemented");
         };
         rounds.push(round(imp, k, &fields, &helpers, &params, phase_len)?);
