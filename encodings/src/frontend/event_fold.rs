@@ -292,29 +292,7 @@ impl Handler<'_> {
                 });
                 syn::parse_quote_spanned!(at=> { #(#adds)* })
             }
-            Form::Best { key, max, cond, body } => {
-                let u = Uses::of_expr(key);
-                self.no_from(&u, "the key of a best-message statement")?;
-                self.no_fields(&u, w, &[], "the key of a best-message statement")?;
-                let Some(assigns) = self.plain_assignments(body) else {
-                    return err_help(at, "a best-message statement holds plain assignments `p.f = e;` only", "not a plain assignment", FORMS);
-                };
-                let Expr::Binary(c) = cond else { unreachable!("classified as a comparison") };
-                let b = field_of(self.state, &c.left).or_else(|| field_of(self.state, &c.right)).map(|f| f.to_string()).unwrap_or_default();
-                for (f, e) in &assigns {
-                    if **f == b {
-                        if *e != *key {
-                            return err_help(e.span(), format!("a best-message statement sets `{}.{b}` to its key `{}`", self.state, key.span().source_text().unwrap_or_default()), "not the key", FORMS);
-                        }
-                        continue;
-                    }
-                    let u = Uses::of_expr(e);
-                    self.no_from(&u, "a best-message statement")?;
-                    self.no_fields(&u, w, &[], "a best-message statement")?;
-                }
-                let pick = syn::Ident::new(if *max { "max_by_key" } else { "min_by_key" }, at);
-                syn::parse_quote_spanned!(at=> if let Some(&#pat) = #mbox.#pick(|&#pat| #key) { if #cond { #(#body)* } })
-            }
+            Form::Best { key, max, cond, body } => self.closed_best(key, *max, cond, body, at, w)?,
             Form::FromOne { q, rest, body } => {
                 let u = Uses::of_expr(q);
                 self.no_msg(&u, "the sender named by `from == …`")?;
@@ -333,28 +311,60 @@ impl Handler<'_> {
                     syn::parse_quote_spanned!(at=> if let Some(&#pat) = #mbox.get(#q) { if #(#rest)&&* { #(#body)* } })
                 }
             }
-            Form::Threshold { cond, body } => {
-                for (_, e) in self.plain_assignments(body).unwrap_or_default() {
-                    let u = Uses::of_expr(e);
-                    self.no_from(&u, "a value set once a condition holds")?;
-                    self.no_msg(&u, "a value set once a condition holds")?;
-                    self.no_fields(&u, w, &[], "a value set once a condition holds")?;
+            Form::Threshold { cond, body } => self.closed_threshold(*cond, body, at, w, counters, later)?,
+        })
+    }
+
+    /// The best-message form: the greatest (least) key's message.
+    fn closed_best(&self, key: &Expr, max: bool, cond: &Expr, body: &[syn::Stmt], at: Span, w: &[String]) -> FeResult<syn::Stmt> {
+        let mbox = syn::Ident::new(self.mailbox, at);
+        let pat = self.msg_pat();
+        let u = Uses::of_expr(key);
+        self.no_from(&u, "the key of a best-message statement")?;
+        self.no_fields(&u, w, &[], "the key of a best-message statement")?;
+        let Some(assigns) = self.plain_assignments(body) else {
+            return err_help(at, "a best-message statement holds plain assignments `p.f = e;` only", "not a plain assignment", FORMS);
+        };
+        let Expr::Binary(c) = cond else { unreachable!("classified as a comparison") };
+        let b = field_of(self.state, &c.left).or_else(|| field_of(self.state, &c.right)).map(|f| f.to_string()).unwrap_or_default();
+        for (f, e) in &assigns {
+            if **f == b {
+                if *e != key {
+                    return err_help(e.span(), format!("a best-message statement sets `{}.{b}` to its key `{}`", self.state, key.span().source_text().unwrap_or_default()), "not the key", FORMS);
                 }
-                match cond {
-                    None => syn::parse_quote_spanned!(at=> if !#mbox.is_empty() { #(#body)* }),
-                    Some(c) => {
-                        let u = Uses::of_expr(c);
-                        self.no_from(&u, "a threshold condition")?;
-                        self.no_msg(&u, "a threshold condition")?;
-                        self.monotone(c, w, counters)?;
-                        for (b, f, fat) in &u.fields {
-                            if b == self.state && counters.contains(f) && later.iter().any(|l| matches!(l, Form::Count { incs, .. } if incs.iter().any(|(g, _)| g == f))) {
-                                return err_help(*fat, format!("this threshold reads `{b}.{f}` before a later statement counts it"), "not yet final", "put the threshold after the counting statements it reads");
-                            }
-                        }
-                        syn::parse_quote_spanned!(at=> if !#mbox.is_empty() && (#c) { #(#body)* })
+                continue;
+            }
+            let u = Uses::of_expr(e);
+            self.no_from(&u, "a best-message statement")?;
+            self.no_fields(&u, w, &[], "a best-message statement")?;
+        }
+        let pick = syn::Ident::new(if max { "max_by_key" } else { "min_by_key" }, at);
+        Ok(syn::parse_quote_spanned!(at=> if let Some(&#pat) = #mbox.#pick(|&#pat| #key) { if #cond { #(#body)* } }))
+    }
+
+    /// The threshold form: its assignments once any message came and the
+    /// condition holds on the final counts.
+    fn closed_threshold(&self, cond: Option<&Expr>, body: &[syn::Stmt], at: Span, w: &[String], counters: &[String], later: &[Form]) -> FeResult<syn::Stmt> {
+        let mbox = syn::Ident::new(self.mailbox, at);
+        for (_, e) in self.plain_assignments(body).unwrap_or_default() {
+            let u = Uses::of_expr(e);
+            self.no_from(&u, "a value set once a condition holds")?;
+            self.no_msg(&u, "a value set once a condition holds")?;
+            self.no_fields(&u, w, &[], "a value set once a condition holds")?;
+        }
+        Ok(match cond {
+            None => syn::parse_quote_spanned!(at=> if !#mbox.is_empty() { #(#body)* }),
+            Some(c) => {
+                let u = Uses::of_expr(c);
+                self.no_from(&u, "a threshold condition")?;
+                self.no_msg(&u, "a threshold condition")?;
+                self.monotone(c, w, counters)?;
+                for (b, f, fat) in &u.fields {
+                    if b == self.state && counters.contains(f) && later.iter().any(|l| matches!(l, Form::Count { incs, .. } if incs.iter().any(|(g, _)| g == f))) {
+                        return err_help(*fat, format!("this threshold reads `{b}.{f}` before a later statement counts it"), "not yet final", "put the threshold after the counting statements it reads");
                     }
                 }
+                syn::parse_quote_spanned!(at=> if !#mbox.is_empty() && (#c) { #(#body)* })
             }
         })
     }
