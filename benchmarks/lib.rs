@@ -25,6 +25,9 @@ pub mod floodmin_crash;
 #[path = "../zoo/last_voting.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod last_voting;
+#[path = "../zoo/last_voting_event.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod last_voting_event;
 #[path = "../zoo/otr.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod otr;

@@ -100,8 +100,18 @@ fn main() {
 }
 
 /// The zoo's spec files, in the order of `zoo/README.md`.
-const ZOO: [&str; 9] =
-    ["otr", "last_voting", "short_last_voting", "two_phase_commit", "eager_reliable_broadcast", "quorum_vote", "ben_or", "floodmin_crash", "chandra_toueg"];
+const ZOO: [&str; 10] = [
+    "otr",
+    "last_voting",
+    "last_voting_event",
+    "short_last_voting",
+    "two_phase_commit",
+    "eager_reliable_broadcast",
+    "quorum_vote",
+    "ben_or",
+    "floodmin_crash",
+    "chandra_toueg",
+];
 
 /// The verdict counts of a `psync-verify check` run, from its summary line
 /// (`N VCs: P proved, R refuted, U unknown, T timeout`).

@@ -16,6 +16,7 @@ use psync::engine::{DefaultAction, Node, Outcome, Starter, UnknownMessage};
 use psync::prelude::*;
 use psync::transport::MemNetwork;
 use psync_benchmarks::last_voting::LastVoting;
+use psync_benchmarks::last_voting_event::LastVotingEvent;
 use psync_benchmarks::otr::Otr;
 use psync_encodings::interp::local::Program;
 use psync_encodings::interp::replica::{Hosted, Interpreted, InterpretedIo};
@@ -35,8 +36,13 @@ fn hosted(file: &str) -> Arc<Hosted> {
 type Joins = Arc<Mutex<HashMap<u64, Starter>>>;
 
 fn nodes(n: usize) -> Vec<(Node, Joins)> {
+    nodes_timing_out(n, 5_000)
+}
+
+/// [`nodes`] whose rounds time out after `timeout_ms`.
+fn nodes_timing_out(n: usize, timeout_ms: u64) -> Vec<(Node, Joins)> {
     let net = MemNetwork::new(n, 0);
-    let opts = Options { timeout_ms: 5_000, catch_up_senders: n - 1, ..Options::default() };
+    let opts = Options { timeout_ms, catch_up_senders: n - 1, ..Options::default() };
     (0..n)
         .map(|i| {
             let joins: Joins = Arc::default();
@@ -144,6 +150,34 @@ async fn last_voting_interpreted_decides_as_compiled() {
         for run in [compiled::<LastVoting>(&ns, id, inputs).await, interpreted(&ns, &h, 100 + id, inputs).await] {
             let first = run[0].expect("decides");
             assert!(run.iter().all(|v| *v == Some(first)) && inputs.contains(&first), "{inputs:?}: {run:?}");
+        }
+        for (n, _) in ns {
+            n.shutdown();
+        }
+    }
+    assert!(h.error().is_none(), "{:?}", h.error());
+}
+
+/// LastVoting with event rounds: the compiled handlers (early moves on
+/// receive) and the interpreted closed reading (`psync-verify run`, each
+/// round ending on `n` messages or the timeout) both decide, agree, and
+/// decide a proposal; alike when the proposals are unanimous. The
+/// interpreted rounds wait for messages that never come (a process
+/// expects none in `Collect`), so the rounds time out after 100 ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_voting_with_event_rounds_interpreted_decides_as_compiled() {
+    let h = hosted("last_voting_event.rs");
+    for (k, inputs) in [&[2, 2, 2][..], &[1, 1, 1, 1], &[0, 1, 2], &[2, 1, 1, 0]].iter().enumerate() {
+        let ns = nodes_timing_out(inputs.len(), 100);
+        let id = k as u64 + 20;
+        let c = compiled::<LastVotingEvent>(&ns, id, inputs).await;
+        let i = interpreted(&ns, &h, 100 + id, inputs).await;
+        for run in [&c, &i] {
+            let first = run[0].expect("decides");
+            assert!(run.iter().all(|v| *v == Some(first)) && inputs.contains(&first), "{inputs:?}: compiled {c:?}, interpreted {i:?}");
+        }
+        if inputs.iter().all(|v| *v == inputs[0]) {
+            assert_eq!(i, c, "unanimous {inputs:?}");
         }
         for (n, _) in ns {
             n.shutdown();

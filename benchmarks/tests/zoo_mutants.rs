@@ -211,6 +211,32 @@ const MUTANTS: [Mutant; 22] = [
         to: "if !p.decided && cx.round() as i64 + 1 == cx.param(\"f\") {",
         vc: "flood_min_crash/inductive/inv0/round0",
     },
+    // LastVoting with event rounds: the coordinator keeps the estimate with
+    // the oldest timestamp as they arrive (the fold's least, not greatest).
+    Mutant {
+        name: "lve_keep_the_oldest_estimate",
+        spec: "last_voting_event.rs",
+        from: "if ts >= p.best {",
+        to: "if ts <= p.best {",
+        vc: "last_voting_event/inductive/inv0/round0",
+    },
+    // The coordinator's running best starts at 0: estimates never adopted
+    // (timestamp −1) never replace its old vote, which it then proposes.
+    Mutant {
+        name: "lve_best_starts_above_never_adopted",
+        spec: "last_voting_event.rs",
+        from: "p.best = -1;",
+        to: "p.best = 0;",
+        vc: "last_voting_event/inductive/inv0/round0",
+    },
+    // Who hears the ready coordinator decides its own estimate.
+    Mutant {
+        name: "lve_decide_the_own_estimate",
+        spec: "last_voting_event.rs",
+        from: "p.decision = v;",
+        to: "p.decision = p.x;",
+        vc: "last_voting_event/inductive/inv0/round3",
+    },
     // FloodMin facing f + 1 crashes in f + 1 rounds.
     Mutant {
         name: "fmc_one_crash_too_many",
@@ -225,6 +251,7 @@ const MUTANTS: [Mutant; 22] = [
 const ZOO: [&str; 9] = [
     "otr.rs",
     "last_voting.rs",
+    "last_voting_event.rs",
     "short_last_voting.rs",
     "chandra_toueg.rs",
     "two_phase_commit.rs",

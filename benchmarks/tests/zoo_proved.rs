@@ -25,6 +25,11 @@ fn prove_all(name: &str) {
 }
 
 #[test]
+fn last_voting_event_is_proved() {
+    prove_all("last_voting_event");
+}
+
+#[test]
 fn short_last_voting_is_proved() {
     prove_all("short_last_voting");
 }

@@ -15,6 +15,7 @@ use psync_benchmarks::chandra_toueg::ChandraToueg;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
 use psync_benchmarks::floodmin_crash::{self, FloodMinCrash};
 use psync_benchmarks::last_voting::LastVoting;
+use psync_benchmarks::last_voting_event::LastVotingEvent;
 use psync_benchmarks::otr::Otr;
 use psync_benchmarks::quorum_vote::{self, QuorumVote};
 use psync_benchmarks::short_last_voting::ShortLastVoting;
@@ -218,6 +219,7 @@ async fn every_zoo_algorithm_decides_and_agrees_on_a_good_cluster() {
     let (_net, nodes) = cluster(1, 50);
     decides_and_agrees::<Otr>(&nodes, 0, values, an_input).await;
     decides_and_agrees::<LastVoting>(&nodes, 100, values, an_input).await;
+    decides_and_agrees::<LastVotingEvent>(&nodes, 800, values, an_input).await;
     decides_and_agrees::<ShortLastVoting>(&nodes, 200, values, an_input).await;
     decides_and_agrees::<TwoPhaseCommit>(&nodes, 300, votes, commit_only_on_yes).await;
     decides_and_agrees::<EagerReliableBroadcast>(&nodes, 400, values, the_broadcasters).await;
@@ -259,6 +261,7 @@ async fn the_algorithms_that_tolerate_omissions_agree_under_loss_and_duplication
         for (d, r) in [
             agrees::<Otr>(&nodes, 0, values, an_input).await,
             agrees::<LastVoting>(&nodes, 100, values, an_input).await,
+            agrees::<LastVotingEvent>(&nodes, 800, values, an_input).await,
             agrees::<ShortLastVoting>(&nodes, 200, values, an_input).await,
             agrees::<TwoPhaseCommit>(&nodes, 300, votes, commit_only_on_yes).await,
             agrees::<ChandraToueg>(&nodes, 600, values, an_input).await,

@@ -20,7 +20,7 @@ use psync_benchmarks::floodmin_crash::FloodMinCrash;
 use psync_benchmarks::quorum_vote::QuorumVote;
 use psync_benchmarks::short_last_voting::ShortLastVoting;
 use psync_benchmarks::two_phase_commit::TwoPhaseCommit;
-use psync_benchmarks::{floodmin::FloodMin, last_voting::LastVoting, otr::Otr};
+use psync_benchmarks::{floodmin::FloodMin, last_voting::LastVoting, last_voting_event::LastVotingEvent, otr::Otr};
 
 /// The monitors' findings, readable. (Termination-style properties,
 /// `eventually(..)`, are taken as holding by the monitors; the runs without
@@ -123,6 +123,14 @@ fn otr_agrees_under_omissions_and_decides_after_two_good_rounds() {
 fn last_voting_agrees_under_omissions_and_decides_after_a_good_phase() {
     // Liveness: a phase in which everyone hears the coordinator, and it a majority.
     agrees_under_omissions_and_decides_after_good_phases::<LastVoting>(1, ios);
+}
+
+#[test]
+fn last_voting_with_event_rounds_agrees_under_omissions_and_decides_after_a_good_phase() {
+    // The simulator runs the compiled handlers: delivery in a shuffled
+    // order, each round ending when its `receive` says go ahead. Liveness as
+    // LastVoting's: everyone hears the coordinator, and it a majority.
+    agrees_under_omissions_and_decides_after_good_phases::<LastVotingEvent>(1, ios);
 }
 
 #[test]

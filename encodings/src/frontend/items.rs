@@ -80,11 +80,12 @@ pub(super) struct Found<'f> {
     pub process: Option<&'f syn::ItemImpl>,
     pub spec: Option<&'f syn::ItemImpl>,
     pub rounds: Vec<(String, &'f syn::ItemImpl)>,
+    pub event_rounds: Vec<(String, &'f syn::ItemImpl)>,
     pub fns: Vec<&'f syn::ItemFn>,
 }
 
 pub(super) fn collect(file: &syn::File) -> FeResult<Found<'_>> {
-    let mut f = Found { structs: Vec::new(), process: None, spec: None, rounds: Vec::new(), fns: Vec::new() };
+    let mut f = Found { structs: Vec::new(), process: None, spec: None, rounds: Vec::new(), event_rounds: Vec::new(), fns: Vec::new() };
     for item in &file.items {
         match item {
             Item::Use(_) => {}
@@ -102,7 +103,7 @@ pub(super) fn collect(file: &syn::File) -> FeResult<Found<'_>> {
                     "Process" => f.process = Some(i),
                     "Spec" => f.spec = Some(i),
                     "Round" => f.rounds.push((self_name, i)),
-                    "EventRound" => return err_help(i.self_ty.span(), "event rounds are outside the verifiable subset", "not verifiable", "write the round as a closed `Round` (send / update)"),
+                    "EventRound" => f.event_rounds.push((self_name, i)),
                     _ => return err(tr.span(), format!("`impl {trait_name}` is outside the verifiable subset"), "unsupported impl"),
                 }
             }
@@ -126,8 +127,12 @@ fn assoc_type<'i>(items: &'i [ImplItem], name: &str) -> Option<&'i Type> {
     })
 }
 
-/// The round type names of `phase![A, B]` / `Phase::new().round::<A>()…`.
-fn phase_rounds(f: &ImplItemFn) -> FeResult<Vec<(String, Span)>> {
+/// A round of the phase: its type name, where the phase names it, and
+/// whether it is an event round (`.event_round::<E>()`).
+type PhaseEntry = (String, Span, bool);
+
+/// The rounds of `phase![A, B]` / `Phase::new().round::<A>().event_round::<E>()…`.
+fn phase_rounds(f: &ImplItemFn) -> FeResult<Vec<PhaseEntry>> {
     let last = match f.block.stmts.last() {
         Some(syn::Stmt::Expr(e, None)) => e,
         Some(syn::Stmt::Macro(m)) => {
@@ -142,18 +147,15 @@ fn phase_rounds(f: &ImplItemFn) -> FeResult<Vec<(String, Span)>> {
             let mut e = last;
             loop {
                 match e {
-                    Expr::MethodCall(m) if m.method == "round" => {
+                    Expr::MethodCall(m) if m.method == "round" || m.method == "event_round" => {
                         let Some(syn::GenericArgument::Type(t)) = m.turbofish.as_ref().and_then(|g| g.args.first()) else {
-                            return err(m.span(), "expected `.round::<R>()`", "no round type");
+                            return err(m.span(), format!("expected `.{}::<R>()`", m.method), "no round type");
                         };
-                        out.push((type_name(t).unwrap_or_default(), t.span()));
+                        out.push((type_name(t).unwrap_or_default(), t.span(), m.method == "event_round"));
                         e = &m.receiver;
                     }
-                    Expr::MethodCall(m) if m.method == "event_round" => {
-                        return err(m.span(), "event rounds are outside the verifiable subset", "not verifiable");
-                    }
                     Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if path_str(&p.path) == "Phase::new") => break,
-                    other => return err(other.span(), "`phase()` must be `phase![…]` or `Phase::new().round::<R>()…`", "unsupported phase"),
+                    other => return err(other.span(), "`phase()` must be `phase![…]` or `Phase::new().round::<R>()…` (`.event_round::<E>()` for an event round)", "unsupported phase"),
                 }
             }
             out.reverse();
@@ -162,14 +164,14 @@ fn phase_rounds(f: &ImplItemFn) -> FeResult<Vec<(String, Span)>> {
     }
 }
 
-fn phase_macro(m: &syn::Macro) -> FeResult<Vec<(String, Span)>> {
+fn phase_macro(m: &syn::Macro) -> FeResult<Vec<PhaseEntry>> {
     if path_str(&m.path) != "phase" {
         return err(m.span(), "expected `phase![…]`", "not a phase");
     }
     let tys = m
         .parse_body_with(syn::punctuated::Punctuated::<Type, syn::Token![,]>::parse_terminated)
         .or_else(|x| err(x.span(), format!("cannot parse `phase![…]`: {x}"), "here"))?;
-    Ok(tys.iter().map(|t| (type_name(t).unwrap_or_default(), t.span())).collect())
+    Ok(tys.iter().map(|t| (type_name(t).unwrap_or_default(), t.span(), false)).collect())
 }
 
 /// Translate a whole spec file.
@@ -218,8 +220,19 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
     let helpers = helpers(&found.fns, &fields)?;
 
     let mut rounds = Vec::new();
-    for (k, (rname, rspan)) in round_names.iter().enumerate() {
+    for (k, (rname, rspan, event)) in round_names.iter().enumerate() {
+        if *event {
+            let Some((_, imp)) = found.event_rounds.iter().find(|(n, _)| n == rname) else {
+                return err(*rspan, format!("no `impl EventRound<{state_name}> for {rname}`"), "round not implemented");
+            };
+            let closed = super::event::closed_round(imp)?;
+            rounds.push(round(&closed, k, &fields, &helpers, &params, phase_len)?);
+            continue;
+        }
         let Some((_, imp)) = found.rounds.iter().find(|(n, _)| n == rname) else {
+            if found.event_rounds.iter().any(|(n, _)| n == rname) {
+                return err_help(*rspan, format!("`{rname}` is an event round, listed as a closed round"), "not a `Round`", format!("name it with `Phase::new()….event_round::<{rname}>()`"));
+            }
             return err(*rspan, format!("no `impl Round<{state_name}> for {rname}`"), "round not implemented");
         };
         rounds.push(round(imp, k, &fields, &helpers, &params, phase_len)?);

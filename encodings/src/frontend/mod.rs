@@ -7,6 +7,8 @@
 mod cx;
 mod depth;
 mod error;
+mod event;
+mod event_fold;
 mod excerpt;
 mod expr;
 mod items;
