@@ -551,7 +551,7 @@ fn solve(
         // exclude it, and instances at the new witnesses from the next model.
         let mut new_witnesses = Vec::new();
         for m in undecodable {
-            if let Ok(Some(facts)) = recount.facts(m, &input) {
+            if let Ok(Some(facts)) = recount.facts(m, &input, backend, left().min(RECOUNT_SOLVE), stop) {
                 conflicts.extend(facts.assertions.into_iter().filter(|a| known.insert(a.clone())));
                 new_witnesses.extend(facts.witnesses);
             }
@@ -576,6 +576,9 @@ fn solve(
         round += 1;
     }
 }
+
+/// The most time one multiplicity problem of [`reduce::recount`] gets.
+const RECOUNT_SOLVE: Duration = Duration::from_secs(1);
 
 /// Rounds of model-guided refinement per query: each adds the instances
 /// the last model falsified; a query that needs more is left unknown.

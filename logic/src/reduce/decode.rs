@@ -143,60 +143,64 @@ fn multiplicities(
     if k == 0 {
         return Err(format!("n = {n} but the solver model has no process"));
     }
-    // Small problems: exact search, no solver call.
+    let lower: Vec<i64> = (0..k).map(|p| bounds.lower(p)).collect();
+    let fixed: Vec<bool> = (0..k).map(|p| !bounds.may_clone(p)).collect();
+    solve_multiplicities(n, &lower, &fixed, &sets, backend, timeout, stop)?
+        .ok_or_else(|| "no way to clone the solver's processes so that n and every set size match".to_string())
+}
+
+/// Multiplicities `m ≥ lower` (`m = lower` where `fixed`) with `Σ m = n`
+/// and each set's sum its size: `Ok(None)` if there are none. Small
+/// problems by exact search; the others, or a search out of budget, by the
+/// back end as an ILP solver.
+pub(super) fn solve_multiplicities(
+    n: i64,
+    lower: &[i64],
+    fixed: &[bool],
+    sets: &[(Vec<u32>, i64)],
+    backend: &dyn Backend,
+    timeout: Duration,
+    stop: &Cancel,
+) -> Result<Option<Vec<i64>>, DecodeError> {
+    let k = lower.len();
     if k <= 12 && n <= 64 {
-        let lower: Vec<i64> = (0..k).map(|p| bounds.lower(p)).collect();
-        let fixed: Vec<bool> = (0..k).map(|p| !bounds.may_clone(p)).collect();
         let mut budget = SEARCH_BUDGET;
         // `None`: the budget ran out, and the solver is asked instead.
-        if let Some(found) = search_multiplicities(n, &lower, &fixed, &sets, &mut budget) {
-            return found.ok_or_else(|| {
-                "no way to clone the solver's processes so that n and every set size match".to_string()
-            });
+        if let Some(found) = search_multiplicities(n, lower, fixed, sets, &mut budget) {
+            return Ok(found);
         }
     }
     let var = |p: usize| Fun::constant(format!("mult{p}"), Sort::Int).app(Vec::new());
-    let sum = |ps: &mut dyn Iterator<Item = usize>| {
-        Term::Op(Op::Add, ps.map(var).chain([Term::Int(0)]).collect())
-    };
-    let mut assertions: Vec<Term> = (0..k)
-        .map(|p| Term::Op(Op::Le, vec![Term::Int(bounds.lower(p)), var(p)]))
-        .collect();
-    assertions.extend(
-        (0..k)
-            .filter(|p| !bounds.may_clone(*p))
-            .map(|p| Term::Op(Op::Eq, vec![var(p), Term::Int(0)])),
-    );
+    let sum = |ps: &mut dyn Iterator<Item = usize>| Term::Op(Op::Add, ps.map(var).chain([Term::Int(0)]).collect());
+    let mut assertions: Vec<Term> = (0..k).map(|p| Term::Op(Op::Le, vec![Term::Int(lower[p]), var(p)])).collect();
+    assertions.extend((0..k).filter(|p| fixed[*p]).map(|p| Term::Op(Op::Eq, vec![var(p), Term::Int(lower[p])])));
     assertions.push(Term::Op(Op::Eq, vec![sum(&mut (0..k)), Term::Int(n)]));
-    for (members, card) in &sets {
+    for (members, card) in sets {
         let s = sum(&mut members.iter().map(|p| *p as usize));
         assertions.push(Term::Op(Op::Eq, vec![s, Term::Int(*card)]));
     }
     match backend.check_cancellable(&SmtQuery { assertions }, timeout, stop) {
         Ok(SolverResult::Sat(sol)) => (0..k)
-            .map(
-                |p| match sol.funs.get(&format!("mult{p}")).and_then(|t| t.get(&[])) {
-                    Some(Value::Int(v)) => Ok(*v),
-                    other => Err(format!("multiplicity of process {p}: {other:?}")),
-                },
-            )
-            .collect(),
-        Ok(SolverResult::Unsat) => {
-            Err("no way to clone the solver's processes so that n and every set size match".into())
-        }
+            .map(|p| match sol.funs.get(&format!("mult{p}")).and_then(|t| t.get(&[])) {
+                Some(Value::Int(v)) => Ok(*v),
+                other => Err(format!("multiplicity of process {p}: {other:?}")),
+            })
+            .collect::<Result<Vec<i64>, DecodeError>>()
+            .map(Some),
+        Ok(SolverResult::Unsat) => Ok(None),
         Ok(other) => Err(format!("multiplicity problem: {other:?}")),
         Err(e) => Err(format!("multiplicity problem: {e}")),
     }
 }
 
 /// Nodes the multiplicity search may visit before the solver is asked.
-pub(super) const SEARCH_BUDGET: u64 = 100_000;
+const SEARCH_BUDGET: u64 = 100_000;
 
 /// Depth-first search for `m ≥ lower` (`m = 0` where `fixed`) with `Σ m = n`
 /// and every set's sum equal to its size (each partial sum is pruned
 /// against its target). `None` if the budget ran out, `Some(None)` if there
 /// is no solution.
-pub(super) fn search_multiplicities(
+fn search_multiplicities(
     n: i64,
     lower: &[i64],
     fixed: &[bool],

@@ -31,11 +31,12 @@
 //! input".
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
 
 use super::decode::{self, DecodeError, DecodeInput};
 use super::lower::{card_symbol, member_symbol};
 use super::syntax::{and, eq, le, neg, or, sum};
-use crate::smt::eval_flat;
+use crate::smt::{Backend, Cancel, eval_flat};
 use crate::{Fun, Model, Op, Sort, Term, Value};
 
 /// Most sets in a refined group (a group has `2^k` regions).
@@ -75,7 +76,16 @@ impl Recount {
     /// sets cannot be realized by cloning its named processes (those of
     /// `input.ground_procs`, the signature and the witnesses); `None` when
     /// every set's size can be (so far as a bounded search tells).
-    pub fn facts(&mut self, m: &Model, input: &DecodeInput) -> Result<Option<Facts>, DecodeError> {
+    /// The multiplicity problems are solved by search, or by `backend`
+    /// within `timeout` each (until `stop`).
+    pub fn facts(
+        &mut self,
+        m: &Model,
+        input: &DecodeInput,
+        backend: &dyn Backend,
+        timeout: Duration,
+        stop: &Cancel,
+    ) -> Result<Option<Facts>, DecodeError> {
         let n = decode::proc_count(m)?;
         let mut required = decode::values_of(m, input.ground_procs);
         required.extend(decode::signature_values(m, input.signature));
@@ -85,7 +95,12 @@ impl Recount {
         if sets.len() > MAX_SETS {
             return Ok(None);
         }
-        let Some(core) = unrealizable_core(n, &required, &allowed, &sets) else {
+        let problem = Problem { required: &required, allowed: &allowed, sets: &sets };
+        let feasible = |chosen: &[(Vec<u32>, i64)], lower: &[i64], fixed: &[bool]| {
+            // An error (a timeout, say) counts as feasible: nothing to refine.
+            !matches!(decode::solve_multiplicities(n, lower, fixed, chosen, backend, timeout, stop), Ok(None))
+        };
+        let Some(core) = problem.unrealizable_core(&feasible) else {
             return Ok(None);
         };
         tracing::trace!(n, sets = sets.len(), core = ?core.iter().map(|&i| (&sets[i].0, &sets[i].1, sets[i].2)).collect::<Vec<_>>(), "unrealizable set sizes");
@@ -182,54 +197,75 @@ fn naming_terms(m: &Model, input: &DecodeInput) -> BTreeMap<u32, Term> {
     out
 }
 
-/// The indices of a smallest-by-deletion subset of `sets` whose sizes no
-/// multiplicities realize (every `required` process at least once, only
-/// `allowed` ones cloned, `n` in all); `None` if all of them can be
-/// realized, or the search cannot tell within its budget.
-fn unrealizable_core(
-    n: i64,
-    required: &BTreeSet<u32>,
-    allowed: &BTreeSet<u32>,
-    sets: &[(Term, Vec<u32>, i64)],
-) -> Option<Vec<usize>> {
-    // Only the allowed processes take part: the others are cloned 0 times.
-    let procs: Vec<u32> = allowed.iter().copied().collect();
-    let index: HashMap<u32, u32> = procs.iter().enumerate().map(|(i, p)| (*p, i as u32)).collect();
-    let lower: Vec<i64> = procs.iter().map(|p| i64::from(required.contains(p))).collect();
-    let fixed = vec![false; procs.len()];
-    let local: Vec<(Vec<u32>, i64)> = sets
-        .iter()
-        .map(|(_, members, card)| (members.iter().filter_map(|p| index.get(p).copied()).collect(), *card))
-        .collect();
-    let infeasible = |keep: &[usize]| {
-        let chosen: Vec<(Vec<u32>, i64)> = keep.iter().map(|&i| local[i].clone()).collect();
-        let mut budget = decode::SEARCH_BUDGET;
-        matches!(decode::search_multiplicities(n, &lower, &fixed, &chosen, &mut budget), Some(None))
-    };
-    let mut core: Vec<usize> = (0..sets.len()).collect();
-    if !infeasible(&core) {
-        return None;
-    }
-    let mut i = 0;
-    while i < core.len() {
-        let mut without = core.clone();
-        without.remove(i);
-        if infeasible(&without) {
-            core = without;
-        } else {
-            i += 1;
+/// A multiplicity problem: every `required` process cloned at least once,
+/// only `allowed` ones cloned, each set its size (`n` in all is the
+/// feasibility test's part).
+struct Problem<'a> {
+    required: &'a BTreeSet<u32>,
+    allowed: &'a BTreeSet<u32>,
+    sets: &'a [(Term, Vec<u32>, i64)],
+}
+
+/// Whether the chosen sets' sizes (members renumbered over the allowed
+/// processes) can be realized with these lower bounds and fixed processes.
+type Feasible<'f> = dyn Fn(&[(Vec<u32>, i64)], &[i64], &[bool]) -> bool + 'f;
+
+impl Problem<'_> {
+    /// The indices of a smallest-by-deletion subset of the sets whose sizes
+    /// no multiplicities realize; `None` if all of them can be realized
+    /// (or `feasible` cannot tell).
+    fn unrealizable_core(&self, feasible: &Feasible) -> Option<Vec<usize>> {
+        // Only the allowed processes take part: the others are cloned 0 times.
+        let procs: Vec<u32> = self.allowed.iter().copied().collect();
+        let index: HashMap<u32, u32> = procs.iter().enumerate().map(|(i, p)| (*p, i as u32)).collect();
+        let lower: Vec<i64> = procs.iter().map(|p| i64::from(self.required.contains(p))).collect();
+        let fixed = vec![false; procs.len()];
+        let local: Vec<(Vec<u32>, i64)> = self
+            .sets
+            .iter()
+            .map(|(_, members, card)| (members.iter().filter_map(|p| index.get(p).copied()).collect(), *card))
+            .collect();
+        let infeasible = |keep: &[usize]| {
+            let chosen: Vec<(Vec<u32>, i64)> = keep.iter().map(|&i| local[i].clone()).collect();
+            !feasible(&chosen, &lower, &fixed)
+        };
+        let mut core: Vec<usize> = (0..self.sets.len()).collect();
+        if !infeasible(&core) {
+            return None;
         }
+        let mut i = 0;
+        while i < core.len() {
+            let mut without = core.clone();
+            without.remove(i);
+            if infeasible(&without) {
+                core = without;
+            } else {
+                i += 1;
+            }
+        }
+        Some(core)
     }
-    Some(core)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::smt::Z3InProcess;
 
     fn set(members: &[u32], card: i64) -> (Term, Vec<u32>, i64) {
         let name = format!("S{members:?}{card}");
         (Fun::constant(name, Sort::set(Sort::P)).app(Vec::new()), members.to_vec(), card)
+    }
+
+    fn core(n: i64, required: &[u32], procs: u32, sets: &[(Term, Vec<u32>, i64)]) -> Option<Vec<usize>> {
+        let required: BTreeSet<u32> = required.iter().copied().collect();
+        let allowed: BTreeSet<u32> = (0..procs).collect();
+        let backend = Z3InProcess::new();
+        let feasible = |chosen: &[(Vec<u32>, i64)], lower: &[i64], fixed: &[bool]| {
+            let got = decode::solve_multiplicities(n, lower, fixed, chosen, &backend, Duration::from_secs(5), &Cancel::new());
+            !matches!(got.expect("solved"), None)
+        };
+        Problem { required: &required, allowed: &allowed, sets }.unrealizable_core(&feasible)
     }
 
     /// Three sets of size 3 among 4 processes, each pair sharing an element
@@ -238,18 +274,20 @@ mod tests {
     #[test]
     fn three_majorities_without_a_common_element_are_the_core() {
         let sets = [set(&[0, 1, 4], 3), set(&[1, 2, 5], 3), set(&[0, 2, 6], 3), set(&[3], 1)];
-        let procs: BTreeSet<u32> = (0..7).collect();
-        let core = unrealizable_core(4, &BTreeSet::new(), &procs, &sets).expect("unrealizable");
-        assert_eq!(core, vec![0, 1, 2]);
+        assert_eq!(core(4, &[], 7, &sets), Some(vec![0, 1, 2]));
     }
 
     /// A named member of a set of size 0 is a core of one set.
     #[test]
     fn an_empty_set_with_a_named_member_is_a_core_of_one() {
         let sets = [set(&[0, 1], 2), set(&[2], 0)];
-        let required = BTreeSet::from([2]);
-        let procs: BTreeSet<u32> = (0..3).collect();
-        assert_eq!(unrealizable_core(3, &required, &procs, &sets), Some(vec![1]));
-        assert_eq!(unrealizable_core(2, &BTreeSet::new(), &procs, &sets), None, "2 need not be cloned");
+        assert_eq!(core(3, &[2], 3, &sets), Some(vec![1]));
+        assert_eq!(core(2, &[], 3, &sets), None, "2 need not be cloned");
+    }
+
+    /// More named processes than `n`: the core has no set at all.
+    #[test]
+    fn more_named_processes_than_n_is_an_empty_core() {
+        assert_eq!(core(2, &[0, 1, 2], 3, &[set(&[0], 1)]), Some(vec![]));
     }
 }
