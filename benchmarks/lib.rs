@@ -10,6 +10,9 @@
 #[path = "../docs/examples/floodmin.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod floodmin;
+#[path = "../zoo/ate.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod ate;
 #[path = "../zoo/ben_or.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod ben_or;

@@ -100,7 +100,7 @@ fn main() {
 }
 
 /// The zoo's spec files, in the order of `zoo/README.md`.
-const ZOO: [&str; 10] = [
+const ZOO: [&str; 11] = [
     "otr",
     "last_voting",
     "last_voting_event",
@@ -111,6 +111,7 @@ const ZOO: [&str; 10] = [
     "ben_or",
     "floodmin_crash",
     "chandra_toueg",
+    "ate",
 ];
 
 /// The verdict counts of a `psync-verify check` run, from its summary line

@@ -73,6 +73,14 @@ fn last_voting_decides_every_instance_on_local_replicas() {
     every_instance_decided(&doc, 4, 6);
 }
 
+/// A_T,E reads its mailbox through `AHO` (value faults): a replica hears
+/// what arrives, none of it altered, and every instance decides.
+#[test]
+fn ate_with_value_faults_decides_every_instance_on_local_replicas() {
+    let doc = json_run(&["run", "zoo/ate.rs", "--local", "7", "--instances", "4", "--param", "T=6", "--param", "E=6", "--param", "alpha=1"]);
+    every_instance_decided(&doc, 7, 4);
+}
+
 #[test]
 fn given_inputs_decide_what_they_must() {
     // 2, 0, 2: every full mailbox adopts 2 and only 2 can gather 3 votes.

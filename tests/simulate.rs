@@ -222,3 +222,33 @@ fn helper_results_are_drawn_and_replay_from_the_seed() {
     let out = psync_verify(&["simulate", "tests/inputs/helper_result.rs", "--runs", "3", "--quiet"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
 }
+
+/// A_T,E under `--adversary spec`: some heard messages arrive altered
+/// (within the spec's bound `|AHO(p)| ≤ α`), the monitors find nothing,
+/// the trace records the altered payloads, and its replay re-injects them
+/// and reproduces every state.
+#[test]
+fn value_faults_are_injected_within_the_bound_and_replay_exactly() {
+    let trace = scratch("ate.trace.json");
+    let params = ["--param", "T=6", "--param", "E=6", "--param", "alpha=1"];
+    let mut args = vec!["simulate", "zoo/ate.rs", "--n", "7", "--runs", "1", "--rounds", "12", "--seed", "3", "--adversary", "spec", "--quiet"];
+    args.extend_from_slice(&params);
+    args.extend_from_slice(&["--trace-out", trace.to_str().expect("utf-8 path")]);
+    clean(&args);
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).expect("trace written")).expect("JSON");
+    let rounds = t["rounds"].as_array().expect("rounds");
+    let altered: Vec<&serde_json::Value> = rounds.iter().filter_map(|r| r["altered"].as_array()).flatten().collect();
+    assert!(!altered.is_empty(), "no altered message in 12 rounds: {t}");
+    for r in rounds {
+        let mut per_receiver = std::collections::BTreeMap::<u64, usize>::new();
+        for m in r["altered"].as_array().into_iter().flatten() {
+            let (from, to) = (m["from"].as_u64().expect("from"), m["to"].as_u64().expect("to"));
+            assert!(r["ho"][to as usize].as_array().expect("ho").iter().any(|q| q.as_u64() == Some(from)), "altered but not heard: {m}");
+            *per_receiver.entry(to).or_default() += 1;
+        }
+        assert!(per_receiver.values().all(|&k| k <= 1), "more than α = 1 altered messages at a receiver: {r}");
+    }
+    clean(&["simulate", "zoo/ate.rs", "--replay", trace.to_str().expect("utf-8 path"), "--quiet"]);
+    let replay = psync_verify(&["simulate", "zoo/ate.rs", "--replay", trace.to_str().expect("utf-8 path"), "--quiet"]);
+    assert!(stdout(&replay).contains("the replay reproduces every recorded state"), "{}", stdout(&replay));
+}

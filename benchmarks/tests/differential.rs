@@ -202,6 +202,7 @@ fn snapshot<P: Serialize>(alg: &Algorithm, w: &World<P>, inputs: &[State]) -> Sn
         old: procs.iter().map(|&i| read(w.old(i))).collect(),
         cur: w.states().iter().map(read).collect(),
         ho: w.ho_sets().iter().map(|h| h.iter().map(ProcessId::as_u32).collect()).collect(),
+        faults: Default::default(),
         inputs: inputs.to_vec(),
         params: Default::default(),
     }

@@ -24,7 +24,7 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 22] = [
+const MUTANTS: [Mutant; 27] = [
     // OTR adopts a value on any message instead of more than 2n/3: a
     // process hearing only a minority leaves a decided value's quorum.
     Mutant {
@@ -245,10 +245,30 @@ const MUTANTS: [Mutant; 22] = [
         to: "w.count(|q| crashed_now(q)) as i64 <= w.param(\"f\") + 1",
         vc: "flood_min_crash/inductive/inv0/round0",
     },
+    // A_T,E decides on a single copy of its most frequent value: a
+    // process that decided may hear one altered message and decide again,
+    // another value.
+    Mutant {
+        name: "ate_decide_on_one_copy",
+        spec: "ate.rs",
+        from: "if mbox.count(|&v| v == xbar) as i64 > cx.param(\"E\") {",
+        to: "if mbox.count(|&v| v == xbar) as i64 > 0 {",
+        vc: "ate/property/irrevocability/round0",
+    },
+    // A_T,E with every heard message possibly altered (no bound α on
+    // `AHO`): a unanimous estimate is replaced by an altered value.
+    Mutant {
+        name: "ate_unbounded_alterations",
+        spec: "ate.rs",
+        from: "w.forall(|p| w.aho(p).len() as i64 <= w.param(\"alpha\"))",
+        to: "w.forall(|p| w.aho(p).len() as i64 <= w.n() as i64)",
+        vc: "ate/inductive/inv2/round0",
+    },
 ];
 
 /// Every spec file of the zoo.
-const ZOO: [&str; 9] = [
+const ZOO: [&str; 11] = [
+    "ate.rs",
     "otr.rs",
     "last_voting.rs",
     "last_voting_event.rs",

@@ -13,6 +13,7 @@ use psync::sim::{Adversary, Faults, RandomAdversary, SimError, SimOptions, simul
 
 /// Seeded runs per algorithm.
 const RUNS: u64 = 1000;
+use psync_benchmarks::ate::Ate;
 use psync_benchmarks::ben_or::BenOr;
 use psync_benchmarks::chandra_toueg::ChandraToueg;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
@@ -326,4 +327,24 @@ fn floodmin_under_crashes_breaks_its_safety_predicate_with_omissions() {
         out.violations.iter().any(|v| v.what == "safety assumption")
     });
     assert!(found, "omissions never broke the crash predicate");
+}
+
+/// A_T,E compiled, for n = 7, T = E = 6, α = 1 (the paper's bounds): the
+/// runtime's simulator alters no message (`World::aho` is empty; the
+/// interpreter's `simulate --adversary spec` does alter them). Under
+/// omissions no monitor finding; without faults every process hears all
+/// 7 > E, so everyone decides in the first round.
+#[test]
+fn ate_agrees_under_omissions_and_decides_when_everyone_hears_everyone() {
+    let params = Params::new().with("T", 6).with("E", 6).with("alpha", 1);
+    let opts = SimOptions { max_rounds: 10, ..SimOptions::default() };
+    for seed in 0..RUNS / 10 {
+        let faults = if seed % 2 == 0 { Faults { omission: 0.05 * (1 + seed % 4) as f64, ..Faults::default() } } else { Faults::default() };
+        let mut adv = RandomAdversary::new(faults, seed);
+        let out = simulate_with_params::<Ate>(&ios(7, seed), &mut adv, seed, &params, &opts).unwrap();
+        assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
+        if seed % 2 == 1 {
+            assert!(out.all_decided(&[]), "seed {seed}: no faults, not decided: {:?}", out.decisions);
+        }
+    }
 }

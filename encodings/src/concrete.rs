@@ -37,6 +37,9 @@ pub struct Snapshot {
     pub cur: Vec<State>,
     /// The heard-of sets of the last round (`HO`).
     pub ho: Vec<BTreeSet<u32>>,
+    /// The value faults of the last round (`AHO`, `alt.rk`; none without
+    /// value faults).
+    pub faults: crate::faults::ValueFaults,
     /// The inputs, by input name without the `io.` prefix (`initial`); may
     /// be empty when the inputs are not known (then `io.*` is uninterpreted).
     pub inputs: Vec<State>,
@@ -167,6 +170,7 @@ pub fn state_model(alg: &Algorithm, s: &Snapshot) -> Result<Model, ConcreteError
     field_tables(alg, &s.old, |f| format!("{f}.old"), &mut m)?;
     let ho = s.ho.iter().map(|h| Value::Set(h.iter().map(|&q| Value::Proc(q)).collect())).collect();
     m.funs.insert(names::HO.into(), table(names::ho_fun(), ho));
+    crate::faults::insert_tables(alg, &s.faults, n, &mut m);
     let (k, t) = constant(names::ROUND, Sort::Int, Value::Int(s.round));
     m.funs.insert(k, t);
     let (k, t) = constant(names::COORD, Sort::P, Value::Proc(s.coord));
@@ -212,6 +216,7 @@ pub fn step_model(alg: &Algorithm, pre: &Snapshot, post: &Snapshot) -> Result<Mo
     }
     let ho = post.ho.iter().map(|h| Value::Set(h.iter().map(|&q| Value::Proc(q)).collect())).collect();
     m.funs.insert(names::HO.into(), table(names::ho_fun(), ho));
+    crate::faults::insert_tables(alg, &post.faults, n, &mut m);
     field_tables(alg, &post.cur, names::post, &mut m)?;
     let (k, t) = constant(&names::post(names::ROUND), Sort::Int, Value::Int(post.round));
     m.funs.insert(k, t);
@@ -295,6 +300,7 @@ impl Spec for S {
             old: vec![st(3), st(3)],
             cur,
             ho: vec![BTreeSet::new(); 2],
+            faults: Default::default(),
             inputs: vec![io.clone(), io.clone()],
             params: BTreeMap::new(),
         };

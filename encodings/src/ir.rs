@@ -22,6 +22,13 @@ pub mod names {
     pub const DEST: &str = "mbox.d";
     /// The heard-of function `HO : P → Set(P)` of the current round.
     pub const HO: &str = "HO";
+    /// The altered heard-of function `AHO : P → Set(P)` of the current round
+    /// (value faults: the senders whose message to `p` arrives with an
+    /// arbitrary payload; `AHO(p) ⊆ HO(p)`, `SHO(p) = HO(p) ∖ AHO(p)`).
+    pub const AHO: &str = "AHO";
+    /// Prefix of the altered payloads `alt.rk : P × P → M` of round `k`
+    /// (one function per component of a tuple payload: `alt.rk.c`).
+    pub const ALT: &str = "alt.";
     /// The global round counter (an integer constant).
     pub const ROUND: &str = "r";
     /// The coordinator of the current phase (a `P` constant).
@@ -54,6 +61,14 @@ pub mod names {
     /// `HO(p)`.
     pub fn ho(p: Term) -> Term {
         ho_fun().at(p)
+    }
+    /// `AHO : P → Set(P)`.
+    pub fn aho_fun() -> Fun {
+        Fun::new(AHO, vec![Sort::P], Sort::set(Sort::P))
+    }
+    /// `AHO(p)`.
+    pub fn aho(p: Term) -> Term {
+        aho_fun().at(p)
     }
     /// The round counter `r`.
     pub fn round() -> Term {
@@ -112,6 +127,10 @@ pub struct Algorithm {
     pub init: Vec<(String, Term)>,
     /// The rounds of one phase, in order.
     pub rounds: Vec<Round>,
+    /// Where the algorithm declares that it tolerates value faults
+    /// (`const VALUE_FAULTS: bool = true;`), if it does: then a message from
+    /// a sender in `AHO(p)` carries an arbitrary payload ([`Round::altered`]).
+    pub value_faults: Option<Loc>,
     /// Helper functions with contracts.
     pub helpers: Vec<Helper>,
     /// The specification.
@@ -156,6 +175,10 @@ pub struct Round {
     pub payload: Term,
     /// The update, as statements over the receiver ([`names::SELF`]).
     pub update: Vec<Stmt>,
+    /// With value faults, the altered payloads `alt(sender, receiver)` of
+    /// this round, one function `P × P → T` per payload component (one for a
+    /// payload that is not a tuple); empty without value faults.
+    pub altered: Vec<Fun>,
 }
 
 /// A statement of an update.

@@ -10,6 +10,7 @@ pub mod cex;
 pub mod check;
 pub mod concrete;
 pub mod explain;
+pub mod faults;
 pub mod frontend;
 pub mod hints;
 pub mod interp;

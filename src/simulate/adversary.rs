@@ -5,11 +5,15 @@
 //! satisfy the spec's `safety` predicate in every round and its liveness
 //! predicate `L_j` in every round of the `j`-th of the last good phases, by
 //! rejection sampling with the evaluator: the simulator never blames the
-//! algorithm for a run its own assumptions exclude.
+//! algorithm for a run its own assumptions exclude. For an algorithm with
+//! value faults, `spec` also alters some heard messages (random payloads of
+//! the round's message type, `altered.rs`) within the same predicates; the
+//! other adversaries alter none.
 
 use std::collections::BTreeSet;
 
 use psync_encodings::concrete::{self, Snapshot};
+use psync_encodings::faults::ValueFaults;
 use psync_encodings::ir::Pred;
 use psync_encodings::Algorithm;
 use psync_logic::holds;
@@ -33,6 +37,9 @@ pub enum AdversaryKind {
     /// and its liveness predicates in the last phases (the good phases).
     Spec,
 }
+
+/// The heard-of sets of a round and its value faults.
+pub type Heard = (Vec<BTreeSet<u32>>, ValueFaults);
 
 /// How many proposals `spec` tries per round before giving up.
 pub const SPEC_TRIES: usize = 1000;
@@ -78,9 +85,9 @@ impl Adversary {
 
     /// The heard-of sets of round `pre.round`; `live` is the liveness
     /// predicate this round must satisfy (in a good phase of `spec`).
-    pub fn draw(&mut self, alg: &Algorithm, pre: &Snapshot, live: Option<&Pred>, rng: &mut StdRng) -> Result<Vec<BTreeSet<u32>>, NoHeardOfSets> {
+    pub fn draw(&mut self, alg: &Algorithm, pre: &Snapshot, live: Option<&Pred>, rng: &mut StdRng) -> Result<Heard, NoHeardOfSets> {
         let (n, drop, round) = (self.n, self.drop, pre.round);
-        match self.kind {
+        let ho = match self.kind {
             AdversaryKind::Omission => Ok(omissions(n, drop, rng, |_, _| true)),
             AdversaryKind::Crash => Ok(omissions(n, drop, rng, |p, q| !self.crashed(p, round) && !self.crashed(q, round))),
             AdversaryKind::Partition => {
@@ -90,8 +97,9 @@ impl Adversary {
                 let blocks = self.blocks.clone();
                 Ok(omissions(n, drop, rng, |p, q| blocks.as_ref().is_none_or(|b| b[p as usize] == b[q as usize])))
             }
-            AdversaryKind::Spec => spec_draw(alg, pre, live, drop, n, rng),
-        }
+            AdversaryKind::Spec => return spec_draw(alg, pre, live, drop, n, rng),
+        };
+        ho.map(|ho| (ho, ValueFaults::default()))
     }
 
     /// Which adversary this is.
@@ -100,20 +108,21 @@ impl Adversary {
     }
 }
 
-/// Whether `ho` satisfies the safety predicate and `live` in the round
-/// starting at `pre` (an evaluation error counts as not satisfied).
-pub fn satisfies(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>], live: Option<&Pred>) -> bool {
+/// Whether `ho` with `faults` satisfies the safety predicate and `live` in
+/// the round starting at `pre` (an evaluation error counts as not satisfied).
+pub fn satisfies(alg: &Algorithm, pre: &Snapshot, (ho, faults): (&[BTreeSet<u32>], &ValueFaults), live: Option<&Pred>) -> bool {
     let mut s = pre.clone();
     s.ho = ho.to_vec();
+    s.faults = faults.clone();
     let Ok(m) = concrete::state_model(alg, &s) else { return false };
     alg.spec.safety.iter().chain(live).all(|p| holds(&p.term, &m) == Ok(true))
 }
 
 /// Rejection sampling: proposals are independent omissions, one common
 /// heard-of set for everybody, and everybody hearing everybody.
-fn spec_draw(alg: &Algorithm, pre: &Snapshot, live: Option<&Pred>, drop: f64, n: usize, rng: &mut StdRng) -> Result<Vec<BTreeSet<u32>>, NoHeardOfSets> {
-    if alg.spec.safety.is_none() && live.is_none() {
-        return Ok(omissions(n, drop, rng, |_, _| true));
+fn spec_draw(alg: &Algorithm, pre: &Snapshot, live: Option<&Pred>, drop: f64, n: usize, rng: &mut StdRng) -> Result<Heard, NoHeardOfSets> {
+    if alg.spec.safety.is_none() && live.is_none() && alg.value_faults.is_none() {
+        return Ok((omissions(n, drop, rng, |_, _| true), ValueFaults::default()));
     }
     for _ in 0..SPEC_TRIES {
         let d = [drop, drop / 2.0, 0.5][rng.random_range(0..3)];
@@ -125,8 +134,9 @@ fn spec_draw(alg: &Algorithm, pre: &Snapshot, live: Option<&Pred>, drop: f64, n:
             }
             _ => vec![(0..n as u32).collect(); n],
         };
-        if satisfies(alg, pre, &ho, live) {
-            return Ok(ho);
+        let faults = super::altered::draw(alg, pre, &ho, rng);
+        if satisfies(alg, pre, (&ho, &faults), live) {
+            return Ok((ho, faults));
         }
     }
     let preds: Vec<String> = alg.spec.safety.iter().chain(live).map(|p| format!("`{}` (line {})", p.text, p.loc.line)).collect();

@@ -90,6 +90,11 @@ pub(crate) fn cex_params(cex: &serde_json::Value) -> Vec<(String, i64)> {
 
 /// The trace of a counterexample (the report's JSON of it), or why not.
 pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value) -> Result<TraceFile, String> {
+    if alg.value_faults.is_some() {
+        // The report gives the heard-of sets but not `AHO` or the altered
+        // payloads: a trace without them would replay another step.
+        return Err("an algorithm with value faults: the counterexample's altered messages are not in the report".into());
+    }
     let round_name = cex["round"].as_str().ok_or("the VC has no round")?;
     let k = alg.rounds.iter().position(|r| r.name == round_name).ok_or_else(|| format!("no round `{round_name}`"))?;
     let procs = cex["processes"].as_array().ok_or("no processes")?;
@@ -124,7 +129,7 @@ pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value)
         params,
         initial: json(&pre),
         start: Some(Start { round: r, coord, init: json(&init), old: json(&old) }),
-        rounds: vec![TraceRound { round: r, ho, states: json(&post) }],
+        rounds: vec![TraceRound { round: r, ho, altered: Vec::new(), states: json(&post) }],
         findings: Vec::new(),
     })
 }

@@ -1,7 +1,7 @@
 //! One simulated run: inputs, heard-of sets from the adversary (or a
 //! recorded schedule), the interpreter's rounds, the monitors.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use psync_encodings::concrete::{Snapshot, State};
 use psync_encodings::interp::{self, InterpError};
@@ -10,7 +10,7 @@ use psync_logic::{Sort, Value};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::adversary::{Adversary, AdversaryKind};
+use super::adversary::{Adversary, AdversaryKind, Heard};
 use super::monitor::{self, Finding};
 use super::SimInputError;
 use crate::cli::SimulateArgs;
@@ -104,7 +104,7 @@ pub(crate) fn params(alg: &Algorithm, given: &[String], n: usize) -> Result<BTre
 /// Where the heard-of sets come from.
 enum Source<'s> {
     Adversary(Adversary, Box<StdRng>, u64),
-    Fixed(&'s [Vec<BTreeSet<u32>>]),
+    Fixed(&'s [Heard]),
 }
 
 impl<'a> RunSpec<'a> {
@@ -179,7 +179,7 @@ impl<'a> RunSpec<'a> {
 
 /// Runs a recorded schedule from `start` (history kept, every round run),
 /// helper results drawn with the recorded run's `seed`.
-pub fn replay(alg: &Algorithm, start: Snapshot, schedule: &[Vec<BTreeSet<u32>>], seed: u64) -> Result<RunOutcome, RunError> {
+pub fn replay(alg: &Algorithm, start: Snapshot, schedule: &[Heard], seed: u64) -> Result<RunOutcome, RunError> {
     execute(alg, start, Source::Fixed(schedule), true, seed)
 }
 
@@ -206,21 +206,21 @@ fn execute(alg: &Algorithm, start: Snapshot, mut source: Source<'_>, record: boo
     let (mut next_live, mut phase_ok, mut outside_safety) = (0usize, true, false);
     let mut r = 0;
     while r < total {
-        let ho = match &mut source {
+        let (ho, faults) = match &mut source {
             Source::Adversary(adv, rng, rounds) => {
                 let want = if adv_is_spec(adv) { good_phase_pred(alg, &s, *rounds) } else { None };
                 adv.draw(alg, &s, want, rng).map_err(|e| RunError::Other(format!("--adversary spec: no heard-of sets satisfying {} in {} tries (round {})", e.what, super::adversary::SPEC_TRIES, s.round)))?
             }
             Source::Fixed(sched) => sched[r as usize].clone(),
         };
-        if alg.spec.safety.is_some() && !super::adversary::satisfies(alg, &s, &ho, None) {
+        if alg.spec.safety.is_some() && !super::adversary::satisfies(alg, &s, (&ho, &faults), None) {
             outside_safety = true;
             break;
         }
         if next_live < live.len() {
-            phase_ok &= monitor::live_holds(alg, &s, &ho, &live[next_live]);
+            phase_ok &= monitor::live_holds(alg, &s, (&ho, &faults), &live[next_live]);
         }
-        let step = interp::step_drawing(alg, &s, &ho, Some(seed))?;
+        let step = interp::step_faulty(alg, &s, &ho, &faults, Some(seed))?;
         s = step.post;
         let mut now: Vec<Finding> = step.failed_checks.into_iter().map(|(p, label)| Finding { what: format!("{label} at p{p}"), line: 0 }).collect();
         now.extend(monitor::check_state(alg, &s).map_err(RunError::Other)?);

@@ -11,6 +11,7 @@
 //! trace.
 
 mod adversary;
+mod altered;
 mod cex;
 pub(crate) mod engine;
 mod monitor;
@@ -220,7 +221,7 @@ fn replay(file: &str, text: &str, alg: &Algorithm, path: &Path) -> Result<SimRep
     let raw = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let t: TraceFile = serde_json::from_str(&raw).map_err(|e| format!("{}: not a trace: {e}", path.display()))?;
     let inputs = t.read_inputs(alg).map_err(|e| format!("{}: {e}", path.display()))?;
-    let schedule = t.schedule().map_err(|e| format!("{}: {e}", path.display()))?;
+    let schedule = t.schedule(alg).map_err(|e| format!("{}: {e}", path.display()))?;
     let start = Instant::now();
     let s0 = trace::start_state(alg, &t, inputs).map_err(|e| format!("{}: {e}", path.display()))?;
     let o = engine::replay(alg, s0, &schedule, t.seed).map_err(|e| e.locate(file, text))?;

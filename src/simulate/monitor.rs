@@ -72,10 +72,11 @@ pub fn eventually_failed(alg: &Algorithm, s: &Snapshot) -> Result<Vec<Finding>, 
 }
 
 /// Whether the liveness predicate `live` holds in the round from `pre`
-/// with heard-of sets `ho`.
-pub fn live_holds(alg: &Algorithm, pre: &Snapshot, ho: &[std::collections::BTreeSet<u32>], live: &Pred) -> bool {
+/// with heard-of sets `ho` and value faults `faults`.
+pub fn live_holds(alg: &Algorithm, pre: &Snapshot, (ho, faults): (&[std::collections::BTreeSet<u32>], &psync_encodings::faults::ValueFaults), live: &Pred) -> bool {
     let mut s = pre.clone();
     s.ho = ho.to_vec();
+    s.faults = faults.clone();
     concrete::state_model(alg, &s).is_ok_and(|m| holds(&live.term, &m) == Ok(true))
 }
 

@@ -10,7 +10,9 @@ use psync_encodings::concrete::{self, Snapshot, State};
 use psync_logic::Value;
 use serde::{Deserialize, Serialize};
 
+use super::adversary::Heard;
 use super::monitor::Finding;
+use psync_encodings::faults::ValueFaults;
 
 /// The format tag of a trace file.
 pub const TRACE_FORMAT: &str = "psync-verify/trace/v1";
@@ -22,8 +24,23 @@ pub struct TraceRound {
     pub round: i64,
     /// `ho[p]`: the processes `p` heard of in this round.
     pub ho: Vec<Vec<u32>>,
+    /// Value faults: the messages of this round that arrived altered, with
+    /// the payload each carried (absent when none did).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub altered: Vec<AlteredMessage>,
     /// The states after the round, one JSON object per process.
     pub states: Vec<serde_json::Value>,
+}
+
+/// A message that arrived altered (value faults).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AlteredMessage {
+    /// The sender.
+    pub from: u32,
+    /// The receiver.
+    pub to: u32,
+    /// The payload received, as JSON.
+    pub payload: serde_json::Value,
 }
 
 /// A monitor that failed, and after how many rounds.
@@ -127,6 +144,7 @@ impl TraceFile {
                 .map(|s| TraceRound {
                     round: s.round - 1,
                     ho: s.ho.iter().map(|h| h.iter().copied().collect()).collect(),
+                    altered: s.faults.altered.iter().map(|(&(from, to), v)| AlteredMessage { from, to, payload: value_to_json(v) }).collect(),
                     states: s.cur.iter().map(state_to_json).collect(),
                 })
                 .collect(),
@@ -146,8 +164,8 @@ impl TraceFile {
         self.inputs.iter().map(|v| concrete::inputs_from_json(alg, v).map_err(|e| e.to_string())).collect()
     }
 
-    /// The recorded heard-of sets of each round.
-    pub fn schedule(&self) -> Result<Vec<Vec<BTreeSet<u32>>>, String> {
+    /// The recorded heard-of sets and value faults of each round.
+    pub fn schedule(&self, alg: &Algorithm) -> Result<Vec<Heard>, String> {
         let first = self.start.as_ref().map_or(0, |s| s.round);
         self.rounds
             .iter()
@@ -157,9 +175,30 @@ impl TraceFile {
                 if r.round != want || r.ho.len() != self.n || r.states.len() != self.n || r.ho.iter().flatten().any(|&q| q as usize >= self.n) {
                     return Err(format!("round entry {k} is not round {want} with {} heard-of sets of processes below n and {} states", self.n, self.n));
                 }
-                Ok(r.ho.iter().map(|h| h.iter().copied().collect()).collect())
+                let ho: Vec<BTreeSet<u32>> = r.ho.iter().map(|h| h.iter().copied().collect()).collect();
+                Ok((ho, self.faults_of(alg, r)?))
             })
             .collect()
+    }
+
+    /// The value faults recorded in round entry `r`, read at the round's
+    /// message sort.
+    fn faults_of(&self, alg: &Algorithm, r: &TraceRound) -> Result<ValueFaults, String> {
+        if r.altered.is_empty() {
+            return Ok(ValueFaults::default());
+        }
+        let k = r.round.rem_euclid(alg.phase_len().max(1) as i64) as usize;
+        let msg = alg.rounds.get(k).map(|rd| rd.msg.clone()).ok_or("the algorithm has no rounds")?;
+        let mut faults = ValueFaults { aho: vec![BTreeSet::new(); self.n], altered: Default::default() };
+        for m in &r.altered {
+            if m.from as usize >= self.n || m.to as usize >= self.n {
+                return Err(format!("round {}: an altered message from p{} to p{} names a process not below n", r.round, m.from, m.to));
+            }
+            let v = concrete::value_from_json(&msg, &m.payload, "an altered payload").map_err(|e| e.to_string())?;
+            faults.aho[m.to as usize].insert(m.from);
+            faults.altered.insert((m.from, m.to), v);
+        }
+        Ok(faults)
     }
 
     /// The recorded states after `index` rounds (0: the initial states).
@@ -183,7 +222,7 @@ pub fn start_state(alg: &Algorithm, t: &TraceFile, inputs: Vec<State>) -> Result
     if st.coord as usize >= t.n || st.round < 0 {
         return Err(format!("the start's round {} or coordinator {} is out of range", st.round, st.coord));
     }
-    Ok(Snapshot { round: st.round, coord: st.coord, init: read(&st.init)?, old: read(&st.old)?, cur: t.states_at(alg, 0)?, ho: vec![BTreeSet::new(); t.n], inputs, params: t.params.clone() })
+    Ok(Snapshot { round: st.round, coord: st.coord, init: read(&st.init)?, old: read(&st.old)?, cur: t.states_at(alg, 0)?, ho: vec![BTreeSet::new(); t.n], faults: Default::default(), inputs, params: t.params.clone() })
 }
 
 /// Where a replay's states first differ from the recorded ones, if they do.

@@ -98,6 +98,9 @@ pub struct RoundCtx {
     pub sends_to: Term,
     /// Payload over the sender.
     pub payload: Term,
+    /// With value faults, the altered payloads of the round (one function
+    /// `P × P → T` per payload component); empty without.
+    pub altered: Vec<psync_logic::Fun>,
 }
 
 /// The translation context.
@@ -126,6 +129,8 @@ pub struct Cx<'a> {
     pub ghost_ctx: bool,
     /// Whether `w.old` was used.
     pub used_old: bool,
+    /// Whether the algorithm declares value faults (`w.aho`, `w.sho` allowed).
+    pub value_faults: bool,
     names: HashSet<String>,
     counter: usize,
 }
@@ -146,6 +151,7 @@ impl<'a> Cx<'a> {
             ghost_read: false,
             ghost_ctx: false,
             used_old: false,
+            value_faults: false,
             names: HashSet::new(),
             counter: 0,
         }

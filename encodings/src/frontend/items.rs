@@ -6,7 +6,7 @@ use psync_logic::{Fun, Sort, Term, Var};
 use syn::spanned::Spanned;
 use syn::{Expr, ImplItem, ImplItemFn, Item, Type};
 
-use crate::ir::{Algorithm, Field, Helper, Param, Round, names};
+use crate::ir::{Algorithm, Field, Helper, Round, names};
 
 use super::cx::{Cx, Mode, RoundCtx, StateRef, Val};
 use super::error::{FeResult, err, err_help};
@@ -16,7 +16,7 @@ use super::spec::spec_impl;
 use super::types::{generic_arg, sort_of};
 
 /// Names the logic reserves for its own symbols.
-const RESERVED: [&str; 3] = [names::HO, names::ROUND, names::COORD];
+const RESERVED: [&str; 4] = [names::HO, names::AHO, names::ROUND, names::COORD];
 
 pub(super) fn type_name(t: &Type) -> Option<String> {
     match t {
@@ -207,11 +207,13 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
         return err(phase_fn.span(), "the phase has no rounds", "empty phase");
     }
     let mut params = Vec::new();
+    let mut value_faults = None;
     for it in &process.items {
         match it {
             ImplItem::Fn(f) if ["init", "phase", "decision"].contains(&f.sig.ident.to_string().as_str()) => {}
             ImplItem::Type(t) if t.ident == "Io" => {}
             ImplItem::Const(c) if c.ident == "PARAMS" => params = super::params::declared(c)?,
+            ImplItem::Const(c) if c.ident == "VALUE_FAULTS" => value_faults = super::value_faults::declared(c)?,
             other => return err(other.span(), "unexpected item in `impl Process`", "unsupported item"),
         }
     }
@@ -235,7 +237,7 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
             }
             return err(*rspan, format!("no `impl Round<{state_name}> for {rname}`"), "round not implemented");
         };
-        rounds.push(round(imp, k, &fields, &helpers, &params, phase_len)?);
+        rounds.push(round(imp, k, (&fields, &helpers, &params, value_faults.is_some()), phase_len)?);
     }
 
     // init.
@@ -254,18 +256,19 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
     let Some(init_fn) = fn_named(&process.items, "init") else {
         return err(process.self_ty.span(), "missing `fn init` in `impl Process`", "no init");
     };
-    let init = init_values(init_fn, (&fields, &helpers, &params), phase_len, &io_sort, &state_name)?;
+    let init = init_values(init_fn, (&fields, &helpers, &params, value_faults.is_some()), phase_len, &io_sort, &state_name)?;
     let inputs = vec![Fun::new(format!("{}initial", names::IO), vec![Sort::P], io_sort)];
 
     let Some(spec) = found.spec else {
         return err_help(process.self_ty.span(), format!("missing `impl Spec for {state_name}`"), "no specification", "add invariants and properties in `impl Spec`");
     };
-    let spec = spec_impl(&spec.items, spec.self_ty.span(), (&fields, &helpers, &params), phase_len)?;
+    let spec = spec_impl(&spec.items, spec.self_ty.span(), (&fields, &helpers, &params, value_faults.is_some()), phase_len)?;
 
-    Ok(Algorithm { name: snake(&state_name), state_name, fields, inputs, params, init, rounds, helpers, spec })
+    Ok(Algorithm { name: snake(&state_name), state_name, fields, inputs, params, init, rounds, value_faults, helpers, spec })
 }
 
-fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], params: &[Param], phase_len: usize) -> FeResult<Round> {
+fn round(imp: &syn::ItemImpl, k: usize, scope: super::spec::Scope<'_>, phase_len: usize) -> FeResult<Round> {
+    let (fields, helpers, params, value_faults) = scope;
     let name = type_name(&imp.self_ty).unwrap_or_default();
     let Some(msg_ty) = assoc_type(&imp.items, "Msg") else {
         return err(imp.self_ty.span(), "missing `type Msg`", "no message type");
@@ -296,7 +299,8 @@ fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], pa
     if ps.len() != 3 {
         return err(update.sig.span(), "expected `fn update(p: &mut S, mbox: &Mailbox<M>, cx: &Ctx)`", "unexpected signature");
     }
-    cx.round = Some(RoundCtx { index: k, msg: msg.clone(), sends_to: sends_to.clone(), payload: payload.clone() });
+    let altered = if value_faults { super::value_faults::altered_funs(k, &msg) } else { Vec::new() };
+    cx.round = Some(RoundCtx { index: k, msg: msg.clone(), sends_to: sends_to.clone(), payload: payload.clone(), altered: altered.clone() });
     cx.bind(&ps[0].0, Val::State(StateRef::SelfCur));
     cx.bind(&ps[1].0, Val::Mailbox);
     cx.bind(&ps[2].0, Val::Ctx);
@@ -307,11 +311,11 @@ fn round(imp: &syn::ItemImpl, k: usize, fields: &[Field], helpers: &[Helper], pa
     if !cx.pending.is_empty() {
         return err(update.span(), "internal: a chosen value was not placed", "here");
     }
-    Ok(Round { name, msg, sends_to, payload, update: body })
+    Ok(Round { name, msg, sends_to, payload, update: body, altered })
 }
 
 fn init_values(f: &ImplItemFn, scope: super::spec::Scope<'_>, phase_len: usize, io: &Sort, state: &str) -> FeResult<Vec<(String, Term)>> {
-    let (fields, helpers, params) = scope;
+    let (fields, helpers, params, _) = scope;
     let mut cx = Cx::new(fields, helpers, phase_len, Mode::Init).with_params(params);
     cx.io = Some(io.clone());
     let ps = param_names(&f.sig);

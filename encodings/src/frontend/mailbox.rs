@@ -38,9 +38,30 @@ impl Cx<'_> {
         terms::and(vec![build::member(s, names::ho(me)), sends])
     }
 
-    /// The payload `s` sent to `self`.
+    /// The payload `self` receives from `s`: what `s` sent, or with value
+    /// faults an arbitrary value when `s ∈ AHO(self)`.
     fn payload_from(r: &RoundCtx, s: Term) -> Term {
-        r.payload.subst(&[(names::sender_var(), s), (names::dest_var(), names::self_var().t())])
+        let sent = r.payload.subst(&[(names::sender_var(), s.clone()), (names::dest_var(), names::self_var().t())]);
+        super::value_faults::received_payload(r, s, sent)
+    }
+
+    /// `|{ s ∈ mbox(self) | pred(payload received from s) }|`, a sum over
+    /// the cases of [`super::value_faults::received_cases`].
+    fn count_received(&mut self, r: &RoundCtx, mut pred: impl FnMut(&mut Self, Term) -> FeResult<Term>) -> FeResult<Term> {
+        let s = self.fresh_var("t", Sort::P);
+        let sent = r.payload.subst(&[(names::sender_var(), s.t()), (names::dest_var(), names::self_var().t())]);
+        let mut sum: Option<Term> = None;
+        for (guard, payload) in super::value_faults::received_cases(r, s.t(), sent) {
+            let body = pred(self, payload)?;
+            let t = self.fresh_var("t", Sort::P);
+            let member = terms::and(vec![Self::in_mbox(r, s.t()), guard, body]).subst(&[(s.clone(), t.t())]);
+            let c = build::card(build::compr(t, member));
+            sum = Some(match sum {
+                None => c,
+                Some(a) => build::add(a, c),
+            });
+        }
+        Ok(sum.expect("at least one case"))
     }
 
     /// `mbox(self)` as a comprehension over a fresh sender variable.
@@ -89,7 +110,15 @@ impl Cx<'_> {
                 let q = self.term_of(args[0], &Sort::P)?;
                 terms::ite(Self::in_mbox(&r, q.clone()), build::some(Self::payload_from(&r, q)), build::none(r.msg.clone()))
             }
-            "count" | "exists" | "forall" => {
+            "count" => {
+                arity(1)?;
+                let f = args[0];
+                self.count_received(&r, |cx, payload| match cx.apply(f, vec![Val::T(payload)])? {
+                    Val::T(t) if t.sort() == Sort::Bool => Ok(t),
+                    _ => err(f.span(), "the closure must return a bool", "not a predicate"),
+                })?
+            }
+            "exists" | "forall" => {
                 arity(1)?;
                 let (s, body) = self.per_message(&r, args[0])?;
                 if body.sort() != Sort::Bool {
@@ -97,7 +126,6 @@ impl Cx<'_> {
                 }
                 let member = Self::in_mbox(&r, s.t());
                 match name {
-                    "count" => build::card(build::compr(s, terms::and(vec![member, body]))),
                     "exists" => build::exists(vec![s], terms::and(vec![member, body])),
                     _ => build::forall(vec![s], terms::implies(member, body)),
                 }
@@ -200,11 +228,7 @@ impl Cx<'_> {
             return err(e.span(), "`min_most_often` is supported for integer payloads", "payload is not an integer");
         }
         let (funs, res) = self.fresh_payload(&format!("min_most_often.r{}", r.index), &r.msg);
-        let count = |cx: &mut Self, v: Term| {
-            let t = cx.fresh_var("t", Sort::P);
-            let body = terms::and(vec![Self::in_mbox(r, t.t()), build::eq(Self::payload_from(r, t.t()), v)]);
-            build::card(build::compr(t, body))
-        };
+        let count = |cx: &mut Self, v: Term| cx.count_received(r, |_, payload| Ok(build::eq(payload, v.clone())));
         let nonempty = build::gt(build::card(self.mbox_set(r)), Term::Int(0));
         let w = self.fresh_var("s", Sort::P);
         let received = build::exists(
@@ -216,7 +240,7 @@ impl Cx<'_> {
         // to quantifying over the senders' payloads (a value nobody sent has
         // count 0 < cnt(res)), and it needs no witness sender in the proofs.
         let v = self.fresh_var("v", Sort::Int);
-        let (c_res, c_other) = (count(self, res.clone()), count(self, v.t()));
+        let (c_res, c_other) = (count(self, res.clone())?, count(self, v.t())?);
         let best = terms::or(vec![
             build::gt(c_res.clone(), c_other.clone()),
             terms::and(vec![build::eq(c_res, c_other), build::le(res.clone(), v.t())]),

@@ -68,6 +68,7 @@ impl Cx<'_> {
                 let p = self.term_of(a[0], &Sort::P)?;
                 names::ho(p)
             }
+            "aho" | "sho" => self.altered_ho_call(m, name)?,
             "init" | "old" => {
                 let a = self.args_n(m, 1)?;
                 if name == "old" {

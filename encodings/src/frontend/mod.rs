@@ -21,6 +21,7 @@ mod send;
 mod spec;
 mod stmt;
 mod types;
+mod value_faults;
 
 use std::path::Path;
 

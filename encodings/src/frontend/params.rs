@@ -81,7 +81,7 @@ pub(super) fn check_assumption(t: &Term, span: Span) -> FeResult<()> {
                 None
             }
             Term::App(f, args) if args.is_empty() && f.name.starts_with(names::PARAM) => None,
-            Term::App(f, _) if f.name == names::HO => Some("heard-of sets".to_string()),
+            Term::App(f, _) if f.name == names::HO || f.name == names::AHO => Some("heard-of sets".to_string()),
             Term::App(f, _) if f.name == names::ROUND => Some("the round number".to_string()),
             Term::App(f, _) if f.name == names::COORD => Some("the coordinator".to_string()),
             Term::App(f, _) => Some(format!("`{}`", f.name)),

@@ -71,7 +71,7 @@ fn translate(ast: &syn::File, alg: &Algorithm) -> FeResult<RuntimeFns> {
             return err(f.sig.span(), "expected `fn expected(p: &S, cx: &Ctx) -> usize`", "unexpected signature");
         }
         let mut cx = Cx::new(&alg.fields, &alg.helpers, k, Mode::Update).with_params(&alg.params);
-        cx.round = Some(RoundCtx { index, msg: rd.msg.clone(), sends_to: rd.sends_to.clone(), payload: rd.payload.clone() });
+        cx.round = Some(RoundCtx { index, msg: rd.msg.clone(), sends_to: rd.sends_to.clone(), payload: rd.payload.clone(), altered: rd.altered.clone() });
         cx.bind(&ps[0].0, Val::State(StateRef::SelfCur));
         cx.bind(&ps[1].0, Val::Ctx);
         let t = cx.block_with(&f.block, |cx, e| cx.term_of(e, &Sort::Int))?;

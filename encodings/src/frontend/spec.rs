@@ -31,9 +31,9 @@ fn vec_elems(e: &Expr) -> FeResult<Vec<Expr>> {
     }
 }
 
-/// What a spec method can name: the state fields, the helpers and the
-/// parameters.
-pub(super) type Scope<'a> = (&'a [Field], &'a [Helper], &'a [Param]);
+/// What a spec method can name: the state fields, the helpers, the
+/// parameters, and whether the algorithm declares value faults.
+pub(super) type Scope<'a> = (&'a [Field], &'a [Helper], &'a [Param], bool);
 
 /// The translator of one spec method.
 struct Method<'a> {
@@ -42,8 +42,9 @@ struct Method<'a> {
 
 impl<'a> Method<'a> {
     fn new(f: &ImplItemFn, scope: Scope<'a>, phase_len: usize, mode: Mode) -> FeResult<Method<'a>> {
-        let (fields, helpers, params) = scope;
+        let (fields, helpers, params, value_faults) = scope;
         let mut cx = Cx::new(fields, helpers, phase_len, mode).with_params(params);
+        cx.value_faults = value_faults;
         let w = match f.sig.inputs.first() {
             Some(syn::FnArg::Typed(t)) if f.sig.inputs.len() == 1 => match &*t.pat {
                 syn::Pat::Ident(id) => id.ident.to_string(),

@@ -62,7 +62,7 @@ fn fits(v: &Value, sort: &Sort, n: u32) -> bool {
 
 impl Program {
     /// Checks that every round can run on a replica: its terms mention only
-    /// fields, `HO`, `r`, `coord`, parameters and its mailbox queries (a
+    /// fields, `HO` (and `AHO`, `alt.rk`: empty at a replica), `r`, `coord`, parameters and its mailbox queries (a
     /// helper's result cannot be interpreted: its body is not in the IR),
     /// and the spec has a `decision`.
     pub fn new(alg: Algorithm, fns: RuntimeFns, params: BTreeMap<String, i64>) -> Result<Program, InterpError> {
@@ -80,7 +80,8 @@ impl Program {
             }
             let syms = round_symbols(&alg, k);
             let allowed = |s: &str| {
-                [names::HO, names::ROUND, names::COORD].contains(&s)
+                [names::HO, names::AHO, names::ROUND, names::COORD].contains(&s)
+                    || rd.altered.iter().any(|f| f.name == s)
                     || s.starts_with(names::PARAM)
                     || alg.field(s).is_some()
                     || chosen.iter().any(|(f, _)| f.name == s)
@@ -209,6 +210,9 @@ impl Program {
         let ho: BTreeSet<Value> = heard.iter().map(|(s, _)| Value::Proc(*s)).collect();
         let ho_table = FunTable { fun: names::ho_fun(), entries: [(vec![Value::Proc(me)], Value::Set(ho))].into(), default: Some(Value::Set(BTreeSet::new())) };
         m.funs.insert(names::HO.into(), ho_table);
+        // A replica cannot tell an altered message from another: what
+        // arrived is what it received, so no sender is in `AHO`.
+        crate::faults::insert_tables(&self.alg, &crate::faults::ValueFaults::default(), n, &mut m);
         for t in chosen_tables(&self.alg, k) {
             m.funs.insert(t.fun.name.clone(), t);
         }

@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use psync_logic::{Fun, FunTable, Model, Sort, Term, Value, Var, eval_with};
 
 use crate::concrete::{self, Snapshot, State};
+use crate::faults::ValueFaults;
 use crate::ir::{Algorithm, names};
 
 /// What one round computed.
@@ -136,7 +137,7 @@ pub fn initial(alg: &Algorithm, inputs: Vec<State>, params: BTreeMap<String, i64
         }
         states.push(s);
     }
-    Ok(Snapshot { round: 0, coord: 0, init: states.clone(), old: states.clone(), cur: states, ho: vec![BTreeSet::new(); n], inputs, params })
+    Ok(Snapshot { round: 0, coord: 0, init: states.clone(), old: states.clone(), cur: states, ho: vec![BTreeSet::new(); n], faults: ValueFaults::default(), inputs, params })
 }
 
 /// The chosen-value tables of a round, empty, each with its sort's default
@@ -180,6 +181,21 @@ fn sends(alg: &Algorithm, k: usize, m: &Model) -> Result<Vec<Vec<Option<Value>>>
     Ok(out)
 }
 
+/// `received[s][d]`: the payload `d` receives from `s`, what `s` sent
+/// unless the message is altered (`s ∈ faults.aho[d]`).
+fn received(sends: &[Vec<Option<Value>>], faults: &ValueFaults) -> Vec<Vec<Option<Value>>> {
+    let mut out = sends.to_vec();
+    for (d, altered) in faults.aho.iter().enumerate() {
+        for &s in altered {
+            let slot = &mut out[s as usize][d];
+            if slot.is_some() {
+                *slot = faults.altered.get(&(s, d as u32)).cloned();
+            }
+        }
+    }
+    out
+}
+
 /// Runs round `pre.round` from `pre` with the heard-of sets `ho` (one per
 /// process; members need not have sent anything: the mailbox keeps the
 /// senders only). A helper's result is an error: its body is not in the IR.
@@ -193,9 +209,21 @@ pub fn step(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>]) -> Result<Ste
 /// order fixed by the seed, the round, the process and the helper, so that
 /// a run with the same seed draws the same values.
 pub fn step_drawing(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>], helper_seed: Option<u64>) -> Result<Step, InterpError> {
+    step_faulty(alg, pre, ho, &ValueFaults::default(), helper_seed)
+}
+
+/// [`step_drawing`] with value faults: the message `p` receives from
+/// `s ∈ faults.aho[p]` carries `faults.altered[(s, p)]` instead of what `s`
+/// sent. Faults in an algorithm that does not declare value faults are an
+/// error.
+pub fn step_faulty(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>], faults: &ValueFaults, helper_seed: Option<u64>) -> Result<Step, InterpError> {
     let n = pre.cur.len();
     if ho.len() != n || ho.iter().flatten().any(|&q| q as usize >= n) {
         return Err(InterpError::Shape(format!("{} heard-of sets for {n} processes, or a member out of range", ho.len())));
+    }
+    faults.check(ho).map_err(InterpError::Shape)?;
+    if alg.value_faults.is_none() && !faults.is_none() {
+        return Err(InterpError::Shape(format!("altered messages, but `{}` does not declare value faults", alg.state_name)));
     }
     if alg.rounds.is_empty() {
         return Err(InterpError::Shape("the phase has no round".into()));
@@ -203,13 +231,15 @@ pub fn step_drawing(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>], helpe
     let k = pre.round.rem_euclid(alg.phase_len() as i64) as usize;
     let mut with_ho = pre.clone();
     with_ho.ho = ho.to_vec();
+    with_ho.faults = faults.clone();
     let mut m = restrict(concrete::state_model(alg, &with_ho)?, &round_symbols(alg, k));
     for t in chosen_tables(alg, k) {
         m.funs.insert(t.fun.name.clone(), t);
     }
     let sends = sends(alg, k, &m)?;
     let draws = helper_seed.map(|seed| (seed, pre.round));
-    let mut exec = choice::Exec { alg, k, model: m, sends: &sends, chosen: vec![BTreeMap::new(); n], failed: Vec::new(), draws };
+    let received = received(&sends, faults);
+    let mut exec = choice::Exec { alg, k, model: m, sends: &received, chosen: vec![BTreeMap::new(); n], failed: Vec::new(), draws };
     let mut cur = Vec::with_capacity(n);
     for i in 0..n {
         let mut env: Vec<(Var, Value)> = vec![(names::self_var(), Value::Proc(i as u32))];
@@ -234,6 +264,7 @@ pub fn step_drawing(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>], helpe
         old: pre.cur.clone(),
         cur,
         ho: ho.to_vec(),
+        faults: faults.clone(),
         inputs: pre.inputs.clone(),
         params: pre.params.clone(),
     };

@@ -17,7 +17,7 @@ use crate::terms;
 
 pub use rename::{Renaming, init_to_pre, old_to_pre_and_post, to_post};
 pub use scheme::generate_vcs;
-pub use transition::{Transition, initial, reachable_facts, state_facts, transition};
+pub use transition::{ALTERED_LABEL, Transition, altered_within_heard, initial, reachable_facts, state_facts, transition};
 
 /// A formula with a human-readable label.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

@@ -1,7 +1,7 @@
 //! Round transition relations and the initial-state relation.
 //!
 //! `TR_k ≡ r mod K = k ∧ r.post = r + 1 ∧ coord.post = coord (inside a phase)
-//!        ∧ Safety(HO) ∧ ∀i. x.post(i) = ⟦update⟧_x(i) ∧ ∀i. pc(i) ⇒ axiom(i)`
+//!        ∧ Safety(HO) (∧ ∀p. AHO(p) ⊆ HO(p) with value faults) ∧ ∀i. x.post(i) = ⟦update⟧_x(i) ∧ ∀i. pc(i) ⇒ axiom(i)`
 //! where `⟦update⟧` is the SSA execution of the update: each assignment makes
 //! a new version, branches join with `ite`, unassigned fields keep their
 //! value. The mailbox lives inside the update's terms as a comprehension over
@@ -103,6 +103,9 @@ pub fn transition(alg: &Algorithm, k: usize) -> Transition {
     if let Some(s) = &alg.spec.safety {
         conjuncts.push(Labeled::new("safety predicate on HO", s.term.clone()));
     }
+    if alg.value_faults.is_some() {
+        conjuncts.push(altered_within_heard());
+    }
     let mut env = initial_env(alg);
     let mut exec = Exec { facts: Vec::new(), checks: Vec::new() };
     exec.run(&round.update, &mut env, &Term::Bool(true), alg);
@@ -115,6 +118,16 @@ pub fn transition(alg: &Algorithm, k: usize) -> Transition {
     conjuncts.extend(exec.facts);
     Transition { conjuncts, checks: exec.checks }
 }
+
+/// Value faults: `∀p. AHO(p) ⊆ HO(p)` (an altered message is a message
+/// heard of).
+pub fn altered_within_heard() -> Labeled {
+    let p = psync_logic::Var::new("p", psync_logic::Sort::P);
+    Labeled::new(ALTERED_LABEL, build::forall(vec![p.clone()], build::subset(names::aho(p.t()), names::ho(p.t()))))
+}
+
+/// The label of [`altered_within_heard`]'s conjunct.
+pub const ALTERED_LABEL: &str = "altered senders are heard of";
 
 /// The initial states: `r = 0` and every field at its `init` value.
 pub fn initial(alg: &Algorithm) -> Vec<Labeled> {

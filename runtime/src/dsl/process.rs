@@ -42,6 +42,11 @@ pub trait Process: Clone + Debug + Send + 'static {
     /// values given for a whole run, read with `cx.param("f")` and
     /// `w.param("f")`, constrained by `Spec::assumptions`. Default: none.
     const PARAMS: &'static [&'static str] = &[];
+    /// Whether the algorithm tolerates value faults (Biely et al. 2007): a
+    /// message from a sender in [`World::aho`](crate::World::aho) carries an
+    /// arbitrary payload, and the spec reads `w.aho(p)` / `w.sho(p)`.
+    /// Default: `false` (a heard message is the message sent).
+    const VALUE_FAULTS: bool = false;
     /// The initial state.
     fn init(io: &Self::Io, cx: &Ctx) -> Self;
     /// The rounds of one phase, run cyclically: global round `r` runs

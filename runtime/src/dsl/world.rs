@@ -22,6 +22,7 @@ pub struct World<P> {
     old: Vec<P>,
     cur: Vec<P>,
     ho: Vec<ProcSet>,
+    aho: Vec<ProcSet>,
     params: Arc<Params>,
     domain: OnceCell<Vec<Leaf>>,
 }
@@ -38,6 +39,7 @@ impl<P: Clone> World<P> {
             cur: init.clone(),
             init,
             ho: vec![ProcSet::new(); n],
+            aho: vec![ProcSet::new(); n],
             params: Arc::default(),
             domain: OnceCell::new(),
         }
@@ -53,6 +55,7 @@ impl<P: Clone> World<P> {
             init,
             old,
             cur,
+            aho: vec![ProcSet::new(); ho.len()],
             ho,
             params: Arc::default(),
             domain: OnceCell::new(),
@@ -65,6 +68,16 @@ impl<P: Clone> World<P> {
         self
     }
 
+    /// The same world with the altered heard-of sets of its last round
+    /// (value faults; empty by default). `None` if `aho` does not have one
+    /// set per process.
+    pub fn with_aho(mut self, aho: Vec<ProcSet>) -> Option<World<P>> {
+        (aho.len() == self.cur.len()).then(|| {
+            self.aho = aho;
+            self
+        })
+    }
+
     /// The round that just ended as its safety predicate reads it: its
     /// pre-state (`old`) as the current state, its round number, and its
     /// heard-of sets (the verifier assumes `safety` over the pre-state of
@@ -72,12 +85,13 @@ impl<P: Clone> World<P> {
     pub fn round_view(&self) -> Option<World<P>> {
         let round = self.round.checked_sub(1)?;
         let w = World::from_parts(round, self.phase_len, self.init.clone(), self.old.clone(), self.old.clone(), self.ho.clone())?;
-        Some(w.with_params(self.params.clone()))
+        w.with_params(self.params.clone()).with_aho(self.aho.clone())
     }
 
     /// Moves one round on: the current states become `old`.
     pub fn step(&mut self, next: Vec<P>, ho: Vec<ProcSet>) {
         self.old = std::mem::replace(&mut self.cur, next);
+        self.aho = vec![ProcSet::new(); ho.len()];
         self.ho = ho;
         self.round += 1;
         self.domain = OnceCell::new();
@@ -124,6 +138,17 @@ impl<P> World<P> {
     /// The heard-of set of `p` in the last round (empty before any round).
     pub fn ho(&self, p: ProcessId) -> &ProcSet {
         &self.ho[p.index()]
+    }
+    /// The senders `p` heard of in the last round whose message arrived
+    /// altered (value faults): a subset of [`World::ho`], empty when the
+    /// run injects no value faults.
+    pub fn aho(&self, p: ProcessId) -> &ProcSet {
+        &self.aho[p.index()]
+    }
+    /// The senders `p` heard of in the last round whose message arrived as
+    /// sent: [`World::ho`] minus [`World::aho`].
+    pub fn sho(&self, p: ProcessId) -> ProcSet {
+        self.ho[p.index()].difference(&self.aho[p.index()])
     }
     /// All current states, by process.
     pub fn states(&self) -> &[P] {

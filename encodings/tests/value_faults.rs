@@ -1,0 +1,98 @@
+//! Value faults: `const VALUE_FAULTS: bool = true;` in `impl Process`,
+//! `w.aho(p)` / `w.sho(p)` in `safety` and `liveness`. A message from a
+//! sender in `AHO(p)` carries an arbitrary payload: a spec whose property
+//! an altered payload breaks is refuted with a confirmed counterexample,
+//! and proved once the spec bounds `|AHO(p)|`. Misuse is a located error.
+
+use std::time::Duration;
+
+use psync_encodings::ir::names;
+use psync_encodings::{Algorithm, NO_HINTS, Verdict, check_vc, generate_vcs, parse_spec};
+use psync_logic::check::CheckConfig;
+use psync_logic::smt::Z3InProcess;
+
+const ALTERED_ZERO: &str = include_str!("specs/altered_zero.rs");
+const SAFETY: &str = "w.forall(|p| w.aho(p).len() as i64 <= w.param(\"a\"))";
+
+fn patched(from: &str, to: &str) -> String {
+    assert_eq!(ALTERED_ZERO.matches(from).count(), 1, "the patch site must occur once: {from}");
+    ALTERED_ZERO.replacen(from, to, 1)
+}
+
+fn load(text: &str) -> Algorithm {
+    parse_spec("altered_zero.rs", text).unwrap_or_else(|e| panic!("{}", e.short()))
+}
+
+fn verdict(alg: &Algorithm, id: &str) -> Verdict {
+    let vc = generate_vcs(alg).into_iter().find(|v| v.id == id).unwrap_or_else(|| panic!("no VC {id}"));
+    let cfg = CheckConfig { timeout: Duration::from_secs(60), ..CheckConfig::default() };
+    check_vc(alg, &vc, &cfg, &Z3InProcess::new(), &NO_HINTS).expect("checkable").verdict
+}
+
+/// `src` is rejected with a message containing `msg`, located at the first
+/// occurrence of `snippet` on the first line containing `at`.
+fn expect_error(src: &str, msg: &str, at: &str, snippet: &str) {
+    let e = parse_spec("bad.rs", src).expect_err("must be rejected");
+    assert!(e.message.contains(msg), "message {:?} should contain {msg:?}", e.message);
+    let line = src.lines().position(|l| l.contains(at)).expect("test setup: marker line") + 1;
+    assert_eq!(e.line, line, "{}", e.short());
+    let col = src.lines().nth(line - 1).unwrap().find(snippet).expect("snippet on that line") + 1;
+    assert_eq!(e.column, col, "{}", e.short());
+}
+
+const INDUCTIVE: &str = "altered_zero/inductive/inv0/round0";
+
+#[test]
+fn a_received_payload_is_the_altered_one_for_senders_in_aho() {
+    let alg = load(ALTERED_ZERO);
+    assert!(alg.value_faults.is_some());
+    assert_eq!(alg.rounds[0].altered.len(), 1);
+    assert_eq!(alg.rounds[0].altered[0].args.len(), 2, "alt(sender, receiver)");
+    let update = format!("{:?}", alg.rounds[0].update);
+    assert!(update.contains(names::AHO) && update.contains("alt.r0"), "{update}");
+    for vc in generate_vcs(&alg).iter().filter(|v| v.round.is_some()) {
+        assert!(vc.hypotheses.iter().any(|h| h.label == psync_encodings::vc::ALTERED_LABEL), "{}: no AHO ⊆ HO", vc.id);
+    }
+    // Without the declaration, the same round reads what was sent.
+    let plain = load(&patched("    const VALUE_FAULTS: bool = true;\n", "").replace(SAFETY, "true"));
+    assert!(plain.value_faults.is_none() && plain.rounds[0].altered.is_empty());
+    assert!(!format!("{:?}", plain.rounds[0].update).contains(names::AHO));
+}
+
+#[test]
+fn bounded_altered_messages_keep_the_property_and_unbounded_ones_break_it() {
+    let alg = load(ALTERED_ZERO);
+    assert!(matches!(verdict(&alg, INDUCTIVE), Verdict::Proved), "bounded |AHO| must be proved");
+    let unbounded = load(&patched(SAFETY, "true"));
+    match verdict(&unbounded, INDUCTIVE) {
+        Verdict::Refuted(cex) => assert!(cex.confirmed, "{cex}"),
+        other => panic!("an altered payload must break the invariant: {other:?}"),
+    }
+    // Without value faults nothing is altered, so no bound is needed.
+    let plain = load(&patched("    const VALUE_FAULTS: bool = true;\n", "").replace(SAFETY, "true"));
+    assert!(matches!(verdict(&plain, INDUCTIVE), Verdict::Proved));
+}
+
+#[test]
+fn reading_aho_or_sho_without_declaring_value_faults_is_a_located_error() {
+    let src = patched("    const VALUE_FAULTS: bool = true;\n", "");
+    expect_error(&src, "does not declare value faults", "w.aho(p).len()", "aho");
+    let src = src.replace(SAFETY, "w.forall(|p| w.sho(p).len() >= 1)");
+    expect_error(&src, "does not declare value faults", "w.sho(p)", "sho");
+}
+
+#[test]
+fn the_declaration_is_a_boolean_literal() {
+    let src = patched("const VALUE_FAULTS: bool = true;", "const VALUE_FAULTS: bool = 1 > 0;");
+    expect_error(&src, "VALUE_FAULTS", "VALUE_FAULTS", "const");
+    let off = load(&patched("const VALUE_FAULTS: bool = true;", "const VALUE_FAULTS: bool = false;").replace(SAFETY, "true"));
+    assert!(off.value_faults.is_none());
+}
+
+#[test]
+fn altered_sets_belong_to_safety_and_liveness_only() {
+    let src = patched("vec![w.forall(|i| w[i].x == 0 && !w[i].alarm)]", "vec![w.forall(|i| w[i].x == 0 && !w[i].alarm && w.aho(i).is_empty())]");
+    expect_error(&src, "not allowed here", "w.aho(i).is_empty()", "aho");
+    let src = patched("vec![w.param(\"a\") >= 0]", "vec![w.param(\"a\") >= 0 && w.forall(|p| w.aho(p).is_empty())]");
+    expect_error(&src, "not allowed here", "w.aho(p).is_empty()", "aho");
+}
