@@ -7,9 +7,9 @@
 //! queries for A_T,E this file replaces.
 //!
 //! Not every VC is proved push-button yet: `ate/inductive/inv0/round0`
-//! (the agreement invariant across a round) and the progress VCs of the
-//! first two good rounds (`progress/inv0`, `progress/inv1`) time out at
-//! the default 20 s; `progress/inv2` needs minutes on a loaded machine.
+//! (the agreement invariant across a round), `progress/inv0` (the first
+//! good round) and `progress/inv2` (the third) time out at the default
+//! 20 s; `progress/inv2` is proved with minutes on a loaded machine.
 //! Validity in the paper's sense (unanimous inputs are the only decision)
 //! is left out: its invariant conjunct (`unanimous inputs ⇒ x = input`)
 //! made every inductive VC time out. A decision is not always an input

@@ -228,7 +228,7 @@ pub fn algorithm(file: &syn::File) -> FeResult<Algorithm> {
                 return err(*rspan, format!("no `impl EventRound<{state_name}> for {rname}`"), "round not implemented");
             };
             let closed = super::event::closed_round(imp)?;
-            rounds.push(round(&closed, k, &fields, &helpers, &params, phase_len)?);
+            rounds.push(round(&closed, k, (&fields, &helpers, &params, value_faults.is_some()), phase_len)?);
             continue;
         }
         let Some((_, imp)) = found.rounds.iter().find(|(n, _)| n == rname) else {

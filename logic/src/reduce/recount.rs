@@ -263,7 +263,7 @@ mod tests {
         let backend = Z3InProcess::new();
         let feasible = |chosen: &[(Vec<u32>, i64)], lower: &[i64], fixed: &[bool]| {
             let got = decode::solve_multiplicities(n, lower, fixed, chosen, &backend, Duration::from_secs(5), &Cancel::new());
-            !matches!(got.expect("solved"), None)
+            got.expect("solved").is_some()
         };
         Problem { required: &required, allowed: &allowed, sets }.unrealizable_core(&feasible)
     }
