@@ -354,14 +354,17 @@ pub fn check_sat(
                 cfg.hint.clone()
             }
             // (A recording run keeps the query it proved.)
-            (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => run.query.as_ref().map(|q| {
-                let t = Instant::now();
-                // Half of what is left at most: the VC's later parts share
-                // its budget, and a hint must never cost a verdict.
-                let record_by = t + deadline.saturating_duration_since(t) / 2;
-                let recorded = hint::record_proof(f, q, strategy, &strategies, cfg, backend, record_by, start.elapsed());
-                stats.solve += t.elapsed();
-                recorded
+            (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => Some(match run.query.as_ref() {
+                Some(q) => {
+                    let t = Instant::now();
+                    // Half of what is left at most: the VC's later parts share
+                    // its budget, and a hint must never cost a verdict.
+                    let record_by = t + deadline.saturating_duration_since(t) / 2;
+                    let recorded = hint::record_proof(f, q, strategy, &strategies, cfg, backend, record_by, start.elapsed());
+                    stats.solve += t.elapsed();
+                    recorded
+                }
+                None => Hint { strategy, core: Vec::new() },
             }),
             _ => None,
         };
@@ -503,8 +506,11 @@ fn solve(
         stats.solve += t.elapsed();
         let model = match answer {
             SolverResult::Unsat => {
+                // A core naming refinement's additions could not be replayed
+                // (they are not in the next run's reduced query, and are not
+                // taken on trust from a file): such a proof gets no core.
                 if proved.is_some() {
-                    *proved = Some(q);
+                    *proved = (added == 0).then_some(q);
                 }
                 return Ok(CheckResult::Unsat);
             }
