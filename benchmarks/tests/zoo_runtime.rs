@@ -227,7 +227,7 @@ async fn every_zoo_algorithm_decides_and_agrees_on_a_good_cluster() {
     decides_and_agrees::<WithF<QuorumVote, 1>>(&nodes, 500, |id, live| vec![Consensus::new((id % 3) as i64); live], an_input).await;
     decides_and_agrees::<WithF<BenOr, 1>>(&nodes, 600, votes, an_input).await;
     decides_and_agrees::<WithF<FloodMinCrash, 1>>(&nodes, 700, values, an_input).await;
-    decides_and_agrees::<ChandraToueg>(&nodes, 800, values, an_input).await;
+    decides_and_agrees::<ChandraToueg>(&nodes, 900, values, an_input).await;
     let s = nodes[0].stats();
     assert_eq!(s.malformed + s.unknown_sender, 0, "{s:?}");
 }
@@ -264,7 +264,7 @@ async fn the_algorithms_that_tolerate_omissions_agree_under_loss_and_duplication
             agrees::<LastVotingEvent>(&nodes, 800, values, an_input).await,
             agrees::<ShortLastVoting>(&nodes, 200, values, an_input).await,
             agrees::<TwoPhaseCommit>(&nodes, 300, votes, commit_only_on_yes).await,
-            agrees::<ChandraToueg>(&nodes, 600, values, an_input).await,
+            agrees::<ChandraToueg>(&nodes, 900, values, an_input).await,
         ] {
             decided += d;
             ran += r;
