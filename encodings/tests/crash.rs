@@ -6,23 +6,14 @@
 use psync_encodings::{parse_spec, vc::transition};
 use psync_logic::{Op, Term};
 
+mod common;
+use common::expect_error;
+
 const FLOODMIN_CRASH: &str = include_str!("../../zoo/floodmin_crash.rs");
 
 /// The spec with `from` (which must occur exactly once) replaced by `to`.
 fn patched(from: &str, to: &str) -> String {
-    assert_eq!(FLOODMIN_CRASH.matches(from).count(), 1, "the patch site must occur once: {from}");
-    FLOODMIN_CRASH.replacen(from, to, 1)
-}
-
-/// `src` is rejected with a message containing `msg`, located at the first
-/// occurrence of `snippet` on the first line containing `at`.
-fn expect_error(src: &str, msg: &str, at: &str, snippet: &str) {
-    let e = parse_spec("bad.rs", src).expect_err("must be rejected");
-    assert!(e.message.contains(msg), "message {:?} should contain {msg:?}", e.message);
-    let line = src.lines().position(|l| l.contains(at)).expect("test setup: marker line") + 1;
-    assert_eq!(e.line, line, "{}", e.short());
-    let col = src.lines().nth(line - 1).unwrap().find(snippet).expect("snippet on that line") + 1;
-    assert_eq!(e.column, col, "{}", e.short());
+    common::patched(FLOODMIN_CRASH, from, to)
 }
 
 #[test]

@@ -5,41 +5,22 @@
 //! The spec is `zoo/quorum_vote.rs` (a decision needs `n − f` equal
 //! votes), patched here and there.
 
-use std::time::Duration;
 
 use psync_encodings::ir::names;
-use psync_encodings::{Algorithm, NO_HINTS, Verdict, check_vc, generate_vcs, parse_spec};
-use psync_logic::check::CheckConfig;
-use psync_logic::smt::Z3InProcess;
+use psync_encodings::{Algorithm, Verdict, generate_vcs, parse_spec};
+
+mod common;
+use common::{expect_error, verdict};
 
 const QUORUM_VOTE: &str = include_str!("../../zoo/quorum_vote.rs");
 const ASSUMPTIONS: &str = "vec![w.n() as i64 > 2 * w.param(\"f\"), w.param(\"f\") >= 0]";
 
-/// The quorum vote with `from` (which must occur exactly once) replaced by `to`.
 fn patched(from: &str, to: &str) -> String {
-    assert_eq!(QUORUM_VOTE.matches(from).count(), 1, "the patch site must occur once: {from}");
-    QUORUM_VOTE.replacen(from, to, 1)
+    common::patched(QUORUM_VOTE, from, to)
 }
 
 fn load(text: &str) -> Algorithm {
-    parse_spec("quorum_vote.rs", text).unwrap_or_else(|e| panic!("{}", e.short()))
-}
-
-fn verdict(alg: &Algorithm, id: &str) -> Verdict {
-    let vc = generate_vcs(alg).into_iter().find(|v| v.id == id).unwrap_or_else(|| panic!("no VC {id}"));
-    let cfg = CheckConfig { timeout: Duration::from_secs(60), ..CheckConfig::default() };
-    check_vc(alg, &vc, &cfg, &Z3InProcess::new(), &NO_HINTS).expect("checkable").verdict
-}
-
-/// `src` is rejected with a message containing `msg`, located at the first
-/// occurrence of `snippet` on the first line containing `at`.
-fn expect_error(src: &str, msg: &str, at: &str, snippet: &str) {
-    let e = parse_spec("bad.rs", src).expect_err("must be rejected");
-    assert!(e.message.contains(msg), "message {:?} should contain {msg:?}", e.message);
-    let line = src.lines().position(|l| l.contains(at)).expect("test setup: marker line") + 1;
-    assert_eq!(e.line, line, "{}", e.short());
-    let col = src.lines().nth(line - 1).unwrap().find(snippet).expect("snippet on that line") + 1;
-    assert_eq!(e.column, col, "{}", e.short());
+    common::load("quorum_vote.rs", text)
 }
 
 #[test]
