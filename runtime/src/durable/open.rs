@@ -17,6 +17,9 @@ use std::sync::atomic::AtomicU64;
 pub struct Recovery {
     /// This start's incarnation.
     pub incarnation: Incarnation,
+    /// Whether the directory held an earlier incarnation (this is a
+    /// restart, not the directory's first start).
+    pub restarted: bool,
     /// Set when the replica lost its state (its data directory existed
     /// without it): it then only learns the instances it has no state for.
     pub amnesic_since: Option<Incarnation>,
@@ -113,7 +116,7 @@ pub(crate) fn open(dir: &Path, workers: usize, limits: super::Limits) -> io::Res
     let old = segments(dir)?;
     let (live, truncated_bytes) = replay(&old, limits)?;
     let mut shares: Vec<Live> = (0..workers).map(|_| Live::new(limits)).collect();
-    let mut recovery = Recovery { incarnation, amnesic_since, resumable: Vec::new(), unresumable: Vec::new(), decisions: 0, truncated_bytes };
+    let mut recovery = Recovery { incarnation, restarted: meta.is_some(), amnesic_since, resumable: Vec::new(), unresumable: Vec::new(), decisions: 0, truncated_bytes };
     let share = |id: u64| (id % workers as u64) as usize;
     for (id, value) in live.decided.iter() {
         recovery.decisions += 1;

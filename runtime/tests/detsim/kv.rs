@@ -14,11 +14,16 @@
 //! operation stays without a return (it may or may not take effect) and the
 //! client goes on.
 //!
-//! The plan has no crashes (a restarted log replica would vote again with a
-//! fresh state) but duplicates packets (unless `DETSIM_KV_NO_DUPLICATE` is
-//! set), and followers forward a request again after `RESEND` (or
+//! The plan duplicates packets (unless `DETSIM_KV_NO_DUPLICATE` is set),
+//! and followers forward a request again after `RESEND` (or
 //! `DETSIM_KV_RESEND_MS`): every copy of a request must take effect once,
-//! or a late copy of a put overwrites a newer value, which the check reports.
+//! or a late copy of a put overwrites a newer value, which the check
+//! reports. [`run`] has no crashes (a log replica restarted without its
+//! state votes only above its fence, see `psync::service::log`);
+//! [`run_durable`] gives each replica a data directory and crashes up to
+//! two of them, each restarted with its directory (by the plan, or at the
+//! heal): a restarted replica must lose no applied request and apply none
+//! twice, or the histories show it.
 
 use crate::detsim::cluster::{Cluster, play};
 use crate::detsim::linearizability::{Op, Register, RegisterOp, is_linearizable};
@@ -28,7 +33,9 @@ use psync::config::Options;
 use psync::engine::Node;
 use psync::prelude::ProcessId;
 use psync::service::{Applied, ClientRequest, LogOptions, ReplicatedLog};
+use crate::detsim::plan::Fault;
 use psync::transport::{MemCounters, MemNetwork};
+use std::path::{Path, PathBuf};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -97,25 +104,66 @@ fn resend() -> Duration {
 
 /// Runs `seed` on a fresh single-threaded runtime with paused time.
 pub fn run(seed: u64) -> KvRun {
-    paused_runtime().block_on(run_async(seed))
+    paused_runtime().block_on(run_async(seed, None))
 }
 
-/// Starts the log replicas on `net`.
-async fn start_replicas(net: &MemNetwork) -> Vec<ReplicatedLog> {
-    let opts = Options { timeout_ms: 10, ..Options::default() };
-    let log_opts = LogOptions { batch: 4, in_flight: 2, tick: Duration::from_millis(20), resend: resend(), ..LogOptions::default() };
-    let mut logs = Vec::new();
-    for i in 0..REPLICAS {
+/// Runs `seed` with durable replicas, crashed and restarted with their
+/// data directories (on tmpfs when there is one: fsyncs cost real time).
+pub fn run_durable(seed: u64) -> KvRun {
+    let shm = Path::new("/dev/shm");
+    let base = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.expect("a temporary directory");
+    paused_runtime().block_on(run_async(seed, Some(base.path())))
+}
+
+/// Starts log replica `i` on `net`, with its data directory under `base`
+/// if there is one (retrying while the previous node on it shuts down).
+async fn start_replica(net: &MemNetwork, i: usize, base: Option<&Path>) -> ReplicatedLog {
+    let dir: Option<PathBuf> = base.map(|b| b.join(format!("r{i}")));
+    let opts = Options { timeout_ms: 10, data_dir: dir, ..Options::default() };
+    // Small snapshots on disk, so that restarts recover through them too.
+    let log_opts =
+        LogOptions { batch: 4, in_flight: 2, tick: Duration::from_millis(20), resend: resend(), snapshot_bytes: 512, ..LogOptions::default() };
+    let me = ProcessId::new(i);
+    for _ in 0..500 {
         let (net, opts) = (net.clone(), opts.clone());
-        let me = ProcessId::new(i);
-        let log = ReplicatedLog::start(me, log_opts.clone(), move |h| async move {
-            Node::builder(me, REPLICAS, opts).handler(h).memory(&net)
-        })
-        .await
-        .expect("a log replica");
-        logs.push(log);
+        match ReplicatedLog::start(me, log_opts.clone(), move |h| async move { Node::builder(me, REPLICAS, opts).handler(h).memory(&net) }).await {
+            Ok(log) => return log,
+            Err(e) if e.to_string().contains("in use") => tokio::time::sleep(Duration::from_millis(5)).await,
+            Err(e) => panic!("log replica {i}: {e}"),
+        }
     }
-    logs
+    panic!("log replica {i}: its data directory stayed locked")
+}
+
+/// The replicas; `None` while crashed.
+type Logs = Arc<Mutex<Vec<Option<ReplicatedLog>>>>;
+
+/// Crashes and restarts replicas as the plan says; a replica the plan
+/// leaves down is restarted at the heal.
+async fn crash_and_restart(logs: Logs, net: MemNetwork, plan: Plan, t0: Instant, base: PathBuf) {
+    let lock = || logs.lock().unwrap_or_else(|e| e.into_inner());
+    for (t, f) in &plan.events {
+        tokio::time::sleep_until(t0 + *t).await;
+        match f {
+            Fault::Crash(i) => {
+                if let Some(l) = lock()[*i].take() {
+                    l.shutdown();
+                }
+            }
+            Fault::Restart(i) if lock()[*i].is_none() => {
+                let l = start_replica(&net, *i, Some(&base)).await;
+                lock()[*i] = Some(l);
+            }
+            _ => {}
+        }
+    }
+    tokio::time::sleep_until(t0 + plan.heal_at).await;
+    for i in 0..REPLICAS {
+        if lock()[i].is_none() {
+            let l = start_replica(&net, i, Some(&base)).await;
+            lock()[i] = Some(l);
+        }
+    }
 }
 
 /// What the clients share: the event clock, the barrier counter and the
@@ -133,8 +181,9 @@ impl Shared {
     }
 }
 
-/// Client `c`: `OPS_PER_CLIENT` random operations on `log`, one at a time.
-async fn client(c: usize, log: ReplicatedLog, seed: u64, sh: Shared) {
+/// Client `c`: `OPS_PER_CLIENT` random operations, one at a time, on
+/// replica `c mod n` (the next one up while it is crashed).
+async fn client(c: usize, logs: Logs, seed: u64, sh: Shared) {
     let mut rng = rng_for(seed, 10 + c as u64);
     for j in 0..OPS_PER_CLIENT {
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
@@ -147,12 +196,19 @@ async fn client(c: usize, log: ReplicatedLog, seed: u64, sh: Shared) {
             (RegisterOp::Get, ClientRequest::op(BARRIER_KEY, sh.barriers.fetch_add(1, Ordering::Relaxed)))
         };
         let req = ClientRequest::new(c as u64 + 1, j + 1, op);
+        let log = {
+            let ls = logs.lock().unwrap_or_else(|e| e.into_inner());
+            (0..REPLICAS).find_map(|k| ls[(c + k) % REPLICAS].clone())
+        };
         let call = sh.tick();
-        let out = tokio::time::timeout(OP_TIMEOUT, log.submit_request(req)).await;
-        let (ret, output) = match out {
-            Ok(Ok(_)) if put => (Some(sh.tick()), Some(None)),
+        let out = match &log {
+            Some(log) => tokio::time::timeout(OP_TIMEOUT, log.submit_request(req)).await.ok(),
+            None => None,
+        };
+        let (ret, output) = match (out, &log) {
+            (Some(Ok(_)), _) if put => (Some(sh.tick()), Some(None)),
             // No await between the barrier's return and the read.
-            Ok(Ok(_)) => {
+            (Some(Ok(_)), Some(log)) => {
                 let read = log.applied().kv.get(&key).copied();
                 (Some(sh.tick()), Some(read))
             }
@@ -186,26 +242,37 @@ fn check(history: &[Record], applied: &[Applied]) -> Vec<String> {
     violations
 }
 
-async fn run_async(seed: u64) -> KvRun {
-    let mut plan = Plan::draw(seed, REPLICAS, 0);
+async fn run_async(seed: u64, base: Option<&Path>) -> KvRun {
+    let mut plan = Plan::draw(seed, REPLICAS, if base.is_some() { 2 } else { 0 });
     if std::env::var("DETSIM_KV_NO_DUPLICATE").is_ok() {
         plan.duplicate = 0.0;
     }
     let net = MemNetwork::new(REPLICAS, seed);
     let t0 = Instant::now();
-    let cluster = Arc::new(Mutex::new(Cluster::network_only(net.clone(), &plan)));
-    let faults = tokio::spawn(play(cluster, plan.clone(), t0));
-    let logs = start_replicas(&net).await;
+    let crash = |f: &Fault| matches!(f, Fault::Crash(_) | Fault::Restart(_));
+    let network_plan = Plan { events: plan.events.iter().filter(|(_, f)| !crash(f)).cloned().collect(), ..plan.clone() };
+    let cluster = Arc::new(Mutex::new(Cluster::network_only(net.clone(), &network_plan)));
+    let faults = tokio::spawn(play(cluster, network_plan, t0));
+    let mut started = Vec::new();
+    for i in 0..REPLICAS {
+        started.push(Some(start_replica(&net, i, base).await));
+    }
+    let logs: Logs = Arc::new(Mutex::new(started));
+    let crashes = base.map(|b| tokio::spawn(crash_and_restart(logs.clone(), net.clone(), plan.clone(), t0, b.to_path_buf())));
     let sh = Shared::default();
-    let clients: Vec<_> = (0..CLIENTS).map(|c| tokio::spawn(client(c, logs[c % REPLICAS].clone(), seed, sh.clone()))).collect();
+    let clients: Vec<_> = (0..CLIENTS).map(|c| tokio::spawn(client(c, logs.clone(), seed, sh.clone()))).collect();
     for c in clients {
         c.await.expect("a client");
     }
+    if let Some(c) = crashes {
+        c.await.expect("the crash schedule");
+    }
     faults.abort();
     let elapsed = Instant::now() - t0;
-    let applied: Vec<_> = logs.iter().map(|l| l.applied()).collect();
-    for l in &logs {
-        l.node().shutdown();
+    let live: Vec<ReplicatedLog> = logs.lock().unwrap_or_else(|e| e.into_inner()).iter().flatten().cloned().collect();
+    let applied: Vec<_> = live.iter().map(|l| l.applied()).collect();
+    for l in &live {
+        l.shutdown();
     }
     let mut history = std::mem::take(&mut *sh.history.lock().unwrap_or_else(|e| e.into_inner()));
     history.sort_by_key(|r| r.op.call);

@@ -13,12 +13,21 @@
 //!   restarts the slots below that it has no decision for, so that an old
 //!   leader's unfinished slots are decided. Slot safety does not depend on
 //!   leadership: two leaders proposing in one slot run one consensus.
-//! * **Starting again**: the service keeps nothing on disk, so a replica
-//!   cannot tell a first start from a restart, in which it would vote again
-//!   with a fresh state in slots it voted in before (LastVoting's safety
-//!   needs a voter to remember). So a replica votes only in slots above its
-//!   *fence*, the highest slot a majority reports after it started, and
-//!   learns the slots up to the fence by snapshot.
+//! * **Durability** (with the node's `data_dir`): slots run durably (the
+//!   node journals each slot's state before its messages), and the service
+//!   journals every decided batch in `log/` under the data directory,
+//!   fsynced once per service turn before the turn's replies, with a
+//!   snapshot of the applied state now and then (`store.rs`). A replica
+//!   restarted with its directory recovers the snapshot and the batches
+//!   after it, resumes the slots it was voting in, and votes in every slot
+//!   above its recovered applied slot (it has the state of each one it
+//!   voted in, or its decision).
+//! * **Starting without state** (no data directory, or one without the
+//!   service's files): a replica cannot tell a first start from a restart,
+//!   in which it would vote again with a fresh state in slots it voted in
+//!   before (LastVoting's safety needs a voter to remember). So it votes
+//!   only in slots above its *fence*, the highest slot a majority reports
+//!   after it started, and learns the slots up to the fence by snapshot.
 //! * **Catch-up**: a replica learns missing slots from the others' decision
 //!   logs (by starting them), and asks the most advanced peer for a
 //!   snapshot (the map, the dedup table and the slot) when it is further
@@ -37,6 +46,7 @@ mod request;
 mod service;
 mod snapshot;
 mod state;
+mod store;
 mod wire;
 
 pub use request::{ClientRequest, ENTRY_LEN, REQUEST_LEN, Request};
@@ -111,6 +121,10 @@ pub struct LogOptions {
     pub window: u64,
     /// Called after each applied slot and installed snapshot.
     pub on_apply: Option<ApplyHook>,
+    /// With a data directory: the journal size (bytes) from which the
+    /// applied state is written as a snapshot on disk and the journal
+    /// started again (it also waits for twice the last snapshot's size).
+    pub snapshot_bytes: u64,
 }
 
 impl Default for LogOptions {
@@ -124,6 +138,7 @@ impl Default for LogOptions {
             election_timeout: Duration::from_millis(500),
             window: 4096,
             on_apply: None,
+            snapshot_bytes: 64 << 20,
         }
     }
 }
@@ -149,6 +164,12 @@ pub struct LogStats {
     /// Requests it submitted to a leader's slots (first proposals and
     /// proposals again after a slot went to another batch).
     pub proposed: u64,
+    /// Slots applied from its data directory at start.
+    pub recovered: u64,
+    /// Fsyncs of its journal (one per service turn that journaled).
+    pub journal_syncs: u64,
+    /// Snapshots it wrote to its data directory.
+    pub snapshots_written: u64,
 }
 
 /// The answer to a submission of this replica's own requests: the last
@@ -164,6 +185,8 @@ pub(super) enum Event {
     Peer(ProcessId, u8, Bytes),
     Joined(u64),
     Done(u64, Option<Batch>),
+    /// Stop the service (its node is shut down).
+    Shutdown,
 }
 
 /// Most bytes of status and snapshot messages waiting for the service.
@@ -189,7 +212,7 @@ pub struct LogHandler {
 fn join(slot: u64, tx: &UnboundedSender<Event>) -> DefaultAction {
     let _ = tx.send(Event::Joined(slot));
     let tx = tx.clone();
-    DefaultAction::Start(Starter::new::<BatchLv>(Consensus::new(Bytes::new()), move |o| {
+    DefaultAction::Start(Starter::durable::<BatchLv>(Consensus::new(Bytes::new()), move |o| {
         let _ = tx.send(Event::Done(slot, o.into_value()));
     }))
 }
@@ -257,10 +280,32 @@ impl ReplicatedLog {
             peer_bytes: peer_bytes.clone(),
         };
         let node = make_node(handler).await?;
-        let applied = Arc::new(Mutex::new(Applied::default()));
-        let stats = Arc::new(Mutex::new(LogStats::default()));
+        let (store, recovered) = match &node.options().data_dir {
+            Some(dir) => {
+                let dir = dir.join("log");
+                let (s, r) = store::Store::open(&dir, opts.snapshot_bytes).map_err(|e| {
+                    node.shutdown();
+                    NodeError::Invalid(format!("log state in {}: {e}", dir.display()))
+                })?;
+                (Some(s), r)
+            }
+            None => (None, None),
+        };
+        let mut stats = LogStats::default();
+        let applied = recovered.as_ref().map_or_else(Applied::default, |r| r.applied.clone());
+        // A restart on the node's own directory: every slot this replica
+        // voted in has its state or its decision in the node's log, so it
+        // votes in every slot above what it applied (see `Service::fence`).
+        let fence = node.recovery().filter(|r| r.restarted).map(|_| applied.slots);
+        upto.store(applied.slots, Ordering::Relaxed);
+        stats.recovered = applied.slots;
+        if let Some(f) = fence {
+            vote_above.store(f, Ordering::Relaxed);
+        }
+        let applied = Arc::new(Mutex::new(applied));
+        let stats = Arc::new(Mutex::new(stats));
         let shared = service::Shared { upto, backlog, peer_bytes, vote_above, applied: applied.clone(), stats: stats.clone() };
-        let svc = service::Service::new(node.clone(), me, opts, tx.clone(), shared);
+        let svc = service::Service::new(node.clone(), me, opts, tx.clone(), shared, store::Start { store, recovered, fence });
         tokio::spawn(svc.run(rx));
         Ok(ReplicatedLog { node, tx, applied, stats })
     }
@@ -308,6 +353,13 @@ impl ReplicatedLog {
     /// This replica's counters.
     pub fn stats(&self) -> LogStats {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Stops this replica: its service (which then writes nothing more to
+    /// the data directory) and its node. Pending submissions fail.
+    pub fn shutdown(&self) {
+        let _ = self.tx.send(Event::Shutdown);
+        self.node.shutdown();
     }
 
     /// The node underneath.

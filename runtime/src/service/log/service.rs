@@ -4,6 +4,7 @@
 
 use super::election::Election;
 use super::snapshot::Snapshots;
+use super::store::{Start, Store};
 use super::wire::{ANNOUNCE, FORWARD, SNAPSHOT_CHUNK, SNAPSHOT_REQUEST, STATUS};
 use super::{ApplyEvent, Applied, ClientReply, ClientRequest, ENTRY_LEN, Event, LogOptions, LogStats, Reply, Request, SlotReply};
 use crate::dsl::{Consensus, ProcessId};
@@ -82,7 +83,7 @@ pub(super) struct Service {
     proposed: HashMap<u64, Batch>,
     pub(super) next_slot: u64,
     /// Decided slots above the applied one.
-    decided: BTreeMap<u64, Batch>,
+    pub(super) decided: BTreeMap<u64, Batch>,
     /// Slots with an instance running here.
     pub(super) running: BTreeSet<u64>,
     /// The highest slot this replica started, joined, saw decided or heard
@@ -90,12 +91,19 @@ pub(super) struct Service {
     pub(super) tail: u64,
     /// When the applied slot last moved.
     pub(super) progress_at: Instant,
-    /// The highest slot a majority reported (in statuses received since
-    /// this replica started): it votes only in slots above it, and learns
-    /// those up to it by snapshot. `None` until a majority is heard.
+    /// It votes only in slots above it, and learns those up to it by
+    /// snapshot: on a restart with the node's data directory, the slot it
+    /// recovered; otherwise the highest slot a majority reported (in
+    /// statuses received since it started), `None` until a majority is
+    /// heard.
     pub(super) fence: Option<u64>,
     pub(super) election: Election,
     pub(super) snapshots: Snapshots,
+    /// The state on disk (with a data directory).
+    pub(super) store: Option<Store>,
+    /// Replies of this turn's applied requests: sent once the turn's
+    /// journal is on disk.
+    replies: Vec<(Notify, Result<Reply, String>)>,
 }
 
 /// A client id for replica `me`'s own session in this incarnation: the top
@@ -108,10 +116,18 @@ fn session_id(me: ProcessId, incarnation: u64) -> u64 {
 }
 
 impl Service {
-    pub(super) fn new(node: Node, me: ProcessId, opts: LogOptions, tx: UnboundedSender<Event>, sh: Shared) -> Service {
+    pub(super) fn new(
+        node: Node,
+        me: ProcessId,
+        opts: LogOptions,
+        tx: UnboundedSender<Event>,
+        sh: Shared,
+        start: Start,
+    ) -> Service {
+        let Start { store, recovered, fence } = start;
         let n = node.n();
         let now = Instant::now();
-        Service {
+        let mut svc = Service {
             session: session_id(me, node.incarnation().0),
             node,
             me,
@@ -134,12 +150,70 @@ impl Service {
             fence: None,
             election: Election::new(n, now),
             snapshots: Snapshots::default(),
+            store,
+            replies: Vec::new(),
+        };
+        if let Some(r) = recovered {
+            if r.truncated_bytes > 0 {
+                tracing::warn!(bytes = r.truncated_bytes, "log service: a torn journal tail was truncated");
+            }
+            let upto = r.applied.slots;
+            svc.decided = r.decided;
+            svc.tail = svc.decided.keys().next_back().copied().unwrap_or(0).max(upto);
+            svc.next_slot = upto + 1;
         }
+        svc.fence = fence;
+        svc
+    }
+
+    /// Starts again the slots above the applied one whose state the node
+    /// recovered: they resume where they were.
+    fn resume(&mut self) {
+        let upto = self.upto();
+        let slots: Vec<u64> = match self.node.recovery() {
+            Some(r) if self.fence == Some(upto) => {
+                r.resumable.iter().copied().filter(|&s| s > upto && s <= super::wire::MAX_SLOT && !self.decided.contains_key(&s)).collect()
+            }
+            _ => Vec::new(),
+        };
+        for slot in slots {
+            self.start_slot(slot, Bytes::new());
+        }
+    }
+
+    /// Makes the turn's journal durable (or writes a snapshot), then sends
+    /// the replies that depend on it; false when the disk failed (the
+    /// replica then stops: it cannot answer without its state on disk).
+    fn commit(&mut self) -> bool {
+        if let Some(store) = &mut self.store {
+            let res = if store.wants_snapshot() {
+                let a = self.sh.applied.lock().unwrap_or_else(|e| e.into_inner());
+                store.snapshot(&a, self.decided.iter()).map(|()| 2)
+            } else {
+                store.commit().map(u8::from)
+            };
+            match res {
+                Ok(0) => {}
+                Ok(1) => self.stats().journal_syncs += 1,
+                Ok(_) => self.stats().snapshots_written += 1,
+                Err(e) => {
+                    tracing::error!("log service: its state cannot be written ({e}); this replica stops");
+                    self.replies.clear();
+                    self.node.shutdown();
+                    return false;
+                }
+            }
+        }
+        for (who, res) in std::mem::take(&mut self.replies) {
+            self.notify(who, res);
+        }
+        true
     }
 
     pub(super) async fn run(mut self, mut rx: UnboundedReceiver<Event>) {
         let mut tick = tokio::time::interval(self.opts.tick);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.resume();
         loop {
             // Biased, so no random branch choice: a seeded simulation replays
             // the same run. The tick comes first; it cannot starve events.
@@ -147,16 +221,22 @@ impl Service {
                 biased;
                 _ = tick.tick() => self.on_tick(),
                 e = rx.recv() => match e {
+                    Some(Event::Shutdown) | None => return,
                     Some(e) => {
                         self.on_event(e);
                         while let Ok(e) = rx.try_recv() {
+                            if matches!(e, Event::Shutdown) {
+                                return;
+                            }
                             self.on_event(e);
                         }
                     }
-                    None => return,
                 },
             }
             self.apply();
+            if !self.commit() {
+                return;
+            }
             self.propose();
             self.flush_forward();
         }
@@ -210,6 +290,7 @@ impl Service {
                 self.running.insert(slot);
                 self.tail = self.tail.max(slot);
             }
+            Event::Shutdown => {}
             Event::Done(slot, v) => {
                 self.running.remove(&slot);
                 let mine = self.proposed.remove(&slot);
@@ -223,6 +304,11 @@ impl Service {
                 if let Some(d) = v
                     && slot > self.upto()
                 {
+                    if let Some(store) = &mut self.store
+                        && !self.decided.contains_key(&slot)
+                    {
+                        store.decided(slot, &d);
+                    }
                     self.tail = self.tail.max(slot);
                     self.decided.insert(slot, d);
                 }
@@ -396,7 +482,10 @@ impl Service {
         self.running.insert(slot);
         self.tail = self.tail.max(slot);
         let tx = self.tx.clone();
-        self.node.start_instance::<BatchLv>(slot, Consensus::new(batch), move |o| {
+        // Durably: with a data directory, the node journals the slot's
+        // state before each round's messages, so a restarted replica
+        // resumes its vote instead of casting another.
+        self.node.start_durable::<BatchLv>(slot, Consensus::new(batch), move |o| {
             let _ = tx.send(Event::Done(slot, o.into_value()));
         });
     }
@@ -449,7 +538,7 @@ impl Service {
                     && let Some(w) = self.waiters.remove(&(r.client, r.seq))
                 {
                     for who in w.notify {
-                        self.notify(who, e.reply(r));
+                        self.replies.push((who, e.reply(r)));
                     }
                 }
             }

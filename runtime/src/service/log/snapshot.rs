@@ -125,6 +125,15 @@ impl Service {
         if slot <= self.upto() {
             return;
         }
+        // On disk before it counts: the replies and statuses that follow
+        // depend on it.
+        if let Some(store) = &mut self.store {
+            if let Err(e) = store.snapshot(&state, self.decided.range(slot + 1..)) {
+                tracing::error!("log service: a snapshot from a peer cannot be written ({e}); it is not installed");
+                return;
+            }
+            self.stats().snapshots_written += 1;
+        }
         *self.sh.applied.lock().unwrap_or_else(|e| e.into_inner()) = state;
         self.sh.upto.store(slot, Ordering::Relaxed);
         self.progress_at = Instant::now();
