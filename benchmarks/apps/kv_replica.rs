@@ -6,7 +6,14 @@
 //! put KEY VALUE    ->  ok               (once this replica applied it)
 //! get KEY BARRIER  ->  value V | none   (after a barrier request through the log)
 //!                  ->  error MESSAGE
+//! exec CLIENT SEQ KEY VALUE  ->  done CLIENT SEQ SLOT | fail CLIENT SEQ MESSAGE
 //! ```
+//!
+//! `exec` is request SEQ of client session CLIENT (one request at a time
+//! per session: the log keeps the session's latest reply): it takes effect
+//! once however often it is sent, at this replica or another, and a copy
+//! gets the first one's slot. A connection may send many requests without
+//! waiting; replies come as requests are applied, not in order.
 //!
 //! A get submits the request (`u32::MAX`, BARRIER) and, once this replica
 //! applied it, reads KEY from its map, so it sees every put that completed
@@ -50,7 +57,7 @@ mod kv {
     use psync::config::Config;
     use psync::dsl::ProcessId;
     use psync::engine::Node;
-    use psync::service::{LogOptions, ReplicatedLog, Request};
+    use psync::service::{ClientRequest, LogOptions, ReplicatedLog, Request};
     use std::time::Duration;
 
     /// The key of get barriers: no put may use it.
@@ -85,6 +92,16 @@ mod kv {
             self.0.submit(request(key, value)).await.map(|_| ()).map_err(|e| e.to_string())
         }
 
+        /// Request `seq` of client session `client`: writes `value` under
+        /// `key` once; returns the slot it took effect in.
+        pub async fn exec(&self, client: u64, seq: u64, key: u32, value: u64) -> Result<u64, String> {
+            if key == BARRIER_KEY {
+                return Err(format!("key {BARRIER_KEY} is reserved for get barriers"));
+            }
+            let r = ClientRequest::new(client, seq, request(key, value));
+            self.0.submit_request(r).await.map(|reply| reply.slot).map_err(|e| e.to_string())
+        }
+
         /// Reads `key` after the barrier request `barrier` went through the log.
         pub async fn get(&self, key: u32, barrier: u64) -> Result<Option<u64>, String> {
             self.0.submit(request(BARRIER_KEY, barrier)).await.map_err(|e| e.to_string())?;
@@ -104,6 +121,15 @@ mod kv {
 async fn answer(kv: &kv::Kv, line: &str) -> String {
     let w: Vec<&str> = line.split_whitespace().collect();
     let num = |i: usize| w.get(i).and_then(|s| s.parse::<u64>().ok());
+    if w.first() == Some(&"exec") && w.len() == 5 {
+        return match (num(1), num(2), num(3).and_then(|k| u32::try_from(k).ok()), num(4)) {
+            (Some(c), Some(q), Some(k), Some(v)) => match kv.exec(c, q, k, v).await {
+                Ok(slot) => format!("done {c} {q} {slot}"),
+                Err(e) => format!("fail {c} {q} {e}"),
+            },
+            _ => format!("error expected `exec CLIENT SEQ KEY VALUE`, got {line:?}"),
+        };
+    }
     match (w.first().copied(), num(1).and_then(|k| u32::try_from(k).ok()), num(2)) {
         (Some("put"), Some(k), Some(v)) if w.len() == 3 => match kv.put(k, v).await {
             Ok(()) => "ok".into(),
@@ -114,21 +140,47 @@ async fn answer(kv: &kv::Kv, line: &str) -> String {
             Ok(None) => "none".into(),
             Err(e) => format!("error {e}"),
         },
-        _ => format!("error expected `put KEY VALUE` or `get KEY BARRIER`, got {line:?}"),
+        _ => format!("error expected `put KEY VALUE`, `get KEY BARRIER` or `exec CLIENT SEQ KEY VALUE`, got {line:?}"),
     }
 }
 
-/// Serves one client connection, one request at a time.
+/// Most requests of one connection being answered at once: a client that
+/// sends more waits (TCP backpressure) until some are answered.
+const MAX_PIPELINED: usize = 4096;
+
+/// Serves one client connection: every request line is answered as soon
+/// as it can be (a client with one request at a time gets its replies in
+/// order; one that pipelines matches them by their ids).
 async fn serve(kv: kv::Kv, stream: TcpStream) {
-    let (r, mut w) = stream.into_split();
+    let (r, w) = stream.into_split();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<String>(MAX_PIPELINED);
+    let writer = tokio::spawn(async move {
+        let mut w = tokio::io::BufWriter::new(w);
+        while let Some(reply) = rx.recv().await {
+            let mut ok = w.write_all(reply.as_bytes()).await.is_ok();
+            // Everything ready goes out in one write.
+            while let Ok(more) = rx.try_recv() {
+                ok = ok && w.write_all(more.as_bytes()).await.is_ok();
+            }
+            if !ok || w.flush().await.is_err() {
+                return;
+            }
+        }
+    });
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PIPELINED));
     let mut lines = BufReader::new(r).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        let mut reply = answer(&kv, &line).await;
-        reply.push('\n');
-        if w.write_all(reply.as_bytes()).await.is_err() {
-            return;
-        }
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let (kv, tx) = (kv.clone(), tx.clone());
+        tokio::spawn(async move {
+            let mut reply = answer(&kv, &line).await;
+            reply.push('\n');
+            let _ = tx.send(reply).await;
+            drop(permit);
+        });
     }
+    drop(tx);
+    let _ = writer.await;
 }
 
 #[tokio::main(flavor = "current_thread")]

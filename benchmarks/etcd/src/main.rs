@@ -2,7 +2,8 @@
 //! over plaintext HTTP/2), with many requests in flight over a few
 //! connections to every member: the same workload as psync's replicated log
 //! (12-byte requests: an 8-byte key and a 4-byte value), measured the same
-//! way (requests acknowledged per second).
+//! way (requests acknowledged per second, and the latency of each put from
+//! its send to its answer, p50 and p99).
 //!
 //! `etcd-bench --endpoints 127.0.0.1:23790,127.0.0.1:23791 --in-flight 2000 --seconds 3`
 
@@ -128,32 +129,48 @@ async fn bench(cli: Cli) {
         let (done, failed, first_error) = (done.clone(), failed.clone(), first_error.clone());
         hs.push(tokio::spawn(async move {
             let mut seq = 0u32;
+            let mut lat: Vec<u32> = Vec::new();
             while Instant::now() < deadline {
                 seq += 1;
                 let key = (((w as u64) << 32) | seq as u64).to_be_bytes();
+                let t = Instant::now();
                 match put(client.clone(), &authority, put_frame(&key, &seq.to_le_bytes())).await {
-                    Ok(()) => done.fetch_add(1, Ordering::Relaxed),
+                    Ok(()) => {
+                        lat.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        done.fetch_add(1, Ordering::Relaxed)
+                    }
                     Err(e) => {
                         // A failed connection stays failed: this client stops.
                         first_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
                         failed.fetch_add(1, Ordering::Relaxed);
-                        return;
+                        return lat;
                     }
                 };
             }
+            lat
         }));
     }
+    let mut lat = Vec::new();
     for h in hs {
-        let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        if let Ok(Ok(l)) = tokio::time::timeout(Duration::from_secs(10), h).await {
+            lat.extend(l);
+        }
     }
     let secs = start.elapsed().as_secs_f64();
+    lat.sort_unstable();
+    let pct = |p: f64| match lat.len() {
+        0 => f64::NAN,
+        n => lat[((n as f64 * p).ceil() as usize).clamp(1, n) - 1] as f64 / 1000.0,
+    };
     let (d, f) = (done.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
     println!(
-        "system=etcd-3.4 members={} conns={} in_flight={} requests={d} failed={f} secs={secs:.2} requests_per_s={:.0}",
+        "system=etcd-3.4 members={} conns={} in_flight={} requests={d} failed={f} secs={secs:.2} requests_per_s={:.0} p50_ms={:.2} p99_ms={:.2}",
         cli.endpoints.len(),
         clients.len(),
         cli.in_flight,
-        d as f64 / secs
+        d as f64 / secs,
+        pct(0.50),
+        pct(0.99),
     );
     if let Some(e) = first_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
         eprintln!("first error: {e}");
