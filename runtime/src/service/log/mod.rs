@@ -20,10 +20,10 @@
 //!   snapshot of the applied state now and then (`store.rs`). A replica
 //!   restarted with its directory recovers the snapshot and the batches
 //!   after it, resumes the slots it was voting in, and votes in every slot
-//!   above its recovered applied slot (it has the state of each one it
-//!   voted in, or its decision).
-//! * **Starting without state** (no data directory, or one without the
-//!   service's files): a replica cannot tell a first start from a restart,
+//!   above its recovered applied slot (its node has the state of each one
+//!   it voted in, or its decision).
+//! * **Starting without state** (no data directory, or the first start of
+//!   a new one): a replica cannot tell a first start from a restart,
 //!   in which it would vote again with a fresh state in slots it voted in
 //!   before (LastVoting's safety needs a voter to remember). So it votes
 //!   only in slots above its *fence*, the highest slot a majority reports
