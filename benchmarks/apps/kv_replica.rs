@@ -109,6 +109,11 @@ mod kv {
             Ok(self.0.applied().kv.get(&key).copied())
         }
 
+        /// Slots applied from the data directory at start.
+        pub fn recovered(&self) -> u64 {
+            self.0.stats().recovered
+        }
+
         /// Slots and requests applied here, and the digest of the applied log.
         pub fn progress(&self) -> (u64, u64, u64) {
             let a = self.0.applied();
@@ -195,7 +200,7 @@ async fn main() {
     });
     let listener = TcpListener::bind(client).await.unwrap_or_else(|e| fail(format!("client address {client}: {e}")));
     let kv = kv::Kv::start(&cfg, me, cli.batch, cli.in_flight, cli.resend_ms.map(Duration::from_millis)).await.unwrap_or_else(|e| fail(e));
-    println!("kv replica {me}: peers on {mine}, clients on {client}");
+    println!("kv replica {me}: peers on {mine}, clients on {client}; {} slots recovered from its data directory", kv.recovered());
     let progress = kv.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
