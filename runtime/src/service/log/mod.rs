@@ -84,7 +84,9 @@ pub enum ApplyEvent<'a> {
 }
 
 /// A function called on the service's task after each applied slot or
-/// installed snapshot (keep it short).
+/// installed snapshot (keep it short). With a data directory it may run
+/// before the slot's journal entry is fsynced (at the end of the same
+/// service turn); replies wait for the fsync.
 #[derive(Clone)]
 pub struct ApplyHook(pub Arc<dyn Fn(&ApplyEvent<'_>) + Send + Sync>);
 
