@@ -239,3 +239,52 @@ fn a_replica_restarted_on_an_empty_directory_catches_up_by_snapshot() {
         }
     });
 }
+
+/// The service journals a decided slot at its next turn, after the node
+/// journaled it; a node whose decision log (8 here) dropped decisions
+/// before the service journaled them must not let the service vote in
+/// those slots again. Replica 2's service files are removed, its node's
+/// kept (the service lost every decision, the node dropped most): at the
+/// restart it votes only above the node's `forgotten_upto` and learns the
+/// rest by snapshot.
+#[test]
+fn a_restart_votes_only_above_the_decisions_its_node_dropped() {
+    paused_runtime().block_on(async {
+        let base = base_dir();
+        let net = MemNetwork::new(N, 5);
+        const DECISION_LOG: usize = 8;
+        let mut logs = Vec::new();
+        for i in 0..N {
+            logs.push(start(&net, base.path(), i, DECISION_LOG).await);
+        }
+        for k in 0..40u64 {
+            logs[0].submit_request(ClientRequest::new(1, k + 1, ClientRequest::op(1, k))).await.unwrap();
+        }
+        let victim = logs.pop().unwrap();
+        let before = victim.applied().slots;
+        assert!(before > 3 * DECISION_LOG as u64, "slots applied before the kill: {before}");
+        victim.shutdown();
+        drop(victim);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        std::fs::remove_dir_all(base.path().join("r2").join("log")).unwrap();
+        let back = start(&net, base.path(), 2, DECISION_LOG).await;
+        let forgotten = back.node().recovery().and_then(|r| r.forgotten_upto);
+        assert!(forgotten.is_some_and(|f| f + DECISION_LOG as u64 >= before), "the node dropped all but its last decisions: {forgotten:?} of {before}");
+        assert_eq!(back.applied().slots, 0, "the service's files are gone");
+        assert_eq!(back.stats().fence, forgotten, "it votes only above the dropped decisions");
+        let target = logs[0].applied();
+        assert!(
+            eventually(Duration::from_secs(10), || back.applied().slots >= target.slots).await,
+            "it catches up: {:?}",
+            back.stats()
+        );
+        assert!(back.stats().snapshots_installed >= 1, "by snapshot: {:?}", back.stats());
+        logs[1].submit_request(ClientRequest::new(2, 1, ClientRequest::op(2, 5))).await.unwrap();
+        let top = logs[1].applied();
+        assert!(eventually(Duration::from_secs(10), || back.applied().slots >= top.slots).await);
+        assert_eq!(back.applied().kv, logs[1].applied().kv, "the same state");
+        for l in logs.iter().chain([&back]) {
+            l.shutdown();
+        }
+    });
+}

@@ -18,11 +18,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const MIN_COMPACT_BYTES: u64 = 64 << 20;
 
 /// What a compaction keeps: the latest state of every instance not yet
-/// finished, the decisions of the decision log, the closed instances.
+/// finished, the decisions of the decision log, the closed instances, and
+/// the highest instance whose end it dropped.
 pub(crate) struct Live {
     pub states: HashMap<u64, Record>,
     pub decided: BoundedMap<Bytes>,
     pub closed: BoundedMap<()>,
+    /// From `Forgotten` records (ends dropped before the last compaction).
+    forgotten: Option<u64>,
 }
 
 impl Live {
@@ -33,7 +36,14 @@ impl Live {
             states: HashMap::new(),
             decided: BoundedMap::new(limits.decision_log, limits.decision_log_bytes),
             closed: BoundedMap::new(limits.tombstones, usize::MAX),
+            forgotten: None,
         }
+    }
+
+    /// The highest instance whose decision or stop was dropped (by this
+    /// map's bounds, or before the compaction that wrote its segment).
+    pub(crate) fn forgotten(&self) -> Option<u64> {
+        [self.forgotten, self.decided.max_dropped(), self.closed.max_dropped()].into_iter().flatten().max()
     }
 
     /// Applies one record, later records winning.
@@ -51,6 +61,7 @@ impl Live {
                 self.states.remove(&id);
                 self.closed.insert(id, (), 0);
             }
+            Record::Forgotten { id } => self.forgotten = Some(self.forgotten.map_or(id, |f| f.max(id))),
         }
     }
 
@@ -63,6 +74,9 @@ impl Live {
         }
         for (id, ()) in self.closed.iter() {
             Record::Closed { id }.put(buf);
+        }
+        if let Some(id) = self.forgotten() {
+            Record::Forgotten { id }.put(buf);
         }
     }
 }
@@ -205,5 +219,6 @@ mod tests {
         let decided: Vec<u64> = replayed.decided.iter().map(|(id, _)| id).collect();
         let closed: Vec<u64> = replayed.closed.iter().map(|(id, _)| id).collect();
         assert_eq!((decided, closed), (vec![305, 307, 308], vec![306, 309]), "the most recent decisions and tombstones");
+        assert_eq!(replayed.forgotten(), Some(304), "the newest end dropped (304's decision), across compactions");
     }
 }

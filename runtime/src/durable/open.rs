@@ -34,6 +34,13 @@ pub struct Recovery {
     pub decisions: usize,
     /// Bytes of torn or corrupt segment tails truncated.
     pub truncated_bytes: u64,
+    /// The highest instance whose decision or stop the log dropped to stay
+    /// within `decision_log`, `decision_log_bytes` and `tombstones`. An
+    /// instance at or below it that is neither resumable nor among the
+    /// recovered decisions may have run here: an application whose
+    /// instance ids grow (a log's slots) must not vote in it again unless
+    /// it kept that instance's outcome itself.
+    pub forgotten_upto: Option<u64>,
 }
 
 /// The opened data directory: one journal per event loop.
@@ -116,7 +123,12 @@ pub(crate) fn open(dir: &Path, workers: usize, limits: super::Limits) -> io::Res
     let old = segments(dir)?;
     let (live, truncated_bytes) = replay(&old, limits)?;
     let mut shares: Vec<Live> = (0..workers).map(|_| Live::new(limits)).collect();
-    let mut recovery = Recovery { incarnation, restarted: meta.is_some(), amnesic_since, resumable: Vec::new(), unresumable: Vec::new(), decisions: 0, truncated_bytes };
+    let mut recovery = Recovery { incarnation, restarted: meta.is_some(), amnesic_since, resumable: Vec::new(),
+        unresumable: Vec::new(),
+        decisions: 0,
+        truncated_bytes,
+        forgotten_upto: live.forgotten(),
+    };
     let share = |id: u64| (id % workers as u64) as usize;
     for (id, value) in live.decided.iter() {
         recovery.decisions += 1;
@@ -124,6 +136,10 @@ pub(crate) fn open(dir: &Path, workers: usize, limits: super::Limits) -> io::Res
     }
     for (id, ()) in live.closed.iter() {
         shares[share(id)].apply(Record::Closed { id });
+    }
+    if let Some(id) = recovery.forgotten_upto {
+        // Each loop's journal keeps the mark through its compactions.
+        shares.iter_mut().for_each(|s| s.apply(Record::Forgotten { id }));
     }
     for (id, r) in live.states {
         match r {

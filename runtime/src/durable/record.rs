@@ -25,6 +25,10 @@ pub(crate) enum Record {
     Decided { id: u64, value: Bytes },
     /// The instance was stopped or ended without a decision.
     Closed { id: u64 },
+    /// The log dropped the end (decision or stop) of instances up to `id`
+    /// to stay within its decision log and tombstones (see
+    /// `Recovery::forgotten_upto`).
+    Forgotten { id: u64 },
 }
 
 impl Record {
@@ -35,6 +39,7 @@ impl Record {
             Record::Joined { id, round } => (2, *id, *round, &[]),
             Record::Decided { id, value } => (3, *id, 0, value),
             Record::Closed { id } => (4, *id, 0, &[]),
+            Record::Forgotten { id } => (5, *id, 0, &[]),
         };
         let body_len = BODY_HEAD + data.len();
         buf.reserve(FRAME_LEN + body_len);
@@ -61,6 +66,7 @@ impl Record {
             2 if data.is_empty() => Record::Joined { id, round },
             3 => Record::Decided { id, value: data },
             4 if data.is_empty() => Record::Closed { id },
+            5 if data.is_empty() => Record::Forgotten { id },
             _ => return None,
         })
     }

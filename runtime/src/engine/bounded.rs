@@ -13,12 +13,14 @@ pub(crate) struct BoundedMap<V> {
     bytes: usize,
     map: HashMap<u64, (V, usize)>,
     order: VecDeque<u64>,
+    /// The highest key it dropped: evicted, or refused as too large.
+    dropped: Option<u64>,
 }
 
 impl<V> BoundedMap<V> {
     /// At most `cap` entries costing at most `byte_cap` bytes together.
     pub(crate) fn new(cap: usize, byte_cap: usize) -> BoundedMap<V> {
-        BoundedMap { cap, byte_cap, bytes: 0, map: HashMap::new(), order: VecDeque::new() }
+        BoundedMap { cap, byte_cap, bytes: 0, map: HashMap::new(), order: VecDeque::new(), dropped: None }
     }
 
     /// Inserts `id` with a value of `size` bytes, forgetting the oldest keys
@@ -27,6 +29,7 @@ impl<V> BoundedMap<V> {
     pub(crate) fn insert(&mut self, id: u64, v: V, size: usize) {
         let cost = size.saturating_add(ENTRY_OVERHEAD);
         if self.cap == 0 || cost > self.byte_cap {
+            self.note_dropped(id);
             return;
         }
         match self.map.insert(id, (v, cost)) {
@@ -39,7 +42,18 @@ impl<V> BoundedMap<V> {
             if let Some((_, c)) = self.map.remove(&old) {
                 self.bytes -= c;
             }
+            self.note_dropped(old);
         }
+    }
+
+    fn note_dropped(&mut self, id: u64) {
+        self.dropped = Some(self.dropped.map_or(id, |d| d.max(id)));
+    }
+
+    /// The highest key it dropped to stay within its bounds (evicted, or
+    /// refused as larger than the whole byte budget), if any.
+    pub(crate) fn max_dropped(&self) -> Option<u64> {
+        self.dropped
     }
 
     pub(crate) fn get(&self, id: &u64) -> Option<&V> {
@@ -73,6 +87,7 @@ mod tests {
             m.insert(i, i * 2, 0);
         }
         assert!(!m.contains(&6) && m.contains(&7) && m.contains(&9));
+        assert_eq!(m.max_dropped(), Some(6), "the newest evicted key");
         assert_eq!(m.get(&8), Some(&16));
         m.insert(9, 0, 0);
         assert!(m.contains(&7), "re-inserting a key does not evict");
@@ -96,5 +111,6 @@ mod tests {
         assert_eq!(m.bytes(), 5 * (100 + ENTRY_OVERHEAD) + 450 + 2 * ENTRY_OVERHEAD, "re-inserting re-weighs");
         m.insert(99, (), 1 << 20);
         assert!(!m.contains(&99) && m.contains(&30), "a value over the whole budget is not kept and evicts nothing");
+        assert_eq!(m.max_dropped(), Some(99), "the refused key counts as dropped");
     }
 }

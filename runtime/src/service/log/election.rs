@@ -127,6 +127,7 @@ impl Service {
             let fence = self.tail;
             self.fence = Some(fence);
             self.sh.vote_above.store(fence, Ordering::Relaxed);
+            self.stats().fence = Some(fence);
         }
         if self.leads_view() && !self.election.established && self.fence.is_some() {
             let (view, entered) = (self.election.view, self.election.entered);
@@ -158,7 +159,7 @@ impl Service {
     fn establish(&mut self) {
         self.election.established = true;
         let upto = self.upto();
-        self.next_slot = self.next_slot.max(self.tail + 1).max(upto + 1);
+        self.next_slot = self.next_slot.max(self.tail + 1).max(upto + 1).max(self.fence.map_or(0, |f| f.saturating_add(1)));
         self.stats().lead_from = self.next_slot;
         self.requeue_waiters();
         let end = self.next_slot.min(upto.saturating_add(self.opts.window) + 1);

@@ -21,7 +21,11 @@
 //!   restarted with its directory recovers the snapshot and the batches
 //!   after it, resumes the slots it was voting in, and votes in every slot
 //!   above its recovered applied slot (its node has the state of each one
-//!   it voted in, or its decision).
+//!   it voted in, or its decision), unless the node's log dropped the
+//!   decision of a slot above it before the service journaled it (the
+//!   node's `Recovery::forgotten_upto`, when the service lags more than
+//!   `decision_log` decisions behind its node): then it votes only above
+//!   that slot and learns the ones below by snapshot.
 //! * **Starting without state** (no data directory, or the first start of
 //!   a new one): a replica cannot tell a first start from a restart,
 //!   in which it would vote again with a fresh state in slots it voted in
@@ -168,6 +172,9 @@ pub struct LogStats {
     pub proposed: u64,
     /// Slots applied from its data directory at start.
     pub recovered: u64,
+    /// It votes only in slots above this one and learns those up to it
+    /// (`None` until a majority was heard, or at start on a restart).
+    pub fence: Option<u64>,
     /// Fsyncs of its journal (one per service turn that journaled).
     pub journal_syncs: u64,
     /// Snapshots it wrote to its data directory.
@@ -296,13 +303,16 @@ impl ReplicatedLog {
         let mut stats = LogStats::default();
         let applied = recovered.as_ref().map_or_else(Applied::default, |r| r.applied.clone());
         // A restart on the node's own directory: every slot this replica
-        // voted in has its state or its decision in the node's log, so it
-        // votes in every slot above what it applied (see `Service::fence`).
-        let fence = node.recovery().filter(|r| r.restarted).map(|_| applied.slots);
+        // voted in above what it applied has its state or its decision in
+        // the node's log, or was dropped from it (`forgotten_upto`: the
+        // service had not journaled that decision yet), so it votes in
+        // every slot above both and learns the others (see `Service::fence`).
+        let fence = node.recovery().filter(|r| r.restarted).map(|r| applied.slots.max(r.forgotten_upto.unwrap_or(0)));
         upto.store(applied.slots, Ordering::Relaxed);
         stats.recovered = applied.slots;
         if let Some(f) = fence {
             vote_above.store(f, Ordering::Relaxed);
+            stats.fence = Some(f);
         }
         let applied = Arc::new(Mutex::new(applied));
         let stats = Arc::new(Mutex::new(stats));

@@ -171,9 +171,13 @@ impl Service {
     fn resume(&mut self) {
         let upto = self.upto();
         let slots: Vec<u64> = match self.node.recovery() {
-            Some(r) if self.fence == Some(upto) => {
-                r.resumable.iter().copied().filter(|&s| s > upto && s <= super::wire::MAX_SLOT && !self.decided.contains_key(&s)).collect()
-            }
+            // Known at start only on a restart on the node's directory.
+            Some(r) if let Some(fence) = self.fence => r
+                .resumable
+                .iter()
+                .copied()
+                .filter(|&s| s > upto.max(fence) && s <= super::wire::MAX_SLOT && !self.decided.contains_key(&s))
+                .collect(),
             _ => Vec::new(),
         };
         for slot in slots {
