@@ -46,7 +46,7 @@ async fn ask(client: &UdpSocket, to: std::net::SocketAddr, req: &str) -> String 
     }
 }
 
-async fn lock_scenario<P: Process<Io = Consensus<i64>>>(n: usize) {
+async fn lock_scenario<P: Process<Io = Consensus<i64>> + serde::Serialize + serde::de::DeserializeOwned>(n: usize) {
     let cfg = config(n, Protocol::Udp);
     let mut servers = Vec::new();
     for i in 0..n {
@@ -97,6 +97,79 @@ async fn lock_manager_with_otr_on_four_replicas() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_manager_with_last_voting_on_three_replicas() {
     lock_scenario::<LastVoting>(3).await;
+}
+
+/// Starts lock replica `i` of `cfg` on data directory `dir`, retrying
+/// while its previous node still holds the directory or the port.
+async fn durable_lock(cfg: &Config, i: usize, dir: &std::path::Path) -> LockServer {
+    let mut cfg = cfg.clone();
+    cfg.options.data_dir = Some(dir.to_path_buf());
+    let mut last = None;
+    for _ in 0..200 {
+        let cfg = cfg.clone();
+        match LockServer::start::<LastVoting, _, _>("127.0.0.1:0".parse().unwrap(), move |h| async move {
+            Node::from_config(&cfg, ProcessId::new(i), h).await
+        })
+        .await
+        {
+            Ok(s) => return s,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("lock replica {i} did not start again: {last:?}");
+}
+
+/// Durable lock replicas: the one alice asked is killed and started again
+/// on its directory; it has the table it had (alice holds the lock) and
+/// goes on with the others; a restart of every replica keeps the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_durable_lock_replica_restarts_with_its_table() {
+    let cfg = config(3, Protocol::Udp);
+    let base = tempfile::tempdir().unwrap();
+    let dir = |i: usize| base.path().join(format!("r{i}"));
+    let mut servers = Vec::new();
+    for i in 0..3 {
+        servers.push(durable_lock(&cfg, i, &dir(i)).await);
+    }
+    let alice = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let bob = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    assert_eq!(ask(&alice, servers[0].client_addr(), "acquire alice").await, "SUCCESS");
+    let before = servers[0].state();
+    assert_eq!(before.owner, Some(psync::service::lock::client_id("alice")));
+    let old = servers.remove(0);
+    old.shutdown();
+    drop(old); // its node holds the port until dropped
+    servers.insert(0, durable_lock(&cfg, 0, &dir(0)).await);
+    assert_eq!(servers[0].state(), before, "the table it had, from its directory");
+    assert_eq!(ask(&bob, servers[0].client_addr(), "acquire bob").await, "FAILED", "alice still holds the lock");
+    assert_eq!(ask(&alice, servers[0].client_addr(), "release alice").await, "SUCCESS");
+    assert_eq!(ask(&bob, servers[1].client_addr(), "acquire bob").await, "SUCCESS");
+    let want = Some(psync::service::lock::client_id("bob"));
+    let settled = |servers: &[LockServer]| {
+        let s = servers[1].state();
+        servers.iter().all(|x| x.state() == s && s.owner == want)
+    };
+    for _ in 0..300 {
+        if settled(&servers) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let all: Vec<_> = servers.iter().map(|s| s.state()).collect();
+    assert!(settled(&servers), "the replicas agree: {all:?}");
+    // Every replica down, then up again: the table survives.
+    for s in servers.drain(..) {
+        s.shutdown();
+    }
+    for i in 0..3 {
+        servers.push(durable_lock(&cfg, i, &dir(i)).await);
+        assert_eq!(servers[i].state(), all[i], "replica {i} after a full restart");
+    }
+    assert_eq!(ask(&alice, servers[2].client_addr(), "acquire alice").await, "FAILED", "bob holds it");
+    for s in &servers {
+        s.shutdown();
+    }
 }
 
 fn request(client: u32, i: u32) -> psync::service::Request {

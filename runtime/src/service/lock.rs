@@ -9,12 +9,27 @@
 //! address does), answered by `SUCCESS`, `FAILED` or `ERROR: <why>`. At most
 //! [`CLIENT_QUEUE`] requests wait at a replica; beyond that a request is
 //! answered `ERROR: busy …` at once.
+//!
+//! **Durability** (with the node's `data_dir`): slots run durably (the node
+//! journals each slot's state before its messages), and the lock table
+//! with the decided slots above it is written to `lock_table/state` at the end of
+//! every turn that changed it, before the turn's answers (`lock_store.rs`).
+//! A replica restarted on its directory has the table it had, resumes the
+//! slots it was voting in, and learns the others from its peers. An answer
+//! sent was on disk first; a request whose answer was not sent is lost with
+//! the replica (the client asks again: `acquire` by the holder succeeds
+//! again, a second `release` fails). A replica whose node's log dropped a
+//! decision above the saved table (more than `decision_log` decisions in
+//! one turn) refuses to start rather than vote again in that slot.
 
+use super::lock_store::{LockStore, Saved};
 use crate::dsl::{Consensus, Process};
 use crate::engine::{DefaultAction, DefaultHandler, Node, NodeError, Starter, UnknownMessage};
 use crate::wire::Flag;
 use std::collections::BTreeMap;
 use std::future::Future;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -122,7 +137,7 @@ pub struct LockHandler<P> {
     _p: PhantomData<fn(P)>,
 }
 
-impl<P: Process<Io = Consensus<i64>>> DefaultHandler for LockHandler<P> {
+impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> DefaultHandler for LockHandler<P> {
     fn on_unknown(&self, m: &UnknownMessage<'_>) -> DefaultAction {
         if m.instance <= self.applied.load(Ordering::Relaxed) {
             return DefaultAction::Drop;
@@ -136,7 +151,7 @@ impl<P: Process<Io = Consensus<i64>>> DefaultHandler for LockHandler<P> {
             _ => return DefaultAction::Drop,
         };
         let (tx, slot) = (self.tx.clone(), m.instance);
-        DefaultAction::Start(Starter::new::<P>(Consensus::new(value), move |o| {
+        DefaultAction::Start(Starter::durable::<P>(Consensus::new(value), move |o| {
             let _ = tx.send(Event::Done(slot, o.into_value()));
         }))
     }
@@ -153,10 +168,11 @@ pub struct LockServer {
 impl LockServer {
     /// Starts a replica running `P`, answering clients on `client_addr`
     /// (port 0: any). `make_node` builds its node with the given handler
-    /// (e.g. `|h| Node::from_config(&cfg, me, h)`).
+    /// (e.g. `|h| Node::from_config(&cfg, me, h)`); with the node's
+    /// `data_dir` the replica is durable (see the module's documentation).
     pub async fn start<P, F, Fut>(client_addr: SocketAddr, make_node: F) -> Result<LockServer, NodeError>
     where
-        P: Process<Io = Consensus<i64>>,
+        P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned,
         F: FnOnce(LockHandler<P>) -> Fut,
         Fut: Future<Output = Result<Node, NodeError>>,
     {
@@ -165,7 +181,18 @@ impl LockServer {
         let (tx, rx) = unbounded_channel();
         let applied = Arc::new(AtomicU64::new(0));
         let node = make_node(LockHandler { applied: applied.clone(), tx: tx.clone(), _p: PhantomData }).await?;
-        let state = Arc::new(Mutex::new(LockState::default()));
+        let (store, saved) = open_store(&node).inspect_err(|_| node.shutdown())?;
+        applied.store(saved.state.slots, Ordering::Relaxed);
+        let state = Arc::new(Mutex::new(saved.state));
+        // The slots it was voting in resume at their saved round (the
+        // value is the saved state's, not this one).
+        let resume: Vec<u64> = node.recovery().map_or_else(Vec::new, |r| r.resumable.iter().copied().filter(|&s| s > saved.state.slots).collect());
+        for slot in resume {
+            let tx = tx.clone();
+            node.start_durable::<P>(slot, Consensus::new(NOP), move |o| {
+                let _ = tx.send(Event::Done(slot, o.into_value()));
+            });
+        }
         let (client_tx, client_rx) = channel(CLIENT_QUEUE);
         let reader = tokio::spawn(read_clients(socket.clone(), client_tx));
         let ticker = {
@@ -183,7 +210,9 @@ impl LockServer {
             tx,
             applied,
             state: state.clone(),
-            decided: BTreeMap::new(),
+            decided: saved.decided,
+            store,
+            dirty: false,
             current: None,
             gap_started: 0,
             _p: PhantomData,
@@ -212,6 +241,28 @@ impl LockServer {
         self.tasks.iter().for_each(|t| t.abort());
         self.node.shutdown();
     }
+}
+
+/// The lock's saved state (empty without a data directory or on its first
+/// start), refused when the node's log dropped a decision above it that it
+/// does not hold.
+fn open_store(node: &Node) -> Result<(Option<LockStore>, Saved), NodeError> {
+    let Some(dir) = &node.options().data_dir else { return Ok((None, Saved::default())) };
+    let dir = dir.join("lock_table");
+    let (store, saved) = LockStore::open(&dir).map_err(|e| NodeError::Invalid(format!("lock state in {}: {e}", dir.display())))?;
+    let saved = saved.unwrap_or_default();
+    if let Some(f) = node.recovery().and_then(|r| r.forgotten_upto)
+        && let Some(lost) = (saved.state.slots + 1..=f).find(|s| !saved.decided.contains_key(s))
+    {
+        return Err(NodeError::Invalid(format!(
+            "lock state in {}: it ends at slot {} but the node's log dropped the decisions up to slot {f} \
+             (slot {lost} among them): this replica may have voted there and cannot tell; \
+             start it on an empty directory to rejoin as a replica without state",
+            dir.display(),
+            saved.state.slots
+        )));
+    }
+    Ok((Some(store), saved))
 }
 
 async fn read_clients(socket: Arc<UdpSocket>, tx: Sender<(SocketAddr, i64)>) {
@@ -249,12 +300,16 @@ struct Service<P> {
     applied: Arc<AtomicU64>,
     state: Arc<Mutex<LockState>>,
     decided: BTreeMap<u64, i64>,
+    /// The state on disk (with a data directory), and whether this turn
+    /// changed what it holds.
+    store: Option<LockStore>,
+    dirty: bool,
     current: Option<Current>,
     gap_started: u64,
     _p: PhantomData<fn(P)>,
 }
 
-impl<P: Process<Io = Consensus<i64>>> Service<P> {
+impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> {
     /// Serves one client request at a time; the others wait in `clients`
     /// (bounded), which is read only while no request is in progress.
     async fn run(mut self, mut rx: UnboundedReceiver<Event>, mut clients: Receiver<(SocketAddr, i64)>) {
@@ -262,7 +317,9 @@ impl<P: Process<Io = Consensus<i64>>> Service<P> {
             tokio::select! {
                 e = rx.recv() => match e {
                     Some(Event::Done(slot, Some(v))) => {
-                        self.decided.insert(slot, v);
+                        if slot > self.applied.load(Ordering::Relaxed) && self.decided.insert(slot, v).is_none() {
+                            self.dirty = true;
+                        }
                     }
                     Some(Event::Done(..)) => {}
                     Some(Event::Tick) => self.fill_gap(),
@@ -274,6 +331,9 @@ impl<P: Process<Io = Consensus<i64>>> Service<P> {
                 },
             }
             let replies = self.apply();
+            if !self.save() {
+                return;
+            }
             for (to, ok) in replies {
                 let _ = self.socket.send_to(if ok { b"SUCCESS" as &[u8] } else { b"FAILED" }, to).await;
             }
@@ -281,11 +341,29 @@ impl<P: Process<Io = Consensus<i64>>> Service<P> {
         }
     }
 
+    /// Writes the turn's changes before its answers; false when the disk
+    /// failed (the replica then stops: it cannot answer without its state
+    /// on disk).
+    fn save(&mut self) -> bool {
+        let Some(store) = &self.store else { return true };
+        if !std::mem::take(&mut self.dirty) {
+            return true;
+        }
+        let saved = Saved { state: *self.state.lock().unwrap_or_else(|e| e.into_inner()), decided: self.decided.clone() };
+        if let Err(e) = store.save(&saved) {
+            tracing::error!("lock manager: its state cannot be written ({e}); this replica stops");
+            self.node.shutdown();
+            return false;
+        }
+        true
+    }
+
     /// Applies the decided prefix; returns the answers due.
     fn apply(&mut self) -> Vec<(SocketAddr, bool)> {
         let mut replies = Vec::new();
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         while let Some(v) = self.decided.remove(&(st.slots + 1)) {
+            self.dirty = true;
             let ok = st.apply(v);
             if let Some(c) = &mut self.current
                 && c.slot == Some(st.slots)
@@ -327,7 +405,7 @@ impl<P: Process<Io = Consensus<i64>>> Service<P> {
         c.tries += 1;
         let _ = self.node.broadcast_user(ANNOUNCE, slot, &c.value.to_le_bytes());
         let tx = self.tx.clone();
-        self.node.start_instance::<P>(slot, Consensus::new(c.value), move |o| {
+        self.node.start_durable::<P>(slot, Consensus::new(c.value), move |o| {
             let _ = tx.send(Event::Done(slot, o.into_value()));
         });
     }
@@ -340,7 +418,7 @@ impl<P: Process<Io = Consensus<i64>>> Service<P> {
         if gap && self.gap_started != missing {
             self.gap_started = missing;
             let tx = self.tx.clone();
-            self.node.start_instance::<P>(missing, Consensus::new(NOP), move |o| {
+            self.node.start_durable::<P>(missing, Consensus::new(NOP), move |o| {
                 let _ = tx.send(Event::Done(missing, o.into_value()));
             });
         }

@@ -4,6 +4,7 @@
 
 pub mod batch_lv;
 pub mod lock;
+mod lock_store;
 pub mod log;
 
 pub use batch_lv::{Batch, BatchLv};

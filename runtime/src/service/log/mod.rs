@@ -50,7 +50,7 @@ mod request;
 mod service;
 mod snapshot;
 mod state;
-mod store;
+pub(super) mod store;
 mod wire;
 
 pub use request::{ClientRequest, ENTRY_LEN, REQUEST_LEN, Request};

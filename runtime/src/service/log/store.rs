@@ -55,7 +55,7 @@ pub(super) struct Store {
     min_snapshot_bytes: u64,
 }
 
-fn put_record(buf: &mut BytesMut, body: &[u8]) {
+pub(in crate::service) fn put_record(buf: &mut BytesMut, body: &[u8]) {
     buf.reserve(FRAME_LEN + body.len());
     buf.put_u32_le(u32::try_from(body.len()).unwrap_or(u32::MAX));
     buf.put_u32_le(crc32fast::hash(body));
@@ -63,7 +63,7 @@ fn put_record(buf: &mut BytesMut, body: &[u8]) {
 }
 
 /// The framed records of `file`, and the length of its valid prefix.
-fn records(file: &Bytes) -> (Vec<Bytes>, usize) {
+pub(in crate::service) fn records(file: &Bytes) -> (Vec<Bytes>, usize) {
     let mut out = Vec::new();
     let mut at = 0;
     while file.len() - at >= FRAME_LEN {
@@ -88,13 +88,13 @@ fn put_decided(buf: &mut BytesMut, slot: u64, batch: &[u8]) {
     put_record(buf, &body);
 }
 
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(in crate::service) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 /// Writes `bytes` to `dir/name` atomically: a temporary file, fsync,
 /// rename, fsync of the directory.
-fn replace(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<File> {
+pub(in crate::service) fn replace(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<File> {
     let tmp = dir.join(format!("{name}.tmp"));
     let mut f = File::create(&tmp)?;
     f.write_all(bytes)?;
