@@ -172,6 +172,52 @@ async fn a_durable_lock_replica_restarts_with_its_table() {
     }
 }
 
+/// A lock replica whose node's log dropped decisions (decision log of 2)
+/// above its saved table (removed here: the table lagged) refuses to
+/// start, naming the slots, instead of voting in them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_replica_whose_node_dropped_decisions_above_its_table_refuses_to_start() {
+    let mut cfg = config(3, Protocol::Udp);
+    cfg.options.decision_log = 2;
+    let base = tempfile::tempdir().unwrap();
+    let dir = |i: usize| base.path().join(format!("r{i}"));
+    let mut servers = Vec::new();
+    for i in 0..3 {
+        servers.push(durable_lock(&cfg, i, &dir(i)).await);
+    }
+    let alice = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for verb in ["acquire", "release", "acquire", "release", "acquire", "release"] {
+        assert_eq!(ask(&alice, servers[0].client_addr(), &format!("{verb} alice")).await, "SUCCESS");
+    }
+    for s in servers.drain(..) {
+        s.shutdown();
+    }
+    std::fs::remove_dir_all(dir(0).join("lock_table")).unwrap();
+    let mut cfg0 = cfg.clone();
+    cfg0.options.data_dir = Some(dir(0));
+    let mut refused = None;
+    for _ in 0..200 {
+        let cfg0 = cfg0.clone();
+        match LockServer::start::<LastVoting, _, _>("127.0.0.1:0".parse().unwrap(), move |h| async move {
+            Node::from_config(&cfg0, ProcessId::new(0), h).await
+        })
+        .await
+        {
+            Ok(s) => {
+                s.shutdown();
+                panic!("started with decisions dropped above its table");
+            }
+            Err(e) if e.to_string().contains("dropped the decisions") => {
+                refused = Some(e.to_string());
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    let why = refused.expect("refused, naming the dropped decisions");
+    assert!(why.contains("it ends at slot 0"), "{why}");
+}
+
 fn request(client: u32, i: u32) -> psync::service::Request {
     let mut r = [0u8; 12];
     r[..4].copy_from_slice(&(i % 50).to_le_bytes());
