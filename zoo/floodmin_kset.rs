@@ -21,7 +21,24 @@
 //! |C|`, so at most `k` values remain, and they are the decisions.
 //!
 //! The count of values is `w.distinct(|i| w[i].x)`
-//! (`encodings/SPEC_LANGUAGE.md`, *Counting values*).
+//! (`encodings/SPEC_LANGUAGE.md`, *Counting values*); k-agreement follows
+//! from it because a decided process keeps its estimate.
+//!
+//! Open VC: `flood_min_k_set/inductive/inv0/round0` ends `timeout` (at the
+//! default 20 s and at 60 s), on the invariant's last conjunct
+//! `distinct(x) ≤ k ∨ |C| ≥ k_rounds` across a round (without that conjunct
+//! the others are proved in 0.8 s; init, KAgreement, Validity,
+//! Irrevocability and Termination are proved). The step is valid by the
+//! argument above, and neither the bounded search racing the proof (up to
+//! the 60 s) nor the simulator's 1,000 crash runs find a counterexample.
+//! What the prover lacks: both cases compare the numbers of values of two
+//! different states — the new estimates are among the old ones (so no
+//! more of them), or among `m` and the old estimates of the new crashes
+//! (so at most `d + 1`) — each an image bound (a map's image is no larger
+//! than its domain). The reduction counts representative processes of
+//! each state's values with Venn regions, and the representatives of the
+//! new and the old values are different processes, so no set inclusion
+//! relates the two counts.
 
 use psync::prelude::*;
 

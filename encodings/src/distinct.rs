@@ -113,11 +113,16 @@ pub fn lower(query: &Term) -> Term {
     let mut axioms: Vec<Term> = Vec::new();
     // The first representative of each value sort and binder variables.
     let mut firsts: HashMap<(Sort, Vec<Var>), Fun> = HashMap::new();
+    let mut counts_values = false;
+    query.visit(&mut |t| counts_values |= as_count(t).is_some());
+    if !counts_values {
+        return query.clone();
+    }
     let lowered = query.map_bottom_up(&mut |t| {
+        let Some((i, filter, value)) = as_count(&t) else { return t };
         if let Some(done) = reps.get(&t) {
             return done.clone();
         }
-        let Some((i, filter, value)) = as_count(&t) else { return t };
         let ys = t.free_vars();
         let mut args: Vec<Sort> = ys.iter().map(|y| y.sort.clone()).collect();
         args.push(value.sort());

@@ -62,13 +62,13 @@ fn agrees(query: &Term, base: &Model) -> Result<(), String> {
 }
 
 /// The models of `x`, `keep` (and `y` when `with_y`) with `n` processes
-/// and values in `0..3`.
-fn models(n: u32, with_y: bool) -> Vec<Model> {
+/// and values in `0..vals`.
+fn models(n: u32, vals: u32, with_y: bool) -> Vec<Model> {
     let procs = |vals: &[u32], f: &dyn Fn(u32) -> Value| (0..n).map(|p| (vec![Value::Proc(p)], f(vals[p as usize]))).collect::<Vec<_>>();
     let mut out = Vec::new();
-    for xs in all_maps(n, 3) {
+    for xs in all_maps(n, vals) {
         for keeps in all_maps(n, 2) {
-            for ys in all_maps(n, if with_y { 3 } else { 1 }) {
+            for ys in all_maps(n, if with_y { vals } else { 1 }) {
                 let mut m = Model { n, ..Default::default() };
                 m.funs.insert("x".into(), table(x_fun(), procs(&xs, &|v| Value::Int(v.into())), None));
                 m.funs.insert("keep".into(), table(keep_fun(), procs(&keeps, &|b| Value::Bool(b == 1)), None));
@@ -90,7 +90,7 @@ fn lowering_preserves_the_count_both_ways() {
         for c in [1, 2] {
             let query = build::eq(x_count(filtered), Term::Int(c));
             for n in 1..=if filtered { 2 } else { 3 } {
-                for m in models(n, false) {
+                for m in models(n, 3, false) {
                     agrees(&query, &m).unwrap_or_else(|e| panic!("{e}: filtered {filtered}, c = {c}, model {m:?}"));
                 }
             }
@@ -107,7 +107,7 @@ fn related_representatives_keep_both_counts_exact() {
     for (a, b) in [(1, 2), (2, 1)] {
         let query = build::and(vec![build::eq(x_count(false), Term::Int(a)), build::ge(y_count.clone(), Term::Int(b))]);
         for n in 1..=2 {
-            for m in models(n, true) {
+            for m in models(n, 2, true) {
                 agrees(&query, &m).unwrap_or_else(|e| panic!("{e}: counts {a}, {b}, model {m:?}"));
             }
         }
