@@ -78,3 +78,46 @@ fn distinct_takes_its_closures() {
     let src = patched("w.distinct_where(|i| w[i].decided, |i| w[i].decision)", "w.distinct_where(|i| w[i].x, |i| w[i].decision)");
     expect_error(&src, "must return a bool", "w.distinct_where(|i| w[i].x, |i| w[i].decision)", "|i| w[i].x,");
 }
+
+/// More values than processes: an invariant no state satisfies. The
+/// vacuity review's queries are lowered too, so the proof that assumes it
+/// is `Vacuous`, the invariant named.
+#[test]
+fn an_impossible_count_makes_the_proofs_that_assume_it_vacuous() {
+    let src = patched(
+        "w.forall(|i| w.exists(|j| w[i].x == w.init(j).x))\n",
+        "w.forall(|i| w.exists(|j| w[i].x == w.init(j).x)) && w.distinct(|i| w[i].x) as i64 > w.n() as i64\n",
+    );
+    let alg = load("bad.rs", &src);
+    match verdict(&alg, "flood_min_k_set/property/validity/inv0") {
+        Verdict::Vacuous(why) => assert_eq!(why.assumption, "invariant Inv_0"),
+        other => panic!("expected a vacuous verdict, got {other:?}"),
+    }
+}
+
+/// The spec's count is evaluated as written on concrete states (what the
+/// simulator's monitors read): decisions 0, 1, 1 are two values.
+#[test]
+fn the_count_evaluates_on_a_concrete_state() {
+    use psync_logic::{FunTable, Model, Value, holds};
+    let alg = load("floodmin_kset.rs", FLOODMIN_KSET);
+    let prop = &alg.spec.properties.iter().find(|p| p.name == "KAgreement").expect("the property").pred.term;
+    let mut m = Model { n: 3, ..Default::default() };
+    let table = |name: &str, sort: Sort, vals: Vec<Value>| FunTable {
+        fun: psync_logic::Fun::new(name, vec![Sort::P], sort),
+        entries: vals.into_iter().enumerate().map(|(p, v)| (vec![Value::Proc(p as u32)], v)).collect(),
+        default: None,
+    };
+    m.funs.insert("decided".into(), table("decided", Sort::Bool, vec![Value::Bool(true); 3]));
+    m.funs.insert("decision".into(), table("decision", Sort::Int, vec![Value::Int(0), Value::Int(1), Value::Int(1)]));
+    for (k, holds_then) in [(1, false), (2, true)] {
+        m.funs.insert("param.k".into(), FunTable { fun: psync_logic::Fun::constant("param.k", Sort::Int), entries: [(vec![], Value::Int(k))].into_iter().collect(), default: None });
+        assert_eq!(holds(prop, &m), Ok(holds_then), "k = {k}");
+    }
+    // Undecided processes' decisions are not counted.
+    m.funs.insert("decided".into(), table("decided", Sort::Bool, vec![Value::Bool(true), Value::Bool(false), Value::Bool(true)]));
+    m.funs.insert("param.k".into(), FunTable { fun: psync_logic::Fun::constant("param.k", Sort::Int), entries: [(vec![], Value::Int(1))].into_iter().collect(), default: None });
+    assert_eq!(holds(prop, &m), Ok(false));
+    m.funs.insert("decision".into(), table("decision", Sort::Int, vec![Value::Int(0), Value::Int(1), Value::Int(0)]));
+    assert_eq!(holds(prop, &m), Ok(true));
+}
