@@ -25,6 +25,9 @@ pub mod eager_reliable_broadcast;
 #[path = "../zoo/floodmin_crash.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of, clippy::redundant_closure)]
 pub mod floodmin_crash;
+#[path = "../zoo/floodmin_kset.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of, clippy::redundant_closure)]
+pub mod floodmin_kset;
 #[path = "../zoo/last_voting.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod last_voting;

@@ -100,7 +100,7 @@ fn main() {
 }
 
 /// The zoo's spec files, in the order of `zoo/README.md`.
-const ZOO: [&str; 11] = [
+const ZOO: [&str; 12] = [
     "otr",
     "last_voting",
     "last_voting_event",
@@ -110,6 +110,7 @@ const ZOO: [&str; 11] = [
     "quorum_vote",
     "ben_or",
     "floodmin_crash",
+    "floodmin_kset",
     "chandra_toueg",
     "ate",
 ];

@@ -90,6 +90,7 @@ fn the_committed_hints_of_the_rest_of_the_zoo_are_those_of_the_specs_as_they_are
     }
     // Its inductive VC is open (see the spec's header).
     findings.extend(stale_hints("floodmin_crash", &["flood_min_crash/inductive/inv0/round0"]));
+    findings.extend(stale_hints("floodmin_kset", &["flood_min_k_set/inductive/inv0/round0"]));
     // Four of its VCs are open (see the spec's header).
     findings.extend(stale_hints("ate", &["ate/inductive/inv0/round0", "ate/progress/inv0/round0", "ate/progress/inv1/round0", "ate/progress/inv2/round0"]));
     findings.retain(|f| !CORELESS.contains(&f.as_str()));

@@ -24,7 +24,7 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 27] = [
+const MUTANTS: [Mutant; 30] = [
     // OTR adopts a value on any message instead of more than 2n/3: a
     // process hearing only a minority leaves a decided value's quorum.
     Mutant {
@@ -245,6 +245,32 @@ const MUTANTS: [Mutant; 27] = [
         to: "w.count(|q| crashed_now(q)) as i64 <= w.param(\"f\") + 1",
         vc: "flood_min_crash/inductive/inv0/round0",
     },
+    // FloodMin k-set facing f + 1 crashes: the rounds no longer bound them.
+    Mutant {
+        name: "fmk_one_crash_too_many",
+        spec: "floodmin_kset.rs",
+        from: "w.count(|q| crashed_now(q)) as i64 <= w.param(\"f\")",
+        to: "w.count(|q| crashed_now(q)) as i64 <= w.param(\"f\") + 1",
+        vc: "flood_min_k_set/inductive/inv0/round0",
+    },
+    // FloodMin k-set decides a round early, in round ⌊f/k⌋ − 1: k
+    // crashes in each round so far leave more than k values.
+    Mutant {
+        name: "fmk_decide_a_round_early",
+        spec: "floodmin_kset.rs",
+        from: "if !p.decided && p.k_rounds + cx.param(\"k\") > cx.param(\"f\") {",
+        to: "if !p.decided && p.k_rounds + 2 * cx.param(\"k\") > cx.param(\"f\") {",
+        vc: "flood_min_k_set/inductive/inv0/round0",
+    },
+    // FloodMin k-set decides one more than its estimate: a value nobody
+    // proposed.
+    Mutant {
+        name: "fmk_decide_a_value_nobody_holds",
+        spec: "floodmin_kset.rs",
+        from: "p.decision = p.x;",
+        to: "p.decision = p.x + 1;",
+        vc: "flood_min_k_set/inductive/inv0/round0",
+    },
     // A_T,E decides on a single copy of its most frequent value: a
     // process that decided may hear one altered message and decide again,
     // another value.
@@ -267,7 +293,7 @@ const MUTANTS: [Mutant; 27] = [
 ];
 
 /// Every spec file of the zoo.
-const ZOO: [&str; 11] = [
+const ZOO: [&str; 12] = [
     "ate.rs",
     "otr.rs",
     "last_voting.rs",
@@ -279,6 +305,7 @@ const ZOO: [&str; 11] = [
     "quorum_vote.rs",
     "ben_or.rs",
     "floodmin_crash.rs",
+    "floodmin_kset.rs",
 ];
 
 /// The text of a zoo spec as it is now.

@@ -106,3 +106,27 @@ fn ate_is_proved_but_its_open_vcs_and_nothing_is_refuted() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// FloodMin k-set: every VC proved but `inductive/inv0/round0` (tried with
+/// a short limit), which the prover leaves open (see the spec's header);
+/// that one must not be refuted.
+#[test]
+fn floodmin_kset_is_proved_but_its_open_vc_and_nothing_is_refuted() {
+    let alg = load_spec(format!("{}/../zoo/floodmin_kset.rs", env!("CARGO_MANIFEST_DIR"))).expect("in the subset");
+    let backend = Z3InProcess::new();
+    let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
+    let short = CheckConfig { timeout: std::time::Duration::from_secs(5), ..cfg.clone() };
+    let open = "flood_min_k_set/inductive/inv0/round0";
+    let mut wrong = Vec::new();
+    for vc in generate_vcs(&alg) {
+        let out = check_vc(&alg, &vc, if vc.id == open { &short } else { &cfg }, &backend, &NO_HINTS).expect("checkable");
+        println!("{:55} {:?}", out.id, out.time);
+        match out.verdict {
+            Verdict::Proved => {}
+            Verdict::Refuted(cex) => wrong.push(format!("{}: refuted\n{cex}", vc.id)),
+            other if vc.id != open => wrong.push(format!("{}: {other:?}", vc.id)),
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

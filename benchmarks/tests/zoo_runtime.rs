@@ -14,6 +14,7 @@ use psync_benchmarks::ben_or::{self, BenOr};
 use psync_benchmarks::chandra_toueg::ChandraToueg;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
 use psync_benchmarks::floodmin_crash::{self, FloodMinCrash};
+use psync_benchmarks::floodmin_kset::{self, FloodMinKSet};
 use psync_benchmarks::last_voting::LastVoting;
 use psync_benchmarks::last_voting_event::LastVotingEvent;
 use psync_benchmarks::otr::Otr;
@@ -29,19 +30,25 @@ const N: usize = 4;
 
 /// `P` with its parameter `f` set to `F` for every round: the engine's
 /// nodes give rounds a context without parameter values, so each callback
-/// of `P` sees the engine's context with `f = F` added (what a run of the
-/// simulator gives it). The rounds themselves are `P`'s, unchanged.
+/// of `P` sees the engine's context with `f = F` added (and `P`'s other
+/// parameters, [`Lifted::params`]: what a run of the simulator gives it).
+/// The rounds themselves are `P`'s, unchanged.
 #[derive(Clone, Debug)]
 struct WithF<P, const F: i64>(P);
 
-/// `cx` with the parameter `f = F`.
-fn with_f<const F: i64>(cx: &Ctx) -> Ctx {
-    cx.clone().with_params(Arc::new(Params::new().with("f", F)))
+/// `cx` with `P`'s parameters for `f = F`.
+fn with_f<P: Lifted, const F: i64>(cx: &Ctx) -> Ctx {
+    cx.clone().with_params(Arc::new(P::params::<F>()))
 }
 
 /// A parameterized zoo algorithm's phase, its rounds lifted to [`WithF`].
 trait Lifted: Process {
     fn lifted<const F: i64>() -> Phase<WithF<Self, F>>;
+
+    /// The parameters of a run with `f = F`.
+    fn params<const F: i64>() -> Params {
+        Params::new().with("f", F)
+    }
 }
 
 /// Round `R` of `P`, run as a round of `WithF<P, F>`.
@@ -51,19 +58,19 @@ impl<P: Lifted, R: Round<P>, const F: i64> Round<WithF<P, F>> for Lift<R> {
     type Msg = R::Msg;
 
     fn send(p: &WithF<P, F>, cx: &Ctx) -> Outbox<R::Msg> {
-        R::send(&p.0, &with_f::<F>(cx))
+        R::send(&p.0, &with_f::<P, F>(cx))
     }
 
     fn update(p: &mut WithF<P, F>, mbox: &Mailbox<R::Msg>, cx: &Ctx) {
-        R::update(&mut p.0, mbox, &with_f::<F>(cx))
+        R::update(&mut p.0, mbox, &with_f::<P, F>(cx))
     }
 
     fn expected(p: &WithF<P, F>, cx: &Ctx) -> usize {
-        R::expected(&p.0, &with_f::<F>(cx))
+        R::expected(&p.0, &with_f::<P, F>(cx))
     }
 
     fn progress(p: &WithF<P, F>, cx: &Ctx) -> Progress {
-        R::progress(&p.0, &with_f::<F>(cx))
+        R::progress(&p.0, &with_f::<P, F>(cx))
     }
 }
 
@@ -71,7 +78,7 @@ impl<P: Lifted, const F: i64> Process for WithF<P, F> {
     type Io = P::Io;
 
     fn init(io: &P::Io, cx: &Ctx) -> Self {
-        WithF(P::init(io, &with_f::<F>(cx)))
+        WithF(P::init(io, &with_f::<P, F>(cx)))
     }
 
     fn phase() -> Phase<Self> {
@@ -98,6 +105,17 @@ impl Lifted for BenOr {
 impl Lifted for FloodMinCrash {
     fn lifted<const F: i64>() -> Phase<WithF<Self, F>> {
         Phase::new().round::<Lift<floodmin_crash::Flood>>()
+    }
+}
+
+/// FloodMin k-set runs with `k = 2`.
+impl Lifted for FloodMinKSet {
+    fn lifted<const F: i64>() -> Phase<WithF<Self, F>> {
+        Phase::new().round::<Lift<floodmin_kset::FloodK>>()
+    }
+
+    fn params<const F: i64>() -> Params {
+        Params::new().with("f", F).with("k", 2)
     }
 }
 
@@ -296,4 +314,29 @@ async fn the_crash_tolerant_algorithms_decide_with_a_replica_down() {
     // One crash (from the start), f = 1: decided after two rounds.
     decides_and_agrees::<WithF<FloodMinCrash, 1>>(live, 200, values, an_input).await;
     assert!(live[0].stats().timeouts > 0, "rounds waiting for the replica down time out");
+}
+
+/// FloodMin k-set with f = 1 and k = 2 (so deciding after ⌊f/k⌋ + 1 = 1
+/// round), instances 1000.. and 1100..: on a good cluster and with a
+/// replica down, every live replica decides one of the inputs, and each
+/// instance decides at most k = 2 values (a message late for the only
+/// round may leave two).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floodmin_kset_decides_at_most_k_values() {
+    for (down, first) in [(false, 1000), (true, 1100)] {
+        let (net, nodes) = cluster(3, 50);
+        net.set_down(ProcessId::new(0), down);
+        let live = if down { &nodes[1..] } else { &nodes[..] };
+        for (id, ds, ios) in run_many::<WithF<FloodMinKSet, 1>>(live, first, 8, values, Duration::from_secs(20)).await {
+            assert!(ds.iter().all(Option::is_some), "instance {id}: not every replica decided: {ds:?}");
+            assert!(ds.iter().flatten().all(|d| an_input(d, &ios)), "instance {id}: {ds:?} from {ios:?}");
+            let mut taken: Vec<i64> = ds.iter().flatten().copied().collect();
+            taken.sort_unstable();
+            taken.dedup();
+            assert!(taken.len() <= 2, "instance {id}: more than k = 2 values decided: {ds:?}");
+        }
+        for n in &nodes {
+            n.shutdown();
+        }
+    }
 }

@@ -18,6 +18,7 @@ use psync_benchmarks::ben_or::BenOr;
 use psync_benchmarks::chandra_toueg::ChandraToueg;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
 use psync_benchmarks::floodmin_crash::FloodMinCrash;
+use psync_benchmarks::floodmin_kset::FloodMinKSet;
 use psync_benchmarks::quorum_vote::QuorumVote;
 use psync_benchmarks::short_last_voting::ShortLastVoting;
 use psync_benchmarks::two_phase_commit::TwoPhaseCommit;
@@ -312,6 +313,36 @@ fn floodmin_under_crashes_agrees_and_decides_after_f_plus_one_rounds() {
         let out = simulate_with_params::<FloodMinCrash>(&ios(n, seed), &mut adv, seed, &params, &opts).unwrap();
         assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
         assert!(out.all_decided(&[]), "seed {seed}: not decided after f + 1 rounds: {:?}", out.decisions);
+    }
+    assert!(crashed_runs >= 300, "only {crashed_runs} of 1000 runs had a crash");
+}
+
+/// FloodMin k-set: `n` in 1..=7, `f < n`, `k` in 1..=3, up to `f` crashes
+/// in rounds `0..=f`; after `⌊f/k⌋ + 1` rounds every process has decided
+/// (and not one round earlier), with no monitor finding (k-agreement,
+/// `KAgreement`, among them) and at most `k` values decided.
+#[test]
+fn floodmin_kset_decides_at_most_k_values_after_f_over_k_plus_one_rounds() {
+    let mut crashed_runs = 0;
+    for seed in 0..RUNS {
+        let n = 1 + seed as usize % 7;
+        let f = seed as usize / 7 % n;
+        let k = 1 + seed as usize / 49 % 3;
+        let rounds = (f / k) as u64 + 1;
+        let params = Params::new().with("f", f as i64).with("k", k as i64);
+        let mut adv = CrashUpToF::new(n, f, seed);
+        crashed_runs += usize::from(adv.crash_round.iter().any(Option::is_some));
+        let opts = SimOptions { max_rounds: rounds, ..SimOptions::default() };
+        // Inputs in 0..7: up to seven distinct values, more than k.
+        let inputs: Vec<Consensus<i64>> = (0..n).map(|i| Consensus::new(((i as u64 * 5 + seed) % 7) as i64)).collect();
+        let out = simulate_with_params::<FloodMinKSet>(&inputs, &mut adv, seed, &params, &opts).unwrap();
+        assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
+        assert!(out.all_decided(&[]), "seed {seed}: not decided after ⌊f/k⌋ + 1 rounds: {:?}", out.decisions);
+        let mut taken: Vec<i64> = out.decisions.iter().flatten().copied().collect();
+        taken.sort_unstable();
+        taken.dedup();
+        assert!(taken.len() <= k, "seed {seed}: {} values decided, k = {k}: {:?}", taken.len(), out.decisions);
+        assert!(out.world.forall(|i| !out.world.old(i).decided), "seed {seed}: decided before round ⌊f/k⌋");
     }
     assert!(crashed_runs >= 300, "only {crashed_runs} of 1000 runs had a crash");
 }

@@ -90,11 +90,12 @@ pub fn check_vc(
 ) -> Result<Outcome, CheckError> {
     let start = Instant::now();
     let whole = vc.formula();
+    let query = vc.query();
     let proof_backend = Interruptible::new(backend);
     let search_stop = Cancel::new();
     let (proof, search) = std::thread::scope(|scope| {
         let search = cfg.bounded_search.then(|| {
-            let (whole, proof_backend, search_stop) = (&whole, &proof_backend, &search_stop);
+            let (whole, proof_backend, search_stop) = (&query, &proof_backend, &search_stop);
             std::thread::Builder::new().stack_size(SEARCH_STACK).spawn_scoped(scope, move || {
                 // Cancelled during the head start: proved, not needed.
                 if search_stop.sleep_until(start + SEARCH_HEAD_START.min(cfg.timeout / 4)) {

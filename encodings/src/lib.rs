@@ -9,6 +9,7 @@
 pub mod cex;
 pub mod check;
 pub mod concrete;
+pub mod distinct;
 pub mod explain;
 pub mod faults;
 pub mod frontend;

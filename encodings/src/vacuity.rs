@@ -82,8 +82,9 @@ pub fn review(
     // A small model, any data (no re-solving for small values: a witness
     // need not be read). Unsupported by the finite lowering (sets of data):
     // the CL check decides.
+    let query = crate::distinct::lower(&hypothesis);
     for k in 1..=SEARCH_MAX_N {
-        match bounded::check_n(&hypothesis, k, backend, left() / 4) {
+        match bounded::check_n(&query, k, backend, left() / 4) {
             Ok(NVerdict::Found(m)) => return Ok(Hypotheses::Satisfiable(Box::new(m))),
             Ok(_) => {}
             Err(_) => break,
@@ -97,13 +98,14 @@ pub fn review(
     }
 }
 
-/// `check_sat` of `f` within `budget` (the bounded search already ran).
+/// `check_sat` of `f` ([`crate::distinct::lower`]ed) within `budget` (the
+/// bounded search already ran).
 fn satisfiable(f: &Term, cfg: &CheckConfig, backend: &dyn Backend, budget: Duration) -> Result<CheckResult, CheckError> {
     if budget.is_zero() {
         return Ok(CheckResult::Timeout);
     }
     let cfg = CheckConfig { timeout: budget, bounded_search: false, hint: None, record_hint: false, ..cfg.clone() };
-    Ok(check_sat(f, &cfg, backend)?.result)
+    Ok(check_sat(&crate::distinct::lower(f), &cfg, backend)?.result)
 }
 
 /// One of the spec's assumptions, as it occurs among a VC's hypotheses.

@@ -87,6 +87,7 @@ impl Cx<'_> {
                     _ => build::card(build::compr(v, body)),
                 }
             }
+            "distinct" | "distinct_where" => return self.distinct_call(m, name),
             "exists_value" | "forall_value" => {
                 let a = self.args_n(m, 1)?;
                 let from_turbofish = match &m.turbofish {

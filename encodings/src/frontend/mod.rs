@@ -6,6 +6,7 @@
 
 mod cx;
 mod depth;
+mod distinct;
 mod error;
 mod event;
 mod event_fold;

@@ -103,12 +103,22 @@ impl Vc {
         psync_logic::build::and(vec![self.hypothesis(), terms::not(self.goal())])
     }
 
+    /// [`Vc::formula`] as a query for the solver or the bounded search:
+    /// [`crate::distinct::lower`]ed, satisfiable iff the formula is, and
+    /// each of its models (restricted to the formula's symbols) is one of
+    /// the formula.
+    pub fn query(&self) -> Term {
+        crate::distinct::lower(&self.formula())
+    }
+
     /// The VC as independent queries: one per conclusion conjunct `C_k`
     /// and per case of the hypotheses' top-level disjunctions (split in
     /// order while there are at most [`MAX_CASES`] cases). `H ∧ ¬C` is
     /// unsatisfiable iff every part is, and a model of a part is a model of
     /// [`Vc::formula`]: each part implies it. Smaller queries are easier
     /// for the reduction and the solver, and a refutation names its part.
+    /// Each part is [`crate::distinct::lower`]ed (counts of values become
+    /// counts of representative processes), which keeps both facts.
     pub fn parts(&self) -> Vec<Term> {
         let mut cases: Vec<Vec<Term>> = vec![Vec::new()];
         for h in &self.hypotheses {
@@ -132,10 +142,10 @@ impl Vc {
         let mut out = Vec::new();
         for c in &self.conclusion {
             for hs in &cases {
-                out.push(psync_logic::build::and(vec![
+                out.push(crate::distinct::lower(&psync_logic::build::and(vec![
                     terms::and(hs.clone()),
                     terms::not(c.term.clone()),
-                ]));
+                ])));
             }
         }
         out

@@ -174,6 +174,22 @@ impl<P> World<P> {
     pub fn count(&self, f: impl Fn(ProcessId) -> bool) -> usize {
         self.procs().filter(|&p| f(p)).count()
     }
+    /// The number of distinct values `value(p)` over all processes
+    /// (`|{v | ∃p. value(p) = v}|`).
+    pub fn distinct<T: PartialEq>(&self, value: impl Fn(ProcessId) -> T) -> usize {
+        self.distinct_where(|_| true, value)
+    }
+    /// The number of distinct values `value(p)` over the processes
+    /// satisfying `keep` (`|{v | ∃p. keep(p) ∧ value(p) = v}|`).
+    pub fn distinct_where<T: PartialEq>(&self, keep: impl Fn(ProcessId) -> bool, value: impl Fn(ProcessId) -> T) -> usize {
+        let mut seen: Vec<T> = Vec::new();
+        for v in self.procs().filter(|&p| keep(p)).map(value) {
+            if !seen.contains(&v) {
+                seen.push(v);
+            }
+        }
+        seen.len()
+    }
 }
 
 impl<P: Serialize> World<P> {
@@ -302,5 +318,15 @@ mod tests {
         assert_eq!(w.coord(), ProcessId::new(0));
         w.step(w.states().to_vec(), vec![all; 3]);
         assert_eq!(w.coord(), ProcessId::new(1));
+    }
+
+    #[test]
+    fn distinct_counts_values_of_the_kept_processes() {
+        let p = |x| S { x, seen: ProcSet::new() };
+        let w = World::new(vec![p(4), p(1), p(4), p(7)], 1);
+        assert_eq!(w.distinct(|i| w[i].x), 3);
+        assert_eq!(w.distinct_where(|i| w[i].x != 7, |i| w[i].x), 2);
+        assert_eq!(w.distinct_where(|i| i.index() == 0 || i.index() == 2, |i| w[i].x), 1);
+        assert_eq!(w.distinct_where(|_| false, |i| w[i].x), 0);
     }
 }
