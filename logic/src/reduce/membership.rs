@@ -2,8 +2,9 @@
 //!
 //! For every uninterpreted symbol `F` of sets of processes (`HO`, a set
 //! constant) whose size the input says is (not) `0`, and every one whose
-//! size it says is (not) `n` (`0 < |F(t̄)|`, `|F(t̄)| = n`, …; the bounds
-//! `0 ≤ |S| ≤ n` of every set do not count), respectively, a universal over
+//! size it says is (not) `n` or whose complement it counts (`0 < |F(t̄)|`,
+//! `|F(t̄)| = n`, `n − |F(t̄)|`, …; the bounds `0 ≤ |S| ≤ n` of every set
+//! do not count), respectively, a universal over
 //! its arguments `ȳ` and every process `q`:
 //! - `q ∈ F(ȳ) ⇒ |F(ȳ)| ≥ 1` (a set with a member is not empty; so
 //!   `|S| = 0 ⇒ ∀q. q ∉ S`);
@@ -67,6 +68,9 @@ fn compared_symbols(fs: &[Term], bodies: &Bodies) -> (Vec<Fun>, Vec<Fun>) {
                 Term::Op(Op::Eq, ab) if ab[0] == n => (&ab[1], &mut with_n),
                 Term::Op(Op::Le, ab) if ab[0] == n => (&ab[1], &mut with_n),
                 Term::Op(Op::Lt, ab) if ab[1] == n => (&ab[0], &mut with_n),
+                // `n − |S|`: how many processes `S` misses (the crashed
+                // ones a crash-fault spec counts), whatever it is compared with.
+                Term::Op(Op::Sub, ab) if ab[0] == n && ab.len() == 2 => (&ab[1], &mut with_n),
                 _ => return,
             };
             if let Some(g) = sized(set)
