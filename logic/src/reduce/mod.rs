@@ -10,7 +10,8 @@
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
 //! 3. [`sets`] (set operators, extensionality, options and tuples),
 //! 4. [`comprehension`] (comprehensions become symbols with definitions),
-//! 5. [`skolem`] (Skolemization, `∀` split over `∧`),
+//! 5. [`skolem`] (Skolemization, `∀` split over `∧`), [`guarded`]
+//!    (`ℓ ∨ ∀x̄. φ` with `ℓ` ground becomes `∀x̄. ℓ ∨ φ`),
 //! 6. [`congruence`] (ground terms modulo equality, in an egg e-graph),
 //! 7. [`stratify`] + [`kinds`] + [`instantiate`] (sort graph, soft sorts of
 //!    data positions, instantiation),
@@ -38,6 +39,7 @@ pub mod booleans;
 pub mod comprehension;
 pub mod congruence;
 pub mod decode;
+pub mod guarded;
 pub mod instantiate;
 pub mod kinds;
 pub mod lower;
@@ -391,7 +393,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     let symbolized = symbolizer.run(&flat_sets, &mut names);
     stats.comprehensions = symbolizer.symbols.len();
     let mut skolemizer = skolem::Skolemizer::new(&mut names);
-    let skolemized = skolemizer.open(&symbolized, &[]);
+    let skolemized = guarded::lift(&skolemizer.open(&symbolized, &[]));
     let mut definitions = Vec::new();
     for d in &symbolizer.definitions {
         let formula = skolemizer.open(&d.formula, &d.params);
