@@ -642,7 +642,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
             (sort, terms)
         })
         .collect();
-    let schemas = refine::Schemas::new(&schema_sources, ground_by_sort);
+    let schemas = refine::Schemas::new(&venn.counted, &schema_sources, ground_by_sort);
     let conj: Vec<Term> = out.into_iter().flat_map(syntax::conjuncts).collect();
     let assertions = if conj.is_empty() {
         vec![Term::Bool(true)]

@@ -44,25 +44,31 @@ const STEPS_PER_INSTANCE: u64 = 100_000;
 /// output, kept to refine the query against a solver's models.
 #[derive(Clone, Debug, Default)]
 pub struct Schemas {
-    /// `∀x̄. φ`: the variables and the body (CL, before lowering).
-    universals: Vec<(Vec<Var>, Term)>,
+    /// `∀x̄. φ`: the variables and the body (CL, before lowering), in
+    /// tiers: the region counts of the Venn groups, then the input's own
+    /// universals and definitions (see [`Schemas::conflicts`]).
+    tiers: [Vec<(Vec<Var>, Term)>; 2],
     /// The ground terms of the output by sort, one per congruence class
     /// (CL, before lowering), shallowest first.
     ground: BTreeMap<Sort, Vec<Term>>,
 }
 
 impl Schemas {
-    /// Schemas of the top-level universals among `formulas` (conjunctions
-    /// are split; universals directly nested are merged), with `ground` the
-    /// output's ground terms.
-    pub fn new(formulas: &[Term], ground: BTreeMap<Sort, Vec<Term>>) -> Schemas {
-        let mut universals = Vec::new();
-        for f in formulas {
-            for part in syntax::conjuncts(f.clone()) {
-                flatten(&part, &mut universals);
+    /// Schemas of the top-level universals among `counts` (the Venn
+    /// groups' `∀e. e ∈ region ⇒ v ≥ 1`) and `formulas` (the input and its
+    /// definitions); conjunctions are split, universals directly nested
+    /// are merged. `ground` holds the output's ground terms.
+    pub fn new(counts: &[Term], formulas: &[Term], ground: BTreeMap<Sort, Vec<Term>>) -> Schemas {
+        let tier = |fs: &[Term]| {
+            let mut universals = Vec::new();
+            for f in fs {
+                for part in syntax::conjuncts(f.clone()) {
+                    flatten(&part, &mut universals);
+                }
             }
-        }
-        Schemas { universals, ground }
+            universals
+        };
+        Schemas { tiers: [tier(counts), tier(formulas)], ground }
     }
 
     /// Add a ground process term made after the reduction (a region
@@ -73,29 +79,55 @@ impl Schemas {
 
     /// How many universals there are to refine with.
     pub fn len(&self) -> usize {
-        self.universals.len()
+        self.tiers.iter().map(Vec::len).sum()
     }
 
     /// Whether there is nothing to refine with.
     pub fn is_empty(&self) -> bool {
-        self.universals.is_empty()
+        self.len() == 0
     }
 
     /// The lowered instances falsified by `m` (at most [`PER_CALL`]), not
     /// among `known` (which gets them), found before `stop` is due. An
     /// instance that cannot be evaluated on `m` (a quantifier over `Int`
     /// inside, a symbol the model lacks) is skipped.
+    ///
+    /// The first tier that has any is returned alone: a model that puts a
+    /// term in a region it counts as empty is excluded by that ground
+    /// linear fact, and a wrong region count is the root of most other
+    /// falsified instances, so fixing the counts first keeps each round's
+    /// additions few. The input's universals come in a later round if the
+    /// next model still needs them.
     pub fn conflicts(&self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let candidates = self.candidates(m);
-        let mut out = Vec::new();
         let mut tuples = 0;
-        for (vars, body) in &self.universals {
+        for tier in &self.tiers {
+            let out = Self::tier_conflicts(tier, &candidates, m, known, stop, &mut tuples)?;
+            if !out.is_empty() {
+                return Ok(out);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// [`Schemas::conflicts`] of one tier; `tuples` counts the candidate
+    /// tuples looked at over all tiers.
+    fn tier_conflicts(
+        tier: &[(Vec<Var>, Term)],
+        candidates: &BTreeMap<Sort, Vec<Term>>,
+        m: &Model,
+        known: &mut HashSet<Term>,
+        stop: &Interrupt,
+        tuples: &mut usize,
+    ) -> Result<Vec<Term>, ReduceError> {
+        let mut out = Vec::new();
+        for (vars, body) in tier {
             let pools: Option<Vec<&Vec<Term>>> = vars.iter().map(|v| candidates.get(&v.sort)).collect();
             let Some(pools) = pools else { continue };
             let mut found = 0;
             for tuple in Tuples::new(&pools) {
-                tuples += 1;
-                if tuples > TUPLE_BUDGET || out.len() >= PER_CALL || (tuples % 64 == 0 && stop.is_due()) {
+                *tuples += 1;
+                if *tuples > TUPLE_BUDGET || out.len() >= PER_CALL || (tuples.is_multiple_of(64) && stop.is_due()) {
                     return Ok(out);
                 }
                 let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
@@ -207,7 +239,7 @@ mod tests {
         let all = Term::Bind(Binder::Forall, vec![x], Box::new(body));
         let (a, b) = (cnst("a", Sort::P), cnst("b", Sort::P));
         let ground = BTreeMap::from([(Sort::P, vec![a, b.clone()])]);
-        let schemas = Schemas::new(&[all], ground);
+        let schemas = Schemas::new(&[], &[all], ground);
         let mut m = Model { n: 2, ..Model::default() };
         m.funs.insert("a".into(), table(fun("a", vec![], Sort::P), vec![(vec![], Value::Proc(0))]));
         m.funs.insert("b".into(), table(fun("b", vec![], Sort::P), vec![(vec![], Value::Proc(1))]));

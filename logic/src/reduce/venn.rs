@@ -68,6 +68,12 @@ pub struct Venn {
     pub witness_sets: Vec<(Term, Vec<Term>)>,
     /// The ground set terms (one per class) the regions are about.
     pub sets: Vec<Term>,
+    /// `∀e. e ∈ region b ⇒ v_b ≥ 1` of each group whose counts are not
+    /// universal ([`ElementCounts`]): schemas of model-guided refinement,
+    /// so a term the solver's model puts in an empty region (a Skolem
+    /// term of a mailbox's minimum, a re-count witness) gets its instance
+    /// on demand.
+    pub counted: Vec<Term>,
     /// Number of groups.
     pub groups: usize,
     /// Number of region constants.
@@ -273,6 +279,7 @@ fn group_constraints(sets: &[&Term], elem: &Sort, counted_at: &Counted, names: &
             for t in elems {
                 out.constraints.push(body.subst(&[(e.clone(), t.clone())]));
             }
+            out.counted.push(syntax::forall(vec![e], body));
         }
     }
     for (i, s) in sets.iter().enumerate() {
