@@ -101,7 +101,14 @@ impl Worker {
         let deadline = start + request.settings.timeout + GRACE;
         let file = request.file.display().to_string();
         let stopped = match self.exchange(request, deadline, budget) {
-            Ok(reply) => return reply.checked(&request.vc, &file),
+            Ok(reply) => {
+                if reply.retire {
+                    // Solver threads that ignored their interrupt still run
+                    // in it: the next VC gets a fresh worker.
+                    self.kill();
+                }
+                return reply.checked(&request.vc, &file);
+            }
             Err(stopped) => stopped,
         };
         let (verdict, reason) = match stopped {

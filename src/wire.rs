@@ -81,6 +81,11 @@ pub struct Reply {
     note: Option<String>,
     hints: VcHints,
     hinted_parts: usize,
+    /// The worker has solver threads that did not stop when told to
+    /// (`psync_logic::smt::abandoned_solver_threads`): it is to be ended,
+    /// so that they do not share the cores of the next VC.
+    #[serde(default)]
+    pub retire: bool,
 }
 
 impl From<Checked> for Reply {
@@ -96,6 +101,7 @@ impl From<Checked> for Reply {
             note: o.note,
             hints: c.hints,
             hinted_parts: c.hinted_parts,
+            retire: false,
         }
     }
 }

@@ -88,7 +88,9 @@ fn serve_on_this_thread() -> std::io::Result<()> {
             },
             Err(why) => error(&request.vc, &file, format!("the spec file did not load in the worker: {why}")),
         };
-        let mut text = serde_json::to_string(&Reply::from(checked)).map_err(std::io::Error::other)?;
+        let mut reply = Reply::from(checked);
+        reply.retire = psync_logic::smt::abandoned_solver_threads() > 0;
+        let mut text = serde_json::to_string(&reply).map_err(std::io::Error::other)?;
         text.push('\n');
         replies.write_all(text.as_bytes())?;
     }

@@ -70,6 +70,7 @@ mod script;
 pub mod smtlib;
 mod sexpr;
 mod solver_threads;
+pub use solver_threads::abandoned_solver_threads;
 mod symbols;
 mod z3_inprocess;
 mod z3_subprocess;

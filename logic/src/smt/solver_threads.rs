@@ -30,7 +30,9 @@
 //! whatever they were.
 
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
+use std::time::{Duration, Instant};
 
 use crate::smt::SmtError;
 
@@ -120,12 +122,33 @@ impl Drop for FreshContext {
     }
 }
 
+/// Solver threads whose job was given up on ([`run`]): still inside
+/// libz3, and never parked again.
+static ABANDONED: AtomicUsize = AtomicUsize::new(0);
+
+/// How long a job may go on after its caller wants it stopped (its
+/// watchdog interrupts libz3 from then on) before the caller stops waiting.
+const ABANDON_AFTER: Duration = Duration::from_secs(1);
+
+/// How often a waiting caller looks at its stop condition.
+const WAIT_POLL: Duration = Duration::from_millis(10);
+
+/// How many solver threads were given up on in this process, because
+/// libz3 did not honour an interrupt (their jobs still run; see [`run`]).
+/// A process that must not share its cores with them, such as a
+/// verification worker between two VCs, ends once this is non-zero.
+pub fn abandoned_solver_threads() -> usize {
+    ABANDONED.load(Ordering::Relaxed)
+}
+
 /// Run `job` with a fresh libz3 context (prepared, see the module
-/// documentation) on a solver thread, and wait for its result. A job that
+/// documentation) on a solver thread, and wait for its result, or `None`
+/// once `stop` has held for [`ABANDON_AFTER`] (see [`run`]). A job that
 /// panics ends its thread and is an error here.
 pub(crate) fn run_in_fresh_context<R: Send + 'static>(
+    stop: &dyn Fn() -> bool,
     job: impl FnOnce(&FreshContext) -> R + Send + 'static,
-) -> Result<R, SmtError> {
+) -> Result<Option<R>, SmtError> {
     let (answer, result) = mpsc::sync_channel(1);
     let job = Job::Fresh(Box::new(move |ctx: Result<FreshContext, SmtError>| match ctx {
         Ok(ctx) => {
@@ -138,20 +161,21 @@ pub(crate) fn run_in_fresh_context<R: Send + 'static>(
             let _ = answer.send(Err(e));
         }
     }));
-    run(job, result)
+    run(job, result, stop)
 }
 
 /// Run `job` on a solver thread in the context it keeps for such jobs
 /// (see the module documentation), after `setup` (option commands) when
 /// the kept context was set up otherwise or there is none, and wait for
-/// its result. The job leaves the context as it found it (its commands
-/// scoped by `push`/`pop`) and says whether it did; if not (an
-/// interrupt, an error), the context is dropped. Only for queries whose
-/// `unsat` alone is used.
+/// its result (or `None`, like [`run_in_fresh_context`]). The job leaves
+/// the context as it found it (its commands scoped by `push`/`pop`) and
+/// says whether it did; if not (an interrupt, an error), the context is
+/// dropped. Only for queries whose `unsat` alone is used.
 pub(crate) fn run_in_kept_context<R: Send + 'static>(
     setup: String,
+    stop: &dyn Fn() -> bool,
     job: impl FnOnce(&FreshContext) -> (R, bool) + Send + 'static,
-) -> Result<R, SmtError> {
+) -> Result<Option<R>, SmtError> {
     let (answer, result) = mpsc::sync_channel(1);
     let job = Job::Kept(setup, Box::new(move |ctx: Result<FreshContext, SmtError>| match ctx {
         Ok(ctx) => {
@@ -164,11 +188,20 @@ pub(crate) fn run_in_kept_context<R: Send + 'static>(
             None
         }
     }));
-    run(job, result)
+    run(job, result, stop)
 }
 
 /// Hand `job` to a parked (or new) solver thread and wait for its answer.
-fn run<R>(mut job: Job, result: mpsc::Receiver<Result<R, SmtError>>) -> Result<R, SmtError> {
+///
+/// Once `stop` holds (the caller's deadline passed, or it was cancelled),
+/// the job's watchdog interrupts libz3, which answers within milliseconds
+/// as a rule. Not always: libz3 4.8.12 has recursive passes that never
+/// look at the interrupt (seen on a quantified query whose three racing
+/// strategies' losers ran the whole 60 s budget of a VC the winner had
+/// proved in 0.4 s). So the wait ends [`ABANDON_AFTER`] after `stop`
+/// first held, with `None`: the thread is left to finish its job and end
+/// (it is not parked again), counted in [`abandoned_solver_threads`].
+fn run<R>(mut job: Job, result: mpsc::Receiver<Result<R, SmtError>>, stop: &dyn Fn() -> bool) -> Result<Option<R>, SmtError> {
     loop {
         let parked = PARKED.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let thread = match parked {
@@ -177,9 +210,27 @@ fn run<R>(mut job: Job, result: mpsc::Receiver<Result<R, SmtError>>) -> Result<R
         };
         match thread.send(job) {
             Ok(()) => {
-                let out = result.recv().map_err(|_| SmtError::Solver("a solver thread panicked".into()))?;
+                let mut stopped_at: Option<Instant> = None;
+                let out = loop {
+                    match result.recv_timeout(WAIT_POLL) {
+                        Ok(out) => break out,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => {
+                            return Err(SmtError::Solver("a solver thread panicked".into()));
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    }
+                    match stopped_at {
+                        Some(t) if t.elapsed() >= ABANDON_AFTER => {
+                            ABANDONED.fetch_add(1, Ordering::Relaxed);
+                            tracing::warn!("libz3 did not honour an interrupt; its solver thread is given up on");
+                            return Ok(None);
+                        }
+                        None if stop() => stopped_at = Some(Instant::now()),
+                        _ => {}
+                    }
+                };
                 park(thread);
-                return out;
+                return out.map(Some);
             }
             // That thread has ended (it cannot, short of a panic); the job
             // comes back unrun: try the next one.
@@ -233,12 +284,13 @@ mod tests {
     /// The name of the thread a job ran on, and whether its context was
     /// a new one (no declarations from an earlier job).
     fn probe() -> (Option<String>, bool) {
-        run_in_fresh_context(|ctx| {
+        run_in_fresh_context(&|| false, |ctx| {
             // Declaring twice in one context is an error; in a new one, not.
             let fresh = !ctx.command(c"(declare-fun probe$ () Bool)").expect("an answer").contains("error");
             (std::thread::current().name().map(str::to_string), fresh)
         })
         .expect("the job runs")
+        .expect("not stopped")
     }
 
     #[test]
@@ -256,8 +308,9 @@ mod tests {
     /// Run `script` in a kept context set up with `setup`; its answer, and
     /// whether the context is kept.
     fn kept(setup: &str, script: &'static std::ffi::CStr, keep: bool) -> String {
-        run_in_kept_context(setup.to_string(), move |ctx| (ctx.command(script).expect("an answer").trim().to_string(), keep))
-        .expect("the job runs")
+        run_in_kept_context(setup.to_string(), &|| false, move |ctx| (ctx.command(script).expect("an answer").trim().to_string(), keep))
+            .expect("the job runs")
+            .expect("not stopped")
     }
 
     #[test]
@@ -285,8 +338,27 @@ mod tests {
 
     #[test]
     fn a_panicking_job_is_an_error_and_the_next_job_still_runs() {
-        let failed = run_in_fresh_context(|_| -> u32 { panic!("a job that panics (expected in this test)") });
+        let failed = run_in_fresh_context(&|| false, |_| -> u32 { panic!("a job that panics (expected in this test)") });
         assert!(matches!(failed, Err(SmtError::Solver(ref m)) if m.contains("panicked")), "{failed:?}");
-        assert_eq!(run_in_fresh_context(|_| 7).ok(), Some(7));
+        assert_eq!(run_in_fresh_context(&|| false, |_| 7).ok(), Some(Some(7)));
+    }
+
+    /// A job that ignores its stop (as libz3 sometimes ignores an
+    /// interrupt) is given up on a second after the stop, and counted;
+    /// the next job gets another thread.
+    #[test]
+    fn a_job_that_ignores_its_stop_is_given_up_on() {
+        let before = abandoned_solver_threads();
+        let (release, hold) = mpsc::channel::<()>();
+        let start = Instant::now();
+        let got = run_in_fresh_context(&|| true, move |_| {
+            let _ = hold.recv_timeout(Duration::from_secs(30));
+            1
+        });
+        assert_eq!(got.ok(), Some(None));
+        assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+        assert!(abandoned_solver_threads() > before);
+        let _ = release.send(());
+        assert_eq!(run_in_fresh_context(&|| false, |_| 2).ok(), Some(Some(2)));
     }
 }

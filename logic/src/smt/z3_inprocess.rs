@@ -156,8 +156,10 @@ impl Z3InProcess {
         // No `:timeout`: the watchdog of `eval_within` is the limit.
         let script = rendered.script(&z3_options(&self.config, None));
         let watched = cancel.clone();
+        let deadline = Instant::now() + timeout;
+        let stop = || cancel.is_cancelled() || Instant::now() >= deadline;
         // Text in, text out on the solver thread; the model is read here.
-        let answered = run_in_fresh_context(move |ctx| {
+        let answered = run_in_fresh_context(&stop, move |ctx| {
             let answer = eval_within(ctx, &script, timeout, &watched)?;
             Ok(match verdict(ctx, &answer)? {
                 ScriptVerdict::Unsat => Answer::Unsat,
@@ -168,6 +170,7 @@ impl Z3InProcess {
                 ScriptVerdict::Timeout => Answer::Timeout,
             })
         })
+        .map(|given_up| given_up.unwrap_or(Ok(Answer::Timeout)))
         .and_then(|answer| answer);
         match stopped(answered, cancel)? {
             None | Some(Answer::Timeout) => Ok(SolverResult::Timeout),
@@ -262,7 +265,9 @@ impl Backend for Z3InProcess {
             .join("\n");
         let script = format!("(push 1)\n{}(check-sat)\n", render(q)?.body());
         let watched = cancel.clone();
-        let answered = run_in_kept_context(setup, move |ctx| {
+        let deadline = Instant::now() + timeout;
+        let stop = || cancel.is_cancelled() || Instant::now() >= deadline;
+        let answered = run_in_kept_context(setup, &stop, move |ctx| {
             let answer = eval_within(ctx, &script, timeout, &watched).and_then(|a| verdict(ctx, &a));
             // Kept only if it answered and its scope is gone again (not
             // after an interrupt or an error).
@@ -270,6 +275,7 @@ impl Backend for Z3InProcess {
                 && eval(ctx, "(pop 1)").is_ok_and(|out| out.trim().is_empty());
             (answer, keep)
         })
+        .map(|given_up| given_up.unwrap_or(Ok(ScriptVerdict::Timeout)))
         .and_then(|answer| answer);
         Ok(matches!(stopped(answered, cancel)?, Some(ScriptVerdict::Unsat)))
     }
