@@ -504,6 +504,7 @@ fn solve(
         let t = Instant::now();
         let answer = backend.check_cancellable(&q, left(), stop)?;
         stats.solve += t.elapsed();
+        tracing::debug!(round, assertions = q.assertions.len(), solve_ms = t.elapsed().as_millis() as u64, "solved");
         let model = match answer {
             SolverResult::Unsat => {
                 // A core naming refinement's additions could not be replayed
@@ -518,7 +519,7 @@ fn solve(
             SolverResult::Unknown(why) => return Ok(CheckResult::Unknown(why)),
             SolverResult::Sat(m) => m,
         };
-        let candidates = small_models(&q, model, cfg, backend, left, stop, stats);
+        let candidates = small_models(&q, model, cfg, backend, t.elapsed(), left, stop, stats);
         if stop.is_cancelled() {
             return Ok(CheckResult::Timeout);
         }
@@ -567,6 +568,7 @@ fn solve(
             witnesses.push(w);
         }
         stats.confirm += t.elapsed();
+        tracing::debug!(round, confirm_ms = t.elapsed().as_millis() as u64, "decoded and refined");
         if conflicts.is_empty() || left().is_zero() || stop.is_cancelled() || round + 1 == REFINE_ROUNDS {
             let refined = if round == 0 {
                 String::new()
@@ -578,6 +580,9 @@ fn solve(
         added += conflicts.len();
         stats.refined = added;
         tracing::debug!(round, instances = conflicts.len(), "refining a spurious model");
+        for c in &conflicts {
+            tracing::trace!(instance = %c, "refinement adds");
+        }
         q.assertions.extend(conflicts);
         round += 1;
     }
@@ -592,17 +597,21 @@ const REFINE_ROUNDS: usize = 16;
 
 /// The models to decode, smallest first: `model` re-solved with `n`
 /// bounded (doubling from `cfg.small_n`) when its `n` is larger, then
-/// `model` itself.
+/// `model` itself. A smaller model is only for showing: each re-solve
+/// gets twice the time `model` took (`took`), and a second more.
+#[allow(clippy::too_many_arguments)]
 fn small_models(
     q: &SmtQuery,
     model: Model,
     cfg: &CheckConfig,
     backend: &dyn Backend,
+    took: Duration,
     left: impl Fn() -> Duration,
     stop: &Cancel,
     stats: &mut CheckStats,
 ) -> Vec<Model> {
     let mut candidates = Vec::new();
+    let budget = || left().min(took * 2 + Duration::from_secs(1));
     if decode::proc_count(&model).is_ok_and(|n| n > cfg.small_n) {
         let mut bound = cfg.small_n;
         while bound < decode::proc_count(&model).unwrap_or(0) && bound <= 64 && !left().is_zero() {
@@ -612,8 +621,9 @@ fn small_models(
                 vec![Term::Op(Op::ProcCount, vec![]), Term::Int(bound)],
             ));
             let t = Instant::now();
-            let r = backend.check_cancellable(&bounded, left(), stop);
+            let r = backend.check_cancellable(&bounded, budget(), stop);
             stats.solve += t.elapsed();
+            tracing::debug!(bound, solve_ms = t.elapsed().as_millis() as u64, "re-solved for a smaller model");
             if let Ok(SolverResult::Sat(m)) = r {
                 candidates.push(m);
                 break;
