@@ -100,7 +100,7 @@ fn main() {
 }
 
 /// The zoo's spec files, in the order of `zoo/README.md`.
-const ZOO: [&str; 11] = [
+const ZOO: [&str; 12] = [
     "otr",
     "last_voting",
     "last_voting_event",
@@ -112,6 +112,7 @@ const ZOO: [&str; 11] = [
     "floodmin_crash",
     "chandra_toueg",
     "ate",
+    "approximate_agreement",
 ];
 
 /// The verdict counts of a `psync-verify check` run, from its summary line

@@ -150,9 +150,9 @@ impl Cx<'_> {
             return Ok(Val::T(t));
         }
         let out = match (&sort, name) {
-            (Sort::Int, "min" | "max") => {
+            (Sort::Int | Sort::Real, "min" | "max") => {
                 let a = self.args_n(m, 1)?;
-                let o = self.int_term(a[0])?;
+                let o = self.term_of(a[0], &sort)?;
                 let c = if name == "min" { build::le(t.clone(), o.clone()) } else { build::ge(t.clone(), o.clone()) };
                 terms::ite(c, t, o)
             }

@@ -214,7 +214,8 @@ impl<'m> Evaluator<'m> {
             if args.len() == k { Ok(()) } else { Err(FlatEvalError::Type(format!("{op:?} with {} arguments", args.len()))) }
         };
         let real = match op {
-            Op::Add | Op::Sub | Op::Neg | Op::Mul | Op::Div => Term::Op(op.clone(), args.to_vec()).sort() == Sort::Real,
+            Op::Add | Op::Sub | Op::Neg | Op::Div => args.first().is_some_and(|a| a.sort() == Sort::Real),
+            Op::Mul => args.iter().any(|a| !matches!(a, Term::Int(_)) && a.sort() == Sort::Real),
             Op::Lt | Op::Le | Op::Gt | Op::Ge => args.first().is_some_and(|a| a.sort() == Sort::Real),
             Op::ToReal => true,
             _ => false,

@@ -42,6 +42,59 @@ fn parse_rational(text: &str) -> Result<Ratio<i128>, SmtError> {
     }
 }
 
+/// `+ * - < <= > >=` over integers.
+fn int_app(name: &str, v: &[i128]) -> Result<MVal, SmtError> {
+    let over = || derr("integer overflow in a model");
+    let cmp = |f: fn(&i128, &i128) -> bool| match v {
+        [x, y] => Ok(MVal::Bool(f(x, y))),
+        _ => Err(derr(format!("`{name}` with {} arguments", v.len()))),
+    };
+    Ok(match (name, v) {
+        ("+", _) => MVal::Int(v.iter().try_fold(0i128, |s, k| s.checked_add(*k)).ok_or_else(over)?),
+        ("*", _) => MVal::Int(v.iter().try_fold(1i128, |s, k| s.checked_mul(*k)).ok_or_else(over)?),
+        ("-", [x]) => MVal::Int(x.checked_neg().ok_or_else(over)?),
+        ("-", [x, rest @ ..]) => MVal::Int(rest.iter().try_fold(*x, |s, k| s.checked_sub(*k)).ok_or_else(over)?),
+        ("-", []) => return Err(derr("`-` without arguments")),
+        ("<", _) => cmp(|x, y| x < y)?,
+        ("<=", _) => cmp(|x, y| x <= y)?,
+        (">", _) => cmp(|x, y| x > y)?,
+        _ => cmp(|x, y| x >= y)?,
+    })
+}
+
+/// `+ - * / to_real < <= > >=` over the rationals (integer operands are
+/// read as rationals, as SMT-LIB's mixed numerals are).
+fn real_app(name: &str, vals: Vec<MVal>) -> Result<MVal, SmtError> {
+    let mut v = Vec::with_capacity(vals.len());
+    for x in vals {
+        v.push(match x {
+            MVal::Real(q) => q,
+            MVal::Int(k) => Ratio::from_integer(k),
+            other => return Err(derr(format!("expected a number, got {other:?}"))),
+        });
+    }
+    let over = || derr("rational overflow in a model");
+    let fold = |init: Q, f: fn(&Q, &Q) -> Option<Q>| v.iter().try_fold(init, |s, k| f(&s, k)).ok_or_else(over);
+    let cmp = |f: fn(&Q, &Q) -> bool| match &v[..] {
+        [x, y] => Ok(MVal::Bool(f(x, y))),
+        _ => Err(derr(format!("`{name}` with {} arguments", v.len()))),
+    };
+    Ok(match (name, &v[..]) {
+        ("+", _) => MVal::Real(fold(Ratio::zero(), |s, k| s.checked_add(k))?),
+        ("*", _) => MVal::Real(fold(Ratio::from_integer(1), |s, k| s.checked_mul(k))?),
+        ("-", [x]) => MVal::Real(Ratio::zero().checked_sub(x).ok_or_else(over)?),
+        ("-", [x, rest @ ..]) => MVal::Real(rest.iter().try_fold(*x, |s, k| s.checked_sub(k)).ok_or_else(over)?),
+        ("/", [x, y]) if !y.is_zero() => MVal::Real(x.checked_div(y).ok_or_else(over)?),
+        ("/", [_, _]) => return Err(derr("division by zero in a model")),
+        ("to_real", [x]) => MVal::Real(*x),
+        ("<", _) => cmp(|x, y| x < y)?,
+        ("<=", _) => cmp(|x, y| x <= y)?,
+        (">", _) => cmp(|x, y| x > y)?,
+        (">=", _) => cmp(|x, y| x >= y)?,
+        _ => return Err(derr(format!("`{name}` with {} arguments", v.len()))),
+    })
+}
+
 /// A value while evaluating a model's definitions.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum MVal {
@@ -323,6 +376,22 @@ impl TextModel {
     }
 
     fn app(&self, name: &str, a: &[PTerm], env: &[(String, MVal)], depth: usize) -> Result<MVal, SmtError> {
+        if matches!(name, "+" | "*" | "-" | "/" | "to_real" | "<" | "<=" | ">" | ">=") {
+            // Each operand once: a model's arithmetic nests.
+            let vals = a.iter().map(|x| self.eval(x, env, depth)).collect::<Result<Vec<_>, _>>()?;
+            return if matches!(name, "/" | "to_real") || vals.iter().any(|v| matches!(v, MVal::Real(_))) {
+                real_app(name, vals)
+            } else {
+                let ints = vals
+                    .into_iter()
+                    .map(|v| match v {
+                        MVal::Int(k) => Ok(k),
+                        v => Err(derr(format!("expected an integer, got {v:?}"))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                int_app(name, &ints)
+            };
+        }
         let ints = |s: &Self| a.iter().map(|x| s.int(x, env, depth)).collect::<Result<Vec<_>, _>>();
         let over = || derr("integer overflow in a model");
         let nargs = |k: usize| if a.len() == k { Ok(()) } else { Err(derr(format!("`{name}` with {} arguments", a.len()))) };
@@ -351,20 +420,6 @@ impl TextModel {
                     MVal::Bool(vs.iter().enumerate().all(|(i, x)| vs[i + 1..].iter().all(|y| x != y)))
                 }
             }
-            "/" | "to_real" => return self.real_app(name, a, env, depth),
-            "+" | "*" | "-" | "<" | "<=" | ">" | ">=" if self.any_real(a, env, depth)? => {
-                return self.real_app(name, a, env, depth);
-            }
-            "+" => MVal::Int(ints(self)?.into_iter().try_fold(0i128, |s, k| s.checked_add(k)).ok_or_else(over)?),
-            "*" => MVal::Int(ints(self)?.into_iter().try_fold(1i128, |s, k| s.checked_mul(k)).ok_or_else(over)?),
-            "-" => {
-                let v = ints(self)?;
-                match &v[..] {
-                    [x] => MVal::Int(x.checked_neg().ok_or_else(over)?),
-                    [x, rest @ ..] => MVal::Int(rest.iter().try_fold(*x, |s, k| s.checked_sub(*k)).ok_or_else(over)?),
-                    [] => return Err(derr("`-` without arguments")),
-                }
-            }
             "div" | "mod" => {
                 nargs(2)?;
                 let v = ints(self)?;
@@ -375,63 +430,10 @@ impl TextModel {
                 nargs(1)?;
                 MVal::Int(ints(self)?[0].checked_abs().ok_or_else(over)?)
             }
-            "<" | "<=" | ">" | ">=" => {
-                nargs(2)?;
-                let v = ints(self)?;
-                MVal::Bool(match name {
-                    "<" => v[0] < v[1],
-                    "<=" => v[0] <= v[1],
-                    ">" => v[0] > v[1],
-                    _ => v[0] >= v[1],
-                })
-            }
             user => {
                 let args = a.iter().map(|x| self.eval(x, env, depth)).collect::<Result<Vec<_>, _>>()?;
                 return self.call(user, args, depth);
             }
-        })
-    }
-
-    /// Whether an arithmetic application is over the rationals: one of its
-    /// operands is a rational, or it is `/` or `to_real`.
-    fn any_real(&self, a: &[PTerm], env: &[(String, MVal)], depth: usize) -> Result<bool, SmtError> {
-        for x in a {
-            if let MVal::Real(_) = self.eval(x, env, depth)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// `+ - * / to_real < <= > >=` over the rationals (integer operands are
-    /// read as rationals, as SMT-LIB's mixed numerals are).
-    fn real_app(&self, name: &str, a: &[PTerm], env: &[(String, MVal)], depth: usize) -> Result<MVal, SmtError> {
-        let mut v = Vec::with_capacity(a.len());
-        for x in a {
-            v.push(match self.eval(x, env, depth)? {
-                MVal::Real(q) => q,
-                MVal::Int(k) => Ratio::from_integer(k),
-                other => return Err(derr(format!("expected a number, got {other:?}"))),
-            });
-        }
-        let over = || derr("rational overflow in a model");
-        let fold = |init: Q, f: fn(&Q, &Q) -> Option<Q>| v.iter().try_fold(init, |s, k| f(&s, k)).ok_or_else(over);
-        let cmp = |f: fn(&Ratio<i128>, &Ratio<i128>) -> bool| {
-            if v.len() == 2 { Ok(MVal::Bool(f(&v[0], &v[1]))) } else { Err(derr(format!("`{name}` with {} arguments", v.len()))) }
-        };
-        Ok(match (name, &v[..]) {
-            ("+", _) => MVal::Real(fold(Ratio::zero(), |s, k| s.checked_add(k))?),
-            ("*", _) => MVal::Real(fold(Ratio::from_integer(1), |s, k| s.checked_mul(k))?),
-            ("-", [x]) => MVal::Real(Ratio::zero().checked_sub(x).ok_or_else(over)?),
-            ("-", [x, rest @ ..]) => MVal::Real(rest.iter().try_fold(*x, |s, k| s.checked_sub(k)).ok_or_else(over)?),
-            ("/", [x, y]) if !y.is_zero() => MVal::Real(x.checked_div(y).ok_or_else(over)?),
-            ("/", [_, _]) => return Err(derr("division by zero in a model")),
-            ("to_real", [x]) => MVal::Real(*x),
-            ("<", _) => cmp(|x, y| x < y)?,
-            ("<=", _) => cmp(|x, y| x <= y)?,
-            (">", _) => cmp(|x, y| x > y)?,
-            (">=", _) => cmp(|x, y| x >= y)?,
-            _ => return Err(derr(format!("`{name}` with {} arguments", v.len()))),
         })
     }
 
