@@ -146,6 +146,9 @@ fn run(t: &Term, bounds: &OracleBounds, nodes: &mut u64) -> Result<Option<Model>
         let mut candidates = Vec::with_capacity(prog.syms.len());
         for sym in &prog.syms {
             let sort = &prog.sorts[sym.ret];
+            if *sort == Sort::Real {
+                return Err(Stop::Unsupported(format!("`{}` has sort Real: the oracle enumerates finite domains only", sym.fun.name)));
+            }
             if domain_size(sort, &sizes, ints.len())? > CANDIDATE_LIMIT {
                 return Err(Stop::Unsupported(format!("`{}` has too many possible values", sym.fun.name)));
             }
