@@ -37,6 +37,9 @@ pub mod last_voting_event;
 #[path = "../zoo/otr.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod otr;
+#[path = "../zoo/approximate_agreement.rs"]
+#[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
+pub mod approximate_agreement;
 #[path = "../zoo/quorum_vote.rs"]
 #[allow(clippy::collapsible_if, clippy::manual_is_multiple_of)]
 pub mod quorum_vote;

@@ -100,7 +100,7 @@ fn main() {
 }
 
 /// The zoo's spec files, in the order of `zoo/README.md`.
-const ZOO: [&str; 12] = [
+const ZOO: [&str; 13] = [
     "otr",
     "last_voting",
     "last_voting_event",
@@ -113,6 +113,7 @@ const ZOO: [&str; 12] = [
     "floodmin_kset",
     "chandra_toueg",
     "ate",
+    "approximate_agreement",
 ];
 
 /// The verdict counts of a `psync-verify check` run, from its summary line

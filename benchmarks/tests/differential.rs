@@ -263,6 +263,7 @@ fn default_value(s: &Sort) -> Value {
     match s {
         Sort::Bool => Value::Bool(false),
         Sort::Int => Value::Int(0),
+        Sort::Real => Value::Real(0.into()),
         Sort::P => Value::Proc(0),
         Sort::Set(_) => Value::Set(Default::default()),
         Sort::Opt(_) => Value::Opt(None),
@@ -273,7 +274,7 @@ fn default_value(s: &Sort) -> Value {
 
 fn fits(v: &Value, s: &Sort) -> bool {
     match (v, s) {
-        (Value::Bool(_), Sort::Bool) | (Value::Int(_), Sort::Int) | (Value::Proc(_), Sort::P) => true,
+        (Value::Bool(_), Sort::Bool) | (Value::Int(_), Sort::Int) | (Value::Real(_), Sort::Real) | (Value::Proc(_), Sort::P) => true,
         (Value::Set(xs), Sort::Set(e)) => xs.iter().all(|x| fits(x, e)),
         (Value::Opt(None), Sort::Opt(_)) => true,
         (Value::Opt(Some(x)), Sort::Opt(e)) => fits(x, e),

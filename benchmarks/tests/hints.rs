@@ -85,7 +85,16 @@ const CORELESS: [&str; 2] = [
 #[test]
 fn the_committed_hints_of_the_rest_of_the_zoo_are_those_of_the_specs_as_they_are() {
     let mut findings = Vec::new();
-    for spec in ["last_voting_event", "short_last_voting", "two_phase_commit", "eager_reliable_broadcast", "quorum_vote", "ben_or", "chandra_toueg"] {
+    for spec in [
+        "last_voting_event",
+        "short_last_voting",
+        "two_phase_commit",
+        "eager_reliable_broadcast",
+        "quorum_vote",
+        "ben_or",
+        "chandra_toueg",
+        "approximate_agreement",
+    ] {
         findings.extend(stale_hints(spec, &[]));
     }
     // Its inductive VC is open (see the spec's header).

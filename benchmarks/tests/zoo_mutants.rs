@@ -24,7 +24,7 @@ struct Mutant {
     vc: &'static str,
 }
 
-const MUTANTS: [Mutant; 30] = [
+const MUTANTS: [Mutant; 32] = [
     // OTR adopts a value on any message instead of more than 2n/3: a
     // process hearing only a minority leaves a decided value's quorum.
     Mutant {
@@ -77,6 +77,24 @@ const MUTANTS: [Mutant; 30] = [
         from: "vec![w.n() as i64 > 2 * w.param(\"f\"), w.param(\"f\") >= 0]",
         to: "vec![w.param(\"f\") >= 0]",
         vc: "quorum_vote/property/agreement/inv0",
+    },
+    // Approximate agreement moves to the largest value heard instead of
+    // the midpoint: two processes may keep the whole spread.
+    Mutant {
+        name: "aa_adopt_max",
+        spec: "approximate_agreement.rs",
+        from: "p.x = (*lo + *hi) / 2;",
+        to: "p.x = *hi;",
+        vc: "approximate_agreement/property/contraction/round0",
+    },
+    // Approximate agreement with `n > f` instead of `n > 2f`: two heard-of
+    // sets of n − f need not meet, and the midpoints need not come closer.
+    Mutant {
+        name: "aa_without_n_greater_than_2f",
+        spec: "approximate_agreement.rs",
+        from: "vec![w.n() as i64 > 2 * w.param(\"f\"), w.param(\"f\") >= 0]",
+        to: "vec![w.n() as i64 > w.param(\"f\"), w.param(\"f\") >= 0]",
+        vc: "approximate_agreement/property/contraction/round0",
     },
     // A process decides on hearing one flooded message instead of a
     // majority: two phases can decide different values.
@@ -293,8 +311,9 @@ const MUTANTS: [Mutant; 30] = [
 ];
 
 /// Every spec file of the zoo.
-const ZOO: [&str; 12] = [
+const ZOO: [&str; 13] = [
     "ate.rs",
+    "approximate_agreement.rs",
     "otr.rs",
     "last_voting.rs",
     "last_voting_event.rs",

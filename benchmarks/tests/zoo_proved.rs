@@ -55,6 +55,11 @@ fn quorum_vote_is_proved() {
 }
 
 #[test]
+fn approximate_agreement_is_proved() {
+    prove_all("approximate_agreement");
+}
+
+#[test]
 fn ben_or_is_proved() {
     prove_all("ben_or");
 }

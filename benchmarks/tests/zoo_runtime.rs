@@ -10,6 +10,7 @@ use psync::config::Options;
 use psync::engine::Node;
 use psync::prelude::*;
 use psync::transport::{MemFaults, MemNetwork};
+use psync_benchmarks::approximate_agreement::{ApproximateAgreement, Midpoint};
 use psync_benchmarks::ben_or::{self, BenOr};
 use psync_benchmarks::chandra_toueg::ChandraToueg;
 use psync_benchmarks::eager_reliable_broadcast::EagerReliableBroadcast;
@@ -116,6 +117,66 @@ impl Lifted for FloodMinKSet {
 
     fn params<const F: i64>() -> Params {
         Params::new().with("f", F).with("k", 2)
+    }
+}
+
+/// Rounds after which the approximate-agreement replicas output their value.
+const APPROX_ROUNDS: u64 = 6;
+
+/// Approximate agreement's input, and its output: the value after
+/// [`APPROX_ROUNDS`] rounds.
+#[derive(Clone, Debug)]
+struct Approx {
+    initial: i64,
+}
+
+impl ProcessIo for Approx {
+    type Output = Real;
+}
+
+/// [`ApproximateAgreement`] with `f = 1` that outputs its value after
+/// [`APPROX_ROUNDS`] rounds (the algorithm itself runs forever; ε-agreement
+/// stops after as many rounds as the inputs' spread and ε ask for).
+#[derive(Clone, Debug)]
+struct ApproxAfterRounds {
+    p: ApproximateAgreement,
+    rounds: u64,
+}
+
+impl Process for ApproxAfterRounds {
+    type Io = Approx;
+
+    fn init(io: &Approx, cx: &Ctx) -> Self {
+        ApproxAfterRounds { p: ApproximateAgreement::init(&Consensus::new(io.initial), &approx_cx(cx)), rounds: 0 }
+    }
+
+    fn phase() -> Phase<Self> {
+        Phase::new().round::<CountedMidpoint>()
+    }
+
+    fn decision(&self) -> Option<Real> {
+        (self.rounds >= APPROX_ROUNDS).then_some(self.p.x)
+    }
+}
+
+/// `cx` with approximate agreement's parameter `f = 1`.
+fn approx_cx(cx: &Ctx) -> Ctx {
+    cx.clone().with_params(Arc::new(Params::new().with("f", 1)))
+}
+
+/// The zoo's `Midpoint` round, counting the rounds run.
+struct CountedMidpoint;
+
+impl Round<ApproxAfterRounds> for CountedMidpoint {
+    type Msg = Real;
+
+    fn send(p: &ApproxAfterRounds, cx: &Ctx) -> Outbox<Real> {
+        Midpoint::send(&p.p, &approx_cx(cx))
+    }
+
+    fn update(p: &mut ApproxAfterRounds, mbox: &Mailbox<Real>, cx: &Ctx) {
+        Midpoint::update(&mut p.p, mbox, &approx_cx(cx));
+        p.rounds += 1;
     }
 }
 
@@ -248,6 +309,23 @@ async fn every_zoo_algorithm_decides_and_agrees_on_a_good_cluster() {
     decides_and_agrees::<ChandraToueg>(&nodes, 900, values, an_input).await;
     let s = nodes[0].stats();
     assert_eq!(s.malformed + s.unknown_sender, 0, "{s:?}");
+}
+
+/// Approximate agreement on a good cluster (instances 1200..): every replica
+/// outputs a value within the inputs' range, and the outputs' spread is at
+/// most 2^-APPROX_ROUNDS of the inputs' (what the proved Contraction gives
+/// when every replica hears a majority each round).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approximate_agreement_outputs_close_values_within_the_inputs_on_a_good_cluster() {
+    let (_net, nodes) = cluster(11, 200);
+    let inputs = |id: u64, live: usize| (0..live).map(|i| Approx { initial: ((id + i as u64 * 5) % 7) as i64 - 3 }).collect();
+    for (id, ds, ios) in run_many::<ApproxAfterRounds>(&nodes, 1200, 8, inputs, Duration::from_secs(20)).await {
+        let outs: Vec<Real> = ds.iter().map(|d| d.unwrap_or_else(|| panic!("instance {id}: not every replica output: {ds:?}"))).collect();
+        let (lo, hi) = (ios.iter().map(|io| io.initial).min().unwrap(), ios.iter().map(|io| io.initial).max().unwrap());
+        assert!(outs.iter().all(|x| Real::from(lo) <= *x && *x <= Real::from(hi)), "instance {id}: {outs:?} outside [{lo}, {hi}]");
+        let spread = *outs.iter().max().unwrap() - *outs.iter().min().unwrap();
+        assert!(spread * (1i64 << APPROX_ROUNDS) <= Real::from(hi - lo), "instance {id}: outputs {outs:?} from inputs in [{lo}, {hi}]");
+    }
 }
 
 /// Four instances of `P` at once on `nodes`: the decisions taken within

@@ -13,6 +13,7 @@ use psync::sim::{Adversary, Faults, RandomAdversary, SimError, SimOptions, simul
 
 /// Seeded runs per algorithm.
 const RUNS: u64 = 1000;
+use psync_benchmarks::approximate_agreement::ApproximateAgreement;
 use psync_benchmarks::ate::Ate;
 use psync_benchmarks::ben_or::BenOr;
 use psync_benchmarks::chandra_toueg::ChandraToueg;
@@ -182,6 +183,35 @@ fn the_quorum_vote_agrees_under_omissions_and_decides_on_equal_votes_hearing_n_m
         assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
     }
     assert_eq!(decided_runs, RUNS / 2);
+}
+
+#[test]
+fn approximate_agreement_keeps_validity_and_halves_the_spread_every_round() {
+    // Every process hears at least n − f (`UpToF`, n > 2f) and moves to the
+    // midpoint of what it heard: no monitor finding (Validity, Contraction),
+    // and after `rounds` rounds the spread is at most 2^-rounds of the
+    // inputs' (exact rationals: no rounding to blame).
+    let mut spread_shrank = 0;
+    for seed in 0..RUNS {
+        let n = 1 + seed as usize % 7;
+        let rounds = 1 + seed % 8;
+        let inputs: Vec<Consensus<i64>> = (0..n).map(|i| Consensus::new(((i as u64 * 7 + seed) % 11) as i64 - 5)).collect();
+        let mut adv = UpToF { f: (n - 1) / 2, state: seed * 2654435761 + 1 };
+        let opts = SimOptions { max_rounds: rounds, ..SimOptions::default() };
+        let out = simulate_with_params::<ApproximateAgreement>(&inputs, &mut adv, seed, &minority(n), &opts).unwrap();
+        assert_eq!(violations(&out.violations), Vec::<String>::new(), "seed {seed}");
+        let spread = |xs: &mut dyn Iterator<Item = Real>| {
+            let xs: Vec<Real> = xs.collect();
+            *xs.iter().max().unwrap() - *xs.iter().min().unwrap()
+        };
+        let before = spread(&mut inputs.iter().map(|c| Real::from(c.initial)));
+        let after = spread(&mut out.world.states().iter().map(|s| s.x));
+        assert!(after * (1i64 << rounds) <= before, "seed {seed}: spread {before} became {after} after {rounds} rounds");
+        if after < before {
+            spread_shrank += 1;
+        }
+    }
+    assert!(spread_shrank > RUNS / 2, "the spread shrank in only {spread_shrank} runs");
 }
 
 #[test]

@@ -60,6 +60,7 @@ pub fn show(v: &Value) -> String {
     match v {
         Value::Bool(b) => b.to_string(),
         Value::Int(k) => k.to_string(),
+        Value::Real(q) => q.to_string(),
         Value::Proc(k) => format!("p{k}"),
         Value::Elem(s, k) => format!("{s}#{k}"),
         Value::Set(s) => format!("{{{}}}", s.iter().map(show).collect::<Vec<_>>().join(", ")),

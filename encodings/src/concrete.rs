@@ -69,13 +69,18 @@ pub enum ConcreteError {
 }
 
 /// Reads a JSON value (as `serde_json` writes the Rust value) at a sort:
-/// integers, booleans, process ids (a `u32`), process sets (an array of
+/// integers, rationals (`[num, den]`), booleans, process ids (a `u32`), process sets (an array of
 /// `u32`), options (`null` or the content), tuples (arrays).
 pub fn value_from_json(sort: &Sort, v: &serde_json::Value, what: &str) -> Result<Value, ConcreteError> {
     let bad = || ConcreteError::BadValue { what: what.to_string(), sort: sort.to_string(), json: v.to_string() };
     let proc = |x: &serde_json::Value| x.as_u64().and_then(|k| u32::try_from(k).ok()).map(Value::Proc);
     match sort {
         Sort::Int => v.as_i64().map(Value::Int).ok_or_else(bad),
+        // `psync::Real` as serde writes it: `[numerator, denominator]`.
+        Sort::Real => match v.as_array().map(|a| a.iter().map(serde_json::Value::as_i64).collect::<Vec<_>>()).as_deref() {
+            Some([Some(n), Some(d)]) if *d != 0 => Ok(Value::Real(psync_logic::Rational64::new(*n, *d))),
+            _ => Err(bad()),
+        },
         Sort::Bool => v.as_bool().map(Value::Bool).ok_or_else(bad),
         Sort::P => proc(v).ok_or_else(bad),
         Sort::Set(inner) => {

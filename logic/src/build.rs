@@ -87,10 +87,21 @@ pub fn sub(a: Term, b: Term) -> Term {
 pub fn mul(k: i64, a: Term) -> Term {
     op(Op::Mul, vec![Term::Int(k), a])
 }
-/// `a / k` (floor)
+/// `a / k` (floor on `Int`, exact on `Real`)
 pub fn div(a: Term, k: i64) -> Term {
     op(Op::Div, vec![a, Term::Int(k)])
 }
+/// `a` (an `Int`) as a `Real`.
+pub fn to_real(a: Term) -> Term {
+    op(Op::ToReal, vec![a])
+}
+
+/// The rational `num / den` as a `Real` term (`den > 0`).
+pub fn real(num: i64, den: i64) -> Term {
+    let r = to_real(Term::Int(num));
+    if den == 1 { r } else { div(r, den) }
+}
+
 /// `a mod k`
 pub fn modulo(a: Term, k: i64) -> Term {
     op(Op::Mod, vec![a, Term::Int(k)])

@@ -12,6 +12,8 @@ pub use sort::Sort;
 pub use term::{fresh_name, Binder, Fun, Op, Term, Var};
 mod model;
 pub use model::{FunTable, Model, Value};
+/// The rationals of [`Value::Real`] (64-bit numerator and denominator).
+pub use num_rational::Rational64;
 pub mod typecheck;
 pub use typecheck::{typecheck, typecheck_formula, TypeError};
 mod pretty;

@@ -14,6 +14,9 @@ pub enum Value {
     Bool(bool),
     /// An integer.
     Int(i64),
+    /// A rational (the values of sort `Real` the evaluator computes with:
+    /// exact while numerator and denominator fit in 64 bits, an error beyond).
+    Real(num_rational::Rational64),
     /// Process `k`, with `0 ≤ k < n`.
     Proc(u32),
     /// Element `k` of the universe of an uninterpreted sort (named by [`Sort::mangle`]).
@@ -88,6 +91,7 @@ impl Value {
         match sort {
             Sort::Bool => Value::Bool(false),
             Sort::Int => Value::Int(0),
+            Sort::Real => Value::Real(0.into()),
             Sort::P => Value::Proc(0),
             Sort::Uninterpreted(_) => Value::Elem(sort.mangle(), 0),
             Sort::Set(_) => Value::Set(BTreeSet::new()),

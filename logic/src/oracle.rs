@@ -146,6 +146,9 @@ fn run(t: &Term, bounds: &OracleBounds, nodes: &mut u64) -> Result<Option<Model>
         let mut candidates = Vec::with_capacity(prog.syms.len());
         for sym in &prog.syms {
             let sort = &prog.sorts[sym.ret];
+            if *sort == Sort::Real {
+                return Err(Stop::Unsupported(format!("`{}` has sort Real: the oracle enumerates finite domains only", sym.fun.name)));
+            }
             if domain_size(sort, &sizes, ints.len())? > CANDIDATE_LIMIT {
                 return Err(Stop::Unsupported(format!("`{}` has too many possible values", sym.fun.name)));
             }
@@ -200,7 +203,7 @@ fn skolemize(t: &Term, skolems: &mut Vec<String>, out: &mut Vec<Term>) {
 
 fn finite_sort(s: &Sort) -> bool {
     match s {
-        Sort::Int => false,
+        Sort::Int | Sort::Real => false,
         Sort::Bool | Sort::P | Sort::Uninterpreted(_) => true,
         Sort::Set(e) | Sort::Opt(e) => finite_sort(e),
         Sort::Tuple(cs) => cs.iter().all(finite_sort),
@@ -266,7 +269,7 @@ fn uninterpreted_in(s: &Sort, f: &mut impl FnMut(&Sort)) {
         Sort::Uninterpreted(_) => f(s),
         Sort::Set(e) | Sort::Opt(e) => uninterpreted_in(e, f),
         Sort::Tuple(cs) => cs.iter().for_each(|c| uninterpreted_in(c, f)),
-        Sort::Bool | Sort::Int | Sort::P => {}
+        Sort::Bool | Sort::Int | Sort::Real | Sort::P => {}
     }
 }
 

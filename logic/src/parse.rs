@@ -156,7 +156,7 @@ pub fn parse_term(src: &str, sig: &Signature) -> Result<Term, ParseError> {
 /// Words with a fixed meaning, never usable as declared names.
 const RESERVED: &[&str] = &[
     "true", "false", "n", "all", "ite", "Some", "None", "is_some", "get", "card", "empty", "and", "or", "add",
-    "Bool", "Int", "P", "Set", "Option", "Opt", "sort", "fun", "const", "assert", "expect",
+    "to_real", "Bool", "Int", "Real", "P", "Set", "Option", "Opt", "sort", "fun", "const", "assert", "expect",
 ];
 
 struct Parser {
@@ -364,6 +364,7 @@ impl Parser {
         match name.as_str() {
             "Bool" => Ok(Sort::Bool),
             "Int" => Ok(Sort::Int),
+            "Real" => Ok(Sort::Real),
             "P" => Ok(Sort::P),
             "Set" | "Option" | "Opt" => {
                 let inner = self.sort_argument()?;

@@ -119,6 +119,7 @@ fn generic_name(op: &Op) -> String {
         Op::Mul => "mul".into(),
         Op::Div => "div".into(),
         Op::Mod => "mod".into(),
+        Op::ToReal => "to_real".into(),
         Op::Lt => "lt".into(),
         Op::Le => "le".into(),
         Op::Gt => "gt".into(),

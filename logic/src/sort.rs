@@ -13,6 +13,9 @@ pub enum Sort {
     Bool,
     /// Mathematical integers.
     Int,
+    /// Rational numbers (SMT-LIB's `Real`; the linear fragment only: sums,
+    /// differences, products and quotients by integer literals, comparisons).
+    Real,
     /// Process identifiers; exactly `n` of them.
     P,
     /// Finite sets of elements of the inner sort.
@@ -34,6 +37,10 @@ impl Sort {
     pub fn opt(inner: Sort) -> Sort {
         Sort::Opt(Box::new(inner))
     }
+    /// Is this a number sort (`Int` or `Real`), the sorts of arithmetic and order?
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Sort::Int | Sort::Real)
+    }
     /// The element sort of a set sort.
     pub fn set_elem(&self) -> Option<&Sort> {
         match self {
@@ -46,6 +53,7 @@ impl Sort {
         match self {
             Sort::Bool => "Bool".into(),
             Sort::Int => "Int".into(),
+            Sort::Real => "Real".into(),
             Sort::P => "P".into(),
             Sort::Set(e) => format!("Set_{}", e.mangle()),
             Sort::Opt(e) => format!("Opt_{}", e.mangle()),
@@ -63,6 +71,7 @@ impl fmt::Display for Sort {
         match self {
             Sort::Bool => write!(f, "Bool"),
             Sort::Int => write!(f, "Int"),
+            Sort::Real => write!(f, "Real"),
             Sort::P => write!(f, "P"),
             Sort::Set(e) => write!(f, "Set<{e}>"),
             Sort::Opt(e) => write!(f, "Option<{e}>"),

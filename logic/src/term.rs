@@ -55,19 +55,23 @@ pub enum Op {
     Ite,
     /// `a = b`, at any sort (sets: extensional)
     Eq,
-    // -- linear integer arithmetic --
+    // -- linear arithmetic over Int or Real (all operands of one sort,
+    // except the integer literal of `Mul` and `Div`) --
     /// `a₁ + … + aₖ`
     Add,
     /// `a - b`
     Sub,
     /// `-a`
     Neg,
-    /// `a * b`, one side an integer literal (linear)
+    /// `a * b`, one side an integer literal (linear); the other side's sort
     Mul,
-    /// `a / k`, floor division by a positive literal
+    /// `a / k` by a positive integer literal: floor division on `Int`,
+    /// exact division on `Real`
     Div,
     /// `a mod k`, by a positive literal
     Mod,
+    /// `a` (an `Int`) as a `Real`
+    ToReal,
     /// `a < b`
     Lt,
     /// `a ≤ b`
@@ -173,9 +177,14 @@ impl Term {
             Term::Op(op, args) => match op {
                 Op::Not | Op::And | Op::Or | Op::Implies | Op::Iff | Op::Eq => Sort::Bool,
                 Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Member | Op::Subset | Op::IsSome => Sort::Bool,
-                Op::Add | Op::Sub | Op::Neg | Op::Mul | Op::Div | Op::Mod | Op::ProcCount | Op::Card => {
-                    Sort::Int
-                }
+                Op::Mod | Op::ProcCount | Op::Card => Sort::Int,
+                Op::ToReal => Sort::Real,
+                Op::Add | Op::Sub | Op::Neg | Op::Div => args.first().map_or(Sort::Int, Term::sort),
+                Op::Mul => match args.as_slice() {
+                    [Term::Int(_), b] => b.sort(),
+                    [a, _] => a.sort(),
+                    _ => Sort::Int,
+                },
                 Op::Ite => args[1].sort(),
                 Op::Union | Op::Inter | Op::Diff => args[0].sort(),
                 Op::Empty(elem) => Sort::set(elem.clone()),

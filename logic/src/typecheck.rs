@@ -71,7 +71,7 @@ fn err<T>(message: String, path: &[usize], t: &Term) -> Result<T, TypeError> {
 /// Checks a sort for well-formedness: tuples have at least two components.
 fn check_sort(s: &Sort) -> Result<(), String> {
     match s {
-        Sort::Bool | Sort::Int | Sort::P => Ok(()),
+        Sort::Bool | Sort::Int | Sort::Real | Sort::P => Ok(()),
         Sort::Uninterpreted(name) if name.is_empty() => Err("uninterpreted sort with an empty name".into()),
         Sort::Uninterpreted(_) => Ok(()),
         Sort::Set(e) | Sort::Opt(e) => check_sort(e),
@@ -231,6 +231,17 @@ fn all_of(op: &Op, sorts: &[Sort], want: &Sort) -> Result<(), String> {
     }
 }
 
+/// All operands of one number sort (`Int` or `Real`; a `Real` is never
+/// mixed with an `Int` without `ToReal`): that sort.
+fn numeric(op: &Op, sorts: &[Sort]) -> Result<Sort, String> {
+    let Some(first) = sorts.first() else { return Ok(Sort::Int) };
+    if !first.is_numeric() {
+        return Err(format!("argument 1 of {op:?} has sort {first}, expected Int or Real"));
+    }
+    all_of(op, sorts, first)?;
+    Ok(first.clone())
+}
+
 fn is_positive_literal(t: &Term) -> bool {
     matches!(t, Term::Int(k) if *k > 0)
 }
@@ -270,39 +281,43 @@ fn check_op(op: &Op, args: &[Term], sorts: &[Sort]) -> Result<Sort, String> {
             }
             Ok(Sort::Bool)
         }
-        Add => {
-            all_of(op, sorts, &Sort::Int)?;
-            Ok(Sort::Int)
-        }
+        Add => numeric(op, sorts),
         Sub => {
             arity(op, sorts, 2)?;
-            all_of(op, sorts, &Sort::Int)?;
-            Ok(Sort::Int)
+            numeric(op, sorts)
         }
         Neg => {
             arity(op, sorts, 1)?;
-            all_of(op, sorts, &Sort::Int)?;
-            Ok(Sort::Int)
+            numeric(op, sorts)
         }
         Mul => {
             arity(op, sorts, 2)?;
-            all_of(op, sorts, &Sort::Int)?;
-            if !matches!(args[0], Term::Int(_)) && !matches!(args[1], Term::Int(_)) {
-                return Err("non-linear multiplication: one side of * must be an integer literal".into());
-            }
-            Ok(Sort::Int)
+            let other = match (&args[0], &args[1]) {
+                (Term::Int(_), _) => 1,
+                (_, Term::Int(_)) => 0,
+                _ => return Err("non-linear multiplication: one side of * must be an integer literal".into()),
+            };
+            numeric(op, &sorts[other..=other])
         }
         Div | Mod => {
             arity(op, sorts, 2)?;
-            all_of(op, sorts, &Sort::Int)?;
             if !is_positive_literal(&args[1]) {
                 return Err(format!("{op:?} must be by a positive integer literal"));
             }
-            Ok(Sort::Int)
+            if *op == Mod {
+                all_of(op, sorts, &Sort::Int)?;
+                return Ok(Sort::Int);
+            }
+            numeric(op, &sorts[..1])
+        }
+        ToReal => {
+            arity(op, sorts, 1)?;
+            all_of(op, sorts, &Sort::Int)?;
+            Ok(Sort::Real)
         }
         Lt | Le | Gt | Ge => {
             arity(op, sorts, 2)?;
-            all_of(op, sorts, &Sort::Int)?;
+            numeric(op, sorts)?;
             Ok(Sort::Bool)
         }
         ProcCount => {

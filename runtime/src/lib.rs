@@ -22,7 +22,7 @@ pub use serde;
 pub mod prelude {
     pub use crate::dsl::{
         ActiveValue, Consensus, Ctx, EventRound, Mailbox, Message, Outbox, Params, Phase, ProcSet, Process,
-        ProcessId, ProcessIo, Progress, Round, Spec, World, eventually, implies,
+        ProcessId, ProcessIo, Progress, Real, Round, Spec, World, eventually, implies,
     };
     pub use crate::phase;
     pub use serde::{Deserialize, Serialize};

@@ -78,6 +78,7 @@ pub fn show(v: &Value) -> String {
     match v {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
+        Value::Real(q) => q.to_string(),
         Value::Proc(p) => format!("p{p}"),
         Value::Opt(None) => "None".into(),
         Value::Opt(Some(x)) => format!("Some({})", show(x)),
@@ -92,6 +93,7 @@ pub fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Bool(b) => (*b).into(),
         Value::Int(i) => (*i).into(),
+        Value::Real(q) => serde_json::json!([q.numer(), q.denom()]),
         Value::Proc(p) => (*p).into(),
         Value::Opt(None) => serde_json::Value::Null,
         Value::Opt(Some(x)) => to_json(x),

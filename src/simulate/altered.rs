@@ -50,6 +50,7 @@ pub fn draw(alg: &Algorithm, pre: &Snapshot, ho: &[BTreeSet<u32>], rng: &mut Std
 fn random_value(sort: &Sort, n: u32, rng: &mut StdRng) -> Value {
     match sort {
         Sort::Int => Value::Int(rng.random_range(INTS)),
+        Sort::Real => Value::Real(psync_logic::Rational64::new(rng.random_range(INTS), rng.random_range(1..=4))),
         Sort::Bool => Value::Bool(rng.random_bool(0.5)),
         Sort::P => Value::Proc(rng.random_range(0..n.max(1))),
         Sort::Set(_) => Value::Set((0..n).filter(|_| rng.random_bool(0.5)).map(Value::Proc).collect()),

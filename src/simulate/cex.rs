@@ -42,6 +42,7 @@ pub fn parse_shown(sort: &Sort, s: &str) -> Option<Value> {
     let s = s.trim();
     match sort {
         Sort::Int => s.parse().ok().map(Value::Int),
+        Sort::Real => s.parse().ok().map(Value::Real),
         Sort::Bool => s.parse().ok().map(Value::Bool),
         Sort::P => s.strip_prefix('p')?.parse().ok().map(Value::Proc),
         Sort::Set(e) => {

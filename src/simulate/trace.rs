@@ -107,6 +107,7 @@ pub fn value_to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => J::from(*i),
+        Value::Real(q) => J::Array(vec![J::from(*q.numer()), J::from(*q.denom())]),
         Value::Proc(p) => J::from(*p),
         Value::Elem(s, k) => J::String(format!("{s}#{k}")),
         Value::Set(xs) => J::Array(xs.iter().map(value_to_json).collect()),

@@ -19,6 +19,7 @@ use super::types::{is_int_type, sort_of};
 pub fn sort_name(s: &Sort) -> String {
     match s {
         Sort::Int => "an integer".into(),
+        Sort::Real => "a Real".into(),
         Sort::Bool => "a bool".into(),
         Sort::P => "a ProcessId".into(),
         other => format!("a value of sort {other}"),
@@ -145,7 +146,7 @@ impl Cx<'_> {
         match op {
             UnOp::Deref(_) => self.expr(inner),
             UnOp::Not(_) => Ok(Val::T(terms::not(self.bool_term(inner)?))),
-            UnOp::Neg(_) => match self.int_term(inner)? {
+            UnOp::Neg(_) => match self.num_term(inner)? {
                 Term::Int(k) => Ok(Val::T(Term::Int(-k))),
                 t => Ok(Val::T(terms::neg(t))),
             },
@@ -159,10 +160,16 @@ impl Cx<'_> {
             B::And(_) | B::BitAnd(_) => terms::and(vec![self.bool_term(l)?, self.bool_term(r)?]),
             B::Or(_) | B::BitOr(_) => terms::or(vec![self.bool_term(l)?, self.bool_term(r)?]),
             B::BitXor(_) => terms::not(build::iff(self.bool_term(l)?, self.bool_term(r)?)),
-            B::Add(_) => build::add(self.int_term(l)?, self.int_term(r)?),
-            B::Sub(_) => build::sub(self.int_term(l)?, self.int_term(r)?),
+            B::Add(_) => {
+                let (a, b) = self.num_pair(e, l, r)?;
+                build::add(a, b)
+            }
+            B::Sub(_) => {
+                let (a, b) = self.num_pair(e, l, r)?;
+                build::sub(a, b)
+            }
             B::Mul(_) => {
-                let (a, b) = (self.int_term(l)?, self.int_term(r)?);
+                let (a, b) = (self.num_term(l)?, self.num_term(r)?);
                 match (&a, &b) {
                     (Term::Int(k), _) => build::mul(*k, b),
                     (_, Term::Int(k)) => build::mul(*k, a),
@@ -170,7 +177,14 @@ impl Cx<'_> {
                 }
             }
             B::Div(_) | B::Rem(_) => {
-                let a = self.int_term(l)?;
+                let a = self.num_term(l)?;
+                if a.sort() == Sort::Real {
+                    return match (op, self.term(r)?) {
+                        (B::Div(_), Term::Int(k)) if k > 0 => Ok(build::div(a, k)),
+                        (B::Div(_), _) => err_help(r.span(), "a Real is divided only by a positive integer literal", "not a positive literal", "division by a variable (such as a count) is non-linear, outside the decidable fragment"),
+                        _ => err(e.span(), "`%` on a Real is outside the verifiable subset", "remainder of a Real"),
+                    };
+                }
                 let k = match self.int_term(r)? {
                     Term::Int(k) if k > 0 => k,
                     _ => return err(r.span(), "division and remainder only by a positive integer literal", "not a positive literal"),
@@ -189,12 +203,42 @@ impl Cx<'_> {
                 let t = self.equality(l, r)?;
                 if matches!(op, B::Eq(_)) { t } else { terms::not(t) }
             }
-            B::Lt(_) => build::lt(self.int_term(l)?, self.int_term(r)?),
-            B::Le(_) => build::le(self.int_term(l)?, self.int_term(r)?),
-            B::Gt(_) => build::gt(self.int_term(l)?, self.int_term(r)?),
-            B::Ge(_) => build::ge(self.int_term(l)?, self.int_term(r)?),
+            B::Lt(_) | B::Le(_) | B::Gt(_) | B::Ge(_) => {
+                let (a, b) = self.num_pair(e, l, r)?;
+                match op {
+                    B::Lt(_) => build::lt(a, b),
+                    B::Le(_) => build::le(a, b),
+                    B::Gt(_) => build::gt(a, b),
+                    _ => build::ge(a, b),
+                }
+            }
             _ => return err(e.span(), "operator outside the verifiable subset", "unsupported operator"),
         })
+    }
+
+    /// A number: an integer or a `Real` term.
+    fn num_term(&mut self, e: &Expr) -> FeResult<Term> {
+        let t = self.term(e)?;
+        if t.sort().is_numeric() {
+            Ok(t)
+        } else {
+            err(e.span(), format!("type mismatch: expected a number (an integer or a Real), found {}", sort_name(&t.sort())), "not a number")
+        }
+    }
+
+    /// Two numbers of one sort: integers, or Reals (an integer next to a
+    /// Real is converted explicitly, with `Real::from`).
+    fn num_pair(&mut self, at: &Expr, l: &Expr, r: &Expr) -> FeResult<(Term, Term)> {
+        let (a, b) = (self.num_term(l)?, self.num_term(r)?);
+        if a.sort() != b.sort() {
+            return err_help(
+                at.span(),
+                format!("type mismatch: {} and {}", sort_name(&a.sort()), sort_name(&b.sort())),
+                "mixed number sorts",
+                "a Real meets an integer only through `Real::from(k)`",
+            );
+        }
+        Ok((a, b))
     }
 
     /// `l == r` at any sort, with `None` taking the other side's sort.

@@ -16,6 +16,7 @@ use super::error::{FeResult, err, err_help};
 fn default_of(s: &Sort) -> Option<Term> {
     match s {
         Sort::Int => Some(Term::Int(0)),
+        Sort::Real => Some(build::real(0, 1)),
         Sort::Bool => Some(Term::Bool(false)),
         Sort::Opt(inner) => Some(build::none((**inner).clone())),
         Sort::Tuple(cs) => cs.iter().map(default_of).collect::<Option<Vec<_>>>().map(build::tuple),
@@ -203,8 +204,8 @@ impl Cx<'_> {
         let base = format!("{}_by_key.r{}", if max { "max" } else { "min" }, r.index);
         let (funs, res) = self.fresh_payload(&base, &r.msg);
         let key_res = match self.apply(key, vec![Val::T(res.clone())])? {
-            Val::T(t) if t.sort() == Sort::Int => t,
-            _ => return err(key.span(), "the key must be an integer", "not an integer key"),
+            Val::T(t) if t.sort().is_numeric() => t,
+            _ => return err(key.span(), "the key must be an integer or a Real", "not a number key"),
         };
         let (s, key_s) = self.per_message(r, key)?;
         let w = self.fresh_var("s", Sort::P);

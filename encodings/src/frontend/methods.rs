@@ -151,9 +151,9 @@ impl Cx<'_> {
             return Ok(Val::T(t));
         }
         let out = match (&sort, name) {
-            (Sort::Int, "min" | "max") => {
+            (Sort::Int | Sort::Real, "min" | "max") => {
                 let a = self.args_n(m, 1)?;
-                let o = self.int_term(a[0])?;
+                let o = self.term_of(a[0], &sort)?;
                 let c = if name == "min" { build::le(t.clone(), o.clone()) } else { build::ge(t.clone(), o.clone()) };
                 terms::ite(c, t, o)
             }
@@ -233,6 +233,8 @@ impl Cx<'_> {
             ("implies", [a, b]) => Ok(Val::T(terms::implies(self.bool_term(a)?, self.bool_term(b)?))),
             ("Some", [a]) => Ok(Val::T(build::some(self.term(a)?))),
             ("ProcSet::new", []) => Ok(Val::T(build::empty(Sort::P))),
+            ("Real::from", [a]) => Ok(Val::T(build::to_real(self.int_term(a)?))),
+            ("Real::new", [a, b]) => self.real_literal(e, a, b).map(Val::T),
             ("eventually", [_]) => err_help(e.span(), "`eventually(..)` must wrap a whole property", "misplaced", "write `(\"Termination\", eventually(…))`"),
             ("ProcessId::new" | "ProcessId::from_u32", _) => err_help(
                 e.span(),
@@ -246,6 +248,19 @@ impl Cx<'_> {
                 }
                 err(c.func.span(), format!("unknown function `{name}`"), "not a helper with a contract, nor a supported function")
             }
+        }
+    }
+
+    /// `Real::new(num, den)` with integer literals, `den > 0`: the rational.
+    fn real_literal(&mut self, e: &Expr, num: &Expr, den: &Expr) -> FeResult<Term> {
+        match (self.int_term(num)?, self.int_term(den)?) {
+            (Term::Int(n), Term::Int(d)) if d > 0 => Ok(build::real(n, d)),
+            _ => err_help(
+                e.span(),
+                "`Real::new` needs integer literals, the denominator positive",
+                "not a rational literal",
+                "write `Real::new(1, 2)`, or `Real::from(k)` for an integer expression",
+            ),
         }
     }
 

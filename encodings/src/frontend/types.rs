@@ -40,6 +40,13 @@ pub fn sort_of(ty: &syn::Type) -> FeResult<Ty> {
                 n if plain && SIGNED.contains(&n) => Ok(Ty { sort: Sort::Int, unsigned: false }),
                 n if plain && UNSIGNED.contains(&n) => Ok(Ty { sort: Sort::Int, unsigned: true }),
                 "bool" if plain => Ok(Ty { sort: Sort::Bool, unsigned: false }),
+                "Real" if plain => Ok(Ty { sort: Sort::Real, unsigned: false }),
+                "f32" | "f64" if plain => err_help(
+                    ty.span(),
+                    "floating point is outside the verifiable subset",
+                    "not exact",
+                    "floating point breaks the laws of the reals a proof relies on; use `psync::Real` (exact rationals)",
+                ),
                 "ProcessId" if plain => Ok(Ty { sort: Sort::P, unsigned: false }),
                 "ProcSet" if plain => Ok(Ty { sort: Sort::set(Sort::P), unsigned: false }),
                 "Option" => match generic_arg(seg) {
@@ -69,7 +76,7 @@ fn unsupported<T>(ty: &syn::Type) -> FeResult<T> {
         ty.span(),
         "type outside the verifiable subset",
         "unsupported type",
-        "state fields, messages and values may be integers (i64, u64, usize, …), bool, ProcessId, \
+        "state fields, messages and values may be integers (i64, u64, usize, …), Real, bool, ProcessId, \
          ProcSet, Option<T> or tuples of these",
     )
 }

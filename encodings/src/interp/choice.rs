@@ -161,12 +161,13 @@ impl Exec<'_> {
 }
 
 /// The values a helper result is drawn from: both Booleans, the integers
-/// −2…3, every process, and options of those; `None` for other sorts.
+/// −2…3, a few rationals, every process, and options of those; `None` for other sorts.
 fn small_values(sort: &psync_logic::Sort, n: u32) -> Option<Vec<Value>> {
     use psync_logic::Sort;
     Some(match sort {
         Sort::Bool => vec![Value::Bool(false), Value::Bool(true)],
         Sort::Int => (-2..=3).map(Value::Int).collect(),
+        Sort::Real => [(-2, 1), (0, 1), (1, 2), (1, 1), (3, 1)].into_iter().map(|(a, b)| Value::Real(psync_logic::Rational64::new(a, b))).collect(),
         Sort::P => (0..n).map(Value::Proc).collect(),
         Sort::Opt(inner) => {
             let mut out = vec![Value::Opt(None)];

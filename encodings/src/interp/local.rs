@@ -51,7 +51,7 @@ fn constant(name: &str, sort: Sort, v: Value) -> (String, FunTable) {
 /// view is checked before it enters a model).
 fn fits(v: &Value, sort: &Sort, n: u32) -> bool {
     match (v, sort) {
-        (Value::Bool(_), Sort::Bool) | (Value::Int(_), Sort::Int) => true,
+        (Value::Bool(_), Sort::Bool) | (Value::Int(_), Sort::Int) | (Value::Real(_), Sort::Real) => true,
         (Value::Proc(p), Sort::P) => *p < n,
         (Value::Set(s), Sort::Set(e)) => s.iter().all(|x| fits(x, e, n)),
         (Value::Opt(o), Sort::Opt(e)) => o.as_deref().is_none_or(|x| fits(x, e, n)),

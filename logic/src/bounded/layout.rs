@@ -49,7 +49,7 @@ pub(crate) fn atoms(sort: &Sort, k: u32) -> Result<Vec<Sort>, BoundedError> {
 
 fn push_atoms(sort: &Sort, k: u32, out: &mut Vec<Sort>) -> Result<(), BoundedError> {
     match sort {
-        Sort::Bool | Sort::Int | Sort::P | Sort::Uninterpreted(_) => out.push(sort.clone()),
+        Sort::Bool | Sort::Int | Sort::Real | Sort::P | Sort::Uninterpreted(_) => out.push(sort.clone()),
         Sort::Set(e) => {
             let m = domain_len(e, k)?;
             if m > MAX_SET_ELEMS {
@@ -81,7 +81,7 @@ pub(crate) fn domain_len(sort: &Sort, k: u32) -> Result<usize, BoundedError> {
     let n = match sort {
         Sort::Bool => 2,
         Sort::P => k as usize,
-        Sort::Int | Sort::Uninterpreted(_) => {
+        Sort::Int | Sort::Real | Sort::Uninterpreted(_) => {
             return Err(unsupported(format!("{sort} is not a finite sort")));
         }
         Sort::Set(e) => {
@@ -108,7 +108,7 @@ pub(crate) fn domain(sort: &Sort, sizes: &Sizes) -> Result<Vec<Value>, BoundedEr
     let out = match sort {
         Sort::Bool => vec![Value::Bool(false), Value::Bool(true)],
         Sort::P => (0..sizes.k).map(Value::Proc).collect(),
-        Sort::Int => return Err(unsupported("Int is not a finite sort".into())),
+        Sort::Int | Sort::Real => return Err(unsupported(format!("{sort} is not a finite sort"))),
         Sort::Uninterpreted(_) => {
             let Some(us) = sizes.universes else {
                 return Err(unsupported(format!("the uninterpreted sort {sort} has no fixed size")));
@@ -178,10 +178,10 @@ impl Codec<'_> {
     fn take<'v>(&self, sort: &Sort, it: &mut impl Iterator<Item = &'v Value>) -> Result<Value, String> {
         let mut next = || it.next().ok_or_else(|| format!("too few components for a value of {sort}"));
         match sort {
-            Sort::Bool | Sort::Int => {
+            Sort::Bool | Sort::Int | Sort::Real => {
                 let v = next()?;
                 match (sort, v) {
-                    (Sort::Bool, Value::Bool(_)) | (Sort::Int, Value::Int(_)) => Ok(v.clone()),
+                    (Sort::Bool, Value::Bool(_)) | (Sort::Int, Value::Int(_)) | (Sort::Real, Value::Real(_)) => Ok(v.clone()),
                     _ => Err(format!("{v:?} is not a {sort}")),
                 }
             }
@@ -224,7 +224,7 @@ impl Codec<'_> {
 
     fn put(&self, v: &Value, sort: &Sort, out: &mut Vec<Value>) -> Result<(), String> {
         match (sort, v) {
-            (Sort::Bool, Value::Bool(_)) | (Sort::Int, Value::Int(_)) => out.push(v.clone()),
+            (Sort::Bool, Value::Bool(_)) | (Sort::Int, Value::Int(_)) | (Sort::Real, Value::Real(_)) => out.push(v.clone()),
             (Sort::P | Sort::Uninterpreted(_), _) => {
                 out.push((self.atom_out)(v).ok_or_else(|| format!("{v:?} is not an element of {sort}"))?)
             }

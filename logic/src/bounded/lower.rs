@@ -315,7 +315,17 @@ impl Lower {
                 }
                 one(flat::and(parts))
             }
-            Op::Add | Op::Sub | Op::Neg | Op::Mul | Op::Div | Op::Mod | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+            Op::Add
+            | Op::Sub
+            | Op::Neg
+            | Op::Mul
+            | Op::Div
+            | Op::Mod
+            | Op::ToReal
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge => {
                 let mut flat_args = Vec::with_capacity(args.len());
                 for a in args {
                     flat_args.push(self.formula(a, env)?);

@@ -13,6 +13,8 @@ use super::program::{Node, Prim};
 use super::value::{from_v, V};
 use super::world::{Table, World};
 use super::EvalError;
+use num_rational::Rational64;
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub};
 
 fn internal(what: &str, v: &V) -> EvalError {
     EvalError::IllSorted(format!("expected {what}, got {v:?}"))
@@ -59,6 +61,61 @@ fn interval(lo: i128, hi: i128) -> V {
     let clamp = |k: i128| k.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
     let (lo, hi) = (clamp(lo), clamp(hi));
     if lo == hi { V::I(lo) } else { V::IntIn(lo, hi) }
+}
+
+fn real_overflow(what: &str) -> EvalError {
+    EvalError::Overflow(format!("the rational {what} does not fit in 64-bit numerator and denominator"))
+}
+
+/// The sum of rationals; unknown if a summand is.
+fn real_sum(vals: &[V]) -> Result<V, EvalError> {
+    let mut acc = Rational64::from(0);
+    for v in vals {
+        match v {
+            V::R(q) => acc = acc.checked_add(q).ok_or_else(|| real_overflow("sum"))?,
+            V::Unknown | V::IntIn(..) => return Ok(V::Unknown),
+            other => return Err(internal("a rational", other)),
+        }
+    }
+    Ok(V::R(acc))
+}
+
+/// The operators other than `+` on rationals (`a` and `b` the evaluated
+/// operands, `b` unknown for unary ones). Rationals are known exactly or
+/// not at all: a partial operand makes the result unknown.
+fn real_op(prim: &Prim, a: &V, b: &V) -> Result<V, EvalError> {
+    let rat = |v: &V| -> Result<Option<Rational64>, EvalError> {
+        match v {
+            V::R(q) => Ok(Some(*q)),
+            V::I(k) => Ok(Some(Rational64::from(*k))),
+            V::Unknown | V::IntIn(..) => Ok(None),
+            other => Err(internal("a rational", other)),
+        }
+    };
+    if *prim == Prim::ToReal {
+        return Ok(match a {
+            V::I(k) => V::R(Rational64::from(*k)),
+            V::IntIn(..) | V::Unknown => V::Unknown,
+            other => return Err(internal("an integer", other)),
+        });
+    }
+    let unary = matches!(prim, Prim::Neg);
+    let (Some(x), Some(y)) = (rat(a)?, if unary { Ok(Some(Rational64::from(0))) } else { rat(b) }?) else {
+        return Ok(V::Unknown);
+    };
+    let num = |r: Option<Rational64>, what: &str| r.map(V::R).ok_or_else(|| real_overflow(what));
+    match prim {
+        Prim::Eq => Ok(V::B(x == y)),
+        Prim::Sub => num(x.checked_sub(&y), "difference"),
+        Prim::Neg => num(Rational64::from(0).checked_sub(&x), "negation"),
+        Prim::Mul => num(x.checked_mul(&y), "product"),
+        Prim::Div if y > Rational64::from(0) => num(x.checked_div(&y), "quotient"),
+        Prim::Lt => Ok(V::B(x < y)),
+        Prim::Le => Ok(V::B(x <= y)),
+        Prim::Gt => Ok(V::B(x > y)),
+        Prim::Ge => Ok(V::B(x >= y)),
+        other => Err(EvalError::IllSorted(format!("{other:?} on rationals ({a:?}, {b:?})"))),
+    }
 }
 
 fn mask_bounds(v: &V) -> Result<Option<(u64, u64)>, EvalError> {
@@ -308,9 +365,12 @@ impl World<'_> {
                 };
             }
             Prim::Add => {
+                let vals = args.iter().map(|n| self.ev(n, env)).collect::<Result<Vec<_>, _>>()?;
+                if vals.iter().any(|v| matches!(v, V::R(_))) {
+                    return real_sum(&vals);
+                }
                 let (mut lo, mut hi, mut known) = (0i128, 0i128, true);
-                for n in args {
-                    let v = self.ev(n, env)?;
+                for v in vals {
                     let r = range(&v)?;
                     known &= v.is_known();
                     lo += r.0;
@@ -325,6 +385,9 @@ impl World<'_> {
             Some(n) => self.ev(n, env)?,
             None => V::Unknown,
         };
+        if *prim == Prim::ToReal || matches!(a, V::R(_)) || matches!(b, V::R(_)) {
+            return real_op(prim, &a, &b);
+        }
         match prim {
             Prim::Iff => Ok(match (truth(&a)?, truth(&b)?) {
                 (Some(x), Some(y)) => V::B(x == y),
@@ -417,7 +480,9 @@ impl World<'_> {
                 V::T(_) => return Err(internal("a wider tuple", &a)),
                 _ => V::Unknown,
             }),
-            Prim::Not | Prim::And | Prim::Or | Prim::Implies | Prim::Ite | Prim::Add => unreachable!("handled above"),
+            Prim::Not | Prim::And | Prim::Or | Prim::Implies | Prim::Ite | Prim::Add | Prim::ToReal => {
+                unreachable!("handled above")
+            }
         }
     }
 

@@ -16,6 +16,8 @@ pub(crate) enum V {
     B(bool),
     /// An integer.
     I(i64),
+    /// A rational (known exactly, or [`V::Unknown`]: no intervals of rationals).
+    R(num_rational::Rational64),
     /// Process `k`, or element `k` of an uninterpreted sort.
     E(u32),
     /// A set over a small element sort (`P`, `Bool`, uninterpreted): bit `k`
@@ -87,6 +89,7 @@ pub(crate) fn default_of(sort: &Sort) -> V {
     match sort {
         Sort::Bool => V::B(false),
         Sort::Int => V::I(0),
+        Sort::Real => V::R(0.into()),
         Sort::P | Sort::Uninterpreted(_) => V::E(0),
         Sort::Set(e) if is_mask_elem(e) => V::Mask(0),
         Sort::Set(_) => V::List(Vec::new()),
@@ -105,6 +108,7 @@ pub(crate) fn to_v(value: &Value, sort: &Sort, sizes: &Sizes) -> Result<V, EvalE
     Ok(match (sort, value) {
         (Sort::Bool, Value::Bool(b)) => V::B(*b),
         (Sort::Int, Value::Int(k)) => V::I(*k),
+        (Sort::Real, Value::Real(q)) => V::R(*q),
         (Sort::P, Value::Proc(k)) if *k < sizes.n => V::E(*k),
         (Sort::Uninterpreted(_), Value::Elem(name, k)) if *name == sort.mangle() && *k < sizes.base(sort)? => V::E(*k),
         (Sort::Set(elem), Value::Set(items)) if is_mask_elem(elem) => {
@@ -136,6 +140,7 @@ pub(crate) fn from_v(v: &V, sort: &Sort) -> Result<Value, EvalError> {
     Ok(match (sort, v) {
         (Sort::Bool, V::B(b)) => Value::Bool(*b),
         (Sort::Int, V::I(k)) => Value::Int(*k),
+        (Sort::Real, V::R(q)) => Value::Real(*q),
         (Sort::P, V::E(k)) => Value::Proc(*k),
         (Sort::Uninterpreted(_), V::E(k)) => Value::Elem(sort.mangle(), *k),
         (Sort::Set(elem), V::Mask(m)) => {
@@ -167,6 +172,6 @@ pub(crate) fn ints_in(value: &Value, out: &mut Vec<i64>) {
         Value::Set(items) => items.iter().for_each(|i| ints_in(i, out)),
         Value::Opt(Some(v)) => ints_in(v, out),
         Value::Tuple(vs) => vs.iter().for_each(|v| ints_in(v, out)),
-        Value::Bool(_) | Value::Proc(_) | Value::Elem(..) | Value::Opt(None) => {}
+        Value::Bool(_) | Value::Real(_) | Value::Proc(_) | Value::Elem(..) | Value::Opt(None) => {}
     }
 }

@@ -56,10 +56,18 @@ pub(crate) struct World<'p> {
     pub misses: RefCell<Vec<(usize, usize)>>,
 }
 
+/// Quantifiers and searches range over finite domains; the rationals have
+/// no active-domain reading here.
+fn real_domain() -> EvalError {
+    EvalError::Unsupported("a quantifier or search over Real (the rationals have no finite domain to enumerate)".into())
+}
+
 /// Size of the domain of `sort`, saturating.
 pub(crate) fn domain_size(sort: &Sort, sizes: &Sizes, ints: usize) -> Result<u128, EvalError> {
     Ok(match sort {
         Sort::Int => ints as u128,
+        // Infinite: symbols over it get map tables; a quantifier over it is refused.
+        Sort::Real => u128::MAX,
         Sort::Bool | Sort::P | Sort::Uninterpreted(_) => u128::from(sizes.base(sort)?),
         Sort::Set(e) => {
             let k = domain_size(e, sizes, ints)?;
@@ -75,6 +83,7 @@ pub(crate) fn enumerate(sort: &Sort, sizes: &Sizes, ints: &[i64]) -> Result<Vec<
     let mut out: Vec<V> = match sort {
         Sort::Bool => vec![V::B(false), V::B(true)],
         Sort::Int => ints.iter().map(|k| V::I(*k)).collect(),
+        Sort::Real => return Err(real_domain()),
         Sort::P | Sort::Uninterpreted(_) => (0..sizes.base(sort)?).map(V::E).collect(),
         Sort::Set(e) if is_mask_elem(e) => (0..1u64 << sizes.base(e)?).map(V::Mask).collect(),
         Sort::Set(e) => {
@@ -136,6 +145,9 @@ impl<'p> World<'p> {
         for (id, s) in prog.sorts.iter().enumerate() {
             let size = domain_size(s, &sizes, int_domain.len())?;
             let quantified = prog.quantified.contains(&id);
+            if quantified && *s == Sort::Real {
+                return Err(real_domain());
+            }
             if quantified && size > DOMAIN_LIMIT {
                 return Err(EvalError::TooLarge(format!("the domain of {s} has {size} elements")));
             }

@@ -305,6 +305,7 @@ impl Parser {
             "is_some" => unary(self, Op::IsSome),
             "get" => unary(self, Op::Get),
             "card" => unary(self, Op::Card),
+            "to_real" => unary(self, Op::ToReal),
             "ite" => {
                 let args = self.arguments()?;
                 let args = self.exactly(at, name, args, 3)?;

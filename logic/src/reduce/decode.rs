@@ -319,6 +319,7 @@ impl Decoder<'_> {
                     .collect::<Result<_, _>>()?,
             ),
             (Sort::Int, Value::Int(_))
+            | (Sort::Real, Value::Real(_))
             | (Sort::Bool, Value::Bool(_))
             | (Sort::Uninterpreted(_), Value::Elem(..)) => v.clone(),
             _ => return Err(format!("value {v:?} does not fit sort {sort}")),
@@ -555,6 +556,7 @@ fn arbitrary(s: &Sort) -> Value {
     match s {
         Sort::Bool => Value::Bool(false),
         Sort::Int => Value::Int(0),
+        Sort::Real => Value::Real(0.into()),
         Sort::P => Value::Proc(0),
         Sort::Set(_) => Value::Set(BTreeSet::new()),
         Sort::Opt(_) => Value::Opt(None),

@@ -151,10 +151,10 @@ pub fn conjuncts(f: Term) -> Vec<Term> {
     }
 }
 
-/// Whether `s` is a sort of data values: integers or an uninterpreted
-/// sort (not processes, truth values, sets, options or tuples).
+/// Whether `s` is a sort of data values: integers, rationals or an
+/// uninterpreted sort (not processes, truth values, sets, options or tuples).
 pub fn is_data(s: &Sort) -> bool {
-    matches!(s, Sort::Int | Sort::Uninterpreted(_))
+    matches!(s, Sort::Int | Sort::Real | Sort::Uninterpreted(_))
 }
 
 /// Whether `s` is a set sort.

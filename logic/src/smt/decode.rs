@@ -40,6 +40,7 @@ pub(crate) fn default_value(sort: &Sort) -> Value {
     match sort {
         Sort::Bool => Value::Bool(false),
         Sort::Int => Value::Int(0),
+        Sort::Real => Value::Real(0.into()),
         Sort::P => Value::Proc(0),
         other => Value::Elem(other.mangle(), 0),
     }
@@ -47,7 +48,7 @@ pub(crate) fn default_value(sort: &Sort) -> Value {
 
 fn check_value(v: &Value, sort: &Sort, m: &Model, what: &str) -> Result<(), SmtError> {
     let ok = match (v, sort) {
-        (Value::Bool(_), Sort::Bool) | (Value::Int(_), Sort::Int) => true,
+        (Value::Bool(_), Sort::Bool) | (Value::Int(_), Sort::Int) | (Value::Real(_), Sort::Real) => true,
         (Value::Proc(k), Sort::P) => *k < m.n,
         (Value::Elem(name, k), s) if is_uninterpreted(s) && s != &Sort::P => {
             *name == s.mangle() && *k < m.universe_size(s)
@@ -58,7 +59,7 @@ fn check_value(v: &Value, sort: &Sort, m: &Model, what: &str) -> Result<(), SmtE
 }
 
 fn finite(s: &Sort) -> bool {
-    s != &Sort::Int
+    !s.is_numeric()
 }
 
 /// Build the [`Model`] of a satisfiable query from the solver's model.

@@ -4,6 +4,8 @@
 //! the model's universes; a quantifier over `Int` cannot be, and is an error.
 //! `n` (`ProcCount`) is the model's 0-ary table `"n"` (see [`crate::smt`]).
 
+use num_rational::Rational64;
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub};
 use crate::smt::SmtQuery;
 use crate::smt::query::PROC_COUNT;
 use crate::{Binder, Model, Op, Sort, Term, Value, Var};
@@ -65,7 +67,7 @@ pub fn check_model(q: &SmtQuery, m: &Model) -> Result<bool, FlatEvalError> {
 pub(crate) fn domain(sort: &Sort, m: &Model) -> Result<Vec<Value>, FlatEvalError> {
     match sort {
         Sort::Bool => Ok(vec![Value::Bool(false), Value::Bool(true)]),
-        Sort::Int => Err(FlatEvalError::Unbounded("Int".into())),
+        Sort::Int | Sort::Real => Err(FlatEvalError::Unbounded(sort.to_string())),
         Sort::P => Ok((0..m.n).map(Value::Proc).collect()),
         other => {
             let name = other.mangle();
@@ -114,6 +116,36 @@ impl<'m> Evaluator<'m> {
     /// An evaluator that gives up after `budget` steps.
     pub(crate) fn with_budget(model: &'m Model, budget: u64) -> Evaluator<'m> {
         Evaluator { model, steps: 0, budget }
+    }
+
+    /// A number as a rational (an integer literal factor or divisor of a
+    /// `Real` operation, or an operand of `to_real`, is an `Int`).
+    fn rational(&mut self, t: &Term, env: &mut Vec<(Var, Value)>) -> Result<Rational64, FlatEvalError> {
+        match self.eval(t, env)? {
+            Value::Real(q) => Ok(q),
+            Value::Int(k) => Ok(Rational64::from(k)),
+            v => Err(FlatEvalError::Type(format!("expected a number, got {v:?}"))),
+        }
+    }
+
+    /// Arithmetic and comparisons on `Real`, exact on 64-bit rationals.
+    fn real_op(&mut self, op: &Op, args: &[Term], env: &mut Vec<(Var, Value)>) -> Result<Value, FlatEvalError> {
+        let vals = args.iter().map(|a| self.rational(a, env)).collect::<Result<Vec<_>, _>>()?;
+        let num = |r: Option<Rational64>| r.map(Value::Real).ok_or(FlatEvalError::Arith);
+        let zero = Rational64::from(0);
+        match (op, &vals[..]) {
+            (Op::Add, _) => num(vals.iter().try_fold(zero, |s, k| s.checked_add(k))),
+            (Op::Sub, [a, b]) => num(a.checked_sub(b)),
+            (Op::Neg, [a]) => num(zero.checked_sub(a)),
+            (Op::Mul, [a, b]) => num(a.checked_mul(b)),
+            (Op::Div, [a, b]) if *b != zero => num(a.checked_div(b)),
+            (Op::ToReal, [a]) => Ok(Value::Real(*a)),
+            (Op::Lt, [a, b]) => Ok(Value::Bool(a < b)),
+            (Op::Le, [a, b]) => Ok(Value::Bool(a <= b)),
+            (Op::Gt, [a, b]) => Ok(Value::Bool(a > b)),
+            (Op::Ge, [a, b]) => Ok(Value::Bool(a >= b)),
+            _ => Err(FlatEvalError::Type(format!("{op:?} with {} arguments", args.len()))),
+        }
     }
 
     fn int(&mut self, t: &Term, env: &mut Vec<(Var, Value)>) -> Result<i64, FlatEvalError> {
@@ -181,6 +213,16 @@ impl<'m> Evaluator<'m> {
         let arity = |k: usize| {
             if args.len() == k { Ok(()) } else { Err(FlatEvalError::Type(format!("{op:?} with {} arguments", args.len()))) }
         };
+        let real = match op {
+            Op::Add | Op::Sub | Op::Neg | Op::Div => args.first().is_some_and(|a| a.sort() == Sort::Real),
+            Op::Mul => args.iter().any(|a| !matches!(a, Term::Int(_)) && a.sort() == Sort::Real),
+            Op::Lt | Op::Le | Op::Gt | Op::Ge => args.first().is_some_and(|a| a.sort() == Sort::Real),
+            Op::ToReal => true,
+            _ => false,
+        };
+        if real {
+            return self.real_op(op, args, env);
+        }
         match op {
             Op::Not => {
                 arity(1)?;

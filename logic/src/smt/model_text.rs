@@ -20,12 +20,88 @@ use crate::smt::decode::{Explicit, RawModel};
 use crate::smt::sexpr::split_top;
 use crate::smt::symbols::{sort_symbol, symbol_of_mangled};
 use crate::{Fun, Sort, Value};
+use num_rational::Ratio;
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Zero};
+
+/// The rationals of a model, wide enough for its intermediate sums.
+type Q = Ratio<i128>;
+
+/// A decimal or `num/den` as the parser prints its rationals.
+fn parse_rational(text: &str) -> Result<Ratio<i128>, SmtError> {
+    let bad = || derr(format!("rational {text} does not fit in 128 bits"));
+    let int = |s: &str| s.trim().parse::<i128>().map_err(|_| bad());
+    match text.split_once('/') {
+        Some((n, d)) => {
+            let d = int(d)?;
+            if d == 0 {
+                return Err(derr(format!("rational {text} with denominator 0")));
+            }
+            Ok(Ratio::new(int(n)?, d))
+        }
+        None => Ok(Ratio::from_integer(int(text)?)),
+    }
+}
+
+/// `+ * - < <= > >=` over integers.
+fn int_app(name: &str, v: &[i128]) -> Result<MVal, SmtError> {
+    let over = || derr("integer overflow in a model");
+    let cmp = |f: fn(&i128, &i128) -> bool| match v {
+        [x, y] => Ok(MVal::Bool(f(x, y))),
+        _ => Err(derr(format!("`{name}` with {} arguments", v.len()))),
+    };
+    Ok(match (name, v) {
+        ("+", _) => MVal::Int(v.iter().try_fold(0i128, |s, k| s.checked_add(*k)).ok_or_else(over)?),
+        ("*", _) => MVal::Int(v.iter().try_fold(1i128, |s, k| s.checked_mul(*k)).ok_or_else(over)?),
+        ("-", [x]) => MVal::Int(x.checked_neg().ok_or_else(over)?),
+        ("-", [x, rest @ ..]) => MVal::Int(rest.iter().try_fold(*x, |s, k| s.checked_sub(*k)).ok_or_else(over)?),
+        ("-", []) => return Err(derr("`-` without arguments")),
+        ("<", _) => cmp(|x, y| x < y)?,
+        ("<=", _) => cmp(|x, y| x <= y)?,
+        (">", _) => cmp(|x, y| x > y)?,
+        _ => cmp(|x, y| x >= y)?,
+    })
+}
+
+/// `+ - * / to_real < <= > >=` over the rationals (integer operands are
+/// read as rationals, as SMT-LIB's mixed numerals are).
+fn real_app(name: &str, vals: Vec<MVal>) -> Result<MVal, SmtError> {
+    let mut v = Vec::with_capacity(vals.len());
+    for x in vals {
+        v.push(match x {
+            MVal::Real(q) => q,
+            MVal::Int(k) => Ratio::from_integer(k),
+            other => return Err(derr(format!("expected a number, got {other:?}"))),
+        });
+    }
+    let over = || derr("rational overflow in a model");
+    let fold = |init: Q, f: fn(&Q, &Q) -> Option<Q>| v.iter().try_fold(init, |s, k| f(&s, k)).ok_or_else(over);
+    let cmp = |f: fn(&Q, &Q) -> bool| match &v[..] {
+        [x, y] => Ok(MVal::Bool(f(x, y))),
+        _ => Err(derr(format!("`{name}` with {} arguments", v.len()))),
+    };
+    Ok(match (name, &v[..]) {
+        ("+", _) => MVal::Real(fold(Ratio::zero(), |s, k| s.checked_add(k))?),
+        ("*", _) => MVal::Real(fold(Ratio::from_integer(1), |s, k| s.checked_mul(k))?),
+        ("-", [x]) => MVal::Real(Ratio::zero().checked_sub(x).ok_or_else(over)?),
+        ("-", [x, rest @ ..]) => MVal::Real(rest.iter().try_fold(*x, |s, k| s.checked_sub(k)).ok_or_else(over)?),
+        ("/", [x, y]) if !y.is_zero() => MVal::Real(x.checked_div(y).ok_or_else(over)?),
+        ("/", [_, _]) => return Err(derr("division by zero in a model")),
+        ("to_real", [x]) => MVal::Real(*x),
+        ("<", _) => cmp(|x, y| x < y)?,
+        ("<=", _) => cmp(|x, y| x <= y)?,
+        (">", _) => cmp(|x, y| x > y)?,
+        (">=", _) => cmp(|x, y| x >= y)?,
+        _ => return Err(derr(format!("`{name}` with {} arguments", v.len()))),
+    })
+}
 
 /// A value while evaluating a model's definitions.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum MVal {
     Bool(bool),
     Int(i128),
+    /// A rational (a value of sort `Real`).
+    Real(Ratio<i128>),
     /// Element `k` of the sort with this (SMT) name.
     Elem(String, u32),
 }
@@ -178,6 +254,7 @@ impl TextModel {
         Ok(match v {
             Value::Bool(b) => MVal::Bool(*b),
             Value::Int(k) => MVal::Int(i128::from(*k)),
+            Value::Real(q) => MVal::Real(Ratio::new_raw(i128::from(*q.numer()), i128::from(*q.denom()))),
             Value::Proc(k) => MVal::Elem(sort_symbol(&Sort::P), *k),
             Value::Elem(s, k) => MVal::Elem(symbol_of_mangled(s), *k),
             other => return Err(derr(format!("value {other:?} is not a flat value"))),
@@ -190,6 +267,16 @@ impl TextModel {
             (MVal::Int(k), Sort::Int) => {
                 i64::try_from(k).map(Value::Int).map_err(|_| derr(format!("integer {k} does not fit in 64 bits")))
             }
+            (MVal::Real(q), Sort::Real) => {
+                let fit = |k: &i128| i64::try_from(*k).ok();
+                match (fit(q.numer()), fit(q.denom())) {
+                    (Some(n), Some(d)) => Ok(Value::Real(num_rational::Rational64::new(n, d))),
+                    _ => Err(derr(format!("rational {q} does not fit in 64-bit numerator and denominator"))),
+                }
+            }
+            (MVal::Int(k), Sort::Real) => i64::try_from(k)
+                .map(|k| Value::Real(k.into()))
+                .map_err(|_| derr(format!("rational {k} does not fit in 64 bits"))),
             (MVal::Elem(s, k), Sort::P) if s == sort_symbol(&Sort::P) => Ok(Value::Proc(k)),
             (MVal::Elem(s, k), other) if s == sort_symbol(other) => Ok(Value::Elem(other.mangle(), k)),
             (v, s) => Err(derr(format!("model value {v:?} where {s} was expected"))),
@@ -256,6 +343,7 @@ impl TextModel {
             PTerm::Constant(Constant::Numeral(n)) => {
                 n.to_string().parse().map(MVal::Int).map_err(|_| derr(format!("numeral {n} too large")))
             }
+            PTerm::Constant(Constant::Decimal(d)) => parse_rational(&d.to_string()).map(MVal::Real),
             PTerm::Constant(c) => Err(derr(format!("unsupported constant {c:?} in a model"))),
             PTerm::QualIdentifier(q) => {
                 let name = qual_name(q)?;
@@ -288,6 +376,22 @@ impl TextModel {
     }
 
     fn app(&self, name: &str, a: &[PTerm], env: &[(String, MVal)], depth: usize) -> Result<MVal, SmtError> {
+        if matches!(name, "+" | "*" | "-" | "/" | "to_real" | "<" | "<=" | ">" | ">=") {
+            // Each operand once: a model's arithmetic nests.
+            let vals = a.iter().map(|x| self.eval(x, env, depth)).collect::<Result<Vec<_>, _>>()?;
+            return if matches!(name, "/" | "to_real") || vals.iter().any(|v| matches!(v, MVal::Real(_))) {
+                real_app(name, vals)
+            } else {
+                let ints = vals
+                    .into_iter()
+                    .map(|v| match v {
+                        MVal::Int(k) => Ok(k),
+                        v => Err(derr(format!("expected an integer, got {v:?}"))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                int_app(name, &ints)
+            };
+        }
         let ints = |s: &Self| a.iter().map(|x| s.int(x, env, depth)).collect::<Result<Vec<_>, _>>();
         let over = || derr("integer overflow in a model");
         let nargs = |k: usize| if a.len() == k { Ok(()) } else { Err(derr(format!("`{name}` with {} arguments", a.len()))) };
@@ -316,16 +420,6 @@ impl TextModel {
                     MVal::Bool(vs.iter().enumerate().all(|(i, x)| vs[i + 1..].iter().all(|y| x != y)))
                 }
             }
-            "+" => MVal::Int(ints(self)?.into_iter().try_fold(0i128, |s, k| s.checked_add(k)).ok_or_else(over)?),
-            "*" => MVal::Int(ints(self)?.into_iter().try_fold(1i128, |s, k| s.checked_mul(k)).ok_or_else(over)?),
-            "-" => {
-                let v = ints(self)?;
-                match &v[..] {
-                    [x] => MVal::Int(x.checked_neg().ok_or_else(over)?),
-                    [x, rest @ ..] => MVal::Int(rest.iter().try_fold(*x, |s, k| s.checked_sub(*k)).ok_or_else(over)?),
-                    [] => return Err(derr("`-` without arguments")),
-                }
-            }
             "div" | "mod" => {
                 nargs(2)?;
                 let v = ints(self)?;
@@ -335,16 +429,6 @@ impl TextModel {
             "abs" => {
                 nargs(1)?;
                 MVal::Int(ints(self)?[0].checked_abs().ok_or_else(over)?)
-            }
-            "<" | "<=" | ">" | ">=" => {
-                nargs(2)?;
-                let v = ints(self)?;
-                MVal::Bool(match name {
-                    "<" => v[0] < v[1],
-                    "<=" => v[0] <= v[1],
-                    ">" => v[0] > v[1],
-                    _ => v[0] >= v[1],
-                })
             }
             user => {
                 let args = a.iter().map(|x| self.eval(x, env, depth)).collect::<Result<Vec<_>, _>>()?;

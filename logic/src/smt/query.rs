@@ -29,9 +29,9 @@ pub struct Signature {
 /// The name of the SMT constant standing for [`Op::ProcCount`].
 pub(crate) const PROC_COUNT: &str = "n";
 
-/// Is this sort an uninterpreted SMT sort (anything but `Bool`/`Int`)?
+/// Is this sort an uninterpreted SMT sort (anything but `Bool`/`Int`/`Real`)?
 pub(crate) fn is_uninterpreted(sort: &Sort) -> bool {
-    !matches!(sort, Sort::Bool | Sort::Int)
+    !matches!(sort, Sort::Bool | Sort::Int | Sort::Real)
 }
 
 impl SmtQuery {
@@ -224,16 +224,34 @@ impl Collector {
                     }
                     _ => {}
                 }
-                for a in args {
-                    self.expect(a, &Sort::Int, env, &name)?;
+                // The sort of the operation: Int or Real, from the operand
+                // that is not the literal factor or divisor.
+                let lead = match (op, args) {
+                    (Op::Mul, [Term::Int(_), b]) => b,
+                    _ => &args[0],
+                };
+                let s = self.term(lead, env)?;
+                if !s.is_numeric() || (s == Sort::Real && *op == Op::Mod) {
+                    return Err(SmtError::IllSorted(format!("{name} on {s}")));
                 }
-                Ok(Sort::Int)
+                for (k, a) in args.iter().enumerate() {
+                    let literal = matches!(op, Op::Mul | Op::Div) && matches!(a, Term::Int(_)) && (k == 1 || *op == Op::Mul);
+                    self.expect(a, if literal { &Sort::Int } else { &s }, env, &name)?;
+                }
+                Ok(s)
+            }
+            Op::ToReal => {
+                Self::arity(op, args, args.len() == 1)?;
+                self.expect(&args[0], &Sort::Int, env, &name)?;
+                Ok(Sort::Real)
             }
             Op::Lt | Op::Le | Op::Gt | Op::Ge => {
                 Self::arity(op, args, args.len() == 2)?;
-                for a in args {
-                    self.expect(a, &Sort::Int, env, &name)?;
+                let s = self.term(&args[0], env)?;
+                if !s.is_numeric() {
+                    return Err(SmtError::IllSorted(format!("{name} on {s}")));
                 }
+                self.expect(&args[1], &s, env, &name)?;
                 Ok(Sort::Bool)
             }
             Op::ProcCount => {

@@ -153,6 +153,25 @@ impl Printer {
         out.push(')');
     }
 
+    /// `k * a` or `a / k` on `Real`: the integer literal `k` printed as a
+    /// decimal (SMT-LIB's `Real` operators take `Real` operands).
+    fn real_scale(&self, op: &Op, args: &[Term], env: &mut Vec<(Var, String)>, out: &mut String) {
+        out.push_str(if *op == Op::Mul { "(*" } else { "(/" });
+        for a in args {
+            out.push(' ');
+            match a {
+                Term::Int(k) if *k < 0 => {
+                    let _ = write!(out, "(- {}.0)", k.unsigned_abs());
+                }
+                Term::Int(k) => {
+                    let _ = write!(out, "{k}.0");
+                }
+                other => self.term(other, env, out),
+            }
+        }
+        out.push(')');
+    }
+
     /// `head` applied to `args`, with the neutral element for none and the
     /// argument itself for one.
     fn nary(&self, head: &str, unit: &str, args: &[Term], env: &mut Vec<(Var, String)>, out: &mut String) {
@@ -204,8 +223,10 @@ impl Printer {
                 Op::Ite => self.list("ite", args, env, out),
                 Op::Add => self.nary("+", "0", args, env, out),
                 Op::Sub | Op::Neg => self.list("-", args, env, out),
+                Op::Mul | Op::Div if t.sort() == Sort::Real => self.real_scale(op, args, env, out),
                 Op::Mul => self.list("*", args, env, out),
                 Op::Div => self.list("div", args, env, out),
+                Op::ToReal => self.list("to_real", args, env, out),
                 Op::Mod => self.list("mod", args, env, out),
                 Op::Lt => self.list("<", args, env, out),
                 Op::Le => self.list("<=", args, env, out),
