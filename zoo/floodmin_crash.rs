@@ -18,17 +18,18 @@
 //! round `r − 1` estimates differ only if some process missed `r` others
 //! — at most `f`, so after round `f` all estimates are equal.
 //!
-//! Open VC: `flood_min_crash/inductive/inv0/round0`, the invariant's
-//! `uniform || w.exists(|p| missed(p) >= r)` across a round, ends
-//! `unknown` or `timeout` at the default 20 s (by load; a version with
-//! the union of crashed sets timed out at 150 s): the reduction's models
-//! are spurious (it lacks a fact the proof needs) and the bounded search finds no counterexample up to
-//! n = 3 (the simulator's 1,000 crash runs agree). The step needs: two
-//! processes with different new estimates heard different sets (min
-//! reasoning), the one missing `q` misses all that `p` missed (from the
-//! safety predicate) plus `q`, then a count. Without the `uniform` disjunct
-//! the other conjuncts are proved in 0.2 s, and so are Agreement,
-//! Validity, Irrevocability, Termination after `f + 1` rounds and init.
+//! The slowest VC, `flood_min_crash/inductive/inv0/round0` (the
+//! invariant's `uniform || w.exists(|p| missed(p) >= r)` across a round),
+//! is proved in 17–18 s with the default settings (release build, 2 shared
+//! cores at load average 5), near the 20 s limit: the reduction's first
+//! models are spurious, and model-guided refinement adds the Venn groups'
+//! region facts (a process a model puts in a region it counts as empty)
+//! until the ground query is unsatisfiable. The step needs: two processes
+//! with different new estimates heard different sets (min reasoning), the
+//! one missing `q` misses all that `p` missed (from the safety predicate)
+//! plus `q`, then a count. A debug build does not prove it within 60 s.
+//! Agreement, Validity, Irrevocability, Termination after `f + 1` rounds
+//! and init are proved in 0.2 s each.
 
 use psync::prelude::*;
 
