@@ -26,8 +26,13 @@
 //! every changed VC is proved (listed: either harmless for the algorithm,
 //! or a weakening the spec allows), and is *undecided* otherwise.
 //!
+//! Each VC is checked as `psync-verify check` checks it, with the default
+//! settings (20 s, the bounded search racing the proof), so the time to a
+//! killed mutant's counterexample is what a user waits for; the table
+//! gives its median and maximum over the killed mutants.
+//!
 //! Run: `cargo bench --bench mutation` (`-- --timeout S` per VC, default
-//! 10; `-- --only otr` for one spec). Prints a table.
+//! the CLI's; `-- --only otr` for one spec). Prints a table.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -130,7 +135,8 @@ fn mutations(text: &str) -> Vec<Mutation> {
 struct Tally {
     rejected: usize,
     equivalent: usize,
-    killed: usize,
+    /// Per killed mutant, the time of its fastest refuted VC.
+    killed: Vec<Duration>,
     survived: Vec<String>,
     vacuous: Vec<String>,
     undecided: Vec<String>,
@@ -144,17 +150,17 @@ struct Tally {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|k| args.get(k + 1)).cloned();
-    let timeout = Duration::from_secs_f64(arg("--timeout").and_then(|s| s.parse().ok()).unwrap_or(10.0));
+    let timeout = arg("--timeout").and_then(|s| s.parse().ok()).map(Duration::from_secs_f64).unwrap_or(CheckConfig::default().timeout);
     let only = arg("--only");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("zoo");
     let backend = Z3InProcess::new();
-    let cfg = CheckConfig { timeout, bounded_search: false, ..CheckConfig::default() };
+    let cfg = CheckConfig { timeout, ..CheckConfig::default() };
     let bounded_cfg = BoundedConfig { max_n: 4, exact_max_n: 4, timeout_per_n: Duration::from_secs(5), budget: Duration::from_secs(15) };
     let mut any_unsound = false;
     println!(
-        "| spec | mutants | rejected by the front end | no VC changed | killed (a VC refuted) | survived (changed VCs all proved) | vacuous (a changed VC's hypotheses unsatisfiable) | undecided | changed VCs checked | proved | of which: bounded search exhaustive to n = 4 / inconclusive / **counterexample** | time |"
+        "| spec | mutants | rejected by the front end | no VC changed | killed (a VC refuted) | survived (changed VCs all proved) | vacuous (a changed VC's hypotheses unsatisfiable) | undecided | time to a counterexample, median / max | changed VCs checked | proved | of which: bounded search exhaustive to n = 4 / inconclusive / **counterexample** | time |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut details = Vec::new();
     for spec in ["otr", "last_voting"] {
         if only.as_deref().is_some_and(|o| o != spec) {
@@ -182,7 +188,7 @@ fn main() {
                 tally.equivalent += 1;
                 continue;
             }
-            let (mut refuted, mut vacuous, mut open) = (false, false, false);
+            let (mut refuted, mut vacuous, mut open) = (None::<Duration>, false, false);
             for vc in changed {
                 tally.vcs_checked += 1;
                 let outcome = match check_vc(&alg, vc, &cfg, &backend, &NO_HINTS) {
@@ -194,7 +200,7 @@ fn main() {
                     }
                 };
                 match outcome.verdict {
-                    Verdict::Refuted(_) => refuted = true,
+                    Verdict::Refuted(_) => refuted = Some(refuted.map_or(outcome.time, |t| t.min(outcome.time))),
                     Verdict::Vacuous(_) => vacuous = true,
                     Verdict::Unknown(_) | Verdict::Timeout => open = true,
                     Verdict::Proved => {
@@ -215,8 +221,8 @@ fn main() {
                     }
                 }
             }
-            let fate = if refuted {
-                tally.killed += 1;
+            let fate = if let Some(t) = refuted {
+                tally.killed.push(t);
                 "killed"
             } else if vacuous {
                 tally.vacuous.push(name.clone());
@@ -232,14 +238,15 @@ fn main() {
         }
         any_unsound |= !tally.unsound.is_empty();
         println!(
-            "| {file} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} / **{}** | {:.0} s |",
+            "| {file} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} / {} / **{}** | {:.0} s |",
             all.len(),
             tally.rejected,
             tally.equivalent,
-            tally.killed,
+            tally.killed.len(),
             tally.survived.len(),
             tally.vacuous.len(),
             tally.undecided.len(),
+            median_and_max(&mut tally.killed),
             tally.vcs_checked,
             tally.vcs_proved,
             tally.cross_checked_exhaustively,
@@ -258,5 +265,14 @@ fn main() {
     }
     if any_unsound {
         std::process::exit(1);
+    }
+}
+
+/// `median / max` of `times` in seconds, or `–` when there are none.
+fn median_and_max(times: &mut [Duration]) -> String {
+    times.sort();
+    match times.last() {
+        Some(max) => format!("{:.1} s / {:.1} s", times[times.len() / 2].as_secs_f64(), max.as_secs_f64()),
+        None => "–".into(),
     }
 }
