@@ -550,6 +550,15 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     stats.venn_groups = venn.groups + pgroups;
     stats.venn_regions = venn.regions + pregions;
     let mut out = syntax::conjuncts(instantiated.clone());
+    // A conjunct with universals under a disjunction (`(∀i. φ) ∨ (∀i. ψ)`,
+    // an invariant `∃v. ∀i. …` over a finite type) is kept whole: its
+    // instances above are only at the terms made so far, and the solver
+    // needs it at the Venn witnesses made below (sound: it is the input's).
+    for part in syntax::conjuncts(main_formula.clone()) {
+        if syntax::has_nested_universal(&part) && !out.contains(&part) {
+            out.push(part);
+        }
+    }
     let mut kept_universals = Vec::new();
     if cfg.parametric_regions && !fams.is_empty() {
         // The solver instantiates at the witnesses: keep the universals
@@ -775,4 +784,44 @@ fn check_flat(assertions: &[Term]) -> Result<(), ReduceError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::{and, cnst, forall, fun, not, or, var};
+    use crate::check::{CheckConfig, CheckResult, Strategy, check_sat};
+    use crate::smt::Z3InProcess;
+    use crate::{Binder, Op};
+
+    /// `((∀x. q(g(x))) ∨ (∀x. r(g(x)))) ∧ ¬q(g(g(a))) ∧ ¬r(g(g(b)))` is
+    /// unsatisfiable. With no eager instances (depth 0, no local pass) the
+    /// disjunction's universals have no instance, and refinement only
+    /// instantiates top-level universals: the conjunct must reach the
+    /// solver whole for the query to be unsat.
+    #[test]
+    fn a_conjunct_with_universals_under_a_disjunction_is_kept_whole() {
+        let (q, r) = (fun("q", vec![Sort::P], Sort::Bool), fun("r", vec![Sort::P], Sort::Bool));
+        let g = fun("g", vec![Sort::P], Sort::P);
+        let x = var("x", Sort::P);
+        let (a, b) = (cnst("a", Sort::P), cnst("b", Sort::P));
+        let gg = |c: &Term| g.app(vec![g.app(vec![c.clone()])]);
+        let f = and(vec![
+            or(vec![
+                forall(vec![x.clone()], q.app(vec![g.app(vec![x.t()])])),
+                forall(vec![x.clone()], r.app(vec![g.app(vec![x.t()])])),
+            ]),
+            not(q.app(vec![gg(&a)])),
+            not(r.app(vec![gg(&b)])),
+        ]);
+        let cfg = ReduceConfig { inst_depth: 0, local_instantiation: false, ..ReduceConfig::default() };
+        for strategy in Strategy::ALL {
+            let reduced = reduce(&f, &strategy.apply(&cfg)).expect("reduces");
+            let kept = reduced.assertions.iter().any(|t| matches!(t, Term::Op(Op::Or, ps) if ps.iter().all(|p| matches!(p, Term::Bind(Binder::Forall, ..)))));
+            assert!(kept, "{}: the disjunction of universals is not in the output", strategy.name());
+        }
+        let check = CheckConfig { reduce: cfg, strategies: vec![Strategy::Ground], bounded_search: false, ..CheckConfig::default() };
+        let checked = check_sat(&f, &check, &Z3InProcess::new()).expect("no error");
+        assert_eq!(checked.result, CheckResult::Unsat);
+    }
 }

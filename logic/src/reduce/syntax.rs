@@ -142,6 +142,19 @@ pub fn is_ground(t: &Term) -> bool {
     ground
 }
 
+/// Whether `f` is no universal but has one under its conjunctions and
+/// disjunctions (`(∀i. φ) ∨ (∀i. ψ)`).
+pub fn has_nested_universal(f: &Term) -> bool {
+    fn positive(f: &Term) -> bool {
+        match f {
+            Term::Bind(crate::Binder::Forall, _, _) => true,
+            Term::Op(Op::And | Op::Or, parts) => parts.iter().any(positive),
+            _ => false,
+        }
+    }
+    !matches!(f, Term::Bind(..)) && positive(f)
+}
+
 /// The conjuncts of a formula (itself if it is no conjunction).
 pub fn conjuncts(f: Term) -> Vec<Term> {
     match f {
