@@ -104,13 +104,22 @@ fn uniform_voting_deciding_on_one_vote_is_refuted() {
 }
 
 /// `mbox.exists` on `Option<bool>` payloads in `update` gets a verdict (not
-/// an internal error of the reduction). Only that VC: the inductiveness VC
-/// of the second round is open (its refined queries outlast the default
-/// budget), and the bounded search then takes minutes.
+/// an internal error of the reduction).
 #[test]
 fn binary_consensus_mbox_exists_on_options_is_checked() {
     let got = verdicts_of(&spec_text("binary_consensus"), "irrevocability/round1");
     assert!(got.iter().any(|(id, k)| id == "binary_consensus/property/irrevocability/round1" && *k == "proved"), "{got:?}");
+}
+
+/// The second round's step keeps "everyone holds `v`" for the bit `v`
+/// decided (`w.exists_value(|v: bool| w.forall(..))`, two universals under
+/// a disjunction once the Boolean quantifier is expanded): the proof needs
+/// it at the Venn witness of a heard majority of votes, a term made after
+/// eager instantiation, so the conjunct must reach the solver whole.
+#[test]
+fn binary_consensus_adopt_round_keeps_the_decided_bit() {
+    let got = verdicts_of(&spec_text("binary_consensus"), "inductive/inv0/round1");
+    assert_eq!(got, vec![("binary_consensus/inductive/inv0/round1".to_string(), "proved")]);
 }
 
 /// Round 1 keeps "every process holds one bit `v`" (`w.exists_value(|v:
