@@ -20,16 +20,18 @@
 //!
 //! The slowest VC, `flood_min_crash/inductive/inv0/round0` (the
 //! invariant's `uniform || w.exists(|p| missed(p) >= r)` across a round),
-//! is proved in 17–18 s with the default settings (release build, 2 shared
-//! cores at load average 5), near the 20 s limit: the reduction's first
-//! models are spurious, and model-guided refinement adds the Venn groups'
-//! region facts (a process a model puts in a region it counts as empty)
-//! until the ground query is unsatisfiable. The step needs: two processes
-//! with different new estimates heard different sets (min reasoning), the
-//! one missing `q` misses all that `p` missed (from the safety predicate)
-//! plus `q`, then a count. A debug build does not prove it within 60 s.
-//! Agreement, Validity, Irrevocability, Termination after `f + 1` rounds
-//! and init are proved in 0.2 s each.
+//! is proved in 11 s with the default settings on an idle 2-core machine
+//! (release build; 17–18 s with `--jobs 1` at load average 5), near the
+//! 20 s limit: with other VCs' jobs on the same cores, as in one
+//! `psync-verify check` of the whole zoo, it can end `unknown`. The first
+//! models of the reduction are spurious, and model-guided refinement adds
+//! the Venn groups' region facts (a process a model puts in a region it
+//! counts as empty) until the ground query is unsatisfiable. The step
+//! needs: two processes with different new estimates heard different sets
+//! (min reasoning), the one missing `q` misses all that `p` missed (from
+//! the safety predicate) plus `q`, then a count. A debug build does not
+//! prove it within 60 s. Agreement, Validity, Irrevocability, Termination
+//! after `f + 1` rounds and init are proved in 0.2 s each.
 
 use psync::prelude::*;
 
