@@ -37,7 +37,7 @@
 mod incarnation;
 mod journal;
 mod open;
-mod record;
+pub(crate) mod record;
 
 pub use incarnation::Incarnation;
 pub use open::Recovery;

@@ -41,17 +41,13 @@ impl Record {
             Record::Closed { id } => (4, *id, 0, &[]),
             Record::Forgotten { id } => (5, *id, 0, &[]),
         };
-        let body_len = BODY_HEAD + data.len();
-        buf.reserve(FRAME_LEN + body_len);
-        let start = buf.len();
-        buf.put_u32_le(u32::try_from(body_len).unwrap_or(u32::MAX));
-        buf.put_u32_le(0);
-        buf.put_u8(kind);
-        buf.put_u64_le(id);
-        buf.put_u64_le(round);
-        buf.put_slice(data);
-        let crc = crc32fast::hash(&buf[start + FRAME_LEN..]);
-        buf[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+        buf.reserve(FRAME_LEN + BODY_HEAD + data.len());
+        put_frame(buf, |b| {
+            b.put_u8(kind);
+            b.put_u64_le(id);
+            b.put_u64_le(round);
+            b.put_slice(data);
+        });
     }
 
     fn parse(body: &Bytes) -> Option<Record> {
@@ -77,6 +73,31 @@ impl Record {
 pub(crate) fn read_all(file: &Bytes) -> (Vec<Record>, usize) {
     let mut out = Vec::new();
     let mut at = 0;
+    for body in frames(file).0 {
+        let Some(r) = Record::parse(&body) else { break };
+        out.push(r);
+        at += FRAME_LEN + body.len();
+    }
+    (out, at)
+}
+
+/// Appends a frame to `buf`: its length and checksum, then the body that
+/// `body` writes.
+pub(crate) fn put_frame(buf: &mut BytesMut, body: impl FnOnce(&mut BytesMut)) {
+    let start = buf.len();
+    buf.put_u64_le(0);
+    body(buf);
+    let len = u32::try_from(buf.len() - start - FRAME_LEN).unwrap_or(u32::MAX);
+    let crc = crc32fast::hash(&buf[start + FRAME_LEN..]);
+    buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    buf[start + 4..start + FRAME_LEN].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// The bodies of the frames of `file`, and the length of its valid prefix:
+/// up to the first frame that runs past the end or fails its checksum.
+pub(crate) fn frames(file: &Bytes) -> (Vec<Bytes>, usize) {
+    let mut out = Vec::new();
+    let mut at = 0;
     while file.len() - at >= FRAME_LEN {
         let len = u32::from_le_bytes([file[at], file[at + 1], file[at + 2], file[at + 3]]) as usize;
         let crc = u32::from_le_bytes([file[at + 4], file[at + 5], file[at + 6], file[at + 7]]);
@@ -85,8 +106,7 @@ pub(crate) fn read_all(file: &Bytes) -> (Vec<Record>, usize) {
         if crc32fast::hash(&body) != crc {
             break;
         }
-        let Some(r) = Record::parse(&body) else { break };
-        out.push(r);
+        out.push(body);
         at = end;
     }
     (out, at)

@@ -6,7 +6,8 @@
 //! CRC-32; a file that does not check is an error, never an empty table.
 
 use super::lock::LockState;
-use super::log::store::{put_record, records, replace, sync_dir};
+use super::log::store::{put_record, replace, sync_dir};
+use crate::durable::record::frames;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use std::collections::BTreeMap;
 use std::io;
@@ -65,7 +66,7 @@ impl LockStore {
         let saved = match std::fs::read(&path) {
             Ok(b) => {
                 let b = Bytes::from(b);
-                let (recs, valid) = records(&b);
+                let (recs, valid) = frames(&b);
                 match recs.as_slice() {
                     [one] if valid == b.len() => Some(Saved::decode(one.clone()).ok_or_else(|| corrupt(&path))?),
                     _ => return Err(corrupt(&path)),

@@ -13,6 +13,7 @@
 //! from a peer is installed.
 
 use super::state::Applied;
+use crate::durable::record::{frames, put_frame};
 use crate::service::batch_lv::Batch;
 use bytes::{BufMut, Bytes, BytesMut};
 use std::collections::BTreeMap;
@@ -22,8 +23,6 @@ use std::path::{Path, PathBuf};
 
 const SNAPSHOT: &str = "snapshot";
 const JOURNAL: &str = "journal";
-/// `[body length: u32 LE][crc32 of the body: u32 LE]` before a body.
-const FRAME_LEN: usize = 8;
 
 /// What a replica found on disk at start.
 pub(super) struct Recovered {
@@ -55,29 +54,9 @@ pub(super) struct Store {
     min_snapshot_bytes: u64,
 }
 
+/// Appends `body` as one framed record (the write-ahead log's framing).
 pub(in crate::service) fn put_record(buf: &mut BytesMut, body: &[u8]) {
-    buf.reserve(FRAME_LEN + body.len());
-    buf.put_u32_le(u32::try_from(body.len()).unwrap_or(u32::MAX));
-    buf.put_u32_le(crc32fast::hash(body));
-    buf.put_slice(body);
-}
-
-/// The framed records of `file`, and the length of its valid prefix.
-pub(in crate::service) fn records(file: &Bytes) -> (Vec<Bytes>, usize) {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while file.len() - at >= FRAME_LEN {
-        let len = u32::from_le_bytes([file[at], file[at + 1], file[at + 2], file[at + 3]]) as usize;
-        let crc = u32::from_le_bytes([file[at + 4], file[at + 5], file[at + 6], file[at + 7]]);
-        let Some(end) = (at + FRAME_LEN).checked_add(len).filter(|&e| e <= file.len()) else { break };
-        let body = file.slice(at + FRAME_LEN..end);
-        if crc32fast::hash(&body) != crc {
-            break;
-        }
-        out.push(body);
-        at = end;
-    }
-    (out, at)
+    put_frame(buf, |b| b.put_slice(body));
 }
 
 /// A journal record: the slot and its batch.
@@ -120,7 +99,7 @@ impl Store {
         let snapshot = match std::fs::read(&snap_path) {
             Ok(b) => {
                 let b = Bytes::from(b);
-                let (recs, valid) = records(&b);
+                let (recs, valid) = frames(&b);
                 match recs.as_slice() {
                     [one] if valid == b.len() => Some((Applied::decode(one).map_err(|e| invalid(&snap_path, &e.to_string()))?, b.len() as u64)),
                     _ => return Err(invalid(&snap_path, "corrupt snapshot (it is written whole and renamed into place)")),
@@ -133,7 +112,7 @@ impl Store {
         let (entries, truncated_bytes, journal_bytes) = match std::fs::read(&journal_path) {
             Ok(b) => {
                 let b = Bytes::from(b);
-                let (recs, valid) = records(&b);
+                let (recs, valid) = frames(&b);
                 let truncated = (b.len() - valid) as u64;
                 if truncated > 0 {
                     tracing::warn!(journal = %journal_path.display(), bytes = truncated, "truncating a torn or corrupt journal tail");
