@@ -6,6 +6,9 @@
 //! runtime with paused time, in-memory network; the directories are on
 //! tmpfs when there is one (fsyncs cost real time).
 
+mod common;
+
+use common::eventually;
 use psync::config::Options;
 use psync::engine::Node;
 use psync::prelude::ProcessId;
@@ -54,18 +57,6 @@ async fn start(net: &MemNetwork, base: &Path, i: usize, decision_log: usize) -> 
         }
     }
     panic!("replica {i}: its data directory stayed locked")
-}
-
-/// Polls `f` every 10 ms (virtual) for at most `limit`.
-async fn eventually(limit: Duration, f: impl Fn() -> bool) -> bool {
-    let end = tokio::time::Instant::now() + limit;
-    while tokio::time::Instant::now() < end {
-        if f() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    f()
 }
 
 type Logs = Arc<Mutex<Vec<Option<ReplicatedLog>>>>;

@@ -5,6 +5,9 @@
 //! single-threaded tokio runtime with paused time over the in-memory
 //! network (timeouts cost no real time; runs are deterministic).
 
+mod common;
+
+use common::eventually;
 use psync::config::Options;
 use psync::engine::Node;
 use psync::prelude::ProcessId;
@@ -63,18 +66,6 @@ async fn start(net: &MemNetwork, n: usize, opts: &LogOptions) -> (Vec<Replicated
         recs.push(rec);
     }
     (logs, recs)
-}
-
-/// Polls `f` every 10 ms (virtual) for at most `limit`.
-async fn eventually(limit: Duration, f: impl Fn() -> bool) -> bool {
-    let end = tokio::time::Instant::now() + limit;
-    while tokio::time::Instant::now() < end {
-        if f() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    f()
 }
 
 /// Checks that each replica applied slots in order without a gap (a

@@ -45,3 +45,15 @@ pub fn agree(ds: &[Option<i64>]) -> bool {
     let v: Vec<i64> = ds.iter().flatten().copied().collect();
     v.windows(2).all(|w| w[0] == w[1])
 }
+
+/// Polls `f` every 10 ms (virtual) for at most `limit`.
+pub async fn eventually(limit: Duration, f: impl Fn() -> bool) -> bool {
+    let end = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < end {
+        if f() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    f()
+}
