@@ -141,3 +141,16 @@ fn binary_consensus_vote_short_of_a_majority_is_refuted() {
     let got = verdicts_of(&text, "inductive/inv0/round0");
     assert_eq!(got, vec![("binary_consensus/inductive/inv0/round0".to_string(), "refuted")]);
 }
+
+/// OTR written with the update's threshold weaker than the good round's
+/// (`3·|mbox| ≥ 2n` under `3·|S| > 2n`): correct, and its progress VC is
+/// proved. The guard is implied by a bound the VC asserts but is not the
+/// same atom; the reduction folds it (`reduce::entailed`), without which
+/// the solver kept it in every instance of the update and timed out.
+#[test]
+fn otr_with_a_weaker_update_threshold_makes_progress() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let text = patched(&otr, "if 3 * mbox.len() > 2 * cx.n() {", "if 3 * mbox.len() >= 2 * cx.n() {");
+    let got = verdicts_of(&text, "progress/inv0");
+    assert_eq!(got, vec![("otr/progress/inv0/round0".to_string(), "proved")]);
+}

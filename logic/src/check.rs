@@ -583,7 +583,8 @@ fn solve(
         for c in &conflicts {
             tracing::trace!(instance = %c, "refinement adds");
         }
-        q.assertions.extend(conflicts);
+        let bounds = reduce::entailed::AssertedBounds::of(&q.assertions);
+        q.assertions.extend(conflicts.iter().map(|c| bounds.fold(c).0).filter(|c| *c != Term::Bool(true)));
         round += 1;
     }
 }

@@ -22,7 +22,8 @@
 //!    [`membership`] (a member makes a set non-empty, a non-member keeps it
 //!    below `n`),
 //! 9. [`theory`] (option/tuple axioms on ground terms),
-//! 10. [`lower`] (to the flat fragment).
+//! 10. [`lower`] (to the flat fragment), [`entailed`] (ground integer atoms
+//!     the asserted bounds decide are folded).
 //!
 //! With parameterized regions (the default) the universals of the input
 //! are also kept whole for the solver's own instantiation.
@@ -39,6 +40,7 @@ pub mod booleans;
 pub mod comprehension;
 pub mod congruence;
 pub mod decode;
+pub mod entailed;
 pub mod guarded;
 pub mod instantiate;
 pub mod kinds;
@@ -281,6 +283,8 @@ pub struct ReduceStats {
     pub tuples: usize,
     /// Ground terms in the e-graph after instantiation.
     pub ground_terms: usize,
+    /// Ground integer atoms decided by the asserted bounds ([`entailed`]).
+    pub decided_atoms: usize,
     /// Venn groups.
     pub venn_groups: usize,
     /// Venn region constants.
@@ -658,10 +662,19 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     } else {
         conj
     };
-    let assertions = assertions
+    let mut assertions = assertions
         .iter()
         .map(lower::lower)
         .collect::<Result<Vec<_>, _>>()?;
+    stats.decided_atoms = entailed::decide_entailed_atoms(&mut assertions);
+    let mut assertions: Vec<Term> = assertions
+        .into_iter()
+        .flat_map(syntax::conjuncts)
+        .filter(|f| *f != Term::Bool(true))
+        .collect();
+    if assertions.is_empty() {
+        assertions.push(Term::Bool(true));
+    }
     check_flat(&assertions)?;
     clock.lap("lower");
 
