@@ -154,3 +154,15 @@ fn otr_with_a_weaker_update_threshold_makes_progress() {
     let got = verdicts_of(&text, "progress/inv0");
     assert_eq!(got, vec![("otr/progress/inv0/round0".to_string(), "proved")]);
 }
+
+/// The same threshold written with a division (`|mbox| > 2n / 3`) gets the
+/// product form's verdict: the reduction makes a comparison with one floor
+/// division division-free (`reduce::division`), so the guard meets the
+/// good round's `3·|S| > 2n` as one atom (it was left unknown).
+#[test]
+fn otr_with_a_threshold_written_as_a_division_makes_progress() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let text = patched(&otr, "if 3 * mbox.len() > 2 * cx.n() {", "if mbox.len() > 2 * cx.n() / 3 {");
+    let got = verdicts_of(&text, "progress/inv0");
+    assert_eq!(got, vec![("otr/progress/inv0/round0".to_string(), "proved")]);
+}

@@ -21,67 +21,12 @@
 //! asserted bounds force on it, and the bounds stay asserted, so every
 //! model of the query is a model of the result and the converse.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::{Op, Sort, Term};
 
+use super::linear::{Linear, comparison, linear};
 use super::syntax;
-
-/// A linear form `Σ cᵢ·tᵢ + c₀` over opaque integer terms.
-#[derive(Clone, Debug, Default)]
-struct Linear {
-    coeffs: BTreeMap<Term, i128>,
-    constant: i128,
-}
-
-impl Linear {
-    fn constant(k: i128) -> Linear {
-        Linear { coeffs: BTreeMap::new(), constant: k }
-    }
-
-    fn scaled(mut self, k: i128) -> Option<Linear> {
-        for c in self.coeffs.values_mut() {
-            *c = c.checked_mul(k)?;
-        }
-        self.constant = self.constant.checked_mul(k)?;
-        Some(self)
-    }
-
-    fn plus(mut self, other: Linear) -> Option<Linear> {
-        for (t, c) in other.coeffs {
-            let e = self.coeffs.entry(t).or_insert(0);
-            *e = e.checked_add(c)?;
-        }
-        self.coeffs.retain(|_, c| *c != 0);
-        self.constant = self.constant.checked_add(other.constant)?;
-        Some(self)
-    }
-}
-
-/// The linear form of an integer term, if it is linear with literal
-/// coefficients (anything not arithmetic is an opaque term).
-fn linear(t: &Term) -> Option<Linear> {
-    match t {
-        Term::Int(k) => Some(Linear::constant(i128::from(*k))),
-        Term::Op(Op::Add, xs) => xs.iter().try_fold(Linear::constant(0), |acc, x| acc.plus(linear(x)?)),
-        Term::Op(Op::Sub, xs) if xs.len() == 2 => linear(&xs[0])?.plus(linear(&xs[1])?.scaled(-1)?),
-        Term::Op(Op::Neg, xs) if xs.len() == 1 => linear(&xs[0])?.scaled(-1),
-        Term::Op(Op::Mul, xs) if xs.len() == 2 => {
-            let (a, b) = (linear(&xs[0])?, linear(&xs[1])?);
-            match (a.coeffs.is_empty(), b.coeffs.is_empty()) {
-                (true, _) => b.scaled(a.constant),
-                (_, true) => a.scaled(b.constant),
-                _ => None,
-            }
-        }
-        t if t.sort() == Sort::Int => {
-            let mut coeffs = BTreeMap::new();
-            coeffs.insert(t.clone(), 1);
-            Some(Linear { coeffs, constant: 0 })
-        }
-        _ => None,
-    }
-}
 
 /// The normalized form `Σ cᵢ·tᵢ` (gcd 1, first coefficient positive).
 type Key = Vec<(Term, i128)>;
@@ -129,15 +74,9 @@ fn atom_bound(t: &Term) -> Option<(Key, Bound)> {
     if xs.len() != 2 || xs[0].sort() != Sort::Int || !syntax::is_ground(t) {
         return None;
     }
-    let diff = |a: &Term, b: &Term| linear(a)?.plus(linear(b)?.scaled(-1)?);
-    let one = Linear::constant(1);
     match op {
-        Op::Le => normalize(diff(&xs[0], &xs[1])?, false),
-        Op::Lt => normalize(diff(&xs[0], &xs[1])?.plus(one)?, false),
-        Op::Ge => normalize(diff(&xs[1], &xs[0])?, false),
-        Op::Gt => normalize(diff(&xs[1], &xs[0])?.plus(one)?, false),
-        Op::Eq => normalize(diff(&xs[0], &xs[1])?, true),
-        _ => None,
+        Op::Eq => normalize(linear(&xs[0])?.minus(linear(&xs[1])?)?, true),
+        _ => normalize(comparison(t)?, false),
     }
 }
 

@@ -5,7 +5,8 @@
 //! One lowering pass per file, run in this order by [`reduce`]:
 //! 1. [`normalize`] (ite lifting, NNF, unique bound names) with
 //!    [`booleans`] (`∀b:Bool` and `∃b:Bool` expanded), [`macros`]
-//!    (constant functions such as `∀p. HO(p) = S` expanded), [`nonempty`]
+//!    (constant functions such as `∀p. HO(p) = S` expanded), [`division`]
+//!    (comparisons with `t div k` made division-free), [`nonempty`]
 //!    (an asserted non-empty comprehension gets a member),
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
 //! 3. [`sets`] (set operators, extensionality, options and tuples),
@@ -40,10 +41,12 @@ pub mod booleans;
 pub mod comprehension;
 pub mod congruence;
 pub mod decode;
+pub mod division;
 pub mod entailed;
 pub mod guarded;
 pub mod instantiate;
 pub mod kinds;
+pub mod linear;
 pub mod lower;
 pub mod macros;
 pub mod membership;
@@ -386,7 +389,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     let closed = close(f);
     let mut names = names::NameGen::avoiding(&closed);
 
-    let nnf = normalize::normalize(&closed, &mut names)?;
+    let nnf = division::eliminate_in_comparisons(&normalize::normalize(&closed, &mut names)?);
     let nnf = nonempty::add_members(&nnf, &mut names);
     let expanded = macros::expand_constant_functions(&nnf, &mut names);
     let defined = unique_def::eliminate_defined(&expanded);
