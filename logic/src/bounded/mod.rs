@@ -40,9 +40,9 @@ pub struct BoundedConfig {
     /// The largest number of processes tried (from 1 up) with small data
     /// ([`data_range`]).
     pub max_n: u32,
-    /// The largest number of processes tried with any data as well: only
-    /// these sizes can be ruled out (without a model, larger sizes say
-    /// nothing).
+    /// The largest number of processes always tried with any data as well
+    /// (larger sizes are, while the exact queries stay cheap: see
+    /// [`search_until`]); only sizes tried exactly can be ruled out.
     pub exact_max_n: u32,
     /// Solver time limit for one query (each `n` has up to two).
     pub timeout_per_n: Duration,
@@ -58,10 +58,10 @@ impl Default for BoundedConfig {
 
 impl BoundedConfig {
     /// The search within `timeout` in all: small data up to `n = 12`, any
-    /// data up to `n = 3`, at most half the time for one query. (The exact
-    /// queries for n = 4, 5 cost more than small data there: OTR's n = 7
-    /// counterexample took 7.5–8.7 s with them and 5.4–6.0 s without, on
-    /// a loaded machine.)
+    /// data up to `n = 3` and beyond while cheap, at most half the time
+    /// for one query. (Always trying the exact queries for n = 4, 5 costs
+    /// more than small data there: OTR's n = 7 counterexample took
+    /// 7.5–8.7 s with them and 5.4–6.0 s without, on a loaded machine.)
     pub fn for_timeout(timeout: Duration) -> BoundedConfig {
         BoundedConfig { max_n: 12, exact_max_n: 3, timeout_per_n: timeout / 2, budget: timeout }
     }
