@@ -2,20 +2,20 @@
 //!
 //! A size `n ≤ exact_max_n` is first tried with any data: that query is
 //! exact, so "no model" rules the size out, and it is cheap for small `n`.
-//! A larger size is tried exactly too while the last exact size was ruled
-//! out quickly (within a twentieth of the budget), for at most a tenth of
-//! the budget: small data can miss a model that needs several distinct
-//! timestamps and a round counter in a later phase (LastVoting with a
-//! coordinator collecting from a third: n = 5 exact in 1.3 s, and no model
-//! with data in `-1..=4` up to n = 11).
 //! A size it does not rule out, and every larger one, is tried with data
 //! in the narrow range of [`DataRange::ladder`] (quantifier free over
 //! `Int`, so it stays fast at sizes where the exact query takes minutes:
 //! OTR's n = 7 counterexample, 28 s exact, 1.7 s with data in `0..=1`).
-//! Then the sizes still open are tried with the wide range. So the answer
-//! has the smallest `n` with narrow data, failing that the smallest with
-//! wide data; a model the exact query found is re-solved with small data,
-//! for values that are easy to read.
+//! A size past `exact_max_n` whose narrow query finds nothing is then
+//! tried exactly too, while every exact size before it was ruled out, each
+//! within a tenth of the budget (at most a fifth each): small data can
+//! miss a model that needs several distinct timestamps and a round
+//! counter in a later phase (LastVoting with a coordinator that collects
+//! from a third: no model with data in `-1..=4` up to n = 11, n = 5 exact
+//! in 1.3 s). Then the sizes still open are tried with the wide range. So
+//! the answer has the smallest `n` with narrow data or exact, failing that
+//! the smallest with wide data; a model the exact query found is re-solved
+//! with small data, for values that are easy to read.
 
 use std::time::{Duration, Instant};
 
@@ -28,13 +28,13 @@ use crate::{Model, Term};
 /// counterexample is shown that much later at most).
 const MINIMIZE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// An exact size ruled out within this share of the budget (1/20) makes
-/// the next size worth trying exactly too.
-const CHEAP_SHARE: u32 = 20;
+/// An exact size past `exact_max_n` ruled out within this share of the
+/// budget (1/10) makes the next size worth trying exactly too.
+const CHEAP_SHARE: u32 = 10;
 
-/// The most an exact size beyond `exact_max_n` may take: this share of the
-/// budget (1/10), then it is left to small data.
-const EXACT_STEP_SHARE: u32 = 10;
+/// The most an exact size past `exact_max_n` may take: this share of the
+/// budget (1/5).
+const EXACT_STEP_SHARE: u32 = 5;
 
 /// Look for a model of `f` with `n = 1, 2, …, cfg.max_n` processes, in the
 /// order of the module documentation, until a model is found, the budget
@@ -50,18 +50,15 @@ pub fn search_until(
     let mut s = Search { f, cfg, backend, cancel, start: Instant::now(), notes: Vec::new(), tried_up_to: 0 };
     let mut ruled_out = Vec::new();
     let mut without = [Vec::new(), Vec::new()];
-    // Whether the last exact size was ruled out quickly, so that the next
-    // is worth trying exactly too.
+    // Whether every exact size so far was ruled out, those past
+    // `exact_max_n` cheaply: then the next size is worth trying exactly.
     let mut exact_cheap = true;
     for k in 1..=cfg.max_n {
-        let beyond = k > cfg.exact_max_n;
-        if !beyond || exact_cheap {
-            let t = Instant::now();
-            match s.step(k, None, beyond.then_some(cfg.budget / EXACT_STEP_SHARE))? {
+        if k <= cfg.exact_max_n {
+            match s.step(k, None, None)? {
                 Step::Found(m) => return Ok(BoundedResult::Found(s.smaller_data(k, m, [narrow, wide]))),
                 Step::NoModel => {
                     ruled_out.push(k);
-                    exact_cheap = t.elapsed() < cfg.budget / CHEAP_SHARE;
                     continue;
                 }
                 Step::Open => exact_cheap = false,
@@ -73,6 +70,16 @@ pub fn search_until(
             Step::NoModel => without[0].push(k),
             Step::Open => {}
             Step::Stop => return Ok(s.not_found(&ruled_out, &without, [narrow, wide])),
+        }
+        if k > cfg.exact_max_n && exact_cheap {
+            let t = Instant::now();
+            match s.step(k, None, Some(cfg.budget / EXACT_STEP_SHARE))? {
+                Step::Found(m) => return Ok(BoundedResult::Found(s.smaller_data(k, m, [narrow, wide]))),
+                Step::NoModel => ruled_out.push(k),
+                Step::Open => exact_cheap = false,
+                Step::Stop => return Ok(s.not_found(&ruled_out, &without, [narrow, wide])),
+            }
+            exact_cheap &= t.elapsed() < cfg.budget / CHEAP_SHARE;
         }
     }
     for k in (1..=cfg.max_n).filter(|k| !ruled_out.contains(k)) {
