@@ -105,19 +105,10 @@ fn division_free(t: &Term) -> Option<Term> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Fun;
+    use crate::reduce::linear::test_terms::{c, op, times};
 
-    fn c(name: &str) -> Term {
-        Fun::constant(name, Sort::Int).app(vec![])
-    }
-    fn op(o: Op, xs: Vec<Term>) -> Term {
-        Term::Op(o, xs)
-    }
     fn div(t: Term, k: i64) -> Term {
         op(Op::Div, vec![t, Term::Int(k)])
-    }
-    fn times(k: i64, t: Term) -> Term {
-        op(Op::Mul, vec![Term::Int(k), t])
     }
 
     /// Every comparison of `a` with `⌊2n/3⌋` (and `⌊n/2⌋ + 1`) agrees with

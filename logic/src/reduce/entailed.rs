@@ -192,17 +192,9 @@ fn decide(t: Term, intervals: &HashMap<Key, Interval>, replaced: &mut usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reduce::linear::test_terms::{c, op, times};
     use crate::{Fun, Var};
 
-    fn c(name: &str) -> Term {
-        Fun::constant(name, Sort::Int).app(vec![])
-    }
-    fn op(o: Op, xs: Vec<Term>) -> Term {
-        Term::Op(o, xs)
-    }
-    fn times(k: i64, t: Term) -> Term {
-        op(Op::Mul, vec![Term::Int(k), t])
-    }
 
     /// `3·s > 2·n` asserted decides `2·n ≤ 3·s` (true) and `3·s ≤ 2·n`
     /// (false) under a quantifier, and leaves `s ≤ n` alone.

@@ -116,3 +116,22 @@ pub fn comparison(t: &Term) -> Option<Linear> {
         _ => None,
     }
 }
+
+/// Integer terms for the tests of the arithmetic passes.
+#[cfg(test)]
+pub(crate) mod test_terms {
+    use crate::{Fun, Op, Sort, Term};
+
+    /// The integer constant `name`.
+    pub fn c(name: &str) -> Term {
+        Fun::constant(name, Sort::Int).app(vec![])
+    }
+    /// `o(xs)`.
+    pub fn op(o: Op, xs: Vec<Term>) -> Term {
+        Term::Op(o, xs)
+    }
+    /// `k · t`.
+    pub fn times(k: i64, t: Term) -> Term {
+        op(Op::Mul, vec![Term::Int(k), t])
+    }
+}
