@@ -56,7 +56,7 @@ fn normalize(form: Linear, equal: bool) -> Option<(Key, Bound)> {
     let s = g * first.signum();
     let key: Key = form.coeffs.into_iter().map(|(t, c)| (t, c / s)).collect();
     // s·key + c₀ ⋈ 0, i.e. s·key ⋈ −c₀.
-    let rhs = -form.constant;
+    let rhs = form.constant.checked_neg()?;
     let bound = if equal {
         if rhs % s == 0 { Bound::Exactly(rhs / s) } else { Bound::Never }
     } else if s > 0 {
@@ -122,8 +122,8 @@ impl Interval {
 fn fact_bound(f: &Term) -> Option<(Key, Bound)> {
     match f {
         Term::Op(Op::Not, a) => match atom_bound(&a[0])? {
-            (key, Bound::AtMost(k)) => Some((key, Bound::AtLeast(k + 1))),
-            (key, Bound::AtLeast(k)) => Some((key, Bound::AtMost(k - 1))),
+            (key, Bound::AtMost(k)) => Some((key, Bound::AtLeast(k.checked_add(1)?))),
+            (key, Bound::AtLeast(k)) => Some((key, Bound::AtMost(k.checked_sub(1)?))),
             _ => None,
         },
         atom => atom_bound(atom),
