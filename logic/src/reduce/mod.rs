@@ -659,15 +659,10 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         })
         .collect();
     let schemas = refine::Schemas::new(&venn.counted, &schema_sources, ground_by_sort);
-    let conj: Vec<Term> = out.into_iter().flat_map(syntax::conjuncts).collect();
-    let assertions = if conj.is_empty() {
-        vec![Term::Bool(true)]
-    } else {
-        conj
-    };
-    let mut assertions = assertions
-        .iter()
-        .map(lower::lower)
+    let mut assertions = out
+        .into_iter()
+        .flat_map(syntax::conjuncts)
+        .map(|f| lower::lower(&f))
         .collect::<Result<Vec<_>, _>>()?;
     stats.decided_atoms = entailed::decide_entailed_atoms(&mut assertions);
     let mut assertions: Vec<Term> = assertions
