@@ -166,3 +166,24 @@ fn otr_with_a_threshold_written_as_a_division_makes_progress() {
     let got = verdicts_of(&text, "progress/inv0");
     assert_eq!(got, vec![("otr/progress/inv0/round0".to_string(), "proved")]);
 }
+
+/// CoordUniformVoting (three rounds, a rotating coordinator, no split):
+/// every VC proved.
+#[test]
+fn coord_uniform_voting_is_proved() {
+    assert_all_proved(&verdicts(&spec_text("coord_uniform_voting")));
+}
+
+/// Deciding on hearing one vote (rather than only votes) lets a process
+/// decide while another, which heard no vote, keeps a different estimate
+/// for the next phase: refuted, on a run from initial states.
+#[test]
+fn coord_uniform_voting_deciding_on_one_vote_is_refuted() {
+    let text = patched(
+        &spec_text("coord_uniform_voting"),
+        "if mbox.forall(|&(other_voted, _)| other_voted) {",
+        "if mbox.exists(|&(other_voted, _)| other_voted) {",
+    );
+    let got = verdicts_of(&text, "inductive/inv0/round2");
+    assert_eq!(got, vec![("cuv/inductive/inv0/round2".to_string(), "refuted")]);
+}
