@@ -126,6 +126,9 @@ impl Drop for FreshContext {
 /// libz3, and never parked again.
 static ABANDONED: AtomicUsize = AtomicUsize::new(0);
 
+/// Jobs running on solver threads right now (abandoned ones included).
+static BUSY: AtomicUsize = AtomicUsize::new(0);
+
 /// How long a job may go on after its caller wants it stopped (its
 /// watchdog interrupts libz3 from then on) before the caller stops waiting.
 const ABANDON_AFTER: Duration = Duration::from_secs(1);
@@ -239,17 +242,68 @@ fn run<R>(mut job: Job, result: mpsc::Receiver<Result<R, SmtError>>, stop: &dyn 
     }
 }
 
+/// Make the process end without libz3's static destructors while a job
+/// runs on a solver thread: `exit` runs them (they free libz3's global
+/// memory manager and tables) while that thread still uses them, a crash
+/// at exit seen after every test of a binary had passed, with an
+/// abandoned thread inside libz3. glibc's `on_exit` hands the handler the
+/// exit status, which `_exit` keeps; the handler is registered after
+/// libz3's static constructors ran, so it runs before their destructors.
+fn guard_exit() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn on_exit(function: extern "C" fn(libc::c_int, *mut libc::c_void), arg: *mut libc::c_void) -> libc::c_int;
+        }
+        extern "C" fn skip_destructors_while_busy(status: libc::c_int, _: *mut libc::c_void) {
+            if BUSY.load(Ordering::SeqCst) > 0 {
+                // SAFETY: `_exit` ends the process at once; Rust's own
+                // buffers were flushed before `exit` was called.
+                unsafe { libc::_exit(status) };
+            }
+        }
+        static REGISTERED: std::sync::Once = std::sync::Once::new();
+        // SAFETY: registers a handler that only reads an atomic and may
+        // call `_exit`.
+        REGISTERED.call_once(|| unsafe {
+            on_exit(skip_destructors_while_busy, std::ptr::null_mut());
+        });
+    }
+}
+
+/// A solver thread's stretch of work in libz3 (a job and the preparing of
+/// the next context), counted in [`BUSY`] until dropped, even by a panic.
+struct InLibz3;
+
+impl InLibz3 {
+    /// Counted from now.
+    fn enter() -> InLibz3 {
+        BUSY.fetch_add(1, Ordering::SeqCst);
+        InLibz3
+    }
+}
+
+impl Drop for InLibz3 {
+    fn drop(&mut self) {
+        BUSY.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Start a solver thread; the sender of its job queue.
 fn spawn() -> Result<mpsc::Sender<Job>, SmtError> {
+    guard_exit();
     let (jobs, queue) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("psync-z3".into())
         .stack_size(STACK)
         .spawn(move || {
             // Prepared while idle: before the first job and after each one.
+            let counted = InLibz3::enter();
             let mut next = FreshContext::prepared();
+            drop(counted);
             let mut kept: Option<(String, FreshContext)> = None;
             for job in queue {
+                let _counted = InLibz3::enter();
                 match job {
                     Job::Fresh(job) => {
                         job(next);
@@ -264,6 +318,8 @@ fn spawn() -> Result<mpsc::Sender<Job>, SmtError> {
                     }
                 }
             }
+            let _counted = InLibz3::enter();
+            drop((next, kept));
         })
         .map_err(|e| SmtError::Solver(format!("cannot start a solver thread: {e}")))?;
     Ok(jobs)
@@ -360,5 +416,57 @@ mod tests {
         assert!(abandoned_solver_threads() > before);
         let _ = release.send(());
         assert_eq!(run_in_fresh_context(&|| false, |_| 2).ok(), Some(Some(2)));
+    }
+
+    /// How a child process of [`exit_with_a_job_in_libz3_skips_the_destructors_and_keeps_the_status`]
+    /// ends: with a job still running on a solver thread, or none.
+    const EXIT_CHILD: &str = "PSYNC_SOLVER_THREADS_EXIT_CHILD";
+
+    /// Run as a child: register an exit handler before any solver thread
+    /// (as libz3's destructors are), start a job, and exit with status 3.
+    fn exit_as_a_child(job_still_running: bool) -> ! {
+        extern "C" fn say_destructors_ran() {
+            let text = b"destructors ran\n";
+            // SAFETY: writes a static buffer to stderr.
+            unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
+        }
+        // SAFETY: registers a handler that only writes to stderr.
+        unsafe { libc::atexit(say_destructors_ran) };
+        if job_still_running {
+            std::thread::spawn(|| run_in_fresh_context(&|| false, |_| std::thread::sleep(Duration::from_secs(30))));
+            while BUSY.load(Ordering::SeqCst) == 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        } else {
+            assert_eq!(run_in_fresh_context(&|| false, |_| 1).ok(), Some(Some(1)));
+            // The thread prepares its next context after the job.
+            while BUSY.load(Ordering::SeqCst) > 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        std::process::exit(3)
+    }
+
+    /// While a job runs in libz3 the process ends with its own status and
+    /// skips the exit handlers registered before the solver threads (among
+    /// them libz3's static destructors, which would pull libz3's memory
+    /// from under the job); with no job running they run.
+    #[test]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn exit_with_a_job_in_libz3_skips_the_destructors_and_keeps_the_status() {
+        if let Ok(mode) = std::env::var(EXIT_CHILD) {
+            exit_as_a_child(mode == "busy");
+        }
+        for (mode, destructors_run) in [("busy", false), ("idle", true)] {
+            let out = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+                .args(["--exact", "smt::solver_threads::tests::exit_with_a_job_in_libz3_skips_the_destructors_and_keeps_the_status"])
+                .args(["--nocapture", "--test-threads", "1"])
+                .env(EXIT_CHILD, mode)
+                .output()
+                .expect("the child runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{mode}: {stderr}");
+            assert_eq!(stderr.contains("destructors ran"), destructors_run, "{mode}: {stderr}");
+        }
     }
 }
