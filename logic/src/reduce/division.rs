@@ -36,7 +36,7 @@ pub fn eliminate_in_comparisons(f: &Term) -> Term {
         if matches!(t, Term::Op(Op::Div, _)) {
             *everywhere.entry(t.clone()).or_default() += 1;
         }
-        if let Some(div) = sole_division(t) {
+        if let Some((_, div)) = sole_division(t) {
             *in_comparisons.entry(div.clone()).or_default() += occurrences(t, &div);
         }
     });
@@ -49,7 +49,7 @@ pub fn eliminate_in_comparisons(f: &Term) -> Term {
         .collect();
     let eliminable = |d: &Term| !kept.contains(&divisor(d));
     f.map_bottom_up(&mut |t| match sole_division(&t) {
-        Some(d) if eliminable(&d) => division_free(&t).unwrap_or(t),
+        Some((form, d)) if eliminable(&d) => division_free(form, &d).unwrap_or(t),
         _ => t,
     })
 }
@@ -64,9 +64,10 @@ fn occurrences(t: &Term, d: &Term) -> usize {
     k
 }
 
-/// The one division of the comparison `t`, if its linear form has exactly
-/// one, with coefficient `±1`, by a positive literal of an integer term.
-fn sole_division(t: &Term) -> Option<Term> {
+/// The linear form of the comparison `t` (`form ≤ 0`) and its one
+/// division, if the form has exactly one, with coefficient `±1`, by a
+/// positive literal of an integer term.
+fn sole_division(t: &Term) -> Option<(Linear, Term)> {
     let form = comparison(t)?;
     let mut divisions = form.coeffs.iter().filter(|(d, _)| matches!(d, Term::Op(Op::Div, _)));
     let (div, &c) = divisions.next()?;
@@ -75,23 +76,22 @@ fn sole_division(t: &Term) -> Option<Term> {
     }
     match div {
         Term::Op(Op::Div, parts) if matches!(parts[1], Term::Int(k) if k > 0) && parts[0].sort() == Sort::Int => {
-            Some(div.clone())
+            let div = div.clone();
+            Some((form, div))
         }
         _ => None,
     }
 }
 
-/// The division-free form of the comparison `t`, if it has a
-/// [`sole_division`].
-fn division_free(t: &Term) -> Option<Term> {
-    let form = comparison(t)?;
-    let div = sole_division(t)?;
-    let c = form.coeffs[&div];
-    let Term::Op(Op::Div, parts) = &div else { return None };
+/// The division-free form of the comparison `form ≤ 0`, whose
+/// [`sole_division`] is `div`.
+fn division_free(form: Linear, div: &Term) -> Option<Term> {
+    let c = form.coeffs[div];
+    let Term::Op(Op::Div, parts) = div else { return None };
     let Term::Int(k) = parts[1] else { return None };
     let (k, u) = (i128::from(k), linear(&parts[0])?);
-    let mut rest = form.clone();
-    rest.coeffs.remove(&div);
+    let mut rest = form;
+    rest.coeffs.remove(div);
     // c = 1:  ⌊u/k⌋ + R ≤ 0  ⇔  ⌊u/k⌋ ≤ −R  ⇔  u ≤ −k·R + k − 1  ⇔  u + k·R − k + 1 ≤ 0
     // c = −1: R − ⌊u/k⌋ ≤ 0  ⇔  R ≤ ⌊u/k⌋   ⇔  k·R ≤ u          ⇔  k·R − u ≤ 0
     let free = if c == 1 {
@@ -121,7 +121,9 @@ mod tests {
             for o in [Op::Lt, Op::Le, Op::Gt, Op::Ge] {
                 for (l, r) in [(a.clone(), th.clone()), (th.clone(), a.clone())] {
                     let atom = op(o.clone(), vec![l, r]);
-                    let free = division_free(&atom).unwrap_or_else(|| panic!("rewritten: {atom}"));
+                    let free = sole_division(&atom)
+                        .and_then(|(form, d)| division_free(form, &d))
+                        .unwrap_or_else(|| panic!("rewritten: {atom}"));
                     let mut divs = 0;
                     free.visit(&mut |s| divs += usize::from(matches!(s, Term::Op(Op::Div, _))));
                     assert_eq!(divs, 0, "{free}");
