@@ -225,7 +225,7 @@ fn run<R>(mut job: Job, result: mpsc::Receiver<Result<R, SmtError>>, stop: &dyn 
                     match stopped_at {
                         Some(t) if t.elapsed() >= ABANDON_AFTER => {
                             ABANDONED.fetch_add(1, Ordering::Relaxed);
-                            tracing::warn!("libz3 did not honour an interrupt; its solver thread is given up on");
+                            tracing::debug!("libz3 did not honour an interrupt; its solver thread is given up on");
                             return Ok(None);
                         }
                         None if stop() => stopped_at = Some(Instant::now()),
