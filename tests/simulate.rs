@@ -252,3 +252,33 @@ fn value_faults_are_injected_within_the_bound_and_replay_exactly() {
     let replay = psync_verify(&["simulate", "zoo/ate.rs", "--replay", trace.to_str().expect("utf-8 path"), "--quiet"]);
     assert!(stdout(&replay).contains("the replay reproduces every recorded state"), "{}", stdout(&replay));
 }
+
+/// `check --cex-dir` on an algorithm with value faults: the counterexample
+/// of a spec that does not bound the altered messages shows them, its
+/// trace records them, and the replay re-injects them, computes the same
+/// post-state and sees the broken invariant.
+#[test]
+fn a_counterexample_with_altered_messages_replays_in_the_interpreter() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/encodings/tests/specs/altered_zero.rs")).expect("the spec");
+    let bound = "w.forall(|p| w.aho(p).len() as i64 <= w.param(\"a\"))";
+    assert_eq!(text.matches(bound).count(), 1, "the bound occurs once");
+    let spec = scratch("altered_zero_unbounded.rs");
+    std::fs::write(&spec, text.replace(bound, "true")).expect("scratch file");
+    let spec = spec.display().to_string();
+    let dir = scratch("cex_altered");
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.display().to_string();
+    let out = psync_verify(&["check", &spec, "--vc", "altered_zero/inductive/inv0/round0", "--cex-dir", &dir_s]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("altered (AHO)"), "{}", stdout(&out));
+    let trace = dir.join("altered_zero_inductive_inv0_round0.json");
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).expect("trace written")).expect("JSON");
+    let altered = t["rounds"][0]["altered"].as_array().expect("altered messages recorded");
+    assert!(altered.iter().any(|m| m["payload"] != serde_json::json!(0)), "{t}");
+    let again = psync_verify(&["simulate", &spec, "--replay", &trace.display().to_string(), "--format", "json"]);
+    assert_eq!(again.status.code(), Some(1), "{}{}", stdout(&again), stderr(&again));
+    let a: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert!(a["diverged"].is_null(), "the interpreter computes the counterexample's post-state: {a}");
+    let seen: Vec<&str> = a["violations"].as_array().expect("a list").iter().filter_map(|v| v["what"].as_str()).collect();
+    assert!(seen.contains(&"Inv_0"), "{a}");
+}

@@ -25,8 +25,13 @@ pub struct ProcessView {
     pub old: Vec<(String, String)>,
     /// The processes it heard of this round.
     pub ho: Option<Vec<u32>>,
-    /// The messages it received: sender → payload.
+    /// The messages it received: sender → payload (as received: an
+    /// altered message shows its altered payload).
     pub mailbox: Option<Vec<(u32, String)>>,
+    /// With value faults, the senders whose message to it arrived altered
+    /// (`AHO`, a subset of `ho`); `None` without value faults.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aho: Option<Vec<u32>>,
 }
 
 /// A decoded counterexample.
@@ -74,6 +79,17 @@ fn value_at(t: &Term, m: &Model, env: &[(Var, Value)]) -> Option<Value> {
     eval_with(t, m, env).ok()
 }
 
+/// The altered payload `self` received from the sender variable in round
+/// `rd` (value faults): `alt(s, self)`, a tuple of the components'
+/// functions for a tuple payload.
+fn received_altered(rd: &crate::ir::Round, me: Term) -> Term {
+    let comps: Vec<Term> = rd.altered.iter().map(|f| f.app(vec![names::sender_var().t(), me.clone()])).collect();
+    match comps.len() {
+        1 if !matches!(rd.msg, psync_logic::Sort::Tuple(_)) => comps.into_iter().next().expect("one component"),
+        _ => build::tuple(comps),
+    }
+}
+
 /// Decode a model of `vc.formula()` into a counterexample.
 pub fn decode(alg: &Algorithm, vc: &Vc, m: &Model) -> Counterexample {
     let me = names::self_var();
@@ -99,14 +115,12 @@ pub fn decode(alg: &Algorithm, vc: &Vc, m: &Model) -> Counterexample {
     let mut processes = Vec::new();
     for i in 0..m.n {
         let env = vec![(me.clone(), Value::Proc(i))];
-        let ho = if ho_known {
-            match value_at(&names::ho(me.t()), m, &env) {
-                Some(Value::Set(s)) => Some(s.iter().filter_map(|v| if let Value::Proc(k) = v { Some(*k) } else { None }).collect()),
-                _ => None,
-            }
-        } else {
-            None
+        let procs = |set: &Term| match value_at(set, m, &env) {
+            Some(Value::Set(s)) => Some(s.iter().filter_map(|v| if let Value::Proc(k) = v { Some(*k) } else { None }).collect::<Vec<u32>>()),
+            _ => None,
         };
+        let ho = if ho_known { procs(&names::ho(me.t())) } else { None };
+        let aho = if has(names::AHO) { procs(&names::aho(me.t())) } else { None };
         let mailbox = match (round, ho_known) {
             (Some(rd), true) => {
                 let mut mb = Vec::new();
@@ -115,7 +129,12 @@ pub fn decode(alg: &Algorithm, vc: &Vc, m: &Model) -> Counterexample {
                     let sends = rd.sends_to.subst(&[(names::dest_var(), me.t())]);
                     let inbox = build::and(vec![build::member(names::sender_var().t(), names::ho(me.t())), sends]);
                     if let Some(Value::Bool(true)) = value_at(&inbox, m, &env2) {
-                        let pl = rd.payload.subst(&[(names::dest_var(), me.t())]);
+                        let altered = aho.as_ref().is_some_and(|a| a.contains(&s)) && !rd.altered.is_empty();
+                        let pl = if altered {
+                            received_altered(rd, me.t())
+                        } else {
+                            rd.payload.subst(&[(names::dest_var(), me.t())])
+                        };
                         mb.push((s, value_at(&pl, m, &env2).map(|v| show(&v)).unwrap_or_else(|| "?".into())));
                     }
                 }
@@ -131,6 +150,7 @@ pub fn decode(alg: &Algorithm, vc: &Vc, m: &Model) -> Counterexample {
             old: fields_of(Some("old"), &env),
             ho,
             mailbox,
+            aho,
         });
     }
     let failed = vc.conclusion.iter().filter(|c| !matches!(holds(&c.term, m), Ok(true))).map(|c| c.label.clone()).collect();
@@ -193,8 +213,12 @@ impl fmt::Display for Counterexample {
         header.extend(cols(|p| &p.post, "'"));
         let with_ho = first.is_some_and(|p| p.ho.is_some());
         let with_mb = first.is_some_and(|p| p.mailbox.is_some());
+        let with_aho = first.is_some_and(|p| p.aho.is_some());
         if with_ho {
             header.push("HO".into());
+        }
+        if with_aho {
+            header.push("altered (AHO)".into());
         }
         if with_mb {
             header.push("mailbox".into());
@@ -205,8 +229,12 @@ impl fmt::Display for Counterexample {
             for part in [&p.init, &p.old, &p.pre, &p.post] {
                 row.extend(part.iter().map(|(_, v)| v.clone()));
             }
+            let set = |ps: &[u32]| format!("{{{}}}", ps.iter().map(|k| format!("p{k}")).collect::<Vec<_>>().join(", "));
             if let Some(ho) = &p.ho {
-                row.push(format!("{{{}}}", ho.iter().map(|k| format!("p{k}")).collect::<Vec<_>>().join(", ")));
+                row.push(set(ho));
+            }
+            if let Some(aho) = &p.aho {
+                row.push(set(aho));
             }
             if let Some(mb) = &p.mailbox {
                 row.push(mb.iter().map(|(s, v)| format!("p{s}→{v}")).collect::<Vec<_>>().join(", "));

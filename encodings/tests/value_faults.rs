@@ -47,7 +47,24 @@ fn bounded_altered_messages_keep_the_property_and_unbounded_ones_break_it() {
     assert!(matches!(verdict(&alg, INDUCTIVE), Verdict::Proved), "bounded |AHO| must be proved");
     let unbounded = load(&patched(SAFETY, "true"));
     match verdict(&unbounded, INDUCTIVE) {
-        Verdict::Refuted(cex) => assert!(cex.confirmed, "{cex}"),
+        Verdict::Refuted(cex) => {
+            assert!(cex.confirmed, "{cex}");
+            // Everyone sends 0: the alarm comes from altered payloads, and
+            // the counterexample shows them as received, from senders it
+            // lists as altered.
+            let altered: Vec<(u32, u32, String)> = cex
+                .processes
+                .iter()
+                .flat_map(|p| p.mailbox.iter().flatten().map(move |(s, v)| (p.id, *s, v.clone())))
+                .filter(|(_, _, v)| v != "0")
+                .collect();
+            assert!(!altered.is_empty(), "no altered payload shown:\n{cex}");
+            for (p, s, _) in &altered {
+                let aho = cex.processes[*p as usize].aho.as_ref().expect("an AHO column with value faults");
+                assert!(aho.contains(s), "p{p} got a non-zero payload from p{s}, not in its AHO:\n{cex}");
+            }
+            assert!(cex.to_string().contains("altered (AHO)"), "{cex}");
+        }
         other => panic!("an altered payload must break the invariant: {other:?}"),
     }
     // Without value faults nothing is altered, so no bound is needed.

@@ -14,7 +14,7 @@ use psync_encodings::Algorithm;
 use psync_encodings::concrete::State;
 use psync_logic::{Sort, Value};
 
-use super::trace::{Start, TRACE_FORMAT, TraceFile, TraceRound, state_to_json};
+use super::trace::{AlteredMessage, Start, TRACE_FORMAT, TraceFile, TraceRound, state_to_json, value_to_json};
 
 /// The top-level items of a comma-separated list.
 fn split_top(s: &str) -> Vec<&str> {
@@ -89,13 +89,30 @@ pub(crate) fn cex_params(cex: &serde_json::Value) -> Vec<(String, i64)> {
     pairs.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_i64()?))).collect()
 }
 
+/// The altered messages of a counterexample's round (value faults): each
+/// process's `aho` senders that sent to it, with the payload its mailbox
+/// shows from them (the received one), read at the round's message sort
+/// `msg`.
+fn altered_messages(msg: &Sort, procs: &[serde_json::Value]) -> Result<Vec<AlteredMessage>, String> {
+    let mut out = Vec::new();
+    for (to, p) in procs.iter().enumerate() {
+        let aho = p["aho"].as_array().ok_or("the altered senders (`aho`) are not given")?;
+        for from in aho {
+            let from = from.as_u64().ok_or("an altered sender is not a process index")? as u32;
+            // A sender that sent nothing to `p` altered nothing it received.
+            let Some(entry) = p["mailbox"].as_array().into_iter().flatten().find(|e| e[0].as_u64() == Some(u64::from(from))) else {
+                continue;
+            };
+            let shown = entry[1].as_str().ok_or_else(|| format!("p{to}'s payload from p{from} is not a string"))?;
+            let v = parse_shown(msg, shown).ok_or_else(|| format!("p{to}'s altered payload `{shown}` from p{from} cannot be read"))?;
+            out.push(AlteredMessage { from, to: to as u32, payload: value_to_json(&v) });
+        }
+    }
+    Ok(out)
+}
+
 /// The trace of a counterexample (the report's JSON of it), or why not.
 pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value) -> Result<TraceFile, String> {
-    if alg.value_faults.is_some() {
-        // The report gives the heard-of sets but not `AHO` or the altered
-        // payloads: a trace without them would replay another step.
-        return Err("an algorithm with value faults: the counterexample's altered messages are not in the report".into());
-    }
     let round_name = cex["round"].as_str().ok_or("the VC has no round")?;
     let k = alg.rounds.iter().position(|r| r.name == round_name).ok_or_else(|| format!("no round `{round_name}`"))?;
     let procs = cex["processes"].as_array().ok_or("no processes")?;
@@ -110,6 +127,7 @@ pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value)
         .map(|p| p["ho"].as_array().map(|h| h.iter().filter_map(|q| q.as_u64().map(|q| q as u32)).collect()))
         .collect::<Option<_>>()
         .ok_or("the heard-of sets are not given")?;
+    let altered = if alg.value_faults.is_some() { altered_messages(&alg.rounds[k].msg, procs)? } else { Vec::new() };
     // `init` and `old` copies of the fields the VC does not mention are
     // unconstrained by it: they are taken from the pre-state.
     let copies = |key: &str| -> Vec<State> {
@@ -130,7 +148,7 @@ pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value)
         params,
         initial: json(&pre),
         start: Some(Start { round: r, coord, init: json(&init), old: json(&old) }),
-        rounds: vec![TraceRound { round: r, ho, altered: Vec::new(), states: json(&post) }],
+        rounds: vec![TraceRound { round: r, ho, altered, states: json(&post) }],
         findings: Vec::new(),
     })
 }
