@@ -45,9 +45,9 @@ fn bounded_note(why: &str) -> Option<String> {
 fn next_steps(vc: &Vc) -> &'static str {
     match vc.kind {
         VcKind::Inductive => {
-            "a stronger invariant (a conjunct that excludes the pre-states no run reaches), an invariant split into \
-             simpler ones, or a round invariant for the state in the middle of the phase; state set sizes \
-             explicitly (`w.count(..)`) where the proof counts processes; `--timeout` for a larger budget"
+            "a stronger invariant (a conjunct that excludes the pre-states no run reaches), or a round invariant \
+             (`round_invariants`) for the state in the middle of the phase; state set sizes explicitly \
+             (`w.count(..)`) where the proof counts processes; `--timeout` for a larger budget"
         }
         VcKind::Progress => {
             "state what the liveness predicate implies explicitly (both `s.len() == w.n()` and `w.forall(|q| s.contains(q))` \
