@@ -204,8 +204,14 @@ impl Cx<'_> {
         let base = format!("{}_by_key.r{}", if max { "max" } else { "min" }, r.index);
         let (funs, res) = self.fresh_payload(&base, &r.msg);
         let key_res = match self.apply(key, vec![Val::T(res.clone())])? {
-            Val::T(t) if t.sort().is_numeric() => t,
-            _ => return err(key.span(), "the key must be an integer or a Real", "not a number key"),
+            Val::T(t) if is_key_sort(&t.sort()) => t,
+            _ => {
+                return err(
+                    key.span(),
+                    "the key must be an integer, a Real, a bool, or a tuple of them (compared lexicographically)",
+                    "not an ordered key",
+                );
+            }
         };
         let (s, key_s) = self.per_message(r, key)?;
         let w = self.fresh_var("s", Sort::P);
@@ -214,7 +220,7 @@ impl Cx<'_> {
             vec![w.clone()],
             terms::and(vec![Self::in_mbox(r, w.t()), terms::eq(Self::payload_from(r, w.t()), res.clone())]),
         );
-        let cmp = if max { build::le(key_s, key_res) } else { build::ge(key_s, key_res) };
+        let cmp = if max { key_le(key_s, key_res) } else { key_le(key_res, key_s) };
         let extreme = build::forall(vec![s.clone()], terms::implies(Self::in_mbox(r, s.t()), cmp));
         let axiom = terms::implies(nonempty, terms::and(vec![received, extreme]));
         self.push_choose(funs, axiom, if max { "mbox.max_by_key" } else { "mbox.min_by_key" });
@@ -253,5 +259,43 @@ impl Cx<'_> {
         }
         self.push_choose(funs, axiom, "mbox.min_most_often");
         Ok(res)
+    }
+}
+
+/// Whether values of `sort` are keys of `max_by_key` / `min_by_key`: as in
+/// Rust's `Ord`, numbers, bools (`false < true`) and tuples of them.
+fn is_key_sort(sort: &Sort) -> bool {
+    match sort {
+        Sort::Bool => true,
+        Sort::Tuple(cs) => cs.iter().all(|c| c.is_numeric() || *c == Sort::Bool),
+        s => s.is_numeric(),
+    }
+}
+
+/// `a ≤ b` on keys ([`is_key_sort`]): tuples lexicographically, as Rust's
+/// `Ord` compares them.
+fn key_le(a: Term, b: Term) -> Term {
+    match a.sort() {
+        Sort::Tuple(cs) => {
+            let last = cs.len() - 1;
+            // From the last component out: ≤ on it, then `<` or `=` ∧ rest.
+            let mut out = scalar_cmp(terms::proj(a.clone(), last), terms::proj(b.clone(), last), false);
+            for k in (0..last).rev() {
+                let (x, y) = (terms::proj(a.clone(), k), terms::proj(b.clone(), k));
+                out = terms::or(vec![scalar_cmp(x.clone(), y.clone(), true), terms::and(vec![terms::eq(x, y), out])]);
+            }
+            out
+        }
+        _ => scalar_cmp(a, b, false),
+    }
+}
+
+/// `a < b` (`strict`) or `a ≤ b` on numbers or bools (`false < true`).
+fn scalar_cmp(a: Term, b: Term, strict: bool) -> Term {
+    match (a.sort(), strict) {
+        (Sort::Bool, true) => terms::and(vec![terms::not(a), b]),
+        (Sort::Bool, false) => terms::or(vec![terms::not(a), b]),
+        (_, true) => build::lt(a, b),
+        (_, false) => build::le(a, b),
     }
 }
