@@ -237,7 +237,8 @@ fn triage_refuted(l: &Loaded, outcomes: &mut [VcOutcome]) {
             && crate::triage::applies(vc)
             && let Some(cex) = &o.counterexample
         {
-            o.triage = Some(crate::triage::search(Path::new(&l.file), &l.alg, cex));
+            let about = crate::triage::monitor_of(vc);
+            o.triage = Some(crate::triage::search(Path::new(&l.file), &l.alg, cex, about.as_deref()));
         }
     }
 }

@@ -108,10 +108,22 @@ pub fn applies(vc: &Vc) -> bool {
     }
 }
 
+/// The monitor a refuted `vc` is about, as `simulate` names it: the
+/// property (`property Agreement`) or `Inv_0`.
+pub fn monitor_of(vc: &Vc) -> Option<String> {
+    match (&vc.property, vc.kind, vc.invariant) {
+        (Some(name), VcKind::Property, _) => Some(format!("property {name}")),
+        (_, VcKind::Inductive, Some(0)) => Some("Inv_0".into()),
+        _ => None,
+    }
+}
+
 /// Search runs of `alg` (from `file`) for a violation of `Inv_0`, a round
 /// invariant or a property, given the counterexample `cex` (its report
-/// JSON: `processes`, `params`).
-pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value) -> Triage {
+/// JSON: `processes`, `params`). A run found is reported by its violation
+/// of `about` (the VC's own monitor, [`monitor_of`]) when it has one,
+/// else by its first.
+pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value, about: Option<&str>) -> Triage {
     let cex_n = cex["processes"].as_array().map_or(0, Vec::len);
     let params: Vec<String> =
         crate::simulate::cex_params(cex).into_iter().map(|(name, v)| format!("{name}={v}")).collect();
@@ -122,6 +134,7 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value) -> Triage {
         }
     }
     let (mut runs, mut tried, mut rounds, mut last_error) = (0, Vec::new(), 0, None);
+    let mut first_other: Option<(usize, f64, u64)> = None;
     for &n in &ns {
         for &drop in &DROPS {
             let args = arguments(file, n, drop, params.clone());
@@ -140,20 +153,42 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value) -> Triage {
             if !tried.contains(&n) {
                 tried.push(n);
             }
-            let found = (0..RUNS).into_par_iter().find_map_first(|k| {
-                let o = spec.run(k, false).map_err(|e| format!("{e:?}"));
-                match o {
-                    Ok(o) => o.findings.iter().find(|(_, f)| is_target(&f.what)).map(|_| Ok(k)),
-                    Err(e) => Some(Err(e)),
-                }
-            });
+            let violating: Vec<Result<(u64, bool), String>> = (0..RUNS)
+                .into_par_iter()
+                .filter_map(|k| match spec.run(k, false) {
+                    Ok(o) => o
+                        .findings
+                        .iter()
+                        .any(|(_, f)| is_target(&f.what))
+                        .then(|| Ok((k, o.findings.iter().any(|(_, f)| Some(f.what.as_str()) == about)))),
+                    Err(e) => Some(Err(format!("{e:?}"))),
+                })
+                .collect();
             runs += RUNS;
-            match found {
-                None => {}
-                Some(Err(e)) => return Triage::NotRun { why: short(&e) },
-                Some(Ok(k)) => return reachable(file, alg, &spec, k, n),
+            let mut violating_runs = Vec::new();
+            for r in violating {
+                match r {
+                    Ok(run) => violating_runs.push(run),
+                    Err(e) => return Triage::NotRun { why: short(&e) },
+                }
+            }
+            // A run that violates the VC's own monitor ends the search; the
+            // first run that violates another is kept in case none does.
+            if let Some(&(k, _)) = violating_runs.iter().find(|(_, own)| *own) {
+                return reachable(file, alg, &spec, k, n, about);
+            }
+            if let (None, Some(&(k, _))) = (first_other, violating_runs.first()) {
+                if about.is_none() {
+                    return reachable(file, alg, &spec, k, n, about);
+                }
+                first_other = Some((n, drop, k));
             }
         }
+    }
+    if let Some((n, drop, k)) = first_other
+        && let Ok(spec) = RunSpec::new(alg, &arguments(file, n, drop, params.clone()))
+    {
+        return reachable(file, alg, &spec, k, n, about);
     }
     if tried.is_empty() {
         let why = last_error.unwrap_or_else(|| "no number of processes to try".into());
@@ -162,13 +197,15 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value) -> Triage {
     Triage::NotReached { runs, n: tried, rounds }
 }
 
-/// The run `k` of `spec`, recorded, as a [`Triage::Reachable`].
-fn reachable(file: &Path, alg: &Algorithm, spec: &RunSpec<'_>, k: u64, n: usize) -> Triage {
+/// The run `k` of `spec`, recorded, as a [`Triage::Reachable`] (named by
+/// its violation of `about` if it has one).
+fn reachable(file: &Path, alg: &Algorithm, spec: &RunSpec<'_>, k: u64, n: usize, about: Option<&str>) -> Triage {
     let o = match spec.run(k, true) {
         Ok(o) => o,
         Err(e) => return Triage::NotRun { why: short(&format!("{e:?}")) },
     };
-    let Some((after_rounds, finding)) = o.findings.iter().find(|(_, f)| is_target(&f.what)).cloned() else {
+    let own = o.findings.iter().find(|(_, f)| Some(f.what.as_str()) == about);
+    let Some((after_rounds, finding)) = own.or_else(|| o.findings.iter().find(|(_, f)| is_target(&f.what))).cloned() else {
         return Triage::NotRun { why: format!("run {k} at n = {n} did not repeat its violation") };
     };
     let history = o.history.as_deref().unwrap_or_default();

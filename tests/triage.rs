@@ -91,3 +91,25 @@ fn a_progress_failure_is_reachable_as_a_run_that_does_not_terminate() {
     assert_eq!(t["result"], "reachable", "{t}");
     assert!(t["violated"].as_str().is_some_and(|v| v.starts_with("property Termination")), "{t}");
 }
+
+/// A run is reported by its violation of the refuted VC's own monitor when
+/// it has one: OTR deciding on a bare majority with "nobody decides anew"
+/// as its Irrevocability breaks both on runs; the inductive VC's search
+/// names `Inv_0`, the property VC's names the property.
+#[test]
+fn a_run_is_named_by_the_violation_the_vc_is_about() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/zoo/otr.rs")).expect("the benchmark");
+    let text = text
+        .replacen("if 3 * mbox.count(|&v| v == p.x) > 2 * cx.n() {", "if 2 * mbox.count(|&v| v == p.x) > cx.n() {", 1)
+        .replacen(
+            "w.forall(|i| implies(w.old(i).decided, w[i].decided && w.old(i).decision == w[i].decision)),",
+            "w.forall(|i| implies(w[i].decided, w.old(i).decided)),",
+            1,
+        );
+    let spec = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("otr_bare_majority_no_new_decision.rs");
+    std::fs::write(&spec, text).expect("scratch file");
+    let t = triage(&spec);
+    assert_eq!((&t["result"], &t["violated"]), (&serde_json::json!("reachable"), &serde_json::json!("Inv_0")), "{t}");
+    let t = triage_of(&spec, "otr/property/irrevocability/round0");
+    assert_eq!((&t["result"], &t["violated"]), (&serde_json::json!("reachable"), &serde_json::json!("property Irrevocability")), "{t}");
+}
