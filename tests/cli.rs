@@ -202,3 +202,18 @@ fn hints_are_recorded_then_prove_again_and_a_mutant_is_still_refuted() {
     assert!(stderr(&corrupt).contains("not a hint file") && stderr(&corrupt).contains("line 1"), "{}", stderr(&corrupt));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An undecided VC says which of its parts was the first not decided: the
+/// conclusion conjunct and hypothesis case that part proves (FloodMin
+/// k-set's open step, given 4 s).
+#[test]
+fn an_undecided_vc_names_its_first_undecided_part() {
+    let out = psync_verify(&["check", "zoo/floodmin_kset.rs", "--vc", "inductive/inv0", "--timeout", "4", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "undecided: {}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let vc = &report["vcs"][0];
+    assert!(vc["verdict"] == "timeout" || vc["verdict"] == "unknown", "{vc}");
+    let note = vc["note"].as_str().unwrap_or_else(|| panic!("a note: {vc}"));
+    assert!(note.starts_with("the first part not decided is ") && note.contains(" of 28 (proving `Inv_0' ["), "{note}");
+    assert!(note.contains("hypothesis case "), "{note}");
+}

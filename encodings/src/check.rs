@@ -167,7 +167,7 @@ pub fn check_vc(
             o.time = start.elapsed();
             o
         }
-        (Proof::Undecided(first, missed), None) => {
+        (Proof::Undecided(first, missed, at), None) => {
             let verdict = match (first, note) {
                 (CheckResult::Unknown(why), Some(note)) => {
                     Verdict::Unknown(explain::unknown(vc, &format!("{why}; {note}"), &missed))
@@ -175,7 +175,9 @@ pub fn check_vc(
                 (CheckResult::Unknown(why), None) => Verdict::Unknown(explain::unknown(vc, &why, &missed)),
                 _ => Verdict::Timeout,
             };
-            outcome(verdict, Vec::new(), 0)
+            let mut o = outcome(verdict, Vec::new(), 0);
+            o.note = Some(at);
+            o
         }
     })
 }
@@ -200,8 +202,8 @@ enum Proof {
     Refuted(Model),
     /// The first undecided part's verdict (`Unknown` or `Timeout`), with
     /// the labels of the conjuncts of the VC a spurious model of it
-    /// falsified ([`missed_conjuncts`]).
-    Undecided(CheckResult, Vec<String>),
+    /// falsified ([`missed_conjuncts`]), and which part it is, in words.
+    Undecided(CheckResult, Vec<String>, String),
 }
 
 /// Prove the parts of `vc` one after the other, until `deadline`.
@@ -212,7 +214,7 @@ fn prove_parts(
     hints: &[PartHint],
     deadline: Instant,
 ) -> Result<Proof, CheckError> {
-    let mut undecided: Option<(CheckResult, Vec<String>)> = None;
+    let mut undecided: Option<(CheckResult, Vec<String>, String)> = None;
     let (mut kept, mut hinted_parts) = (Vec::new(), 0);
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
@@ -230,21 +232,30 @@ fn prove_parts(
         let ground = strategies.remove(k);
         strategies.insert(0, ground);
     }
-    for part in vc.parts() {
+    let parts = vc.parts();
+    // Parts are conclusion conjuncts × hypothesis cases, in that order.
+    let cases = (parts.len() / vc.conclusion.len().max(1)).max(1);
+    let where_undecided = |k: usize| {
+        // (A label may quote the whole invariant after " of: ".)
+        let conjunct = vc.conclusion.get(k / cases).map_or("", |c| c.label.split(" of: ").next().unwrap_or_default());
+        let case = if cases > 1 { format!(", hypothesis case {} of {cases}", k % cases + 1) } else { String::new() };
+        format!("the first part not decided is {} of {} (proving `{conjunct}`{case})", k + 1, parts.len())
+    };
+    for (k, part) in parts.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
         // Stopped: the search has refuted the VC.
         if left.is_zero() || backend.is_stopped() {
-            undecided.get_or_insert((CheckResult::Timeout, Vec::new()));
+            undecided.get_or_insert((CheckResult::Timeout, Vec::new(), where_undecided(k)));
             break;
         }
-        let hint = PartHint::find(hints, &part).cloned();
+        let hint = PartHint::find(hints, part).cloned();
         let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), hint, ..cfg.clone() };
-        let checked = check_sat(&part, &per_part, backend)?;
+        let checked = check_sat(part, &per_part, backend)?;
         match checked.result {
             CheckResult::Unsat => {
                 hinted_parts += usize::from(checked.stats.hinted);
                 if let Some(hint) = checked.hint {
-                    kept.push(PartHint { formula: psync_logic::hint::TermKey::of(&part), hint });
+                    kept.push(PartHint { formula: psync_logic::hint::TermKey::of(part), hint });
                 }
                 if let Some(k) = checked.stats.strategy.and_then(|s| strategies.iter().position(|t| *t == s)) {
                     let s = strategies.remove(k);
@@ -254,13 +265,13 @@ fn prove_parts(
             CheckResult::Sat(m) => return Ok(Proof::Refuted(m)),
             other => {
                 let missed = checked.stats.spurious.map(|m| missed_conjuncts(vc, &m)).unwrap_or_default();
-                undecided.get_or_insert((other, missed));
+                undecided.get_or_insert((other, missed, where_undecided(k)));
             }
         }
     }
     Ok(match undecided {
         None => Proof::Proved { hints: kept, hinted_parts },
-        Some((first, missed)) => Proof::Undecided(first, missed),
+        Some((first, missed, at)) => Proof::Undecided(first, missed, at),
     })
 }
 
