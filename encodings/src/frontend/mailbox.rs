@@ -220,7 +220,7 @@ impl Cx<'_> {
             vec![w.clone()],
             terms::and(vec![Self::in_mbox(r, w.t()), terms::eq(Self::payload_from(r, w.t()), res.clone())]),
         );
-        let cmp = if max { key_le(key_s, key_res) } else { key_le(key_res, key_s) };
+        let cmp = if max { key_le(key_s, key_res) } else { key_ge(key_s, key_res) };
         let extreme = build::forall(vec![s.clone()], terms::implies(Self::in_mbox(r, s.t()), cmp));
         let axiom = terms::implies(nonempty, terms::and(vec![received, extreme]));
         self.push_choose(funs, axiom, if max { "mbox.max_by_key" } else { "mbox.min_by_key" });
@@ -288,6 +288,12 @@ fn key_le(a: Term, b: Term) -> Term {
         }
         _ => scalar_cmp(a, b, false),
     }
+}
+
+/// `a ≥ b` on keys: `b ≤ a`, written `a ≥ b` on numbers (the term the
+/// proof hints of `min_by_key` rounds were recorded with).
+fn key_ge(a: Term, b: Term) -> Term {
+    if a.sort().is_numeric() { build::ge(a, b) } else { key_le(b, a) }
 }
 
 /// `a < b` (`strict`) or `a ≤ b` on numbers or bools (`false < true`).
