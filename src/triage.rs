@@ -165,11 +165,14 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value, about: Opti
                 })
                 .collect();
             runs += RUNS;
+            // In run order: an error before any violating run ends the
+            // search; one after them is not looked at.
             let mut violating_runs = Vec::new();
             for r in violating {
                 match r {
                     Ok(run) => violating_runs.push(run),
-                    Err(e) => return Triage::NotRun { why: short(&e) },
+                    Err(e) if violating_runs.is_empty() => return Triage::NotRun { why: short(&e) },
+                    Err(_) => break,
                 }
             }
             // A run that violates the VC's own monitor ends the search; the
