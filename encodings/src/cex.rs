@@ -79,17 +79,6 @@ fn value_at(t: &Term, m: &Model, env: &[(Var, Value)]) -> Option<Value> {
     eval_with(t, m, env).ok()
 }
 
-/// The altered payload `self` received from the sender variable in round
-/// `rd` (value faults): `alt(s, self)`, a tuple of the components'
-/// functions for a tuple payload.
-fn received_altered(rd: &crate::ir::Round, me: Term) -> Term {
-    let comps: Vec<Term> = rd.altered.iter().map(|f| f.app(vec![names::sender_var().t(), me.clone()])).collect();
-    match comps.len() {
-        1 if !matches!(rd.msg, psync_logic::Sort::Tuple(_)) => comps.into_iter().next().expect("one component"),
-        _ => build::tuple(comps),
-    }
-}
-
 /// Decode a model of `vc.formula()` into a counterexample.
 pub fn decode(alg: &Algorithm, vc: &Vc, m: &Model) -> Counterexample {
     let me = names::self_var();
@@ -131,7 +120,7 @@ pub fn decode(alg: &Algorithm, vc: &Vc, m: &Model) -> Counterexample {
                     if let Some(Value::Bool(true)) = value_at(&inbox, m, &env2) {
                         let altered = aho.as_ref().is_some_and(|a| a.contains(&s)) && !rd.altered.is_empty();
                         let pl = if altered {
-                            received_altered(rd, me.t())
+                            crate::ir::altered_payload(&rd.altered, &rd.msg, names::sender_var().t(), me.t())
                         } else {
                             rd.payload.subst(&[(names::dest_var(), me.t())])
                         };

@@ -181,6 +181,18 @@ pub struct Round {
     pub altered: Vec<Fun>,
 }
 
+/// The altered payload `receiver` gets from `sender` in a round whose
+/// payload sort is `msg` and whose altered-payload functions are `altered`
+/// ([`Round::altered`]): `alt(sender, receiver)`, the tuple of the
+/// components' functions for a tuple payload.
+pub fn altered_payload(altered: &[Fun], msg: &Sort, sender: Term, receiver: Term) -> Term {
+    let mut comps: Vec<Term> = altered.iter().map(|f| f.app(vec![sender.clone(), receiver.clone()])).collect();
+    match msg {
+        Sort::Tuple(_) => psync_logic::build::tuple(comps),
+        _ => comps.remove(0),
+    }
+}
+
 /// A statement of an update.
 #[derive(Clone, Debug)]
 pub enum Stmt {

@@ -72,11 +72,7 @@ pub(super) fn received_cases(r: &RoundCtx, s: Term, sent: Term) -> Vec<(Term, Te
     }
     let me = names::self_var().t();
     let altered = build::member(s.clone(), names::aho(me.clone()));
-    let comps: Vec<Term> = r.altered.iter().map(|f| f.app(vec![s.clone(), me.clone()])).collect();
-    let alt = match &r.msg {
-        Sort::Tuple(_) => build::tuple(comps),
-        _ => comps.into_iter().next().expect("one altered payload per component"),
-    };
+    let alt = crate::ir::altered_payload(&r.altered, &r.msg, s, me);
     vec![(terms::not(altered.clone()), sent), (altered, alt)]
 }
 

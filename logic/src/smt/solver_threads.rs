@@ -126,7 +126,8 @@ impl Drop for FreshContext {
 /// libz3, and never parked again.
 static ABANDONED: AtomicUsize = AtomicUsize::new(0);
 
-/// Jobs running on solver threads right now (abandoned ones included).
+/// Solver threads inside libz3 right now: running a job (abandoned ones
+/// included), or preparing or deleting a context ([`InLibz3`]).
 static BUSY: AtomicUsize = AtomicUsize::new(0);
 
 /// How long a job may go on after its caller wants it stopped (its
