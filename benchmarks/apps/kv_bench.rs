@@ -2,10 +2,10 @@
 //! protocol over TCP, shaped like `etcd-bench`: `--in-flight` requests
 //! outstanding in total, spread over `--conns` connections to every
 //! replica, for `--seconds`. Each request in flight is a client session of
-//! its own (`exec CLIENT SEQ KEY VALUE`, one request at a time per
-//! session), so the log applies it exactly once, and a request not
-//! answered within `--retry-ms` is sent again unchanged (its copies take
-//! effect once). Prints requests answered per second and the latency of
+//! its own, registered first (`register TAG`), then one request at a time
+//! (`exec CLIENT SEQ KEY VALUE`), so the log applies it exactly once, and a
+//! request not answered within `--retry-ms` is sent again unchanged (its
+//! copies take effect once). Prints requests answered per second and the latency of
 //! each (from its first send to its answer), p50 and p99.
 //!
 //! `kv-bench --replicas 127.0.0.1:5440,127.0.0.1:5441,127.0.0.1:5442 --in-flight 1000 --seconds 5`
@@ -38,10 +38,6 @@ struct Cli {
     /// A request not answered after this many ms is sent again.
     #[arg(long, default_value_t = 5000)]
     retry_ms: u64,
-    /// The first client session id (sessions are numbered from it; runs
-    /// against the same cluster need distinct ranges).
-    #[arg(long)]
-    client_base: Option<u64>,
 }
 
 /// A request's answer: its slot, or why it failed.
@@ -85,7 +81,7 @@ async fn connect(addr: SocketAddr) -> Result<Conn, String> {
                 continue;
             };
             let answer = match w[0] {
-                "done" => id(3).ok_or_else(|| format!("reply without a slot: {line:?}")),
+                "done" | "session" => id(3).ok_or_else(|| format!("reply without a slot: {line:?}")),
                 _ => Err(w.get(3).unwrap_or(&"").to_string()),
             };
             if let Some(t) = wt.lock().unwrap_or_else(|e| e.into_inner()).remove(&(c, q)) {
@@ -99,6 +95,19 @@ async fn connect(addr: SocketAddr) -> Result<Conn, String> {
 /// Sends request `seq` of session `client` until it is answered.
 async fn request(conn: &Conn, client: u64, seq: u64, retry: Duration) -> Answer {
     let line = format!("exec {client} {seq} {} {seq}\n", client as u32 & 0x7fff_ffff);
+    exchange(conn, (client, seq), line, retry).await
+}
+
+/// Registers a session (`tag` tells this connection's registrations apart);
+/// its id. A retried registration may register a second session, which the
+/// log evicts in time.
+async fn register(conn: &Conn, tag: u64, retry: Duration) -> Answer {
+    exchange(conn, (tag, 0), format!("register {tag}\n"), retry).await
+}
+
+/// Sends `line` until the answer named `key` comes.
+async fn exchange(conn: &Conn, key: (u64, u64), line: String, retry: Duration) -> Answer {
+    let (client, seq) = key;
     loop {
         let (t, r) = oneshot::channel();
         conn.waiting.lock().unwrap_or_else(|e| e.into_inner()).insert((client, seq), t);
@@ -138,10 +147,6 @@ async fn main() {
             }
         }
     }
-    let base = cli.client_base.unwrap_or_else(|| {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_micros() as u64);
-        (now & 0xffff_ffff) << 20
-    });
     let failed = Arc::new(AtomicU64::new(0));
     let retry = Duration::from_millis(cli.retry_ms);
     let start = Instant::now();
@@ -150,9 +155,17 @@ async fn main() {
     for s in 0..cli.in_flight.max(1) {
         let conn = conns[s % conns.len()].clone();
         let failed = failed.clone();
-        let client = base + s as u64;
         hs.push(tokio::spawn(async move {
             let mut lat: Vec<u32> = Vec::new();
+            let client = match register(&conn, s as u64, retry).await {
+                Ok(id) => id,
+                Err(e) => {
+                    if failed.fetch_add(1, Ordering::Relaxed) == 0 {
+                        eprintln!("kv-bench: registration {s}: {e}");
+                    }
+                    return lat;
+                }
+            };
             let mut seq = 0;
             while Instant::now() < deadline {
                 seq += 1;

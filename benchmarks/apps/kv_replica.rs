@@ -6,13 +6,18 @@
 //! put KEY VALUE    ->  ok               (once this replica applied it)
 //! get KEY BARRIER  ->  value V | none   (after a barrier request through the log)
 //!                  ->  error MESSAGE
+//! register TAG     ->  session TAG 0 CLIENT | fail TAG 0 MESSAGE
 //! exec CLIENT SEQ KEY VALUE  ->  done CLIENT SEQ SLOT | fail CLIENT SEQ MESSAGE
 //! ```
 //!
-//! `exec` is request SEQ of client session CLIENT (one request at a time
-//! per session: the log keeps the session's latest reply): it takes effect
+//! `register` registers a new client session through the log and answers
+//! its id (TAG only names the answer on this connection). `exec` is request
+//! SEQ (from 1) of client session CLIENT (one request at a time per
+//! session: the log keeps the session's latest reply): it takes effect
 //! once however often it is sent, at this replica or another, and a copy
-//! gets the first one's slot. A connection may send many requests without
+//! gets the first one's slot. The log keeps the most recently used
+//! sessions (`psync::service::MAX_SESSIONS`): a request of a session it
+//! evicted fails, and is not applied. A connection may send many requests without
 //! waiting; replies come as requests are applied, not in order.
 //!
 //! A get submits the request (`u32::MAX`, BARRIER) and, once this replica
@@ -102,6 +107,11 @@ mod kv {
             self.0.submit_request(r).await.map(|reply| reply.slot).map_err(|e| e.to_string())
         }
 
+        /// Registers a new client session; its id.
+        pub async fn register(&self) -> Result<u64, String> {
+            self.0.register().await.map_err(|e| e.to_string())
+        }
+
         /// Reads `key` after the barrier request `barrier` went through the log.
         pub async fn get(&self, key: u32, barrier: u64) -> Result<Option<u64>, String> {
             self.0.submit(request(BARRIER_KEY, barrier)).await.map_err(|e| e.to_string())?;
@@ -126,6 +136,15 @@ mod kv {
 async fn answer(kv: &kv::Kv, line: &str) -> String {
     let w: Vec<&str> = line.split_whitespace().collect();
     let num = |i: usize| w.get(i).and_then(|s| s.parse::<u64>().ok());
+    if w.first() == Some(&"register") && w.len() == 2 {
+        return match num(1) {
+            Some(tag) => match kv.register().await {
+                Ok(id) => format!("session {tag} 0 {id}"),
+                Err(e) => format!("fail {tag} 0 {e}"),
+            },
+            None => format!("error expected `register TAG`, got {line:?}"),
+        };
+    }
     if w.first() == Some(&"exec") && w.len() == 5 {
         return match (num(1), num(2), num(3).and_then(|k| u32::try_from(k).ok()), num(4)) {
             (Some(c), Some(q), Some(k), Some(v)) => match kv.exec(c, q, k, v).await {
@@ -145,7 +164,7 @@ async fn answer(kv: &kv::Kv, line: &str) -> String {
             Ok(None) => "none".into(),
             Err(e) => format!("error {e}"),
         },
-        _ => format!("error expected `put KEY VALUE`, `get KEY BARRIER` or `exec CLIENT SEQ KEY VALUE`, got {line:?}"),
+        _ => format!("error expected `put KEY VALUE`, `get KEY BARRIER`, `register TAG` or `exec CLIENT SEQ KEY VALUE`, got {line:?}"),
     }
 }
 

@@ -104,11 +104,9 @@ psync_run() { # storage-name [dir]
         sleep 0.1
     done
     # Until a leader is established and answers.
-    "$TARGET/release/kv-bench" --replicas "$REPLICAS" --in-flight 10 --seconds 1 --client-base 1 >/dev/null
-    local c=1000000
+    "$TARGET/release/kv-bench" --replicas "$REPLICAS" --in-flight 10 --seconds 1 >/dev/null
     for k in $IN_FLIGHT; do
-        row psync "$1" "$("$TARGET/release/kv-bench" --replicas "$REPLICAS" --conns 4 --in-flight "$k" --seconds "$SECS" --client-base $c)"
-        c=$((c + 1000000))
+        row psync "$1" "$("$TARGET/release/kv-bench" --replicas "$REPLICAS" --conns 4 --in-flight "$k" --seconds "$SECS")"
     done
     stop_all
 }

@@ -66,8 +66,18 @@ type Logs = Arc<Mutex<Vec<Option<ReplicatedLog>>>>;
 async fn client(id: u64, logs: Logs, ops: u64) -> Vec<(u64, Reply)> {
     let mut done = Vec::new();
     let mut at = id as usize;
+    let session = loop {
+        let log = logs.lock().unwrap()[at % N].clone();
+        match log {
+            Some(l) => match tokio::time::timeout(Duration::from_secs(1), l.register()).await {
+                Ok(Ok(s)) => break s,
+                _ => at += 1,
+            },
+            None => at += 1,
+        }
+    };
     for seq in 1..=ops {
-        let req = ClientRequest::new(id, seq, ClientRequest::op(id as u32, value(id, seq)));
+        let req = ClientRequest::new(session, seq, ClientRequest::op(id as u32, value(id, seq)));
         loop {
             let log = logs.lock().unwrap()[at % N].clone();
             let reply = match log {
@@ -192,8 +202,9 @@ fn a_replica_restarted_on_an_empty_directory_catches_up_by_snapshot() {
         for i in 0..N {
             logs.push(start(&net, base.path(), i, DECISION_LOG).await);
         }
+        let c1 = logs[0].register().await.unwrap();
         for k in 0..20u64 {
-            logs[0].submit_request(ClientRequest::new(1, k + 1, ClientRequest::op(1, k))).await.unwrap();
+            logs[0].submit_request(ClientRequest::new(c1, k + 1, ClientRequest::op(1, k))).await.unwrap();
         }
         let victim = logs.pop().unwrap();
         victim.shutdown();
@@ -203,7 +214,7 @@ fn a_replica_restarted_on_an_empty_directory_catches_up_by_snapshot() {
         std::fs::create_dir(&dir).unwrap();
         // Ten decision logs' worth of slots while it is down.
         for k in 20..20 + 10 * DECISION_LOG as u64 {
-            logs[0].submit_request(ClientRequest::new(1, k + 1, ClientRequest::op(1, k))).await.unwrap();
+            logs[0].submit_request(ClientRequest::new(c1, k + 1, ClientRequest::op(1, k))).await.unwrap();
         }
         let target = logs[0].applied();
         let back = start(&net, base.path(), 2, DECISION_LOG).await;
@@ -217,7 +228,8 @@ fn a_replica_restarted_on_an_empty_directory_catches_up_by_snapshot() {
         assert!(st.snapshots_installed >= 1 && st.snapshots_written >= 1, "by snapshot, written to disk: {st:?}");
         assert_eq!(back.applied().kv, logs[0].applied().kv);
         // The log goes on, and the snapshot is on disk.
-        logs[1].submit_request(ClientRequest::new(2, 1, ClientRequest::op(2, 5))).await.unwrap();
+        let c2 = logs[1].register().await.unwrap();
+        logs[1].submit_request(ClientRequest::new(c2, 1, ClientRequest::op(2, 5))).await.unwrap();
         let have = back.applied();
         back.shutdown();
         drop(back);
@@ -248,8 +260,9 @@ fn a_restart_votes_only_above_the_decisions_its_node_dropped() {
         for i in 0..N {
             logs.push(start(&net, base.path(), i, DECISION_LOG).await);
         }
+        let c1 = logs[0].register().await.unwrap();
         for k in 0..40u64 {
-            logs[0].submit_request(ClientRequest::new(1, k + 1, ClientRequest::op(1, k))).await.unwrap();
+            logs[0].submit_request(ClientRequest::new(c1, k + 1, ClientRequest::op(1, k))).await.unwrap();
         }
         let victim = logs.pop().unwrap();
         let before = victim.applied().slots;
@@ -270,7 +283,8 @@ fn a_restart_votes_only_above_the_decisions_its_node_dropped() {
             back.stats()
         );
         assert!(back.stats().snapshots_installed >= 1, "by snapshot: {:?}", back.stats());
-        logs[1].submit_request(ClientRequest::new(2, 1, ClientRequest::op(2, 5))).await.unwrap();
+        let c2 = logs[1].register().await.unwrap();
+        logs[1].submit_request(ClientRequest::new(c2, 1, ClientRequest::op(2, 5))).await.unwrap();
         let top = logs[1].applied();
         assert!(eventually(Duration::from_secs(10), || back.applied().slots >= top.slots).await);
         assert_eq!(back.applied().kv, logs[1].applied().kv, "the same state");

@@ -11,7 +11,7 @@ use common::eventually;
 use psync::config::Options;
 use psync::engine::Node;
 use psync::prelude::ProcessId;
-use psync::service::{ApplyEvent, ApplyHook, ClientRequest, LogOptions, ReplicatedLog, Reply};
+use psync::service::{ApplyEvent, ApplyHook, ClientRequest, LogOptions, MAX_SESSIONS, ReplicatedLog, Reply};
 use psync::transport::{MemFaults, MemNetwork};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -158,9 +158,15 @@ fn a_follower_far_behind_catches_up(seed: u64) {
 async fn client(id: u64, logs: Vec<ReplicatedLog>, ops: u64) -> Vec<(u64, u64, Reply)> {
     let mut done = Vec::new();
     let mut at = id as usize;
+    let session = loop {
+        match tokio::time::timeout(Duration::from_secs(1), logs[at % logs.len()].register()).await {
+            Ok(Ok(s)) => break s,
+            _ => at += 1,
+        }
+    };
     for seq in 1..=ops {
         let value = id * 1000 + seq;
-        let req = ClientRequest::new(id, seq, ClientRequest::op(id as u32, value));
+        let req = ClientRequest::new(session, seq, ClientRequest::op(id as u32, value));
         loop {
             let log = &logs[at % logs.len()];
             match tokio::time::timeout(Duration::from_secs(1), log.submit_request(req)).await {
@@ -236,7 +242,7 @@ fn a_crashed_leader_is_replaced(seed: u64) {
             for (seq, value, reply) in rs {
                 // The request is in the slot its reply names, and in no
                 // earlier slot; clients' requests are ordered as issued.
-                let first = log.iter().find(|(_, b)| b.iter().any(|r| r.client == id && r.seq == *seq)).map(|(s, _)| *s);
+                let first = log.iter().find(|(_, b)| b.iter().any(|r| r.client == reply.session && r.seq == *seq)).map(|(s, _)| *s);
                 assert_eq!(first, Some(reply.slot), "client {id} request {seq}");
                 assert!(reply.slot > last_slot, "client {id}: request {seq} ordered before an earlier one");
                 last_slot = reply.slot;
@@ -258,7 +264,8 @@ fn copies_of_a_request_take_effect_once() {
         let net = MemNetwork::new(3, 3);
         let (logs, recs) = start(&net, 3, &log_options()).await;
         let t = Duration::from_secs(10);
-        let put = |seq, acked, key, value| ClientRequest { client: 7, seq, acked, op: ClientRequest::op(key, value) };
+        let c = tokio::time::timeout(t, logs[1].register()).await.unwrap().unwrap();
+        let put = move |seq, acked, key, value| ClientRequest { client: c, seq, acked, op: ClientRequest::op(key, value) };
         let first = tokio::time::timeout(t, logs[1].submit_request(put(1, 1, 1, 100))).await.unwrap().unwrap();
         assert_eq!(first.previous, None);
         // Request 2 does not acknowledge 1 yet: the reply of 1 is kept.
@@ -286,8 +293,53 @@ fn copies_of_a_request_take_effect_once() {
         assert!(eventually(t, || logs.iter().all(|l| l.applied() == logs[0].applied() && l.applied().requests == 3)).await);
         let a = logs[0].applied();
         assert_eq!((a.kv[&1], a.kv[&2]), (200, 300), "the late copies did not overwrite newer values");
-        assert_eq!(a.sessions[&7].acked, 3);
+        assert_eq!(a.sessions[&c].acked, 3);
+        // A session the log never registered: refused, and not applied.
+        let unknown = tokio::time::timeout(t, logs[0].submit_request(ClientRequest::new(c + 100, 1, ClientRequest::op(9, 1)))).await.unwrap();
+        assert!(unknown.is_err_and(|e| e.to_string().contains("not registered")), "a request of an unknown session is refused");
+        assert!(eventually(t, || logs.iter().all(|l| l.applied() == logs[0].applied())).await);
+        assert!(!logs[0].applied().kv.contains_key(&9));
         check_logs(&recs);
+        for l in &logs {
+            l.node().shutdown();
+        }
+    });
+}
+
+/// The dedup table is bounded: after `MAX_SESSIONS` newer registrations a
+/// session is evicted, and a late copy of its applied request is refused,
+/// not applied a second time.
+#[test]
+fn an_evicted_session_is_refused_and_the_table_stays_bounded() {
+    paused_runtime().block_on(async {
+        let net = MemNetwork::new(3, 6);
+        let opts = LogOptions { batch: 2000, in_flight: 16, ..log_options() };
+        let (logs, _) = start(&net, 3, &opts).await;
+        let t = Duration::from_secs(60);
+        let old = tokio::time::timeout(t, logs[0].register()).await.unwrap().unwrap();
+        let put = ClientRequest::new(old, 1, ClientRequest::op(1, 100));
+        tokio::time::timeout(t, logs[0].submit_request(put)).await.unwrap().unwrap();
+        let mut newer = tokio::task::JoinSet::new();
+        for k in 0..MAX_SESSIONS {
+            let l = logs[k % 3].clone();
+            newer.spawn(async move { l.register().await });
+        }
+        while let Some(r) = tokio::time::timeout(t, newer.join_next()).await.unwrap() {
+            r.unwrap().unwrap();
+        }
+        let a = logs[0].applied();
+        assert_eq!(a.sessions.len(), MAX_SESSIONS, "the table holds the most recent sessions");
+        assert!(!a.sessions.contains_key(&old));
+        // A newer put to the key; then the late copy of the old session's put.
+        let c = tokio::time::timeout(t, logs[1].register()).await.unwrap().unwrap();
+        tokio::time::timeout(t, logs[1].submit_request(ClientRequest::new(c, 1, ClientRequest::op(1, 200)))).await.unwrap().unwrap();
+        let late = tokio::time::timeout(t, logs[2].submit_request(put)).await.unwrap();
+        assert!(late.is_err_and(|e| e.to_string().contains("expired")), "the evicted session's copy is refused");
+        assert!(eventually(t, || logs.iter().all(|l| l.applied() == logs[0].applied())).await);
+        let a = logs[0].applied();
+        assert_eq!(a.kv[&1], 200, "the late copy did not overwrite the newer value");
+        assert_eq!(a.requests, 2);
+        assert!(a.sessions.len() <= MAX_SESSIONS);
         for l in &logs {
             l.node().shutdown();
         }

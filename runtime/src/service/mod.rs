@@ -9,4 +9,4 @@ pub mod log;
 
 pub use batch_lv::{Batch, BatchLv};
 pub use lock::{LockOp, LockServer, LockState};
-pub use log::{Applied, ApplyEvent, ApplyHook, ClientRequest, LogOptions, LogStats, ReplicatedLog, Reply, Request};
+pub use log::{Applied, ApplyEvent, ApplyHook, ClientRequest, LogOptions, LogStats, MAX_SESSIONS, ReplicatedLog, Reply, Request};

@@ -185,6 +185,7 @@ impl Shared {
 /// replica `c mod n` (the next one up while it is crashed).
 async fn client(c: usize, logs: Logs, seed: u64, sh: Shared) {
     let mut rng = rng_for(seed, 10 + c as u64);
+    let Some(session) = register(c, &logs).await else { return };
     for j in 0..OPS_PER_CLIENT {
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..30))).await;
         let key = rng.random_range(0..KEYS);
@@ -195,7 +196,7 @@ async fn client(c: usize, logs: Logs, seed: u64, sh: Shared) {
         } else {
             (RegisterOp::Get, ClientRequest::op(BARRIER_KEY, sh.barriers.fetch_add(1, Ordering::Relaxed)))
         };
-        let req = ClientRequest::new(c as u64 + 1, j + 1, op);
+        let req = ClientRequest::new(session, j + 1, op);
         let log = {
             let ls = logs.lock().unwrap_or_else(|e| e.into_inner());
             (0..REPLICAS).find_map(|k| ls[(c + k) % REPLICAS].clone())
@@ -217,6 +218,27 @@ async fn client(c: usize, logs: Logs, seed: u64, sh: Shared) {
         let op = Op { call, ret, input, output };
         sh.history.lock().unwrap_or_else(|e| e.into_inner()).push(Record { client: c, key, op });
     }
+}
+
+/// Client `c`'s session, registered at replica `c mod n` (the next one up
+/// while it is crashed or slow); `None` if no registration is answered in
+/// `OPS_PER_CLIENT` tries.
+async fn register(c: usize, logs: &Logs) -> Option<u64> {
+    for k in 0..OPS_PER_CLIENT as usize {
+        let log = {
+            let ls = logs.lock().unwrap_or_else(|e| e.into_inner());
+            (0..REPLICAS).find_map(|i| ls[(c + k + i) % REPLICAS].clone())
+        };
+        match &log {
+            Some(log) => {
+                if let Ok(Ok(id)) = tokio::time::timeout(OP_TIMEOUT, log.register()).await {
+                    return Some(id);
+                }
+            }
+            None => tokio::time::sleep(OP_TIMEOUT).await,
+        }
+    }
+    None
 }
 
 /// Keys whose history is not linearizable, and replicas that applied as

@@ -54,7 +54,7 @@ pub(super) mod store;
 mod wire;
 
 pub use request::{ClientRequest, ENTRY_LEN, REQUEST_LEN, Request};
-pub use state::{Applied, Effect, Reply, Session};
+pub use state::{Applied, Effect, MAX_SESSIONS, Reply, Session};
 
 use crate::dsl::{Consensus, ProcessId};
 use crate::engine::{DefaultAction, DefaultHandler, Node, NodeError, Starter, UnknownMessage};
@@ -190,6 +190,8 @@ type ClientReply = oneshot::Sender<Result<Reply, String>>;
 pub(super) enum Event {
     Submit(Vec<Request>, SlotReply),
     SubmitClient(ClientRequest, ClientReply),
+    /// Register a new client session.
+    Register(ClientReply),
     Forwarded(ProcessId, Bytes),
     Peer(ProcessId, u8, Bytes),
     Joined(u64),
@@ -341,12 +343,29 @@ impl ReplicatedLog {
         rx.await.map_err(|_| down())?.map_err(NodeError::Invalid)
     }
 
-    /// Submits a client's request; resolves with its reply once this
+    /// Registers a new client session; resolves with its id (for
+    /// [`ClientRequest::client`]) once this replica applied the
+    /// registration. A registration retried after a timeout may create a
+    /// second session; the log keeps the [`MAX_SESSIONS`] most recently
+    /// used ones, so the unused one is evicted in time.
+    pub async fn register(&self) -> Result<u64, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Event::Register(tx)).map_err(|_| down())?;
+        Ok(rx.await.map_err(|_| down())?.map_err(NodeError::Invalid)?.session)
+    }
+
+    /// Submits a client's request, of a session from
+    /// [`ReplicatedLog::register`]; resolves with its reply once this
     /// replica applied it (or an earlier copy of it). Submitting it again,
     /// here or at another replica, after a timeout is safe: it takes effect
-    /// once. Fails when `max_pending` requests are waiting here, or when the
-    /// client acknowledged `seq` already (its reply is forgotten).
+    /// once. Fails when `max_pending` requests are waiting here, when the
+    /// client acknowledged `seq` already (its reply is forgotten), or when
+    /// its session is not registered or was evicted (the request is not
+    /// applied; register again).
     pub async fn submit_request(&self, r: ClientRequest) -> Result<Reply, NodeError> {
+        if r.is_registration() {
+            return Err(NodeError::Invalid("sequence numbers start at 1 (0 is a registration: `register`)".into()));
+        }
         let (tx, rx) = oneshot::channel();
         self.tx.send(Event::SubmitClient(r, tx)).map_err(|_| down())?;
         rx.await.map_err(|_| down())?.map_err(NodeError::Invalid)

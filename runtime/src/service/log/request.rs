@@ -16,9 +16,10 @@ pub const ENTRY_LEN: usize = 8 + 8 + 4 + REQUEST_LEN;
 /// duplicated message is applied once (its copies get the stored reply).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientRequest {
-    /// The client's id, unique among the log's clients.
+    /// The client's session, as the log assigned it at registration.
     pub client: u64,
-    /// The request's sequence number, unique for its client.
+    /// The request's sequence number, unique for its client, from 1 (0 is
+    /// a registration).
     pub seq: u64,
     /// Every request of this client below `acked` got its reply: the log
     /// forgets their replies and applies none of them again. At most `seq`
@@ -30,6 +31,18 @@ pub struct ClientRequest {
 }
 
 impl ClientRequest {
+    /// The registration of a new session (sequence number 0; the log
+    /// answers with the session's id). `nonce` tells the registrations
+    /// waiting at one replica apart; it is not the session's id.
+    pub fn registration(nonce: u64) -> ClientRequest {
+        ClientRequest { client: nonce, seq: 0, acked: 0, op: [0; REQUEST_LEN] }
+    }
+
+    /// Whether this is a registration ([`ClientRequest::registration`]).
+    pub fn is_registration(&self) -> bool {
+        self.seq == 0
+    }
+
     /// Request `seq` of a client with one request at a time.
     pub fn new(client: u64, seq: u64, op: Request) -> ClientRequest {
         ClientRequest { client, seq, acked: seq, op }

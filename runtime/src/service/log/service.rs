@@ -6,7 +6,7 @@ use super::election::Election;
 use super::snapshot::Snapshots;
 use super::store::{Start, Store};
 use super::wire::{ANNOUNCE, FORWARD, SNAPSHOT_CHUNK, SNAPSHOT_REQUEST, STATUS};
-use super::{ApplyEvent, Applied, ClientReply, ClientRequest, ENTRY_LEN, Event, LogOptions, LogStats, Reply, Request, SlotReply};
+use super::{ApplyEvent, Applied, ClientReply, ClientRequest, ENTRY_LEN, Effect, Event, LogOptions, LogStats, Reply, Request, SlotReply};
 use crate::dsl::{Consensus, ProcessId};
 use crate::engine::Node;
 use crate::service::batch_lv::{Batch, BatchLv};
@@ -43,6 +43,8 @@ pub(super) struct Shared {
 enum Notify {
     Client(ClientReply),
     Group(u64),
+    /// The registration of this replica's own session.
+    OwnSession,
 }
 
 /// A request submitted here and not applied yet.
@@ -67,9 +69,13 @@ pub(super) struct Service {
     pub(super) opts: LogOptions,
     tx: UnboundedSender<Event>,
     pub(super) sh: Shared,
-    /// This replica's own client session (`submit`, `submit_many`).
-    session: u64,
+    /// This replica's own client session (`submit`, `submit_many`), once
+    /// registered; its submissions wait in `unregistered` until then.
+    session: Option<u64>,
+    unregistered: Vec<(Vec<Request>, SlotReply)>,
     next_seq: u64,
+    /// Registrations started here (their nonces tell them apart).
+    registrations: u64,
     /// Submitted here, not applied yet, by `(client, seq)` (ordered: a
     /// seeded simulation replays the same re-forwards).
     waiters: BTreeMap<(u64, u64), Waiter>,
@@ -106,13 +112,13 @@ pub(super) struct Service {
     replies: Vec<(Notify, Result<Reply, String>)>,
 }
 
-/// A client id for replica `me`'s own session in this incarnation: the top
-/// bit set, the rest mixed from both (splitmix64).
-fn session_id(me: ProcessId, incarnation: u64) -> u64 {
-    let mut z = incarnation ^ ((me.index() as u64) << 48);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    (1 << 63) | ((z ^ (z >> 31)) >> 1)
+/// The nonce of registration `k` of replica `me`: distinct from every
+/// other replica's (`me` in bits 48–62, `k` below). A registration of an
+/// earlier incarnation with the same nonce, applied after a restart,
+/// answers the new one: its own requester is gone, so the session still
+/// has one client.
+fn nonce(me: ProcessId, k: u64) -> u64 {
+    (1 << 63) | (((me.index() as u64) & 0x7fff) << 48) | (k & ((1 << 48) - 1))
 }
 
 impl Service {
@@ -128,7 +134,9 @@ impl Service {
         let n = node.n();
         let now = Instant::now();
         let mut svc = Service {
-            session: session_id(me, node.incarnation().0),
+            session: None,
+            unregistered: Vec::new(),
+            registrations: 0,
             node,
             me,
             n,
@@ -268,6 +276,13 @@ impl Service {
                 }
                 self.enqueue(r, Notify::Client(tx));
             }
+            Event::Register(tx) => {
+                if let Err(why) = self.room_for(1) {
+                    let _ = tx.send(Err(why));
+                    return;
+                }
+                self.register(Notify::Client(tx));
+            }
             Event::Forwarded(from, b) => {
                 let k = b.len() / ENTRY_LEN;
                 if self.leads_view() {
@@ -321,7 +336,8 @@ impl Service {
     }
 
     fn room_for(&self, k: usize) -> Result<(), String> {
-        let waiting = self.waiters.len().max(self.sh.backlog.load(Ordering::Relaxed));
+        let queued: usize = self.unregistered.iter().map(|(rs, _)| rs.len()).sum();
+        let waiting = self.waiters.len().max(self.sh.backlog.load(Ordering::Relaxed)) + queued;
         if waiting + k > self.opts.max_pending {
             return Err(format!("{waiting} requests are waiting (max_pending = {}): retry later", self.opts.max_pending));
         }
@@ -335,7 +351,13 @@ impl Service {
             let _ = tx.send(Err(why));
             return;
         }
-        let s = self.session;
+        let Some(s) = self.session else {
+            if self.unregistered.is_empty() {
+                self.register(Notify::OwnSession);
+            }
+            self.unregistered.push((rs, tx));
+            return;
+        };
         let acked = self.waiters.range((s, 0)..=(s, u64::MAX)).next().map_or(self.next_seq, |((_, q), _)| *q);
         let g = self.next_group;
         self.next_group += 1;
@@ -346,6 +368,13 @@ impl Service {
             // A new sequence number of this session: not applied yet.
             self.wait_for(r, Notify::Group(g));
         }
+    }
+
+    /// Registers a new session for `who`.
+    fn register(&mut self, who: Notify) {
+        self.registrations += 1;
+        let r = ClientRequest::registration(nonce(self.me, self.registrations));
+        self.wait_for(r, who);
     }
 
     /// Answers `r` at once if it was applied (or is stale), else waits for
@@ -383,6 +412,23 @@ impl Service {
         match who {
             Notify::Client(tx) => {
                 let _ = tx.send(res);
+            }
+            Notify::OwnSession => {
+                let waiting = std::mem::take(&mut self.unregistered);
+                match res {
+                    Ok(reply) => {
+                        self.session = Some(reply.session);
+                        self.next_seq = 1;
+                        for (rs, tx) in waiting {
+                            self.submit_own(rs, tx);
+                        }
+                    }
+                    Err(why) => {
+                        for (_, tx) in waiting {
+                            let _ = tx.send(Err(why.clone()));
+                        }
+                    }
+                }
             }
             Notify::Group(g) => match res {
                 Ok(reply) => {
@@ -538,6 +584,10 @@ impl Service {
             let rs: Vec<ClientRequest> = ClientRequest::all(&b).collect();
             for r in &rs {
                 let e = a.apply(upto, r);
+                // Its own session evicted: the next submission registers anew.
+                if e == Effect::Expired && self.session == Some(r.client) {
+                    self.session = None;
+                }
                 if !self.waiters.is_empty()
                     && let Some(w) = self.waiters.remove(&(r.client, r.seq))
                 {
