@@ -77,7 +77,8 @@ const REVIEW_MIN: Duration = Duration::from_secs(2);
 ///
 /// When `cfg` asks for it, a bounded counterexample search on the whole
 /// formula ([`psync_logic::bounded`]) races the proof on a thread of its
-/// own, from [`SEARCH_HEAD_START`] on and within the same deadline: its
+/// own, from [`SEARCH_HEAD_START`] on (half the timeout when every part has
+/// a hint) and within the same deadline: its
 /// confirmed model refutes the VC at once and stops the proof, and a proof
 /// stops it. Otherwise the verdict is the first undecided part's, with what
 /// the search found out.
@@ -93,12 +94,16 @@ pub fn check_vc(
     let query = vc.query();
     let proof_backend = Interruptible::new(backend);
     let search_stop = Cancel::new();
+    // Every part proved before in this very form: the proof is expected
+    // again, and the search waits longer before taking a core from it.
+    let all_hinted = !hints.parts.is_empty() && vc.parts().iter().all(|p| PartHint::find(&hints.parts, p).is_some());
+    let search_wait = if all_hinted { cfg.timeout / 2 } else { SEARCH_HEAD_START.min(cfg.timeout / 4) };
     let (proof, search) = std::thread::scope(|scope| {
         let search = cfg.bounded_search.then(|| {
             let (whole, proof_backend, search_stop) = (&query, &proof_backend, &search_stop);
             std::thread::Builder::new().stack_size(SEARCH_STACK).spawn_scoped(scope, move || {
                 // Cancelled during the head start: proved, not needed.
-                if search_stop.sleep_until(start + SEARCH_HEAD_START.min(cfg.timeout / 4)) {
+                if search_stop.sleep_until(start + search_wait) {
                     return None;
                 }
                 let bounded = BoundedConfig::for_timeout(cfg.timeout.saturating_sub(start.elapsed()));
