@@ -172,6 +172,41 @@ async fn a_durable_lock_replica_restarts_with_its_table() {
     }
 }
 
+/// A lock replica started on an empty directory while the others are ten
+/// slots on, past their nodes' decision logs (2): its slot's messages make
+/// a peer send its state, which it installs, and it answers from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_replica_far_behind_catches_up_by_state_transfer() {
+    let mut cfg = config(3, Protocol::Udp);
+    cfg.options.decision_log = 2;
+    let base = tempfile::tempdir().unwrap();
+    let dir = |i: usize| base.path().join(format!("r{i}"));
+    let mut servers = Vec::new();
+    for i in 0..3 {
+        servers.push(durable_lock(&cfg, i, &dir(i)).await);
+    }
+    let late = servers.pop().unwrap();
+    late.shutdown();
+    drop(late);
+    let alice = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for verb in ["acquire", "release"].repeat(5).into_iter().chain(["acquire"]) {
+        assert_eq!(ask(&alice, servers[0].client_addr(), &format!("{verb} alice")).await, "SUCCESS");
+    }
+    let ahead = servers[0].state();
+    assert!(ahead.slots >= 11, "{ahead:?}");
+    std::fs::remove_dir_all(dir(2)).unwrap();
+    servers.push(durable_lock(&cfg, 2, &dir(2)).await);
+    assert_eq!(servers[2].state().slots, 0, "an empty directory holds no state");
+    let bob = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    assert_eq!(ask(&bob, servers[2].client_addr(), "acquire bob").await, "FAILED", "alice holds the lock, as the others know");
+    let caught = servers[2].state();
+    assert!(caught.slots > ahead.slots && caught.owner == ahead.owner, "{caught:?} after {ahead:?}");
+    assert_eq!(ask(&alice, servers[2].client_addr(), "release alice").await, "SUCCESS");
+    for s in &servers {
+        s.shutdown();
+    }
+}
+
 /// A lock replica whose node's log dropped decisions (decision log of 2)
 /// above its saved table (removed here: the table lagged) refuses to
 /// start, naming the slots, instead of voting in them again.

@@ -21,9 +21,17 @@
 //! again, a second `release` fails). A replica whose node's log dropped a
 //! decision above the saved table (more than `decision_log` decisions in
 //! one turn) refuses to start rather than vote again in that slot.
+//!
+//! **Catching up.** Gaps are filled from the others' decision logs (a
+//! replica starts the missing slot with a no-op and learns its decision).
+//! A replica further behind than those logs gets the state instead: a
+//! replica that receives round messages for a slot it applied, whose
+//! decision its node no longer holds, sends the sender its [`LockState`]
+//! (user flag `STATE` on instance 0, at most once per peer and tick), and
+//! the sender installs it when it is further on than its own.
 
 use super::lock_store::{LockStore, Saved};
-use crate::dsl::{Consensus, Process};
+use crate::dsl::{Consensus, Process, ProcessId};
 use crate::engine::{DefaultAction, DefaultHandler, Node, NodeError, Starter, UnknownMessage};
 use crate::wire::Flag;
 use std::collections::BTreeMap;
@@ -41,6 +49,12 @@ use tokio::sync::mpsc::{Receiver, Sender, UnboundedReceiver, UnboundedSender, ch
 
 /// User flag of the announcement of a slot with its proposed value.
 const ANNOUNCE: u8 = 0x83;
+/// User flag of a replica's lock state, sent (on instance 0) to a peer
+/// whose round messages are for a slot it applied long ago.
+const STATE: u8 = 0x84;
+/// Slots below an installed state whose instances are stopped (those a
+/// replica behind could have started: it starts one slot at a time).
+const MAX_STOPPED: u64 = 64;
 /// Slots tried for one request before answering `FAILED`.
 const MAX_TRIES: u32 = 64;
 /// Client requests waiting at a replica; more are answered `ERROR: busy`.
@@ -107,6 +121,24 @@ pub struct LockState {
 }
 
 impl LockState {
+    /// The state as a `STATE` message: the slots, then the owner (or
+    /// `u64::MAX` for none).
+    fn encode(&self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.slots.to_le_bytes());
+        b[8..].copy_from_slice(&self.owner.unwrap_or(u64::MAX).to_le_bytes());
+        b
+    }
+
+    /// A `STATE` message's state (`None` if malformed: wrong length, an
+    /// owner beyond a client id).
+    fn decode(b: &[u8]) -> Option<LockState> {
+        let slots = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
+        let owner = u64::from_le_bytes(b.get(8..16)?.try_into().ok()?);
+        (b.len() == 16 && (owner == u64::MAX || owner <= ID_MASK))
+            .then_some(LockState { owner: (owner != u64::MAX).then_some(owner), slots })
+    }
+
     /// Applies one decided value; `true` if the operation succeeded.
     fn apply(&mut self, v: i64) -> bool {
         self.slots += 1;
@@ -127,6 +159,10 @@ impl LockState {
 enum Event {
     Done(u64, Option<i64>),
     Tick,
+    /// A peer runs a slot this replica applied: it is behind.
+    Behind(ProcessId),
+    /// A peer's lock state ([`LockState::encode`]).
+    State(LockState),
 }
 
 /// The default handler of a lock replica: joins announced slots with the
@@ -139,7 +175,19 @@ pub struct LockHandler<P> {
 
 impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> DefaultHandler for LockHandler<P> {
     fn on_unknown(&self, m: &UnknownMessage<'_>) -> DefaultAction {
+        if m.flag == Flag::User(STATE) && m.instance == 0 {
+            if let Some(st) = LockState::decode(m.payload) {
+                let _ = self.tx.send(Event::State(st));
+            }
+            return DefaultAction::Handled;
+        }
         if m.instance <= self.applied.load(Ordering::Relaxed) {
+            // Its decision is no longer in the node's log (else the node
+            // would have answered with it): the sender may never learn it
+            // from a slot, so it gets this replica's state.
+            if m.flag == Flag::Normal && m.instance > 0 {
+                let _ = self.tx.send(Event::Behind(m.from));
+            }
             return DefaultAction::Drop;
         }
         let value = match m.flag {
@@ -215,6 +263,8 @@ impl LockServer {
             dirty: false,
             current: None,
             gap_started: 0,
+            ticks: 0,
+            sent_state: BTreeMap::new(),
             _p: PhantomData,
         };
         let main = tokio::spawn(svc.run(rx, client_rx));
@@ -306,6 +356,11 @@ struct Service<P> {
     dirty: bool,
     current: Option<Current>,
     gap_started: u64,
+    /// Ticks so far, and the tick of the state last sent to each peer
+    /// behind: one `STATE` per peer and tick, however many of its messages
+    /// arrive (a lost one is sent again at a later tick).
+    ticks: u64,
+    sent_state: BTreeMap<ProcessId, u64>,
     _p: PhantomData<fn(P)>,
 }
 
@@ -322,7 +377,12 @@ impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> 
                         }
                     }
                     Some(Event::Done(..)) => {}
-                    Some(Event::Tick) => self.fill_gap(),
+                    Some(Event::Tick) => {
+                        self.ticks += 1;
+                        self.fill_gap();
+                    }
+                    Some(Event::Behind(peer)) => self.send_state(peer),
+                    Some(Event::State(st)) => self.install(st),
                     None => return,
                 },
                 c = clients.recv(), if self.current.is_none() => match c {
@@ -356,6 +416,42 @@ impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> 
             return false;
         }
         true
+    }
+
+    /// Sends this replica's state to `peer`, once per tick.
+    fn send_state(&mut self, peer: ProcessId) {
+        if self.sent_state.insert(peer, self.ticks) != Some(self.ticks) {
+            let st = *self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = self.node.send_user(peer, STATE, 0, &st.encode());
+        }
+    }
+
+    /// A peer's state further on than this replica's: taken as if its
+    /// slots had been applied here (peers are trusted, as in the log's
+    /// snapshot transfer: authenticated, no Byzantine replica). The slots
+    /// it covers are not voted in again: only slots above the applied one
+    /// are started, and those running below it are stopped. A request
+    /// waiting for a slot it covers is tried again in the next slot.
+    fn install(&mut self, theirs: LockState) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if theirs.slots <= st.slots {
+            return;
+        }
+        let from = st.slots;
+        *st = theirs;
+        drop(st);
+        self.applied.store(theirs.slots, Ordering::Relaxed);
+        self.decided = self.decided.split_off(&(theirs.slots + 1));
+        self.dirty = true;
+        for slot in from + 1..=theirs.slots.min(from + MAX_STOPPED) {
+            self.node.stop_instance(slot);
+        }
+        if let Some(c) = &mut self.current
+            && c.slot.is_some_and(|s| s <= theirs.slots)
+        {
+            c.slot = None;
+        }
+        tracing::info!(from, to = theirs.slots, "lock manager: installed a peer's state");
     }
 
     /// Applies the decided prefix; returns the answers due.
@@ -428,6 +524,18 @@ impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn states_round_trip_and_malformed_ones_are_refused() {
+        for st in [LockState { owner: None, slots: 0 }, LockState { owner: Some(client_id("bob")), slots: 1 << 40 }] {
+            assert_eq!(LockState::decode(&st.encode()), Some(st));
+        }
+        assert_eq!(LockState::decode(&[0; 15]), None);
+        assert_eq!(LockState::decode(&[0; 17]), None);
+        let mut beyond = LockState { owner: None, slots: 3 }.encode();
+        beyond[8..].copy_from_slice(&(ID_MASK + 1).to_le_bytes());
+        assert_eq!(LockState::decode(&beyond), None, "no client id has more than 48 bits");
+    }
 
     #[test]
     fn ops_round_trip_and_apply() {
