@@ -195,6 +195,14 @@ pub fn check_vc(
 /// against 5.6–9.2 s (5 runs each, alternating).
 const SEARCH_HEAD_START: Duration = Duration::from_secs(2);
 
+/// A part that took this long to prove was decided by its strategy alone
+/// after the others had joined (their head start is 0.2 s): that strategy
+/// then leads the VC's next parts ([`CheckConfig::lead`]). Measured on
+/// A_T,E's `progress/inv2`: its second part takes 13.4 s under the ground
+/// reduction alone and 27.6 s with the other two strategies beside it on
+/// 2 cores, after a first part that took 5.7 s.
+const HARD_PART: Duration = Duration::from_secs(1);
+
 /// Stack of the search thread: the lowering recurses over terms (as the
 /// reduction's strategies do; only touched pages are committed).
 const SEARCH_STACK: usize = 64 << 20;
@@ -224,6 +232,7 @@ fn prove_parts(
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
     let mut strategies = cfg.scheduled();
+    let mut lead = false;
     // A progress VC's liveness predicate makes the sets that matter ground
     // (one heard-of set for all, the coordinator's mailbox): there PSync's
     // ground reduction is what decides, with small queries, so it goes
@@ -254,7 +263,8 @@ fn prove_parts(
             break;
         }
         let hint = PartHint::find(hints, part).cloned();
-        let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), hint, ..cfg.clone() };
+        let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), hint, lead, ..cfg.clone() };
+        let started = Instant::now();
         let checked = check_sat(part, &per_part, backend)?;
         match checked.result {
             CheckResult::Unsat => {
@@ -266,6 +276,9 @@ fn prove_parts(
                     let s = strategies.remove(k);
                     strategies.insert(0, s);
                 }
+                // A hard part (the others had long joined, and none decided
+                // before it): its strategy leads the next parts.
+                lead = !checked.stats.hinted && started.elapsed() >= HARD_PART;
             }
             CheckResult::Sat(m) => return Ok(Proof::Refuted(m)),
             other => {
