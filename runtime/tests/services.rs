@@ -4,6 +4,7 @@
 mod algos;
 
 use algos::{last_voting::LastVoting, otr::Otr};
+use psync::auth::ClusterKey;
 use psync::config::{Config, Options, Protocol};
 use psync::engine::Node;
 use psync::prelude::*;
@@ -24,9 +25,19 @@ fn free_ports(k: usize) -> Vec<u16> {
     ports
 }
 
+/// A cluster of `n` on free loopback ports, with a key of its own: the
+/// tests run side by side, and a port one test's stopped replica freed may
+/// be taken by another test's cluster while the first test's replicas still
+/// send to it; the key makes such packets foreign (dropped, counted).
 fn config(n: usize, protocol: Protocol) -> Config {
     let ports = free_ports(n);
-    let mut c = Config::local(n, 0, Options { protocol, timeout_ms: 20, ..Options::default() });
+    let mut key = vec![0u8; 32];
+    for (k, p) in ports.iter().enumerate() {
+        key[2 * k % 32] ^= (*p >> 8) as u8;
+        key[(2 * k + 1) % 32] ^= *p as u8;
+    }
+    let key = ClusterKey::from_bytes(key).expect("32 bytes");
+    let mut c = Config::local(n, 0, Options { protocol, timeout_ms: 20, key: Some(key), ..Options::default() });
     for (r, p) in c.replicas.iter_mut().zip(ports) {
         r.port = p;
     }
