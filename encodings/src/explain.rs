@@ -18,7 +18,7 @@ pub fn unknown(vc: &Vc, why: &str, missed: &[String]) -> String {
              checked on the VC itself, they falsify it), so the reduction lacks a fact the proof needs",
         );
         if !missed.is_empty() {
-            out.push_str(&format!("; the model decoded from the solver's violates {}", missed.join("; ")));
+            out.push_str(&format!("; the model decoded from the solver's answer violates {}", missed.join("; ")));
         }
     } else if why.contains("timeout") {
         out.push_str("not decided: the solver ran out of time before finding a proof or a counterexample");
@@ -89,7 +89,7 @@ mod tests {
         let why = "parametric: model could not be confirmed: the decoded model (n = 2) falsifies the formula; \
                    ground: timeout; bounded search: no counterexample with n ≤ 5";
         let text = unknown(&vc(VcKind::Inductive), why, &["update of `x` in Vote".to_string()]);
-        assert!(text.contains("the model decoded from the solver's violates update of `x` in Vote"), "{text}");
+        assert!(text.contains("the model decoded from the solver's answer violates update of `x` in Vote"), "{text}");
         assert!(text.starts_with("not decided: the solver's models of the reduced query were spurious"), "{text}");
         assert!(text.contains("not counterexamples"), "{text}");
         assert!(text.contains("none was found (bounded search: no counterexample with n ≤ 5)"), "{text}");

@@ -26,8 +26,10 @@ pub enum Strategy {
     /// PSync's reduction: ground Venn groups and eager instantiation only,
     /// no universals left for the solver beyond stratified ones, plus the
     /// instances at the processes that witness a negated invariant
-    /// ([`ReduceConfig::next_processes`]). Small queries; enough when the
-    /// sets that matter are ground (a coordinator's mailbox).
+    /// ([`ReduceConfig::next_processes`]), and an instance at an arbitrary
+    /// value of every universal over a kind of values no ground term has
+    /// ([`ReduceConfig::kind_placeholders`]). Small queries; enough when
+    /// the sets that matter are ground (a coordinator's mailbox).
     Ground,
     /// Parameterized regions for families of sets (`HO(p)`), every ground
     /// set as an anchor, cardinality witnesses, universals kept (the base
@@ -72,7 +74,9 @@ impl Strategy {
     /// The reduction knobs of this strategy, from the base knobs.
     pub fn apply(self, base: &ReduceConfig) -> ReduceConfig {
         match self {
-            Strategy::Ground => ReduceConfig { parametric_regions: false, next_processes: true, ..base.clone() },
+            Strategy::Ground => {
+                ReduceConfig { parametric_regions: false, next_processes: true, kind_placeholders: true, ..base.clone() }
+            }
             Strategy::Parametric => base.clone(),
             Strategy::GlobalAnchors => ReduceConfig {
                 anchors: Anchors::Global,

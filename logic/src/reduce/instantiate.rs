@@ -33,7 +33,7 @@ pub struct InstStats {
 }
 
 /// Ground terms usable as instances, per sort, with their depth.
-type Candidates = BTreeMap<Sort, Vec<(Term, usize)>>;
+pub(super) type Candidates = BTreeMap<Sort, Vec<(Term, usize)>>;
 
 /// Instantiation over a fixed sort graph and e-graph.
 pub struct Instantiator<'a> {
@@ -124,7 +124,8 @@ fn is_arithmetic_data(t: &Term) -> bool {
     arithmetic && !counts
 }
 
-fn candidates(cc: &Congruence) -> Candidates {
+/// The ground terms instantiation may use, per sort, with their depth.
+pub(super) fn candidates(cc: &Congruence) -> Candidates {
     let mut out = Candidates::new();
     let literals = cc.literal_arguments();
     for sort in cc.sorts() {

@@ -137,6 +137,13 @@ impl Kinds {
         self.ids.get(&node).map(|i| self.find(*i))
     }
 
+    /// Give the constant `c` the kind of the variable `x` (a placeholder
+    /// made for `x`'s kind, which no ground term has).
+    pub fn adopt(&mut self, c: &crate::Fun, x: &crate::Var) {
+        let (ret, var) = (self.id(Node::Ret(c.name.clone())), self.id(Node::Var(x.name.clone())));
+        self.union(Some(ret), Some(var));
+    }
+
     /// Whether the ground term `t` may instantiate the variable `x`: not
     /// data, or of the same kind, or of a kind unknown on either side.
     pub fn fits(&self, x: &crate::Var, t: &Term) -> bool {

@@ -87,6 +87,13 @@ pub struct ReduceConfig {
     /// of data in the last eager round (`Instantiator::at_next_processes`):
     /// the transition relation at the witness of a negated invariant.
     pub next_processes: bool,
+    /// Give a universally bound data variable whose kind no ground term has
+    /// a fresh constant of that kind, so that its universal gets an
+    /// instance (at an arbitrary value) instead of none. Off by default: on
+    /// OTR the instance at an arbitrary value makes a count comprehension
+    /// at it, and the parameterized reduction of its inductive VC went from
+    /// 1.1 s to 1.9 s alone (12 s beside another check).
+    pub kind_placeholders: bool,
     /// Run the local instantiation pass after the eager rounds.
     pub local_instantiation: bool,
     /// Instantiate the definitions of a Venn group's comprehensions at the
@@ -174,6 +181,7 @@ impl Default for ReduceConfig {
             venn_bound: 2,
             inst_depth: 1,
             next_processes: false,
+            kind_placeholders: false,
             local_instantiation: true,
             witness_definitions: true,
             witness_instantiation: false,
@@ -447,18 +455,27 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     cc.merge_asserted(&main_formula);
     // A sort with universals but no ground term gets a fresh constant, so
     // that instantiation has something to use (sound: every sort is
-    // non-empty, `n ≥ 1` for processes).
-    let mut bound_sorts: Vec<Sort> = Vec::new();
+    // non-empty, `n ≥ 1` for processes). So does a data variable's kind
+    // that no ground term has (`∀v. ∃i. vote(i) = Some(v) ∧ …` where no
+    // vote value is named: its instance at an arbitrary value is what
+    // refutes it), with that kind, when `kind_placeholders` is on.
+    let mut bound_vars: Vec<Var> = Vec::new();
     main_formula.visit(&mut |t| {
         if let Term::Bind(crate::Binder::Forall, vs, _) = t {
             for v in vs {
-                if !bound_sorts.contains(&v.sort) {
-                    bound_sorts.push(v.sort.clone());
+                if !bound_vars.contains(v) {
+                    bound_vars.push(v.clone());
                 }
             }
         }
     });
     let mut placeholders = Vec::new();
+    let mut bound_sorts: Vec<Sort> = Vec::new();
+    for v in &bound_vars {
+        if !bound_sorts.contains(&v.sort) {
+            bound_sorts.push(v.sort.clone());
+        }
+    }
     for sort in bound_sorts {
         if cc.representatives(&sort).is_empty() {
             let c = Fun::constant(names.fresh("some$"), sort).app(Vec::new());
@@ -468,7 +485,20 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     }
     let graph = stratify::SortGraph::build(&all, &family_names);
     stats.sort_cycles = graph.cycles();
-    let kinds = kinds::Kinds::of(&all);
+    let mut kinds = kinds::Kinds::of(&all);
+    let pools = instantiate::candidates(&cc);
+    for v in bound_vars.iter().filter(|v| cfg.kind_placeholders && syntax::is_data(&v.sort)) {
+        let named = pools.get(&v.sort).is_some_and(|ts| ts.iter().any(|(t, _)| kinds.fits(v, t)))
+            || placeholders.iter().any(|c| c.sort() == v.sort && kinds.fits(v, c));
+        if !named {
+            let f = Fun::constant(names.fresh("some$"), v.sort.clone());
+            kinds.adopt(&f, v);
+            let c = f.app(Vec::new());
+            cc.add(&c, 0);
+            placeholders.push(c);
+        }
+    }
+    let kinds = kinds;
     let mut inst = instantiate::Instantiator {
         graph: &graph,
         kinds: &kinds,
