@@ -131,6 +131,15 @@ async fn durable_lock(cfg: &Config, i: usize, dir: &std::path::Path) -> LockServ
     panic!("lock replica {i} did not start again: {last:?}");
 }
 
+/// Lock replicas `0..3` of `cfg`, replica `i` on data directory `dir(i)`.
+async fn durable_locks(cfg: &Config, dir: &dyn Fn(usize) -> std::path::PathBuf) -> Vec<LockServer> {
+    let mut servers = Vec::new();
+    for i in 0..3 {
+        servers.push(durable_lock(cfg, i, &dir(i)).await);
+    }
+    servers
+}
+
 /// Durable lock replicas: the one alice asked is killed and started again
 /// on its directory; it has the table it had (alice holds the lock) and
 /// goes on with the others; a restart of every replica keeps the table.
@@ -139,10 +148,7 @@ async fn a_durable_lock_replica_restarts_with_its_table() {
     let cfg = config(3, Protocol::Udp);
     let base = tempfile::tempdir().unwrap();
     let dir = |i: usize| base.path().join(format!("r{i}"));
-    let mut servers = Vec::new();
-    for i in 0..3 {
-        servers.push(durable_lock(&cfg, i, &dir(i)).await);
-    }
+    let mut servers = durable_locks(&cfg, &dir).await;
     let alice = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let bob = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     assert_eq!(ask(&alice, servers[0].client_addr(), "acquire alice").await, "SUCCESS");
@@ -192,10 +198,7 @@ async fn a_lock_replica_far_behind_catches_up_by_state_transfer() {
     cfg.options.decision_log = 2;
     let base = tempfile::tempdir().unwrap();
     let dir = |i: usize| base.path().join(format!("r{i}"));
-    let mut servers = Vec::new();
-    for i in 0..3 {
-        servers.push(durable_lock(&cfg, i, &dir(i)).await);
-    }
+    let mut servers = durable_locks(&cfg, &dir).await;
     let late = servers.pop().unwrap();
     late.shutdown();
     drop(late);
@@ -227,10 +230,7 @@ async fn a_lock_replica_whose_node_dropped_decisions_above_its_table_refuses_to_
     cfg.options.decision_log = 2;
     let base = tempfile::tempdir().unwrap();
     let dir = |i: usize| base.path().join(format!("r{i}"));
-    let mut servers = Vec::new();
-    for i in 0..3 {
-        servers.push(durable_lock(&cfg, i, &dir(i)).await);
-    }
+    let mut servers = durable_locks(&cfg, &dir).await;
     let alice = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     for verb in ["acquire", "release", "acquire", "release", "acquire", "release"] {
         assert_eq!(ask(&alice, servers[0].client_addr(), &format!("{verb} alice")).await, "SUCCESS");
