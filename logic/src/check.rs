@@ -26,8 +26,9 @@ pub enum Strategy {
     /// PSync's reduction: ground Venn groups and eager instantiation only,
     /// no universals left for the solver beyond stratified ones, plus the
     /// instances at the processes that witness a negated invariant
-    /// ([`ReduceConfig::next_processes`]), and an instance at an arbitrary
-    /// value of every universal over a kind of values no ground term has
+    /// ([`ReduceConfig::next_processes`]), and instances of every universal
+    /// over a kind of values no ground term has, at the values of that kind
+    /// at the named processes or at an arbitrary value
     /// ([`ReduceConfig::kind_placeholders`]). Small queries; enough when
     /// the sets that matter are ground (a coordinator's mailbox).
     Ground,

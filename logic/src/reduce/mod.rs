@@ -88,8 +88,10 @@ pub struct ReduceConfig {
     /// the transition relation at the witness of a negated invariant.
     pub next_processes: bool,
     /// Give a universally bound data variable whose kind no ground term has
-    /// a fresh constant of that kind, so that its universal gets an
-    /// instance (at an arbitrary value) instead of none. Off by default: on
+    /// ground terms of that kind, so that its universal gets instances
+    /// instead of none: the values the query's unary process functions take
+    /// at its named processes (`x'(d)`), or else a fresh constant (an
+    /// arbitrary value). Off by default: on
     /// OTR the instance at an arbitrary value makes a count comprehension
     /// at it, and the parameterized reduction of its inductive VC went from
     /// 1.1 s to 1.9 s alone (12 s beside another check).
@@ -458,7 +460,8 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     // non-empty, `n ≥ 1` for processes). So does a data variable's kind
     // that no ground term has (`∀v. ∃i. vote(i) = Some(v) ∧ …` where no
     // vote value is named: its instance at an arbitrary value is what
-    // refutes it), with that kind, when `kind_placeholders` is on.
+    // refutes it), when `kind_placeholders` is on: the values of that kind
+    // at the named processes (`kind_applications`), or a fresh constant.
     let mut bound_vars: Vec<Var> = Vec::new();
     main_formula.visit(&mut |t| {
         if let Term::Bind(crate::Binder::Forall, vs, _) = t {
@@ -477,6 +480,10 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         }
     }
     for sort in bound_sorts {
+        // With kind placeholders, a data sort's values are named per kind below.
+        if cfg.kind_placeholders && syntax::is_data(&sort) {
+            continue;
+        }
         if cc.representatives(&sort).is_empty() {
             let c = Fun::constant(names.fresh("some$"), sort).app(Vec::new());
             cc.add(&c, 0);
@@ -490,12 +497,19 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     for v in bound_vars.iter().filter(|v| cfg.kind_placeholders && syntax::is_data(&v.sort)) {
         let named = pools.get(&v.sort).is_some_and(|ts| ts.iter().any(|(t, _)| kinds.fits(v, t)))
             || placeholders.iter().any(|c| c.sort() == v.sort && kinds.fits(v, c));
-        if !named {
+        if named {
+            continue;
+        }
+        let apps = kind_applications(&all, v, &cc, &kinds);
+        if apps.is_empty() {
             let f = Fun::constant(names.fresh("some$"), v.sort.clone());
             kinds.adopt(&f, v);
             let c = f.app(Vec::new());
             cc.add(&c, 0);
             placeholders.push(c);
+        }
+        for a in &apps {
+            cc.add(a, 0);
         }
     }
     let kinds = kinds;
@@ -827,6 +841,26 @@ fn check_flat(assertions: &[Term]) -> Result<(), ReduceError> {
     Ok(())
 }
 
+/// The values of `x`'s kind that the query's unary process functions take
+/// at its ground processes (`x.post(d)` for a process `d` the formula
+/// names): the terms an instance of a universal over a kind no ground term
+/// has is most likely needed at (`∀v. ∃i. x'(i) ≠ v` refuted at the value
+/// a decider holds), before a placeholder constant.
+fn kind_applications(f: &Term, x: &Var, cc: &congruence::Congruence, kinds: &kinds::Kinds) -> Vec<Term> {
+    let procs: Vec<Term> =
+        cc.representatives(&Sort::P).into_iter().filter(|(_, depth)| *depth == 0).map(|(t, _)| t).collect();
+    let mut out = Vec::new();
+    for fun in f.funs().into_iter().filter(|g| g.ret == x.sort && g.args == [Sort::P]) {
+        for p in &procs {
+            let app = fun.app(vec![p.clone()]);
+            if kinds.fits(x, &app) && !out.contains(&app) {
+                out.push(app);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -862,6 +896,20 @@ mod tests {
             assert!(kept, "{}: the disjunction of universals is not in the output", strategy.name());
         }
         let check = CheckConfig { reduce: cfg, strategies: vec![Strategy::Ground], bounded_search: false, ..CheckConfig::default() };
+        let checked = check_sat(&f, &check, &Z3InProcess::new()).expect("no error");
+        assert_eq!(checked.result, CheckResult::Unsat);
+    }
+
+    /// Every process holds the same estimate and `d` is a process, so "for
+    /// every `v` some process holds an estimate other than `v`" is false:
+    /// refuted at `v = x(d)`. No ground term has the kind of `v`; an
+    /// instance at an arbitrary value does not refute it, the instance at
+    /// the value `x` takes at the named process does.
+    #[test]
+    fn a_universal_over_an_unnamed_kind_is_instantiated_at_the_values_of_named_processes() {
+        let src = include_str!("../../tests/corpus/valid/kind_value_at_named_process.cl");
+        let f = crate::parse_query(src).expect("parses").formula();
+        let check = CheckConfig { strategies: vec![Strategy::Ground], bounded_search: false, ..CheckConfig::default() };
         let checked = check_sat(&f, &check, &Z3InProcess::new()).expect("no error");
         assert_eq!(checked.result, CheckResult::Unsat);
     }
