@@ -2,7 +2,9 @@
 //! meet, so instantiation does not try a round number where a proposed value
 //! is meant.
 //!
-//! Every data-sorted (`Int` or uninterpreted) position gets a node: a
+//! Every data-sorted (`Int` or uninterpreted) position gets a node, and so
+//! does every position of an option of data, for its payload (`get(o)` and
+//! `Some(v)` have the kind of `o` and `v`): a
 //! variable, the result of a function symbol, each argument position of a
 //! function symbol, and one node for cardinalities and `n`. Positions that
 //! meet — the two sides of `=`, `<`, `≤`, the operands and result of `+`,
@@ -79,20 +81,20 @@ impl Kinds {
     /// terms that are not data).
     fn visit(&mut self, t: &Term) -> Option<usize> {
         match t {
-            Term::Var(v) => is_data(&v.sort).then(|| self.id(Node::Var(v.name.clone()))),
+            Term::Var(v) => carries_data(&v.sort).then(|| self.id(Node::Var(v.name.clone()))),
             Term::App(f, args) => {
                 for (k, a) in args.iter().enumerate() {
                     let mine = self.visit(a);
-                    if is_data(&a.sort()) {
+                    if carries_data(&a.sort()) {
                         let slot = self.id(Node::Arg(f.name.clone(), k));
                         self.union(mine, Some(slot));
                     }
                 }
-                is_data(&f.ret).then(|| self.id(Node::Ret(f.name.clone())))
+                carries_data(&f.ret).then(|| self.id(Node::Ret(f.name.clone())))
             }
             Term::Bind(_, vs, body) => {
                 for v in vs {
-                    if is_data(&v.sort) {
+                    if carries_data(&v.sort) {
                         self.id(Node::Var(v.name.clone()));
                     }
                 }
@@ -114,6 +116,7 @@ impl Kinds {
                         let branches = kids.into_iter().skip(1);
                         branches.fold(None, |acc, k| self.union(acc, k))
                     }
+                    Op::Some | Op::Get => kids[0],
                     _ => None,
                 }
             }
@@ -132,6 +135,7 @@ impl Kinds {
                 return args.iter().find_map(|a| self.kind(a));
             }
             Term::Op(Op::Ite, args) => return args[1..].iter().find_map(|a| self.kind(a)),
+            Term::Op(Op::Some | Op::Get, args) => return self.kind(&args[0]),
             _ => return None,
         };
         self.ids.get(&node).map(|i| self.find(*i))
@@ -154,5 +158,39 @@ impl Kinds {
             (Some(a), Some(b)) => a == b,
             _ => true,
         }
+    }
+}
+
+/// Whether a position of sort `s` holds data: a data sort, or an option of
+/// one (whose kind is its payload's: `get(o)` and `Some(v)` share it).
+fn carries_data(s: &crate::Sort) -> bool {
+    match s {
+        crate::Sort::Opt(inner) => carries_data(inner),
+        s => is_data(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Sort;
+    use crate::build::{and, cnst, eq, forall, fun, get, not, some, var};
+
+    /// `∀i. vote(i) = Some(x(i))`, `r ≥ 0`, `∀v. get(vote(d)) ≠ v`: the
+    /// payload of a vote has the kind of `x`, so `x(d)` may instantiate `v`
+    /// and the round number `r` may not.
+    #[test]
+    fn an_options_payload_has_the_kind_of_the_values_put_in_it() {
+        let (x, vote) = (fun("x", vec![Sort::P], Sort::Int), fun("vote", vec![Sort::P], Sort::opt(Sort::Int)));
+        let (i, v) = (var("i", Sort::P), var("v", Sort::Int));
+        let (d, r) = (cnst("d", Sort::P), cnst("r", Sort::Int));
+        let f = and(vec![
+            forall(vec![i.clone()], eq(vote.app(vec![i.t()]), some(x.app(vec![i.t()])))),
+            crate::Term::Op(crate::Op::Ge, vec![r.clone(), crate::Term::Int(0)]),
+            forall(vec![v.clone()], not(eq(get(vote.app(vec![d.clone()])), v.t()))),
+        ]);
+        let kinds = Kinds::of(&f);
+        assert!(kinds.fits(&v, &x.app(vec![d])));
+        assert!(!kinds.fits(&v, &r));
     }
 }
