@@ -2,7 +2,11 @@
 //! UDP and prints its answer. Exit status: 0 SUCCESS, 1 FAILED, 2 error or no
 //! answer.
 //!
-//! `lock-client --replica 127.0.0.1:5440 acquire alice`
+//! `lock-client --replica 127.0.0.1:5440 acquire alice --id 7`
+//!
+//! The tool tries three times; with `--id` (a request id, new for each
+//! request of the client) a retry of a request that was decided is
+//! answered as the first time, not applied again.
 use clap::Parser;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -17,6 +21,10 @@ struct Cli {
     command: String,
     /// The client's name (default: this socket's address).
     name: Option<String>,
+    /// The request id, 1..=8191 (see the lock manager's client protocol);
+    /// needs a name.
+    #[arg(long, requires = "name")]
+    id: Option<u16>,
     /// Seconds to wait for each answer (3 tries).
     #[arg(long, default_value_t = 3.0)]
     timeout: f64,
@@ -32,9 +40,10 @@ fn main() {
         eprintln!("error: {} is not a loopback address", cli.replica);
         std::process::exit(2);
     }
-    let req = match &cli.name {
-        Some(n) => format!("{} {n}", cli.command),
-        None => cli.command.clone(),
+    let req = match (&cli.name, cli.id) {
+        (Some(n), Some(id)) => format!("{} {n} {id}", cli.command),
+        (Some(n), None) => format!("{} {n}", cli.command),
+        (None, _) => cli.command.clone(),
     };
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| {
         eprintln!("error: cannot bind: {e}");

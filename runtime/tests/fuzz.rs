@@ -17,7 +17,7 @@ use psync::config::{Config, Options};
 use psync::engine::{DefaultAction, Node, Starter, UnknownMessage};
 use psync::prelude::*;
 use psync::service::lock::parse_request;
-use psync::service::{BatchLv, LockOp, LockServer, LogOptions, ReplicatedLog};
+use psync::service::{BatchLv, LockOp, LockRequest, LockServer, LogOptions, ReplicatedLog};
 use psync::transport::MemNetwork;
 use psync::wire::{self, Flag, put_msg};
 use serde::Serialize;
@@ -212,11 +212,12 @@ fn lock_client_protocol() {
     let from: SocketAddr = "127.0.0.1:9".parse().unwrap();
     let kept = Mutex::new(Vec::new());
     fuzz("lock_client", 512, |b| {
-        if let Ok(op) = parse_request(&String::from_utf8_lossy(b), from) {
-            assert_eq!(LockOp::decode(op.encode()), Some(op));
+        if let Ok(request) = parse_request(&String::from_utf8_lossy(b), from) {
+            assert_eq!(LockRequest::decode(request.encode()), Some(request));
+            assert_eq!(LockOp::decode(request.encode()), Some(request.op));
         }
         if let Ok(v) = <[u8; 8]>::try_from(&b[..b.len().min(8)]) {
-            let _ = LockOp::decode(i64::from_le_bytes(v));
+            let _ = LockRequest::decode(i64::from_le_bytes(v));
         }
         keep_last(&kept, b);
     });

@@ -45,9 +45,9 @@ fn config(n: usize, protocol: Protocol) -> Config {
 }
 
 /// One request, one answer. No resend: a resent request is a second
-/// consensus instance (the lock manager does not deduplicate client
-/// retries), which would make the slot count below depend on the machine's
-/// load. Loopback does not lose datagrams, so a generous wait suffices.
+/// consensus instance (applied again without a request id), which would
+/// make the slot count below depend on the machine's load. Loopback does
+/// not lose datagrams, so a generous wait suffices.
 async fn ask(client: &UdpSocket, to: std::net::SocketAddr, req: &str) -> String {
     let mut buf = [0u8; 256];
     client.send_to(req.as_bytes(), to).await.unwrap();
@@ -75,17 +75,20 @@ async fn lock_scenario<P: Process<Io = Consensus<i64>> + serde::Serialize + serd
     assert_eq!(ask(&alice, r0, "acquire alice").await, "SUCCESS");
     assert_eq!(ask(&bob, r1, "acquire bob").await, "FAILED", "the lock is held, whichever replica is asked");
     assert_eq!(ask(&bob, r2, "release bob").await, "FAILED", "bob does not hold it");
-    assert_eq!(ask(&alice, r2, "release alice").await, "SUCCESS");
-    assert_eq!(ask(&bob, r1, "acquire bob").await, "SUCCESS");
+    assert_eq!(ask(&alice, r2, "release alice 2").await, "SUCCESS");
+    assert_eq!(ask(&bob, r1, "acquire bob 1").await, "SUCCESS");
+    // Alice's release again, as a client retries after a lost answer, at
+    // another replica: answered as the first time, not applied again.
+    assert_eq!(ask(&alice, r0, "release alice 2").await, "SUCCESS");
     assert!(ask(&bob, r0, "steal it").await.starts_with("ERROR: unknown command"));
     // Every replica applies the same history and agrees on the owner. The
-    // history has the 5 requests and possibly no-op slots: a replica that
+    // history has the 6 requests and possibly no-op slots: a replica that
     // hears of a slot before its announcement joins it with a no-op, and if
     // that wins, the request moves to the next slot.
     let want = psync::service::lock::client_id("bob");
     let same = |servers: &[LockServer]| {
         let first = servers[0].state().slots;
-        first >= 5 && servers.iter().all(|s| s.state().slots == first && s.state().owner == Some(want))
+        first >= 6 && servers.iter().all(|s| s.state().slots == first && s.state().owner == Some(want))
     };
     for _ in 0..200 {
         if same(&servers) {

@@ -4,11 +4,23 @@
 //! next slot of the lock's history, applies the decided operations in slot
 //! order, and answers `SUCCESS` or `FAILED` once its request was decided.
 //!
-//! Client protocol, one UDP datagram each way: `acquire [name]` or
-//! `release [name]` (the name identifies the client; without one, its source
-//! address does), answered by `SUCCESS`, `FAILED` or `ERROR: <why>`. At most
-//! [`CLIENT_QUEUE`] requests wait at a replica; beyond that a request is
-//! answered `ERROR: busy …` at once.
+//! Client protocol, one UDP datagram each way: `acquire [name [id]]` or
+//! `release [name [id]]` (the name identifies the client; without one, its
+//! source address does), answered by `SUCCESS`, `FAILED` or
+//! `ERROR: <why>`. At most [`CLIENT_QUEUE`] requests wait at a replica;
+//! beyond that a request is answered `ERROR: busy …` at once.
+//!
+//! **Request ids** (`1..=`[`MAX_REQUEST_ID`]) make a retry safe: the lock
+//! table remembers each client's last request with an id and its answer,
+//! and a request decided again with the same id (a retry after a lost
+//! answer, to the same replica or another) is answered as the first time
+//! and not applied again. A client gives each new request the next id (a
+//! counter that wraps) and a retry the same one; only its last request is
+//! remembered. The table remembers the [`MAX_CLIENTS`] clients with the most
+//! recent requests; a client idle while that many others made requests is
+//! forgotten, and its retry is applied again. A request without an id is
+//! applied each time it is decided: a repeated `acquire` by the holder
+//! succeeds, a repeated `release` fails.
 //!
 //! **Durability** (with the node's `data_dir`): slots run durably (the node
 //! journals each slot's state before its messages), and the lock table
@@ -17,8 +29,8 @@
 //! A replica restarted on its directory has the table it had, resumes the
 //! slots it was voting in, and learns the others from its peers. An answer
 //! sent was on disk first; a request whose answer was not sent is lost with
-//! the replica (the client asks again: `acquire` by the holder succeeds
-//! again, a second `release` fails). A replica whose node's log dropped a
+//! the replica, or was decided: the client asks again, with the same id. A
+//! replica whose node's log dropped a
 //! decision above the saved table (more than `decision_log` decisions in
 //! one turn) refuses to start rather than vote again in that slot.
 //!
@@ -62,6 +74,13 @@ pub const CLIENT_QUEUE: usize = 1024;
 /// No operation: what a replica proposes for a slot it joins unannounced.
 const NOP: i64 = 0;
 const ID_MASK: u64 = (1 << 48) - 1;
+/// The largest request id (ids have 13 bits, in bits 50..63 of a value,
+/// so that values stay non-negative; 0 is "no id").
+pub const MAX_REQUEST_ID: u16 = (1 << 13) - 1;
+/// Clients whose last request the lock table remembers (the least recently
+/// active one is forgotten first); a `STATE` message holds them all in
+/// `16 + 16 × MAX_CLIENTS` bytes, within one packet.
+pub const MAX_CLIENTS: usize = 1024;
 
 /// A lock operation of a client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,12 +101,42 @@ impl LockOp {
     }
     /// The operation of a decided value (`None`: no operation).
     pub fn decode(v: i64) -> Option<LockOp> {
-        let (op, c) = ((v as u64) >> 48, (v as u64) & ID_MASK);
+        let (op, c) = (((v as u64) >> 48) & 3, (v as u64) & ID_MASK);
         match op {
             1 => Some(LockOp::Acquire(c)),
             2 => Some(LockOp::Release(c)),
             _ => None,
         }
+    }
+
+    /// The client's id.
+    pub fn client(self) -> u64 {
+        match self {
+            LockOp::Acquire(c) | LockOp::Release(c) => c,
+        }
+    }
+}
+
+/// A client's request: an operation and its request id (0: none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockRequest {
+    /// What the client asks for.
+    pub op: LockOp,
+    /// The request id, `0..=MAX_REQUEST_ID` (0: no id, never deduplicated).
+    pub id: u16,
+}
+
+impl LockRequest {
+    /// The consensus value: [`LockOp::encode`] with the id in bits 50..63.
+    pub fn encode(self) -> i64 {
+        self.op.encode() | (i64::from(self.id & MAX_REQUEST_ID) << 50)
+    }
+
+    /// The request of a decided value (`None`: no operation).
+    pub fn decode(v: i64) -> Option<LockRequest> {
+        let id = (v as u64) >> 50;
+        let op = LockOp::decode(v)?;
+        (id <= u64::from(MAX_REQUEST_ID)).then_some(LockRequest { op, id: id as u16 })
     }
 }
 
@@ -96,63 +145,129 @@ pub fn client_id(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)) & ID_MASK
 }
 
+const USAGE: &str = "expected `acquire [name [id]]` or `release [name [id]]`";
+
 /// Parses a client datagram; `from` names a client that gives no name.
-pub fn parse_request(text: &str, from: SocketAddr) -> Result<LockOp, String> {
+pub fn parse_request(text: &str, from: SocketAddr) -> Result<LockRequest, String> {
     let mut words = text.split_whitespace();
     let verb = words.next().unwrap_or("");
     let name = words.next().map(str::to_owned).unwrap_or_else(|| from.to_string());
+    let id = match words.next() {
+        None => 0,
+        Some(w) => match w.parse::<u16>() {
+            Ok(id) if (1..=MAX_REQUEST_ID).contains(&id) => id,
+            _ => return Err(format!("request id `{w}` is not in 1..={MAX_REQUEST_ID}")),
+        },
+    };
     if words.next().is_some() {
-        return Err("too many words: expected `acquire [name]` or `release [name]`".into());
+        return Err(format!("too many words: {USAGE}"));
     }
-    match verb {
-        "acquire" => Ok(LockOp::Acquire(client_id(&name))),
-        "release" => Ok(LockOp::Release(client_id(&name))),
-        _ => Err(format!("unknown command `{verb}`: expected `acquire [name]` or `release [name]`")),
-    }
+    let op = match verb {
+        "acquire" => LockOp::Acquire(client_id(&name)),
+        "release" => LockOp::Release(client_id(&name)),
+        _ => return Err(format!("unknown command `{verb}`: {USAGE}")),
+    };
+    Ok(LockRequest { op, id })
 }
 
-/// The replicated state: who holds the lock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A client's last request with an id, as the lock table remembers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastRequest {
+    /// The request's id (never 0).
+    pub id: u16,
+    /// Whether it was a `release`.
+    pub release: bool,
+    /// Its answer.
+    pub ok: bool,
+    /// The slot it was applied in.
+    pub slot: u64,
+}
+
+/// The replicated state: who holds the lock, and each client's last
+/// request with an id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LockState {
     /// The holder's client id.
     pub owner: Option<u64>,
     /// Slots applied.
     pub slots: u64,
+    /// By client id: its last request with an id (at most [`MAX_CLIENTS`]).
+    pub last: BTreeMap<u64, LastRequest>,
 }
 
 impl LockState {
-    /// The state as a `STATE` message: the slots, then the owner (or
-    /// `u64::MAX` for none).
-    fn encode(&self) -> [u8; 16] {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&self.slots.to_le_bytes());
-        b[8..].copy_from_slice(&self.owner.unwrap_or(u64::MAX).to_le_bytes());
+    /// The state as bytes (a `STATE` message, and the saved table): the
+    /// slots, the owner (or `u64::MAX` for none), then per remembered
+    /// client the word `client | id << 48 | release << 61 | ok << 62` and
+    /// the slot.
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(16 + 16 * self.last.len());
+        b.extend_from_slice(&self.slots.to_le_bytes());
+        b.extend_from_slice(&self.owner.unwrap_or(u64::MAX).to_le_bytes());
+        for (c, r) in &self.last {
+            let word = c | u64::from(r.id) << 48 | u64::from(r.release) << 61 | u64::from(r.ok) << 62;
+            b.extend_from_slice(&word.to_le_bytes());
+            b.extend_from_slice(&r.slot.to_le_bytes());
+        }
         b
     }
 
-    /// A `STATE` message's state (`None` if malformed: wrong length, an
-    /// owner beyond a client id).
-    fn decode(b: &[u8]) -> Option<LockState> {
-        let slots = u64::from_le_bytes(b.get(..8)?.try_into().ok()?);
-        let owner = u64::from_le_bytes(b.get(8..16)?.try_into().ok()?);
-        (b.len() == 16 && (owner == u64::MAX || owner <= ID_MASK))
-            .then_some(LockState { owner: (owner != u64::MAX).then_some(owner), slots })
+    /// The state of [`LockState::encode`]'s bytes (`None` if malformed: a
+    /// length that is no whole number of entries, an owner beyond a client
+    /// id, an entry without an id or with bits no entry has, more than
+    /// [`MAX_CLIENTS`] entries).
+    pub(super) fn decode(b: &[u8]) -> Option<LockState> {
+        let word = |k: usize| Some(u64::from_le_bytes(b.get(k..k + 8)?.try_into().ok()?));
+        let (slots, owner) = (word(0)?, word(8)?);
+        let entries = b.len().checked_sub(16)?;
+        if !entries.is_multiple_of(16) || entries / 16 > MAX_CLIENTS || (owner != u64::MAX && owner > ID_MASK) {
+            return None;
+        }
+        let mut last = BTreeMap::new();
+        for k in (16..b.len()).step_by(16) {
+            let (w, slot) = (word(k)?, word(k + 8)?);
+            let id = ((w >> 48) & u64::from(MAX_REQUEST_ID)) as u16;
+            if id == 0 || w >> 63 != 0 {
+                return None;
+            }
+            last.insert(w & ID_MASK, LastRequest { id, release: w >> 61 & 1 == 1, ok: w >> 62 & 1 == 1, slot });
+        }
+        Some(LockState { owner: (owner != u64::MAX).then_some(owner), slots, last })
     }
 
-    /// Applies one decided value; `true` if the operation succeeded.
+    /// Applies one decided value; `true` if the operation succeeded. A
+    /// request its client made last, by id, is not applied again: it gets
+    /// the answer it got.
     fn apply(&mut self, v: i64) -> bool {
         self.slots += 1;
-        match LockOp::decode(v) {
-            Some(LockOp::Acquire(c)) if self.owner.is_none_or(|o| o == c) => {
+        let Some(LockRequest { op, id }) = LockRequest::decode(v) else { return false };
+        let release = matches!(op, LockOp::Release(_));
+        if let Some(r) = self.last.get(&op.client())
+            && id != 0
+            && (r.id, r.release) == (id, release)
+        {
+            return r.ok;
+        }
+        let ok = match op {
+            LockOp::Acquire(c) if self.owner.is_none_or(|o| o == c) => {
                 self.owner = Some(c);
                 true
             }
-            Some(LockOp::Release(c)) if self.owner == Some(c) => {
+            LockOp::Release(c) if self.owner == Some(c) => {
                 self.owner = None;
                 true
             }
             _ => false,
+        };
+        if id != 0 {
+            self.last.insert(op.client(), LastRequest { id, release, ok, slot: self.slots });
+            if self.last.len() > MAX_CLIENTS
+                && let Some((&idle, _)) = self.last.iter().min_by_key(|(c, r)| (r.slot, **c))
+            {
+                self.last.remove(&idle);
+            }
         }
+        ok
     }
 }
 
@@ -231,10 +346,11 @@ impl LockServer {
         let node = make_node(LockHandler { applied: applied.clone(), tx: tx.clone(), _p: PhantomData }).await?;
         let (store, saved) = open_store(&node).inspect_err(|_| node.shutdown())?;
         applied.store(saved.state.slots, Ordering::Relaxed);
+        let saved_slots = saved.state.slots;
         let state = Arc::new(Mutex::new(saved.state));
         // The slots it was voting in resume at their saved round (the
         // value is the saved state's, not this one).
-        let resume: Vec<u64> = node.recovery().map_or_else(Vec::new, |r| r.resumable.iter().copied().filter(|&s| s > saved.state.slots).collect());
+        let resume: Vec<u64> = node.recovery().map_or_else(Vec::new, |r| r.resumable.iter().copied().filter(|&s| s > saved_slots).collect());
         for slot in resume {
             let tx = tx.clone();
             node.start_durable::<P>(slot, Consensus::new(NOP), move |o| {
@@ -278,7 +394,7 @@ impl LockServer {
 
     /// The lock state this replica applied.
     pub fn state(&self) -> LockState {
-        *self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The node underneath.
@@ -321,7 +437,7 @@ async fn read_clients(socket: Arc<UdpSocket>, tx: Sender<(SocketAddr, i64)>) {
         let Ok((len, from)) = socket.recv_from(&mut buf).await else { continue };
         let parsed = std::str::from_utf8(&buf[..len]).map_err(|_| "not UTF-8".to_string()).and_then(|t| parse_request(t, from));
         match parsed {
-            Ok(op) => match tx.try_send((from, op.encode())) {
+            Ok(request) => match tx.try_send((from, request.encode())) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
                     let busy = format!("ERROR: busy: {CLIENT_QUEUE} requests are waiting, retry later");
@@ -409,7 +525,7 @@ impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> 
         if !std::mem::take(&mut self.dirty) {
             return true;
         }
-        let saved = Saved { state: *self.state.lock().unwrap_or_else(|e| e.into_inner()), decided: self.decided.clone() };
+        let saved = Saved { state: self.state.lock().unwrap_or_else(|e| e.into_inner()).clone(), decided: self.decided.clone() };
         if let Err(e) = store.save(&saved) {
             tracing::error!("lock manager: its state cannot be written ({e}); this replica stops");
             self.node.shutdown();
@@ -421,8 +537,8 @@ impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> 
     /// Sends this replica's state to `peer`, once per tick.
     fn send_state(&mut self, peer: ProcessId) {
         if self.sent_state.insert(peer, self.ticks) != Some(self.ticks) {
-            let st = *self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = self.node.send_user(peer, STATE, 0, &st.encode());
+            let st = self.state.lock().unwrap_or_else(|e| e.into_inner()).encode();
+            let _ = self.node.send_user(peer, STATE, 0, &st);
         }
     }
 
@@ -431,27 +547,28 @@ impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> 
     /// snapshot transfer: authenticated, no Byzantine replica). The slots
     /// it covers are not voted in again: only slots above the applied one
     /// are started, and those running below it are stopped. A request
-    /// waiting for a slot it covers is tried again in the next slot.
+    /// waiting for a slot it covers is tried again in the next slot (if the
+    /// covered slot applied it, a request with an id is answered as then).
     fn install(&mut self, theirs: LockState) {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if theirs.slots <= st.slots {
             return;
         }
-        let from = st.slots;
+        let (from, to) = (st.slots, theirs.slots);
         *st = theirs;
         drop(st);
-        self.applied.store(theirs.slots, Ordering::Relaxed);
-        self.decided = self.decided.split_off(&(theirs.slots + 1));
+        self.applied.store(to, Ordering::Relaxed);
+        self.decided = self.decided.split_off(&(to + 1));
         self.dirty = true;
-        for slot in from + 1..=theirs.slots.min(from + MAX_STOPPED) {
+        for slot in from + 1..=to.min(from + MAX_STOPPED) {
             self.node.stop_instance(slot);
         }
         if let Some(c) = &mut self.current
-            && c.slot.is_some_and(|s| s <= theirs.slots)
+            && c.slot.is_some_and(|s| s <= to)
         {
             c.slot = None;
         }
-        tracing::info!(from, to = theirs.slots, "lock manager: installed a peer's state");
+        tracing::info!(from, to, "lock manager: installed a peer's state");
     }
 
     /// Applies the decided prefix; returns the answers due.
@@ -525,16 +642,39 @@ impl<P: Process<Io = Consensus<i64>> + Serialize + DeserializeOwned> Service<P> 
 mod tests {
     use super::*;
 
+    fn req(op: LockOp, id: u16) -> i64 {
+        LockRequest { op, id }.encode()
+    }
+
     #[test]
     fn states_round_trip_and_malformed_ones_are_refused() {
-        for st in [LockState { owner: None, slots: 0 }, LockState { owner: Some(client_id("bob")), slots: 1 << 40 }] {
+        let bob = client_id("bob");
+        let last = BTreeMap::from([
+            (bob, LastRequest { id: MAX_REQUEST_ID, release: true, ok: false, slot: 9 }),
+            (client_id("alice"), LastRequest { id: 1, release: false, ok: true, slot: 2 }),
+        ]);
+        let states = [
+            LockState { owner: None, slots: 0, last: BTreeMap::new() },
+            LockState { owner: Some(bob), slots: 1 << 40, last },
+        ];
+        for st in states {
             assert_eq!(LockState::decode(&st.encode()), Some(st));
         }
         assert_eq!(LockState::decode(&[0; 15]), None);
         assert_eq!(LockState::decode(&[0; 17]), None);
-        let mut beyond = LockState { owner: None, slots: 3 }.encode();
+        let free = LockState { owner: None, slots: 3, last: BTreeMap::new() };
+        let mut beyond = free.encode();
         beyond[8..].copy_from_slice(&(ID_MASK + 1).to_le_bytes());
         assert_eq!(LockState::decode(&beyond), None, "no client id has more than 48 bits");
+        let mut no_id = free.encode();
+        no_id.extend_from_slice(&[0; 16]);
+        assert_eq!(LockState::decode(&no_id), None, "a remembered request has an id");
+        let mut too_many = free.encode();
+        for c in 0..=MAX_CLIENTS as u64 {
+            too_many.extend_from_slice(&(c | 1 << 48).to_le_bytes());
+            too_many.extend_from_slice(&[0; 8]);
+        }
+        assert_eq!(LockState::decode(&too_many), None, "at most MAX_CLIENTS clients");
     }
 
     #[test]
@@ -543,8 +683,15 @@ mod tests {
         assert_ne!(a, b);
         for op in [LockOp::Acquire(a), LockOp::Release(b)] {
             assert_eq!(LockOp::decode(op.encode()), Some(op));
+            for id in [0, 1, MAX_REQUEST_ID] {
+                let r = LockRequest { op, id };
+                assert!(r.encode() > 0, "values stay positive");
+                assert_eq!(LockRequest::decode(r.encode()), Some(r));
+                assert_eq!(LockOp::decode(r.encode()), Some(op));
+            }
         }
         assert_eq!(LockOp::decode(NOP), None);
+        assert_eq!(LockRequest::decode(-1), None);
         let mut s = LockState::default();
         assert!(s.apply(LockOp::Acquire(a).encode()));
         assert!(!s.apply(LockOp::Acquire(b).encode()));
@@ -553,16 +700,54 @@ mod tests {
         assert!(s.apply(LockOp::Release(a).encode()));
         assert!(s.apply(LockOp::Acquire(b).encode()));
         assert_eq!((s.owner, s.slots), (Some(b), 6));
+        assert!(s.last.is_empty(), "requests without an id are not remembered");
+    }
+
+    /// A release decided twice (a retry after a lost answer) is answered
+    /// `SUCCESS` twice and applied once: the lock someone else took in
+    /// between stays theirs. Without an id, the retry fails.
+    #[test]
+    fn a_retried_request_with_an_id_is_applied_once() {
+        let (a, b) = (client_id("alice"), client_id("bob"));
+        let mut s = LockState::default();
+        assert!(s.apply(req(LockOp::Acquire(a), 1)));
+        assert!(s.apply(req(LockOp::Release(a), 2)));
+        assert!(s.apply(req(LockOp::Acquire(b), 1)));
+        assert!(s.apply(req(LockOp::Release(a), 2)), "the retry gets the first answer");
+        assert_eq!(s.owner, Some(b), "and is not applied again");
+        assert!(!s.apply(req(LockOp::Release(a), 3)), "a new request is applied");
+        assert!(!s.apply(LockOp::Release(a).encode()), "as is one without an id");
+        assert!(!s.apply(req(LockOp::Acquire(a), 3)), "the same id with another operation is a new request");
+        assert_eq!((s.owner, s.slots), (Some(b), 7));
+    }
+
+    /// The table keeps the `MAX_CLIENTS` most recently active clients: the
+    /// least recent is forgotten, and its retry is applied again.
+    #[test]
+    fn the_least_recently_active_client_is_forgotten_first() {
+        let mut s = LockState::default();
+        assert!(s.apply(req(LockOp::Acquire(0), 1)));
+        assert!(s.apply(req(LockOp::Release(0), 2)));
+        for c in 1..=MAX_CLIENTS as u64 {
+            assert!(!s.apply(req(LockOp::Release(c), 1)));
+        }
+        assert_eq!(s.last.len(), MAX_CLIENTS);
+        assert!(!s.last.contains_key(&0), "client 0 was the least recently active");
+        assert!(!s.apply(req(LockOp::Release(0), 2)), "its retry is a new request: the lock is free");
     }
 
     #[test]
     fn requests_parse_with_clear_errors() {
         let from: SocketAddr = "127.0.0.1:9".parse().unwrap();
-        assert_eq!(parse_request("acquire alice", from), Ok(LockOp::Acquire(client_id("alice"))));
-        assert_eq!(parse_request(" release  alice\n", from), Ok(LockOp::Release(client_id("alice"))));
-        assert_eq!(parse_request("acquire", from), Ok(LockOp::Acquire(client_id("127.0.0.1:9"))));
+        let alice = client_id("alice");
+        assert_eq!(parse_request("acquire alice", from), Ok(LockRequest { op: LockOp::Acquire(alice), id: 0 }));
+        assert_eq!(parse_request(" release  alice 17\n", from), Ok(LockRequest { op: LockOp::Release(alice), id: 17 }));
+        assert_eq!(parse_request("acquire", from), Ok(LockRequest { op: LockOp::Acquire(client_id("127.0.0.1:9")), id: 0 }));
         assert!(parse_request("steal alice", from).unwrap_err().contains("unknown command"));
-        assert!(parse_request("acquire a b", from).unwrap_err().contains("too many"));
+        assert!(parse_request("acquire a 1 b", from).unwrap_err().contains("too many"));
+        assert!(parse_request("acquire a 0", from).unwrap_err().contains("not in 1..=8191"));
+        assert!(parse_request("acquire a 8192", from).unwrap_err().contains("not in 1..=8191"));
+        assert!(parse_request("acquire a x", from).unwrap_err().contains("request id"));
         assert!(parse_request("", from).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! The lock manager's state on disk, in `lock_table/state` under the node's data
-//! directory: the lock table (its owner and the slots applied) and the
+//! directory: the lock table (its owner, the slots applied and the clients'
+//! last requests) and the
 //! slots decided above them, written whole and atomically (temporary file,
 //! fsync, rename, fsync of the directory) at the end of every service turn
 //! that changed them, before the turn's answers. One framed record with a
@@ -14,8 +15,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 const STATE: &str = "state";
-/// `owner` when the lock is free (client ids have 48 bits).
-const FREE: u64 = u64::MAX;
 
 /// What a lock replica keeps: its table and the decided slots above it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,10 +24,13 @@ pub(super) struct Saved {
 }
 
 impl Saved {
+    /// The state's length, the state ([`LockState::encode`]), then the
+    /// decided slots and their values.
     fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(16 + 16 * self.decided.len());
-        b.put_u64_le(self.state.owner.unwrap_or(FREE));
-        b.put_u64_le(self.state.slots);
+        let state = self.state.encode();
+        let mut b = Vec::with_capacity(8 + state.len() + 16 * self.decided.len());
+        b.put_u64_le(state.len() as u64);
+        b.put_slice(&state);
         for (slot, v) in &self.decided {
             b.put_u64_le(*slot);
             b.put_i64_le(*v);
@@ -37,16 +39,16 @@ impl Saved {
     }
 
     fn decode(mut b: Bytes) -> Option<Saved> {
-        if b.len() < 16 || !(b.len() - 16).is_multiple_of(16) {
+        let len = usize::try_from(b.try_get_u64_le().ok()?).ok()?;
+        if b.len() < len || !(b.len() - len).is_multiple_of(16) {
             return None;
         }
-        let owner = b.get_u64_le();
-        let slots = b.get_u64_le();
+        let state = LockState::decode(&b.split_to(len))?;
         let mut decided = BTreeMap::new();
         while b.has_remaining() {
             decided.insert(b.get_u64_le(), b.get_i64_le());
         }
-        Some(Saved { state: LockState { owner: (owner != FREE).then_some(owner), slots }, decided })
+        Some(Saved { state, decided })
     }
 }
 
@@ -93,15 +95,17 @@ fn corrupt(path: &Path) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::lock::LastRequest;
 
     #[test]
     fn the_state_round_trips_and_a_corrupt_file_is_an_error() {
         let d = tempfile::tempdir().unwrap();
         let (st, saved) = LockStore::open(d.path()).unwrap();
         assert_eq!(saved, None, "a new directory holds no state");
-        let s = Saved { state: LockState { owner: Some(42), slots: 7 }, decided: BTreeMap::from([(9, -3), (12, 5)]) };
+        let last = BTreeMap::from([(42, LastRequest { id: 3, release: false, ok: true, slot: 6 })]);
+        let s = Saved { state: LockState { owner: Some(42), slots: 7, last }, decided: BTreeMap::from([(9, -3), (12, 5)]) };
         st.save(&s).unwrap();
-        let free = Saved { state: LockState { owner: None, slots: 8 }, decided: BTreeMap::new() };
+        let free = Saved { state: LockState { owner: None, slots: 8, last: BTreeMap::new() }, decided: BTreeMap::new() };
         assert_eq!(LockStore::open(d.path()).unwrap().1, Some(s));
         st.save(&free).unwrap();
         assert_eq!(LockStore::open(d.path()).unwrap().1, Some(free));

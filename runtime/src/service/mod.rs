@@ -8,5 +8,5 @@ mod lock_store;
 pub mod log;
 
 pub use batch_lv::{Batch, BatchLv};
-pub use lock::{LockOp, LockServer, LockState};
+pub use lock::{LastRequest, LockOp, LockRequest, LockServer, LockState};
 pub use log::{Applied, ApplyEvent, ApplyHook, ClientRequest, LogOptions, LogStats, MAX_SESSIONS, ReplicatedLog, Reply, Request};
