@@ -165,6 +165,28 @@ fn a_counterexample_of_check_replays_in_the_interpreter() {
     assert!(stdout(&out).contains("does not reproduce the trace: after 1 rounds, p0"), "{}", stdout(&out));
 }
 
+/// `check --cex-dir` when the counterexample's pre-state leaves out a
+/// field the VC does not mention (`aux`, which the round overwrites without
+/// reading): the trace is written with the field at its sort's default,
+/// and the replay computes the recorded post-state and sees the broken
+/// round invariant.
+#[test]
+fn a_counterexample_with_an_unconstrained_pre_state_field_replays() {
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/inputs/mr_binary_threshold_mutant.rs");
+    let dir = scratch("cex_unconstrained");
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.display().to_string();
+    let out = psync_verify(&["check", spec, "--vc", "mr_binary/inductive/inv0/round0", "--cex-dir", &dir_s, "--quiet"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("counterexample trace:"), "{}", stderr(&out));
+    let trace = dir.join("mr_binary_inductive_inv0_round0.json").display().to_string();
+    let again = psync_verify(&["simulate", spec, "--replay", &trace, "--format", "json"]);
+    let a: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert!(a["diverged"].is_null(), "the interpreter computes the counterexample's post-state: {a}");
+    let seen: Vec<&str> = a["violations"].as_array().expect("a list").iter().filter_map(|v| v["what"].as_str()).collect();
+    assert_eq!(seen, vec!["R[0][0]"], "{a}");
+}
+
 /// A run whose heard-of sets break the spec's `safety` predicate stops
 /// there, unblamed (UniformVoting assumes every two processes hear of a
 /// common one); under `spec` no run is stopped.

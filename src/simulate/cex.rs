@@ -3,6 +3,8 @@
 //! VCs) written as a trace that `simulate --replay` runs: the recorded
 //! round from the recorded pre-state with the recorded heard-of sets, so
 //! the replay shows whether the interpreter computes the same post-state.
+//! A pre-state field the counterexample leaves out (the VC does not
+//! mention it) is written at its sort's default.
 //!
 //! The counterexample is read back from the report's JSON (values printed
 //! the way `psync_encodings::cex::show` prints them: `p3`, `{p0, p1}`,
@@ -119,9 +121,22 @@ pub fn cex_trace(file: &str, alg: &Algorithm, id: &str, cex: &serde_json::Value)
     let n = procs.len();
     let r = cex["r"].as_i64().unwrap_or(k as i64);
     let coord = cex["coord"].as_u64().map_or_else(|| psync_encodings::interp::coordinator(r, alg.phase_len(), n), |c| c as u32);
-    let read = |key: &str| -> Option<Vec<State>> { procs.iter().map(|p| state(alg, &p[key])).collect() };
-    let pre = read("pre").ok_or("the pre-state does not give every field")?;
-    let post = read("post").ok_or("the post-state does not give every field")?;
+    // A pre-state field the VC does not mention (one the round overwrites
+    // without reading, which no invariant names) is unconstrained by it:
+    // any value gives the same post-state of the fields it does mention,
+    // so it takes its sort's default. The post-state gives every field the
+    // round computes.
+    let pre: Vec<State> = procs
+        .iter()
+        .map(|p| {
+            let mut st = given(alg, &p["pre"]);
+            for f in &alg.fields {
+                st.entry(f.name.clone()).or_insert_with(|| Value::default_of(&f.sort));
+            }
+            st
+        })
+        .collect();
+    let post = procs.iter().map(|p| state(alg, &p["post"])).collect::<Option<Vec<State>>>().ok_or("the post-state does not give every field")?;
     let ho: Vec<Vec<u32>> = procs
         .iter()
         .map(|p| p["ho"].as_array().map(|h| h.iter().filter_map(|q| q.as_u64().map(|q| q as u32)).collect()))
