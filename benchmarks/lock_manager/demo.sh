@@ -23,10 +23,19 @@ ask() { # replica-port command name expected
     printf '%-28s -> %-8s (expected %s)\n' "$2 $3 @ :$1" "$out" "$4"
     [ "$out" = "$4" ] || { echo "demo: unexpected answer"; exit 1; }
 }
+ask_id() { # replica-port command name request-id expected
+    local out rc=0
+    out=$("$BIN/lock-client" --replica "127.0.0.1:$1" "$2" "$3" --id "$4") || rc=$?
+    printf '%-28s -> %-8s (expected %s)\n' "$2 $3 #$4 @ :$1" "$out" "$5"
+    [ "$out" = "$5" ] || { echo "demo: unexpected answer"; exit 1; }
+}
 ask 5440 acquire alice SUCCESS
 ask 5441 acquire bob   FAILED
 ask 5442 release bob   FAILED
-ask 5442 release alice SUCCESS
+ask_id 5442 release alice 2 SUCCESS
 ask 5441 acquire bob   SUCCESS
+# Alice's release again, as after a lost answer: the same request id gets
+# the first answer, and bob keeps the lock.
+ask_id 5440 release alice 2 SUCCESS
 ask 5440 acquire alice FAILED
 echo "demo: all answers as expected ($ALGO)"
