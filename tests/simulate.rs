@@ -169,10 +169,17 @@ fn a_counterexample_of_check_replays_in_the_interpreter() {
 /// field the VC does not mention (`aux`, which the round overwrites without
 /// reading): the trace is written with the field at its sort's default,
 /// and the replay computes the recorded post-state and sees the broken
-/// round invariant.
+/// round invariant. The spec is a Mostéfaoui–Raynal-style binary consensus
+/// whose first round proposes a value heard from more than n/4 processes
+/// (rather than n/2), so two processes can propose different values.
 #[test]
 fn a_counterexample_with_an_unconstrained_pre_state_field_replays() {
-    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/inputs/mr_binary_threshold_mutant.rs");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/encodings/tests/specs/mr_binary.rs")).expect("the spec");
+    let site = "if 2 * mbox.count(|&v| v) > cx.n() {";
+    assert_eq!(text.matches(site).count(), 1, "the proposal threshold occurs once");
+    let path = scratch("mr_binary_threshold_mutant.rs");
+    std::fs::write(&path, text.replace(site, "if 4 * mbox.count(|&v| v) > cx.n() {")).expect("scratch file");
+    let spec = path.to_str().expect("a UTF-8 path");
     let dir = scratch("cex_unconstrained");
     let _ = std::fs::remove_dir_all(&dir);
     let dir_s = dir.display().to_string();

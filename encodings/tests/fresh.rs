@@ -187,3 +187,32 @@ fn coord_uniform_voting_deciding_on_one_vote_is_refuted() {
     let got = verdicts_of(&text, "inductive/inv0/round2");
     assert_eq!(got, vec![("cuv/inductive/inv0/round2".to_string(), "refuted")]);
 }
+
+/// Three-phase commit (four rounds, a coordinator fixed for the run),
+/// written from the paper by a user of the docs: every VC proved.
+#[test]
+fn three_phase_commit_is_proved() {
+    assert_all_proved(&verdicts(&spec_text("three_phase_commit")));
+}
+
+/// Pre-committing on a majority of yes votes rather than on everyone's
+/// lets the coordinator commit while a participant that voted no aborted:
+/// refuted at the votes round.
+#[test]
+fn three_phase_commit_pre_committing_on_a_majority_is_refuted() {
+    let text = patched(
+        &spec_text("three_phase_commit"),
+        "if mbox.len() == cx.n() && mbox.forall(|&v| v) {",
+        "if 2 * mbox.len() > cx.n() && mbox.forall(|&v| v) {",
+    );
+    let got = verdicts_of(&text, "inductive/inv0/round0");
+    assert_eq!(got, vec![("three_pc/inductive/inv0/round0".to_string(), "refuted")]);
+}
+
+/// A Mostéfaoui–Raynal-style binary consensus with a coin (two rounds, a
+/// majority heard every round), written from the paper by a user of the
+/// docs, with a round invariant: every VC proved.
+#[test]
+fn mr_binary_consensus_is_proved() {
+    assert_all_proved(&verdicts(&spec_text("mr_binary")));
+}

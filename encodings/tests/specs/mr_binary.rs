@@ -4,12 +4,6 @@
 //! n processes holding v proposes aux = v, else ⊥) and AUX (more than n/2
 //! aux = v: decide v; some aux = v: adopt v; else flip a coin).
 //! aux is an integer: 1 (true), 0 (false), −1 (⊥).
-//!
-//! A mutant, for `tests/simulate.rs`: EST proposes `aux = 1` on hearing
-//! more than n/4 ones (`4 * count > n`) instead of more than n/2, so two
-//! processes can propose different values. EST overwrites `aux` without
-//! reading it and no invariant names the phase-start `aux`: the
-//! counterexample's pre-state leaves it out.
 
 use psync::prelude::*;
 
@@ -55,7 +49,7 @@ impl Round<MrBinary> for EstRound {
     }
 
     fn update(p: &mut MrBinary, mbox: &Mailbox<bool>, cx: &Ctx) {
-        if 4 * mbox.count(|&v| v) > cx.n() {
+        if 2 * mbox.count(|&v| v) > cx.n() {
             p.aux = 1;
         } else if 2 * mbox.count(|&v| !v) > cx.n() {
             p.aux = 0;
