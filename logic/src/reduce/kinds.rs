@@ -116,7 +116,7 @@ impl Kinds {
                         let branches = kids.into_iter().skip(1);
                         branches.fold(None, |acc, k| self.union(acc, k))
                     }
-                    Op::Some | Op::Get => kids[0],
+                    Op::Some | Op::Get => kids.into_iter().next().flatten(),
                     _ => None,
                 }
             }
@@ -135,7 +135,7 @@ impl Kinds {
                 return args.iter().find_map(|a| self.kind(a));
             }
             Term::Op(Op::Ite, args) => return args[1..].iter().find_map(|a| self.kind(a)),
-            Term::Op(Op::Some | Op::Get, args) => return self.kind(&args[0]),
+            Term::Op(Op::Some | Op::Get, args) => return args.first().and_then(|a| self.kind(a)),
             _ => return None,
         };
         self.ids.get(&node).map(|i| self.find(*i))
