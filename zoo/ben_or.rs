@@ -5,17 +5,17 @@
 //! half of all processes hold (or nothing); then it decides a value proposed
 //! by more than `f` processes, adopts any value proposed, or else flips a
 //! coin. The coin is a helper whose contract allows any Boolean, so the
-//! proof covers every outcome of the flips. Agreement and irrevocability
-//! are proved; termination holds only with probability 1 and is left to
-//! the simulator.
+//! proof covers every outcome of the flips. Agreement, validity and
+//! irrevocability are proved; termination holds only with probability 1
+//! and is left to the simulator.
 //!
 //! The proposal is an integer (1: true, 0: false, −1: none) rather than an
 //! `Option<bool>`: with `Option<bool>` payloads (`mbox.count(|&v| v ==
 //! Some(true))`) the reduction leaves `inductive/inv0/round1` unknown (its
 //! models are spurious), with integers it is proved in a few seconds.
-//! Validity (a decision is an input) is not stated: adding its invariant
-//! (both values are inputs, or every estimate is the common input) to
-//! `Inv_0` leaves the two inductive VCs undecided within the default 20 s.
+//! Validity (a decision is an input) rests on a second conjunct of the
+//! invariants: both values are inputs, or every input, estimate (and,
+//! after the report round, proposal) and decision is one value.
 
 use psync::prelude::*;
 
@@ -124,7 +124,9 @@ impl Spec for BenOr {
         // Nobody decided yet, or everyone's estimate is the value decided.
         let no_decision = w.forall(|i| !w[i].decided);
         let settled = |v: bool| w.forall(|i| w[i].x == v && implies(w[i].decided, w[i].decision == v));
-        vec![no_decision || settled(true) || settled(false)]
+        let both = w.exists(|j| w.init(j).x) && w.exists(|j| !w.init(j).x);
+        let unanimous = |v: bool| w.forall(|i| w.init(i).x == v && w[i].x == v && implies(w[i].decided, w[i].decision == v));
+        vec![(no_decision || settled(true) || settled(false)) && (both || unanimous(true) || unanimous(false))]
     }
 
     fn round_invariants(w: &World<Self>) -> Vec<Vec<bool>> {
@@ -137,12 +139,15 @@ impl Spec for BenOr {
         });
         let no_decision = w.forall(|i| !w[i].decided);
         let settled = |v: bool| w.forall(|i| w[i].x == v && w[i].vote == (if v { 1 } else { 0 }) && implies(w[i].decided, w[i].decision == v));
-        vec![vec![backed && (no_decision || settled(true) || settled(false))]]
+        let both = w.exists(|j| w.init(j).x) && w.exists(|j| !w.init(j).x);
+        let unanimous = |v: bool| w.forall(|i| w.init(i).x == v && w[i].x == v && w[i].vote == (if v { 1 } else { 0 }) && implies(w[i].decided, w[i].decision == v));
+        vec![vec![backed && (no_decision || settled(true) || settled(false)) && (both || unanimous(true) || unanimous(false))]]
     }
 
     fn properties(w: &World<Self>) -> Vec<(&'static str, bool)> {
         vec![
             ("Agreement", w.forall(|i| w.forall(|j| implies(w[i].decided && w[j].decided, w[i].decision == w[j].decision)))),
+            ("Validity", w.forall(|i| implies(w[i].decided, w.exists(|j| w.init(j).x == w[i].decision)))),
             ("Irrevocability", w.forall(|i| implies(w.old(i).decided, w[i].decided && w.old(i).decision == w[i].decision))),
         ]
     }
