@@ -28,13 +28,18 @@ fn scratch(name: &str) -> PathBuf {
 
 /// zoo/otr.rs deciding with `> n/2` instead of `> 2n/3`, written
 /// to a scratch file.
+/// The spec at `path` (from the crate's root) with its one occurrence of
+/// `site` replaced by `by`, written to the scratch file `name`.
+fn patched_spec(path: &str, site: &str, by: &str, name: &str) -> String {
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect("the spec");
+    assert_eq!(text.matches(site).count(), 1, "`{site}` occurs once in {path}");
+    let out = scratch(name);
+    std::fs::write(&out, text.replace(site, by)).expect("scratch file");
+    out.display().to_string()
+}
+
 fn otr_mutant(name: &str) -> String {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/zoo/otr.rs")).expect("the benchmark");
-    let site = "3 * mbox.count(|&v| v == p.x) > 2 * cx.n()";
-    assert_eq!(text.matches(site).count(), 1, "the decision threshold occurs once");
-    let path = scratch(name);
-    std::fs::write(&path, text.replace(site, "2 * mbox.count(|&v| v == p.x) > cx.n()")).expect("scratch file");
-    path.display().to_string()
+    patched_spec("zoo/otr.rs", "3 * mbox.count(|&v| v == p.x) > 2 * cx.n()", "2 * mbox.count(|&v| v == p.x) > cx.n()", name)
 }
 
 fn clean(args: &[&str]) {
@@ -174,12 +179,13 @@ fn a_counterexample_of_check_replays_in_the_interpreter() {
 /// (rather than n/2), so two processes can propose different values.
 #[test]
 fn a_counterexample_with_an_unconstrained_pre_state_field_replays() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/encodings/tests/specs/mr_binary.rs")).expect("the spec");
-    let site = "if 2 * mbox.count(|&v| v) > cx.n() {";
-    assert_eq!(text.matches(site).count(), 1, "the proposal threshold occurs once");
-    let path = scratch("mr_binary_threshold_mutant.rs");
-    std::fs::write(&path, text.replace(site, "if 4 * mbox.count(|&v| v) > cx.n() {")).expect("scratch file");
-    let spec = path.to_str().expect("a UTF-8 path");
+    let spec = patched_spec(
+        "encodings/tests/specs/mr_binary.rs",
+        "if 2 * mbox.count(|&v| v) > cx.n() {",
+        "if 4 * mbox.count(|&v| v) > cx.n() {",
+        "mr_binary_threshold_mutant.rs",
+    );
+    let spec = spec.as_str();
     let dir = scratch("cex_unconstrained");
     let _ = std::fs::remove_dir_all(&dir);
     let dir_s = dir.display().to_string();
@@ -288,12 +294,12 @@ fn value_faults_are_injected_within_the_bound_and_replay_exactly() {
 /// post-state and sees the broken invariant.
 #[test]
 fn a_counterexample_with_altered_messages_replays_in_the_interpreter() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/encodings/tests/specs/altered_zero.rs")).expect("the spec");
-    let bound = "w.forall(|p| w.aho(p).len() as i64 <= w.param(\"a\"))";
-    assert_eq!(text.matches(bound).count(), 1, "the bound occurs once");
-    let spec = scratch("altered_zero_unbounded.rs");
-    std::fs::write(&spec, text.replace(bound, "true")).expect("scratch file");
-    let spec = spec.display().to_string();
+    let spec = patched_spec(
+        "encodings/tests/specs/altered_zero.rs",
+        "w.forall(|p| w.aho(p).len() as i64 <= w.param(\"a\"))",
+        "true",
+        "altered_zero_unbounded.rs",
+    );
     let dir = scratch("cex_altered");
     let _ = std::fs::remove_dir_all(&dir);
     let dir_s = dir.display().to_string();
