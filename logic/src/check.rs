@@ -67,6 +67,18 @@ impl Strategy {
         }
     }
 
+    /// The strategy's deeper reduction, tried when its first one ends
+    /// undecided (spurious models the refinement loop did not exclude):
+    /// one generation more of instances where the first stops. Only the
+    /// ground reduction has one ([`ReduceConfig::witness_values`]); a
+    /// parameterized reduction leaves the universals to the solver.
+    pub fn deeper(self, base: &ReduceConfig) -> Option<ReduceConfig> {
+        match self {
+            Strategy::Ground => Some(ReduceConfig { witness_values: true, ..self.apply(base) }),
+            Strategy::Parametric | Strategy::GlobalAnchors => None,
+        }
+    }
+
     /// The strategy named `name`.
     pub fn from_name(name: &str) -> Option<Strategy> {
         Strategy::ALL.into_iter().find(|s| s.name() == name)
@@ -493,15 +505,46 @@ fn run_strategy(
     if budget.is_zero() || stop.is_cancelled() {
         return Ok(CheckResult::Timeout);
     }
-    solve(f, &reduced, cfg, backend, budget, stop, stats, query)
+    let deeper = strategy.deeper(&cfg.reduce);
+    // With a deeper reduction to go to, refining the first one's spurious
+    // models stops after a few rounds: a proof that needs another
+    // generation of instances is not found by refining at the terms the
+    // first one has (the refinement loop only instantiates at them, and
+    // goes on adding instances at new values of the same terms).
+    let rounds = if deeper.is_some() { REFINE_BEFORE_DEEPER } else { REFINE_ROUNDS };
+    let first = solve(f, &reduced, cfg, backend, budget, rounds, stop, stats, query)?;
+    let (Some(deeper), CheckResult::Unknown(why)) = (deeper, &first) else {
+        return Ok(first);
+    };
+    if left().is_zero() || stop.is_cancelled() {
+        return Ok(first);
+    }
+    tracing::debug!(strategy = strategy.name(), "undecided: the deeper reduction");
+    let reduced = match reduce::reduce_within(f, &deeper, &reduce::Interrupt::at(deadline, stop)) {
+        Err(ReduceError::Interrupted) => return Ok(first),
+        other => other?,
+    };
+    stats.reduce = reduced.stats.clone();
+    let second = solve(f, &reduced, cfg, backend, left(), REFINE_ROUNDS, stop, stats, query)?;
+    // A proof by the deeper reduction gets a hint without a core: the next
+    // run's replay of a core is against the first reduction's query.
+    *query = None;
+    Ok(match second {
+        CheckResult::Unsat | CheckResult::Sat(_) => second,
+        CheckResult::Unknown(deeper_why) => {
+            CheckResult::Unknown(format!("{why}; with one generation more of instances: {deeper_why}"))
+        }
+        CheckResult::Timeout => CheckResult::Unknown(format!("{why}; with one generation more of instances: timeout")),
+    })
 }
 
 /// Solve one reduced query of `f` within `budget` (or until `stop`):
 /// `Unsat`, a confirmed model, `Timeout`, or `Unknown` with the reason.
 /// A model that does not decode to a model of `f` is refined against
 /// (see [`reduce::refine`]): the instances of the reduction's universals
-/// it falsifies join the query, which is solved again. The query proved
-/// goes to `proved` (for recording a hint).
+/// it falsifies join the query, which is solved again (`refine_rounds`
+/// solves at most). The query proved goes to `proved` (for recording a
+/// hint).
 #[allow(clippy::too_many_arguments)]
 fn solve(
     f: &Term,
@@ -509,6 +552,7 @@ fn solve(
     cfg: &CheckConfig,
     backend: &dyn Backend,
     budget: Duration,
+    refine_rounds: usize,
     stop: &Cancel,
     stats: &mut CheckStats,
     proved: &mut Option<SmtQuery>,
@@ -591,7 +635,7 @@ fn solve(
         }
         stats.confirm += t.elapsed();
         tracing::debug!(round, confirm_ms = t.elapsed().as_millis() as u64, "decoded and refined");
-        if conflicts.is_empty() || left().is_zero() || stop.is_cancelled() || round + 1 == REFINE_ROUNDS {
+        if conflicts.is_empty() || left().is_zero() || stop.is_cancelled() || round + 1 == refine_rounds {
             let refined = if round == 0 {
                 String::new()
             } else {
@@ -617,6 +661,13 @@ const RECOUNT_SOLVE: Duration = Duration::from_secs(1);
 /// Rounds of model-guided refinement per query: each adds the instances
 /// the last model falsified; a query that needs more is left unknown.
 const REFINE_ROUNDS: usize = 16;
+
+/// Rounds of refinement of a strategy's first reduction when it has a
+/// deeper one ([`Strategy::deeper`]). The proofs of the zoo and of the
+/// fresh specs that need refinement take one to three rounds; a loop
+/// still going after five keeps adding instances at new values of the
+/// same terms.
+const REFINE_BEFORE_DEEPER: usize = 6;
 
 /// The models to decode, smallest first: `model` re-solved with `n`
 /// bounded (doubling from `cfg.small_n`) when its `n` is larger, then
@@ -787,6 +838,33 @@ mod tests {
         assert_eq!(checked.result, CheckResult::Unsat);
         assert!(checked.stats.refined > 0, "proved without refinement: the test no longer tests it");
     }
+    /// The ground strategy's deeper reduction: "all voters vote one value"
+    /// (corpus `votes_agree_witness_values.cl`) needs the negated goal at
+    /// the value its own witness votes. The first reduction, refined for
+    /// every round the loop allows (or 10 s), does not prove it; the
+    /// strategy does.
+    #[test]
+    fn a_goal_refuted_at_its_witness_value_is_proved_by_the_deeper_reduction() {
+        let src = include_str!("../tests/corpus/valid/votes_agree_witness_values.cl");
+        let f = crate::parse_query(src).expect("parses").formula();
+        let backend = Z3InProcess::new();
+        let cfg = CheckConfig {
+            strategies: vec![Strategy::Ground],
+            bounded_search: false,
+            timeout: Duration::from_secs(60),
+            ..CheckConfig::default()
+        };
+        let first = reduce(&f, &Strategy::Ground.apply(&cfg.reduce)).expect("reduces");
+        let (mut stats, stop) = (CheckStats::default(), Cancel::new());
+        let alone = solve(&f, &first, &cfg, &backend, Duration::from_secs(10), REFINE_ROUNDS, &stop, &mut stats, &mut None);
+        assert!(
+            !matches!(alone, Ok(CheckResult::Unsat)),
+            "the first reduction proves it: the test no longer tests the deeper one"
+        );
+        let checked = check_sat(&f, &cfg, &backend).expect("no error");
+        assert_eq!(checked.result, CheckResult::Unsat);
+    }
+
     /// A back end that takes `delay` on every query (then asks Z3), and
     /// counts how many queries it has at once.
     struct Slow {

@@ -95,6 +95,14 @@ fn named_by_data(t: &Term) -> bool {
     matches!(t, Term::App(f, args) if f.ret == Sort::P && !args.is_empty() && f.args.iter().all(|s| *s != Sort::P))
 }
 
+/// Whether `t` mentions a process named by data that `v` is an argument
+/// of (`x'(w(v))`).
+fn names_witness_of(t: &Term, v: &Var) -> bool {
+    let mut found = false;
+    t.visit(&mut |s| found |= named_by_data(s) && s.children().iter().any(|a| matches!(a, Term::Var(x) if x == v)));
+    found
+}
+
 /// The candidates without the terms that mention a process named by data.
 fn without_named_processes(cands: &Candidates) -> Candidates {
     cands
@@ -320,6 +328,72 @@ impl<'a> Instantiator<'a> {
         let expanded = self.expand(f, &cands, &Accept::Generation(&next, depth));
         let seen: HashSet<&Term> = done.iter().collect();
         syntax::conjuncts(expanded).into_iter().filter(|c| !seen.contains(c)).collect()
+    }
+
+    /// One generation more for a universal over one value whose witness is
+    /// a process (a negated `∃v. ∀i. ψ(i, v)`: `∀v. ¬ψ(w(v), v)`): its
+    /// instances at the values it reads at its witnesses of the first
+    /// round (`x'(w(t))` for the shallow terms `t` it was instantiated at),
+    /// then every universal at the processes those instances name
+    /// (`w(x'(w(t)))`), the other variables at shallow terms (depth below
+    /// `depth`). "Every voter votes the same value" is refuted so: the
+    /// witness of an arbitrary value votes `x'(w(t))`, the witness of that
+    /// value votes another one, and the two hear of a common process. Only
+    /// the instances new to `done`.
+    pub fn at_witness_values(&mut self, f: &Term, cc: &Congruence, depth: usize, done: &[Term]) -> Vec<Term> {
+        let mut cands = candidates(cc);
+        let seen: HashSet<&Term> = done.iter().collect();
+        let (mut values, mut out) = (Vec::new(), Vec::new());
+        for part in syntax::conjuncts(f.clone()) {
+            let Term::Bind(Binder::Forall, vs, body) = &part else { continue };
+            let [v] = vs.as_slice() else { continue };
+            if !is_data(&v.sort) {
+                continue;
+            }
+            let mut read = Vec::new();
+            body.visit(&mut |t| {
+                if t.sort() == v.sort && !matches!(t, Term::Var(_)) && names_witness_of(t, v) && !read.contains(t) {
+                    read.push(t.clone());
+                }
+            });
+            let shallow: Vec<Term> = cands
+                .get(&v.sort)
+                .into_iter()
+                .flatten()
+                .filter(|(t, d)| *d < depth && self.kinds.fits(v, t))
+                .map(|(t, _)| t.clone())
+                .collect();
+            for t in &shallow {
+                for r in &read {
+                    let value = r.subst(&[(v.clone(), t.clone())]);
+                    if !values.contains(&value) {
+                        let instance = body.subst(&[(v.clone(), value.clone())]);
+                        values.push(value);
+                        if !seen.contains(&instance) {
+                            out.push(instance);
+                        }
+                    }
+                }
+            }
+        }
+        let mut named = Vec::new();
+        for c in &out {
+            c.visit(&mut |t| {
+                if named_by_data(t) && t.children().iter().any(|a| values.contains(a)) && !named.contains(t) {
+                    named.push(t.clone());
+                }
+            });
+        }
+        self.stats.instances += out.len();
+        if named.is_empty() {
+            return out;
+        }
+        cands.entry(Sort::P).or_default().extend(named.iter().map(|t| (t.clone(), depth)));
+        let at_named = self.expand(f, &cands, &Accept::Generation(&named, depth));
+        let seen: HashSet<&Term> = done.iter().chain(&out).collect();
+        let more: Vec<Term> = syntax::conjuncts(at_named).into_iter().filter(|c| !seen.contains(c)).collect();
+        out.extend(more);
+        out
     }
 
     fn expand(&mut self, t: &Term, cands: &Candidates, accept: &Accept) -> Term {

@@ -87,6 +87,15 @@ pub struct ReduceConfig {
     /// of data in the last eager round (`Instantiator::at_next_processes`):
     /// the transition relation at the witness of a negated invariant.
     pub next_processes: bool,
+    /// With [`ReduceConfig::next_processes`], one generation more for a
+    /// universal over one value whose counterexample is a process (a
+    /// negated `∃v. ∀i. ψ(i, v)`): its instances at the values its first
+    /// witnesses hold, and every universal at the witnesses of those
+    /// (`Instantiator::at_witness_values`). Off in a strategy's first
+    /// reduction: it is the strategy's deeper reduction
+    /// ([`crate::check::Strategy::deeper`]), tried only when the first one
+    /// ends undecided, since it multiplies some queries' size by 3.
+    pub witness_values: bool,
     /// Give a universally bound data variable whose kind no ground term has
     /// ground terms of that kind, so that its universal gets instances
     /// instead of none: the values the query's unary process functions take
@@ -183,6 +192,7 @@ impl Default for ReduceConfig {
             venn_bound: 2,
             inst_depth: 1,
             next_processes: false,
+            witness_values: false,
             kind_placeholders: false,
             local_instantiation: true,
             witness_definitions: true,
@@ -539,7 +549,12 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     if cfg.next_processes && cfg.inst_depth > 0 {
         let done = syntax::conjuncts(instantiated.clone());
         let more = inst.at_next_processes(&main_formula, &cc, cfg.inst_depth, &done);
-        instantiated = syntax::and(done.into_iter().chain(more).collect());
+        let mut done: Vec<Term> = done.into_iter().chain(more).collect();
+        if cfg.witness_values {
+            let values = inst.at_witness_values(&main_formula, &cc, cfg.inst_depth, &done);
+            done.extend(values);
+        }
+        instantiated = syntax::and(done);
         inst.check()?;
     }
     stats.ground_terms = cc.len();
