@@ -80,6 +80,13 @@ impl VcOutcome {
         self.verdict == Verdict::Vacuous && !self.vacuity.as_ref().is_some_and(|v| v.allowed)
     }
 
+    /// Proved, but the vacuity review could not show its hypotheses
+    /// satisfiable (nor unsatisfiable): the proof may be vacuous ([`Self::note`]
+    /// says why).
+    pub fn possibly_vacuous(&self) -> bool {
+        self.verdict == Verdict::Proved && self.note.is_some()
+    }
+
     /// This VC's part of the run's status (an allowed vacuity passes).
     pub fn status(&self) -> RunStatus {
         match self.verdict {

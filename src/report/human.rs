@@ -53,11 +53,12 @@ pub fn render_human(run: &RunOutcome, timing: bool) -> String {
         }
     }
     let [proved, refuted, unknown, timeout, vacuous] = tally(run.vcs());
-    let _ = write!(
-        out,
-        "\n{} VCs: {proved} proved, {refuted} refuted, {unknown} unknown, {timeout} timeout",
-        run.vcs().count()
-    );
+    let _ = write!(out, "\n{} VCs: {proved} proved", run.vcs().count());
+    let unreviewed = run.vcs().filter(|o| o.possibly_vacuous()).count();
+    if unreviewed > 0 {
+        let _ = write!(out, " ({unreviewed} possibly vacuous: hypotheses not shown satisfiable)");
+    }
+    let _ = write!(out, ", {refuted} refuted, {unknown} unknown, {timeout} timeout");
     if vacuous > 0 {
         let _ = write!(out, ", {vacuous} vacuous");
     }
@@ -70,4 +71,38 @@ pub fn render_human(run: &RunOutcome, timing: bool) -> String {
     }
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::outcome::{FileOutcome, Verdict};
+    use crate::wire::Checked;
+
+    /// A proof whose hypotheses the review could not show satisfiable is
+    /// counted as proved, and the summary says how many of those there are.
+    #[test]
+    fn the_summary_counts_the_proofs_that_may_be_vacuous() {
+        let vc = |id: &str, note: Option<&str>| {
+            let mut o = Checked::ended(id, "spec.rs", Verdict::Proved, Duration::ZERO, None).outcome;
+            o.note = note.map(str::to_string);
+            o
+        };
+        let run = RunOutcome {
+            files: vec![FileOutcome {
+                file: "spec.rs".into(),
+                error: None,
+                vcs: vec![vc("a/init/inv0/start", None), vc("a/inductive/inv0/round0", Some("time limit reached"))],
+            }],
+            time: Duration::ZERO,
+        };
+        let text = render_human(&run, false);
+        assert!(
+            text.contains("2 VCs: 2 proved (1 possibly vacuous: hypotheses not shown satisfiable), 0 refuted"),
+            "{text}"
+        );
+        assert!(text.contains("note: time limit reached"), "{text}");
+    }
 }
