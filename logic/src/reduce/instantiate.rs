@@ -338,7 +338,7 @@ impl<'a> Instantiator<'a> {
     /// (`w(x'(w(t)))`), the other variables at shallow terms (depth below
     /// `depth`). "Every voter votes the same value" is refuted so: the
     /// witness of an arbitrary value votes `x'(w(t))`, the witness of that
-    /// value votes another one, and the two hear of a common process. Only
+    /// value votes another one, and the two hear from a common process. Only
     /// the instances new to `done`.
     pub fn at_witness_values(&mut self, f: &Term, cc: &Congruence, depth: usize, done: &[Term]) -> Vec<Term> {
         let mut cands = candidates(cc);
