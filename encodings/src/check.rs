@@ -103,7 +103,15 @@ pub fn check_vc(
         let search = cfg.bounded_search.then(|| {
             let (whole, proof_backend, search_stop) = (&query, &proof_backend, &search_stop);
             std::thread::Builder::new().stack_size(SEARCH_STACK).spawn_scoped(scope, move || {
-                // Cancelled during the head start: proved, not needed.
+                // A confirmed model stops the proof.
+                let search = |bounded: &BoundedConfig| {
+                    let found = bounded::search_until(whole, bounded, backend, search_stop);
+                    if matches!(found, Ok(BoundedResult::Found(_))) {
+                        proof_backend.stop();
+                    }
+                    found
+                };
+                // Cancelled during a head start: proved, not needed.
                 // A VC not proved within the first sweep's head start gets
                 // the smallest sizes searched at once: most wrong specs
                 // show at n ≤ 3, in a few hundred milliseconds.
@@ -111,21 +119,15 @@ pub fn check_vc(
                     if search_stop.sleep_until(start + FIRST_SWEEP_HEAD_START.min(search_wait)) {
                         return None;
                     }
-                    let first = bounded::search_until(whole, &FIRST_SWEEP, backend, search_stop);
-                    if let Ok(BoundedResult::Found(_)) = first {
-                        proof_backend.stop();
+                    let first = search(&FIRST_SWEEP);
+                    if matches!(first, Ok(BoundedResult::Found(_))) {
                         return Some(first);
                     }
                 }
                 if search_stop.sleep_until(start + search_wait) {
                     return None;
                 }
-                let bounded = BoundedConfig::for_timeout(cfg.timeout.saturating_sub(start.elapsed()));
-                let found = bounded::search_until(whole, &bounded, backend, search_stop);
-                if matches!(found, Ok(BoundedResult::Found(_))) {
-                    proof_backend.stop();
-                }
-                Some(found)
+                Some(search(&BoundedConfig::for_timeout(cfg.timeout.saturating_sub(start.elapsed()))))
             })
         });
         let proof = prove_parts(vc, cfg, &proof_backend, &hints.parts, start + cfg.timeout);

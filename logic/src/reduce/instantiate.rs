@@ -324,9 +324,14 @@ impl<'a> Instantiator<'a> {
         if next.is_empty() {
             return Vec::new();
         }
-        let cands = candidates(cc);
-        let expanded = self.expand(f, &cands, &Accept::Generation(&next, depth));
-        let seen: HashSet<&Term> = done.iter().collect();
+        self.generation(f, &candidates(cc), &next, depth, &done.iter().collect())
+    }
+
+    /// The instances of the universals of `f` that mention a process of
+    /// `next` (the other variables at terms of `cands` shallower than
+    /// `depth`), without those already `seen`.
+    fn generation(&mut self, f: &Term, cands: &Candidates, next: &[Term], depth: usize, seen: &HashSet<&Term>) -> Vec<Term> {
+        let expanded = self.expand(f, cands, &Accept::Generation(next, depth));
         syntax::conjuncts(expanded).into_iter().filter(|c| !seen.contains(c)).collect()
     }
 
@@ -389,9 +394,8 @@ impl<'a> Instantiator<'a> {
             return out;
         }
         cands.entry(Sort::P).or_default().extend(named.iter().map(|t| (t.clone(), depth)));
-        let at_named = self.expand(f, &cands, &Accept::Generation(&named, depth));
         let seen: HashSet<&Term> = done.iter().chain(&out).collect();
-        let more: Vec<Term> = syntax::conjuncts(at_named).into_iter().filter(|c| !seen.contains(c)).collect();
+        let more = self.generation(f, &cands, &named, depth, &seen);
         out.extend(more);
         out
     }
