@@ -9,7 +9,8 @@
 //! numerals, element constants, calls of other definitions).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use smt2parser::concrete::{Command, Constant, QualIdentifier, Sort as PSort, Term as PTerm};
 use smt2parser::visitors::Identifier;
@@ -103,11 +104,20 @@ enum MVal {
     /// A rational (a value of sort `Real`).
     Real(Ratio<i128>),
     /// Element `k` of the sort with this (SMT) name.
-    Elem(String, u32),
+    Elem(Rc<str>, u32),
 }
 
 struct Def {
     params: Vec<String>,
+    /// The leading entries of the definition's `ite` chain whose condition
+    /// pins every parameter to a literal, in chain order (only the first of
+    /// equal argument tuples: the chain tests them in order). A table of a
+    /// large model is thousands of entries long; looked up, not walked at
+    /// every tuple it is tabulated at.
+    entries: Vec<(Vec<MVal>, PTerm)>,
+    /// Where each argument tuple of `entries` is.
+    index: HashMap<Vec<MVal>, usize>,
+    /// The rest of the chain: the value at every other argument.
     body: PTerm,
 }
 
@@ -135,14 +145,14 @@ impl Drop for Def {
 
 /// A parsed `(get-model)` answer.
 pub(crate) struct TextModel {
-    elems: BTreeMap<String, (String, u32)>,
+    elems: BTreeMap<String, (Rc<str>, u32)>,
     universes: BTreeMap<String, u32>,
     defs: BTreeMap<String, Def>,
     /// Results of calls already evaluated. Z3's tables test their argument
     /// through auxiliary functions (`(= (k!3 x!0) P!val!7)` in every entry
     /// of a chain hundreds long): without this, tabulating one function of
     /// a 276-process model took 4.8 s.
-    calls: RefCell<HashMap<(String, Vec<MVal>), MVal>>,
+    calls: RefCell<HashMap<String, HashMap<Vec<MVal>, MVal>>>,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -195,12 +205,12 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
             Command::DeclareFun { symbol, parameters, sort } if parameters.is_empty() => {
                 let s = sort_name(&sort)?;
                 let k = m.universes.entry(s.clone()).or_insert(0);
-                m.elems.insert(symbol.0, (s, *k));
+                m.elems.insert(symbol.0, (Rc::from(s.as_str()), *k));
                 *k += 1;
             }
             Command::DefineFun { sig, term } => {
                 let params = sig.parameters.iter().map(|(p, _)| p.0.clone()).collect();
-                m.defs.insert(sig.name.0, Def { params, body: term });
+                m.defs.insert(sig.name.0, Def { params, entries: Vec::new(), index: HashMap::new(), body: term });
             }
             other => return Err(perr(format!("unexpected command in a model: {other}"))),
         }
@@ -215,11 +225,22 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
         if m.elems.contains_key(&name) {
             continue;
         }
-        if m.universes.contains_key(&sort) || m.elems.values().any(|(s, _)| *s == sort) {
+        if m.universes.contains_key(&sort) || m.elems.values().any(|(s, _)| **s == *sort) {
             return Err(derr(format!("`{name}` is not in the model's universe of {sort}, or is a second element of a sort without universe")));
         }
-        m.elems.insert(name, (sort, 0));
+        m.elems.insert(name, (Rc::from(sort.as_str()), 0));
     }
+    // The literals of the entries are elements and numbers only, which
+    // evaluate without the definitions.
+    let mut defs = std::mem::take(&mut m.defs);
+    for def in defs.values_mut() {
+        let body = std::mem::replace(&mut def.body, PTerm::Constant(Constant::String(String::new())));
+        let (entries, rest) = m.split_table(body, &def.params);
+        def.index = entries.iter().enumerate().map(|(i, (args, _))| (args.clone(), i)).collect();
+        def.entries = entries;
+        def.body = rest;
+    }
+    m.defs = defs;
     Ok(m)
 }
 
@@ -255,8 +276,8 @@ impl TextModel {
             Value::Bool(b) => MVal::Bool(*b),
             Value::Int(k) => MVal::Int(i128::from(*k)),
             Value::Real(q) => MVal::Real(Ratio::new_raw(i128::from(*q.numer()), i128::from(*q.denom()))),
-            Value::Proc(k) => MVal::Elem(sort_symbol(&Sort::P), *k),
-            Value::Elem(s, k) => MVal::Elem(symbol_of_mangled(s), *k),
+            Value::Proc(k) => MVal::Elem(Rc::from(sort_symbol(&Sort::P)), *k),
+            Value::Elem(s, k) => MVal::Elem(Rc::from(symbol_of_mangled(s)), *k),
             other => return Err(derr(format!("value {other:?} is not a flat value"))),
         })
     }
@@ -277,8 +298,8 @@ impl TextModel {
             (MVal::Int(k), Sort::Real) => i64::try_from(k)
                 .map(|k| Value::Real(k.into()))
                 .map_err(|_| derr(format!("rational {k} does not fit in 64 bits"))),
-            (MVal::Elem(s, k), Sort::P) if s == sort_symbol(&Sort::P) => Ok(Value::Proc(k)),
-            (MVal::Elem(s, k), other) if s == sort_symbol(other) => Ok(Value::Elem(other.mangle(), k)),
+            (MVal::Elem(s, k), Sort::P) if *s == *sort_symbol(&Sort::P) => Ok(Value::Proc(k)),
+            (MVal::Elem(s, k), other) if *s == *sort_symbol(other) => Ok(Value::Elem(other.mangle(), k)),
             (v, s) => Err(derr(format!("model value {v:?} where {s} was expected"))),
         }
     }
@@ -311,13 +332,13 @@ impl TextModel {
         if def.params.len() != args.len() {
             return Err(derr(format!("`{name}` called with {} arguments", args.len())));
         }
-        let key = (name.to_string(), args);
-        if let Some(v) = self.calls.borrow().get(&key) {
+        if let Some(v) = self.calls.borrow().get(name).and_then(|c| c.get(&args)) {
             return Ok(v.clone());
         }
-        let env: Vec<(String, MVal)> = def.params.iter().cloned().zip(key.1.iter().cloned()).collect();
-        let v = self.eval(&def.body, &env, depth + 1)?;
-        self.calls.borrow_mut().insert(key, v.clone());
+        let env: Vec<(String, MVal)> = def.params.iter().cloned().zip(args.iter().cloned()).collect();
+        let t = def.index.get(&args).map_or(&def.body, |&i| &def.entries[i].1);
+        let v = self.eval(t, &env, depth + 1)?;
+        self.calls.borrow_mut().entry(name.to_string()).or_default().insert(args, v.clone());
         Ok(v)
     }
 
@@ -325,20 +346,35 @@ impl TextModel {
         if depth > MAX_DEPTH {
             return Err(derr("model definitions nest too deeply (recursive?)"));
         }
-        // Function tables come as `ite` chains thousands deep: walk them in a
-        // loop (recursing overflowed a 2 MB thread stack in a debug build).
+        // Function tables come as `ite` chains thousands deep, and as `let`
+        // nests hundreds deep: walk both in a loop (recursing overflowed a
+        // 2 MB thread stack in a debug build), with one environment for the
+        // whole nest (copying it at every `let` made a table of a
+        // 240-process model take 9–16 s to tabulate).
         let mut t = t;
+        let mut bound: Option<Vec<(String, MVal)>> = None;
         loop {
+            let here = bound.as_deref().unwrap_or(env);
             match t {
                 PTerm::Application { qual_identifier, arguments: a }
                     if a.len() == 3 && qual_name(qual_identifier)? == "ite" =>
                 {
-                    t = &a[if self.boolean(&a[0], env, depth)? { 1 } else { 2 }];
+                    t = &a[if self.boolean(&a[0], here, depth)? { 1 } else { 2 }];
+                }
+                PTerm::Let { var_bindings, term } => {
+                    // Parallel binding: every right-hand side in the outer scope.
+                    let values = var_bindings
+                        .iter()
+                        .map(|(s, v)| Ok((s.0.clone(), self.eval(v, here, depth)?)))
+                        .collect::<Result<Vec<_>, SmtError>>()?;
+                    bound.get_or_insert_with(|| env.to_vec()).extend(values);
+                    t = term;
                 }
                 PTerm::Attributes { term, .. } => t = term,
                 _ => break,
             }
         }
+        let env = bound.as_deref().unwrap_or(env);
         match t {
             PTerm::Constant(Constant::Numeral(n)) => {
                 n.to_string().parse().map(MVal::Int).map_err(|_| derr(format!("numeral {n} too large")))
@@ -363,14 +399,7 @@ impl TextModel {
                 let name = qual_name(qual_identifier)?;
                 self.app(name, a, env, depth)
             }
-            PTerm::Let { var_bindings, term } => {
-                let mut inner = env.to_vec();
-                for (s, v) in var_bindings {
-                    inner.push((s.0.clone(), self.eval(v, env, depth)?));
-                }
-                self.eval(term, &inner, depth)
-            }
-            PTerm::Attributes { term, .. } => self.eval(term, env, depth),
+            PTerm::Let { .. } | PTerm::Attributes { .. } => unreachable!("walked above"),
             other => Err(derr(format!("unsupported term in a model: {other}"))),
         }
     }
@@ -412,6 +441,7 @@ impl TextModel {
                 let c = self.boolean(&a[0], env, depth)?;
                 return self.eval(&a[if c { 1 } else { 2 }], env, depth);
             }
+            "=" if a.len() == 2 => MVal::Bool(self.eval(&a[0], env, depth)? == self.eval(&a[1], env, depth)?),
             "=" | "distinct" => {
                 let vs = a.iter().map(|x| self.eval(x, env, depth)).collect::<Result<Vec<_>, _>>()?;
                 if name == "=" {
@@ -435,6 +465,29 @@ impl TextModel {
                 return self.call(user, args, depth);
             }
         })
+    }
+
+    /// Take the leading entries of an `ite` chain (those whose condition
+    /// pins every parameter, see [`TextModel::entry_args`]) out of `body`:
+    /// the entries in chain order (the first of equal argument tuples),
+    /// and the rest of the chain.
+    fn split_table(&self, body: PTerm, params: &[String]) -> (Vec<(Vec<MVal>, PTerm)>, PTerm) {
+        let mut entries = Vec::new();
+        let mut seen = HashSet::new();
+        let mut body = body;
+        while let PTerm::Application { qual_identifier, arguments } = &body {
+            if qual_name(qual_identifier).ok() != Some("ite") || arguments.len() != 3 {
+                break;
+            }
+            let Some(args) = self.entry_args(&arguments[0], params) else { break };
+            let PTerm::Application { arguments, .. } = body else { unreachable!("matched above") };
+            let Ok([_, then, rest]) = <[PTerm; 3]>::try_from(arguments) else { unreachable!("three arguments") };
+            if seen.insert(args.clone()) {
+                entries.push((args, then));
+            }
+            body = rest;
+        }
+        (entries, body)
     }
 
     /// `(= p lit)` for a parameter `p` and a closed `lit`.
@@ -486,20 +539,22 @@ impl RawModel for TextModel {
     fn explicit(&mut self, f: &Fun) -> Result<Explicit, SmtError> {
         let def = self.def_of(f)?.ok_or_else(|| derr(format!("`{}` is not interpreted", f.name)))?;
         let mut entries = Vec::new();
-        let mut body = &def.body;
-        while let PTerm::Application { qual_identifier, arguments } = body {
-            if qual_name(qual_identifier)? != "ite" || arguments.len() != 3 {
-                break;
-            }
-            let Some(args) = self.entry_args(&arguments[0], &def.params) else { break };
-            let Ok(v) = self.eval(&arguments[1], &[], 0) else { break };
-            let args = args.into_iter().zip(&f.args).map(|(a, s)| Self::to_value(a, s)).collect::<Result<Vec<_>, _>>()?;
+        // An entry whose value does not evaluate leaves the table partial:
+        // no default may stand for it.
+        let mut partial = false;
+        for (args, v) in &def.entries {
+            let env: Vec<(String, MVal)> = def.params.iter().cloned().zip(args.iter().cloned()).collect();
+            let Ok(v) = self.eval(v, &env, 0) else {
+                partial = true;
+                continue;
+            };
+            let args = args.iter().zip(&f.args).map(|(a, s)| Self::to_value(a.clone(), s)).collect::<Result<Vec<_>, _>>()?;
             entries.push((args, Self::to_value(v, &f.ret)?));
-            body = &arguments[2];
         }
-        let default = match self.eval(body, &[], 0) {
-            Ok(v) => Some(Self::to_value(v, &f.ret)?),
-            Err(_) => None,
+        // The rest of the chain is the else-value when it is closed.
+        let default = match self.eval(&def.body, &[], 0) {
+            Ok(v) if !partial => Some(Self::to_value(v, &f.ret)?),
+            _ => None,
         };
         Ok((entries, default))
     }
@@ -515,6 +570,48 @@ mod tests {
         (define-fun x ((x!0 P)) Int\n    (ite (= x!0 P!val!1) 0\n      4))\n  (define-fun |weird name| ((x!0 P)) P\n    P!val!1)\n  \
         (define-fun g ((x!0 Int)) Int (g!1 (k!2 x!0)))\n  (define-fun k!2 ((x!0 Int)) Int (ite (<= x!0 5) 5 6))\n  \
         (define-fun g!1 ((x!0 Int)) Int (ite (= x!0 5) (let ((a!1 (* 2 x!0))) (+ a!1 1)) (- 1)))\n)\n";
+
+    /// An entry of a table is looked up: the first of equal argument
+    /// tuples answers, the rest of the chain answers every other tuple, and
+    /// `explicit` lists the entries in chain order.
+    #[test]
+    fn a_table_answers_with_its_first_entry_for_an_argument() {
+        let text = "((define-fun f ((x!0 Int) (x!1 Int)) Int (ite (and (= x!0 1) (= x!1 2)) 5 \
+            (ite (and (= x!1 3) (= x!0 1)) 6 (ite (and (= x!0 1) (= x!1 2)) 7 (ite (= x!0 x!1) 8 0))))))";
+        let mut m = parse_model(text).unwrap();
+        let f = Fun::new("f", vec![Sort::Int, Sort::Int], Sort::Int);
+        let at = |m: &mut TextModel, a: i64, b: i64| m.apply(&f, &[Value::Int(a), Value::Int(b)]).unwrap();
+        assert_eq!(at(&mut m, 1, 2), Value::Int(5));
+        assert_eq!(at(&mut m, 1, 3), Value::Int(6));
+        assert_eq!(at(&mut m, 4, 4), Value::Int(8));
+        assert_eq!(at(&mut m, 4, 5), Value::Int(0));
+        let (entries, default) = m.explicit(&f).unwrap();
+        let pair = |a: i64, b: i64, v: i64| (vec![Value::Int(a), Value::Int(b)], Value::Int(v));
+        assert_eq!(entries, vec![pair(1, 2, 5), pair(1, 3, 6)]);
+        assert_eq!(default, None, "the rest of the chain depends on the arguments");
+    }
+
+    /// `let` binds in parallel (each right-hand side in the outer scope),
+    /// an inner binding shadows an outer one, and a nest thousands deep is
+    /// evaluated in a loop, on a small stack.
+    #[test]
+    fn let_nests_bind_in_parallel_and_are_walked_in_a_loop() {
+        let text = "((define-fun h ((x!0 Int)) Int (let ((a!1 (+ x!0 1))) (let ((a!1 (* a!1 2)) (a!2 a!1)) (+ a!1 a!2)))))";
+        let mut m = parse_model(text).unwrap();
+        let h = Fun::new("h", vec![Sort::Int], Sort::Int);
+        assert_eq!(m.apply(&h, &[Value::Int(3)]).unwrap(), Value::Int(12), "a!1 = 8 inside, a!2 = the outer a!1 = 4");
+        let k = 3000;
+        let mut body = format!("a!{k}");
+        for i in (1..=k).rev() {
+            let prev = if i == 1 { "x!0".to_string() } else { format!("a!{}", i - 1) };
+            body = format!("(let ((a!{i} (+ {prev} 1))) {body})");
+        }
+        let text = format!("((define-fun g ((x!0 Int)) Int {body}))");
+        let g = Fun::new("g", vec![Sort::Int], Sort::Int);
+        let run = move || parse_model(&text).unwrap().apply(&g, &[Value::Int(2)]).unwrap();
+        let got = std::thread::Builder::new().stack_size(1 << 20).spawn(run).unwrap().join().unwrap();
+        assert_eq!(got, Value::Int(2 + k));
+    }
 
     #[test]
     fn a_deep_function_table_is_evaluated_without_deep_recursion() {
