@@ -1,5 +1,6 @@
 //! Z3's textual `(get-model)` answer: parsing it with `smt2parser` and
-//! evaluating its `define-fun` bodies (the child-process back end's models).
+//! evaluating its `define-fun` bodies (both back ends read their models as
+//! this text).
 //!
 //! Z3 4.8 prints `( (declare-fun P!val!0 () P) (forall ((x P)) …) (define-fun …) … )`:
 //! the outer parentheses are stripped, the `forall` cardinality constraints
