@@ -10,9 +10,10 @@
 //! numerals, element constants, calls of other definitions).
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
-use std::collections::{BTreeMap, HashMap, HashSet};
 
+use indexmap::IndexMap;
 use smt2parser::concrete::{Command, Constant, QualIdentifier, Sort as PSort, Term as PTerm};
 use smt2parser::visitors::Identifier;
 use smt2parser::{CommandStream, concrete};
@@ -115,9 +116,7 @@ struct Def {
     /// equal argument tuples: the chain tests them in order). A table of a
     /// large model is thousands of entries long; looked up, not walked at
     /// every tuple it is tabulated at.
-    entries: Vec<(Vec<MVal>, PTerm)>,
-    /// Where each argument tuple of `entries` is.
-    index: HashMap<Vec<MVal>, usize>,
+    entries: IndexMap<Vec<MVal>, PTerm>,
     /// The rest of the chain: the value at every other argument.
     body: PTerm,
 }
@@ -211,7 +210,7 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
             }
             Command::DefineFun { sig, term } => {
                 let params = sig.parameters.iter().map(|(p, _)| p.0.clone()).collect();
-                m.defs.insert(sig.name.0, Def { params, entries: Vec::new(), index: HashMap::new(), body: term });
+                m.defs.insert(sig.name.0, Def { params, entries: IndexMap::new(), body: term });
             }
             other => return Err(perr(format!("unexpected command in a model: {other}"))),
         }
@@ -237,7 +236,6 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
     for def in defs.values_mut() {
         let body = std::mem::replace(&mut def.body, PTerm::Constant(Constant::String(String::new())));
         let (entries, rest) = m.split_table(body, &def.params);
-        def.index = entries.iter().enumerate().map(|(i, (args, _))| (args.clone(), i)).collect();
         def.entries = entries;
         def.body = rest;
     }
@@ -337,7 +335,7 @@ impl TextModel {
             return Ok(v.clone());
         }
         let env: Vec<(String, MVal)> = def.params.iter().cloned().zip(args.iter().cloned()).collect();
-        let t = def.index.get(&args).map_or(&def.body, |&i| &def.entries[i].1);
+        let t = def.entries.get(&args).unwrap_or(&def.body);
         let v = self.eval(t, &env, depth + 1)?;
         self.calls.borrow_mut().entry(name.to_string()).or_default().insert(args, v.clone());
         Ok(v)
@@ -472,9 +470,8 @@ impl TextModel {
     /// pins every parameter, see [`TextModel::entry_args`]) out of `body`:
     /// the entries in chain order (the first of equal argument tuples),
     /// and the rest of the chain.
-    fn split_table(&self, body: PTerm, params: &[String]) -> (Vec<(Vec<MVal>, PTerm)>, PTerm) {
-        let mut entries = Vec::new();
-        let mut seen = HashSet::new();
+    fn split_table(&self, body: PTerm, params: &[String]) -> (IndexMap<Vec<MVal>, PTerm>, PTerm) {
+        let mut entries = IndexMap::new();
         let mut body = body;
         while let PTerm::Application { qual_identifier, arguments } = &body {
             if qual_name(qual_identifier).ok() != Some("ite") || arguments.len() != 3 {
@@ -483,9 +480,7 @@ impl TextModel {
             let Some(args) = self.entry_args(&arguments[0], params) else { break };
             let PTerm::Application { arguments, .. } = body else { unreachable!("matched above") };
             let Ok([_, then, rest]) = <[PTerm; 3]>::try_from(arguments) else { unreachable!("three arguments") };
-            if seen.insert(args.clone()) {
-                entries.push((args, then));
-            }
+            entries.entry(args).or_insert(then);
             body = rest;
         }
         (entries, body)
