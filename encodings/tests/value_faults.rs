@@ -41,6 +41,29 @@ fn a_received_payload_is_the_altered_one_for_senders_in_aho() {
     assert!(!format!("{:?}", plain.rounds[0].update).contains(names::AHO));
 }
 
+/// A mailbox count under value faults is one set of senders, tested on the
+/// payload as received (`ite(s ∈ AHO(p), alt(s, p), sent)`), not a sum of
+/// a count over the safe senders and one over the altered ones: the same
+/// number, with half the sets for the reduction to relate.
+#[test]
+fn a_count_under_value_faults_is_one_set_over_the_received_payload() {
+    use psync_encodings::ir::Stmt;
+    use psync_logic::{Op, Term};
+    let alg = load(ALTERED_ZERO);
+    let Some(Stmt::If { cond, .. }) = alg.rounds[0].update.first() else {
+        panic!("the update starts with the alarm's `if`: {:?}", alg.rounds[0].update)
+    };
+    let mut counts = Vec::new();
+    cond.visit(&mut |t| {
+        if let Term::Op(Op::Card, args) = t {
+            counts.push(args[0].clone());
+        }
+    });
+    assert_eq!(counts.len(), 1, "one count: {cond:?}");
+    let set = format!("{:?}", counts[0]);
+    assert!(set.contains(names::AHO) && set.contains("alt.r0"), "the count reads the received payload: {set}");
+}
+
 #[test]
 fn bounded_altered_messages_keep_the_property_and_unbounded_ones_break_it() {
     let alg = load(ALTERED_ZERO);

@@ -60,22 +60,6 @@ pub(super) fn received_payload(r: &RoundCtx, s: Term, sent: Term) -> Term {
     }
 }
 
-/// The cases of a message from `s` that sent `sent`, each a guard and the
-/// payload received under it: `[(true, sent)]` without value faults, else
-/// `[(s ∉ AHO(self), sent), (s ∈ AHO(self), alt(s, self))]`. A count over
-/// the mailbox is the sum over the cases: the same number as one set with
-/// [`received_payload`], as two sets a proof can relate to `SHO` and `AHO`
-/// one by one.
-pub(super) fn received_cases(r: &RoundCtx, s: Term, sent: Term) -> Vec<(Term, Term)> {
-    if r.altered.is_empty() {
-        return vec![(Term::Bool(true), sent)];
-    }
-    let me = names::self_var().t();
-    let altered = build::member(s.clone(), names::aho(me.clone()));
-    let alt = crate::ir::altered_payload(&r.altered, &r.msg, s, me);
-    vec![(terms::not(altered.clone()), sent), (altered, alt)]
-}
-
 impl Cx<'_> {
     /// `w.aho(p)` (`AHO(p)`) and `w.sho(p)` (`HO(p) ∖ AHO(p)`): where
     /// `w.ho(p)` is allowed, and only in an algorithm with value faults.
