@@ -188,7 +188,12 @@ fn solve(
         }
         stats.confirm += t.elapsed();
         tracing::debug!(round, confirm_ms = t.elapsed().as_millis() as u64, "decoded and refined");
-        if conflicts.is_empty() || left().is_zero() || stop.is_cancelled() || round + 1 == refine_rounds {
+        if !conflicts.is_empty() && (left().is_zero() || stop.is_cancelled()) {
+            // The loop had instances to add: the time limit, not a missing
+            // fact, ended it.
+            return Ok(CheckResult::Timeout);
+        }
+        if conflicts.is_empty() || round + 1 == refine_rounds {
             let refined = if round == 0 {
                 String::new()
             } else {
@@ -315,6 +320,48 @@ mod tests {
         assert_eq!(checked.result, CheckResult::Unsat);
         assert!(checked.stats.refined > 0, "proved without refinement: the test no longer tests it");
     }
+    /// A back end whose every answer comes after `delay` (a slow solver).
+    struct Slow(Z3InProcess, Duration);
+
+    impl Backend for Slow {
+        fn name(&self) -> &str {
+            "slow z3"
+        }
+        fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, crate::smt::SmtError> {
+            std::thread::sleep(self.1);
+            self.0.check_cancellable(q, timeout, cancel)
+        }
+    }
+
+    /// The query of [`a_spurious_model_is_refined_away_and_the_next_query_proves`]
+    /// with a solver that answers after the budget: its first model is
+    /// spurious and the refinement has an instance to add, but no time to
+    /// solve again. That is a timeout (more time would help), not an
+    /// `unknown` (a fact missing from the reduction).
+    #[test]
+    fn a_refinement_cut_short_by_the_time_limit_is_a_timeout() {
+        let (q, g) = (fun("q", vec![Sort::P], Sort::Bool), fun("g", vec![Sort::P], Sort::P));
+        let x = var("x", Sort::P);
+        let a = cnst("a", Sort::P);
+        let universal = forall(vec![x.clone()], Term::Op(Op::Or, vec![q.app(vec![x.t()]), Term::Op(Op::Eq, vec![g.app(vec![x.t()]), x.t()])]));
+        let f = and(vec![
+            universal,
+            Term::Op(Op::Not, vec![q.app(vec![a.clone()])]),
+            Term::Op(Op::Not, vec![Term::Op(Op::Eq, vec![g.app(vec![a.clone()]), a])]),
+        ]);
+        let cfg = CheckConfig {
+            reduce: ReduceConfig { inst_depth: 0, local_instantiation: false, ..ReduceConfig::default() },
+            strategies: vec![Strategy::Parametric],
+            bounded_search: false,
+            ..CheckConfig::default()
+        };
+        let reduced = crate::check::reduce(&f, &Strategy::Parametric.apply(&cfg.reduce)).expect("reduces");
+        let backend = Slow(Z3InProcess::new(), Duration::from_millis(600));
+        let (mut stats, stop) = (CheckStats::default(), Cancel::new());
+        let got = solve(&f, &reduced, &cfg, &backend, Duration::from_millis(500), REFINE_ROUNDS, &stop, &mut stats, &mut None);
+        assert_eq!(got.expect("no error"), CheckResult::Timeout);
+    }
+
     /// The ground strategy's deeper reduction: "all voters vote one value"
     /// (corpus `votes_agree_witness_values.cl`) needs the negated goal at
     /// the value its own witness votes. The first reduction, refined for
