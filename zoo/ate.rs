@@ -8,10 +8,14 @@
 //!
 //! Not every VC is proved push-button yet: `ate/inductive/inv0/round0`
 //! (the agreement invariant across a round) and `progress/inv0` (the first
-//! good round) time out, at the default 20 s and at 90 s. Both are proved
-//! in under 2 s (`inv0`) when the algorithm declares no value faults, so
-//! what the prover lacks is the reasoning about altered payloads inside
-//! `min_most_often`'s counts.
+//! good round) time out, at the default 20 s and at 90 s. The first is
+//! proved in under 2 s when the algorithm declares no value faults, so
+//! what the prover lacks there is the reasoning about altered payloads
+//! inside `min_most_often`'s counts. `progress/inv0` is not proved
+//! without value faults either: its good round gives only a subset of the
+//! processes a common heard-of set, and the prover does not conclude that
+//! they all adopt one value (BENCHMARKS.md, "One count per received value
+//! under value faults").
 //! Validity in the paper's sense (unanimous inputs are the only decision)
 //! is left out: its invariant conjunct (`unanimous inputs ⇒ x = input`)
 //! made every inductive VC time out. A decision is not always an input
