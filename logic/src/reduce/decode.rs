@@ -460,6 +460,12 @@ pub struct DecodeInput<'a> {
     pub witnesses: &'a [Term],
 }
 
+/// The most processes a decoded model has. Counterexamples are shown
+/// small (the check re-solves for `n ≤ 64` first); past this a model
+/// (spurious or not) is left undecoded, which keeps decoding's memory
+/// bounded.
+pub const MAX_DECODED_PROCESSES: i64 = 512;
+
 /// Turn a solver model of the reduced query into a model of the original
 /// signature, with `n` processes. The solver calls it may need stop at
 /// `timeout` or once `stop` is cancelled (the check no longer needs the
@@ -475,6 +481,11 @@ pub fn decode(
     let n = proc_count(m)?;
     if n < 1 {
         return Err(format!("the solver chose n = {n}"));
+    }
+    if n > MAX_DECODED_PROCESSES {
+        // A table over processes grows with n, and one of sets of processes
+        // with n²: such a model is not built, whatever the solver's n.
+        return Err(format!("the solver chose n = {n}, more processes than a decoded model has (at most {MAX_DECODED_PROCESSES})"));
     }
     let mult = if m.n == 0 {
         // The query never mentions a process: any n processes will do.
@@ -607,6 +618,19 @@ mod tests {
             vars: BTreeMap::new(),
         };
         (m, vec![s.app(Vec::new())])
+    }
+
+    /// A model whose `n` is ten million is not decoded: its tables would
+    /// not fit in memory.
+    #[test]
+    fn a_model_with_too_many_processes_is_not_decoded() {
+        let (mut m, sets) = thirteen_processes_one_set();
+        let n = Fun::constant("n", Sort::Int);
+        m.funs.insert("n".into(), FunTable { fun: n, entries: [(vec![], Value::Int(10_000_000))].into_iter().collect(), default: None });
+        let signature = Signature::default();
+        let input = DecodeInput { signature: &signature, ground_sets: &sets, ground_procs: &[], witnesses: &[] };
+        let err = decode(&m, &input, &Z3InProcess::new(), Duration::from_secs(20), &Cancel::new()).expect_err("too large");
+        assert!(err.contains("n = 10000000"), "{err}");
     }
 
     #[test]
