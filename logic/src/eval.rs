@@ -92,11 +92,23 @@ pub fn holds(t: &Term, m: &Model) -> Result<bool, EvalError> {
 
 /// Evaluate a term; free variables take their values from `env` first, then from `m.vars`.
 pub fn eval_with(t: &Term, m: &Model, env: &[(Var, Value)]) -> Result<Value, EvalError> {
+    eval_bounded(t, m, env, None)
+}
+
+/// [`eval`], giving up with [`EvalError::TooLarge`] once `deadline` has
+/// passed: nested quantifiers over a model of 60 processes and many
+/// integers can take minutes.
+pub fn eval_until(t: &Term, m: &Model, deadline: std::time::Instant) -> Result<Value, EvalError> {
+    eval_bounded(t, m, &[], Some(deadline))
+}
+
+fn eval_bounded(t: &Term, m: &Model, env: &[(Var, Value)], deadline: Option<std::time::Instant>) -> Result<Value, EvalError> {
     typecheck(t).map_err(|e| EvalError::IllSorted(e.to_string()))?;
     let prog = compile(t)?;
     let sizes = Sizes { n: m.n, universes: m.universes.clone() };
     let domain = active_domain(t, m, env);
     let mut world = World::new(&prog, sizes, &domain, None)?;
+    world.deadline = deadline;
     for (s, sym) in prog.syms.iter().enumerate() {
         if sym.is_var {
             let sort = &sym.fun.ret;

@@ -296,6 +296,17 @@ fn eval_int_quantifiers_range_over_the_active_domain() {
     assert_eq!(eval_with(&t, &m, &[(k, Value::Int(4))]), Ok(Value::Bool(false)));
 }
 
+/// Four nested quantifiers over 60 processes (13 million steps): past its
+/// deadline the evaluation stops with an error instead of running on.
+#[test]
+fn an_evaluation_past_its_deadline_is_an_error() {
+    let m = Model { n: 60, ..Model::default() };
+    let f = q("forall a: P. forall b: P. forall c: P. forall d: P. a == a");
+    let got = psync_logic::eval::eval_until(&f, &m, std::time::Instant::now());
+    assert!(matches!(got, Err(EvalError::TooLarge(_))), "{got:?}");
+    assert_eq!(psync_logic::eval(&f, &m), Ok(Value::Bool(true)), "without a deadline it runs to the end");
+}
+
 #[test]
 fn eval_reports_errors_instead_of_guessing() {
     let m = small_model();

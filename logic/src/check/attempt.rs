@@ -277,8 +277,11 @@ fn confirm(
     timeout: Duration,
     stop: &Cancel,
 ) -> Result<Model, (String, Option<Model>)> {
+    let deadline = Instant::now() + timeout;
     let real = decode::decode(m, input, backend, timeout, stop).map_err(|e| (e, None))?;
-    match crate::eval::eval(f, &real) {
+    // At least a second for the evaluation, as for the decoding.
+    let deadline = deadline.max(Instant::now() + Duration::from_secs(1));
+    match crate::eval::eval_until(f, &real, deadline) {
         Ok(Value::Bool(true)) => Ok(real),
         Ok(Value::Bool(false)) => Err((format!("the decoded model (n = {}) falsifies the formula", real.n), Some(real))),
         Ok(other) => Err((format!("the formula evaluated to {other:?}"), None)),

@@ -223,6 +223,7 @@ impl World<'_> {
                 let values = self.domains[*dom].as_ref().ok_or_else(|| self.no_domain(*dom))?;
                 let mut unknown = false;
                 for v in values {
+                    self.tick()?;
                     env[*slot] = v.clone();
                     match truth(&self.ev(body, env)?)? {
                         Some(b) if b != *forall => return Ok(V::B(b)),
@@ -236,6 +237,7 @@ impl World<'_> {
                 let values = self.domains[*dom].as_ref().ok_or_else(|| self.no_domain(*dom))?;
                 let (mut must, mut may, mut list, mut unknown) = (0u64, 0u64, Vec::new(), false);
                 for v in values {
+                    self.tick()?;
                     env[*slot] = v.clone();
                     let t = truth(&self.ev(body, env)?)?;
                     if *is_mask {

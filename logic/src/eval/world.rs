@@ -4,7 +4,8 @@
 //! their domains (plus one slot for arguments outside them, e.g. integers
 //! outside the active domain), so a lookup costs no allocation.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::Instant;
 use std::collections::BTreeMap;
 
 use super::program::Program;
@@ -54,6 +55,29 @@ pub(crate) struct World<'p> {
     /// Partial mode: the distinct unassigned entries (symbol, slot) that
     /// evaluation met since the log was last cleared, in order.
     pub misses: RefCell<Vec<(usize, usize)>>,
+    /// When evaluation gives up ([`World::tick`]); `None`: never.
+    pub deadline: Option<Instant>,
+    /// Quantifier and comprehension steps taken, for [`World::tick`].
+    pub ticks: Cell<u32>,
+}
+
+/// Steps of quantifiers and comprehensions between two looks at the clock.
+const TICKS_PER_LOOK: u32 = 4096;
+
+impl World<'_> {
+    /// One step of a quantifier or comprehension: an error once the
+    /// deadline has passed (nested quantifiers over a large model can take
+    /// longer than any caller waits).
+    pub(crate) fn tick(&self) -> Result<(), EvalError> {
+        let t = self.ticks.get().wrapping_add(1);
+        self.ticks.set(t);
+        match self.deadline {
+            Some(d) if t.is_multiple_of(TICKS_PER_LOOK) && Instant::now() >= d => {
+                Err(EvalError::TooLarge("the evaluation ran past its time limit".into()))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Quantifiers and searches range over finite domains; the rationals have
@@ -169,7 +193,7 @@ impl<'p> World<'p> {
                 Table::Map { entries: BTreeMap::new(), default: None }
             });
         }
-        let mut world = World { prog, sizes, kinds, domains, full, tables, unknowns: None, misses: RefCell::new(Vec::new()) };
+        let mut world = World { prog, sizes, kinds, domains, full, tables, unknowns: None, misses: RefCell::new(Vec::new()), deadline: None, ticks: Cell::new(0) };
         if let Some((lo, hi)) = partial {
             let unknowns = prog.syms.iter().map(|s| world.unknown_of(s.ret, lo, hi)).collect();
             world.unknowns = Some(unknowns);
