@@ -216,3 +216,14 @@ fn three_phase_commit_pre_committing_on_a_majority_is_refuted() {
 fn mr_binary_consensus_is_proved() {
     assert_all_proved(&verdicts(&spec_text("mr_binary")));
 }
+
+/// A good round that gives a majority one common heard-of set (not
+/// everyone, so the set cannot be substituted for `HO`): that they all
+/// adopt one value takes the liveness predicate and the update at the
+/// Venn witnesses of the set of processes holding it, which the model-
+/// guided refinement must add in the same round as the region counts
+/// those witnesses falsify.
+#[test]
+fn a_majority_with_one_view_adopts_one_value() {
+    assert_all_proved(&verdicts_of(&spec_text("same_view"), "progress"));
+}

@@ -92,22 +92,21 @@ impl Schemas {
     /// instance that cannot be evaluated on `m` (a quantifier over `Int`
     /// inside, a symbol the model lacks) is skipped.
     ///
-    /// The first tier that has any is returned alone: a model that puts a
-    /// term in a region it counts as empty is excluded by that ground
-    /// linear fact, and a wrong region count is the root of most other
-    /// falsified instances, so fixing the counts first keeps each round's
-    /// additions few. The input's universals come in a later round if the
-    /// next model still needs them.
+    /// Both tiers are searched, the region counts first: a model that puts
+    /// a term in a region it counts as empty is excluded by that ground
+    /// linear fact, and the input's universals falsified at the same terms
+    /// (a liveness predicate or an update at a Venn witness) come in the
+    /// same round. Fixing the counts alone first lets the next model move
+    /// the witnesses to other regions round after round, and the input's
+    /// instances a proof needs never get their turn.
     pub fn conflicts(&self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let candidates = self.candidates(m);
         let mut tuples = 0;
+        let mut out = Vec::new();
         for tier in &self.tiers {
-            let out = Self::tier_conflicts(tier, &candidates, m, known, stop, &mut tuples)?;
-            if !out.is_empty() {
-                return Ok(out);
-            }
+            out.extend(Self::tier_conflicts(tier, &candidates, m, known, stop, &mut tuples, PER_CALL - out.len())?);
         }
-        Ok(Vec::new())
+        Ok(out)
     }
 
     /// [`Schemas::conflicts`] of one tier; `tuples` counts the candidate
@@ -119,6 +118,7 @@ impl Schemas {
         known: &mut HashSet<Term>,
         stop: &Interrupt,
         tuples: &mut usize,
+        room: usize,
     ) -> Result<Vec<Term>, ReduceError> {
         let mut out = Vec::new();
         for (vars, body) in tier {
@@ -127,7 +127,7 @@ impl Schemas {
             let mut found = 0;
             for tuple in Tuples::new(&pools) {
                 *tuples += 1;
-                if *tuples > TUPLE_BUDGET || out.len() >= PER_CALL || (tuples.is_multiple_of(64) && stop.is_due()) {
+                if *tuples > TUPLE_BUDGET || out.len() >= room || (tuples.is_multiple_of(64) && stop.is_due()) {
                     return Ok(out);
                 }
                 let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
@@ -250,5 +250,25 @@ mod tests {
         let expected = Term::Op(Op::Lt, vec![Term::Int(0), f.app(vec![b])]);
         assert_eq!(got, vec![expected]);
         assert!(schemas.conflicts(&m, &mut known, &Interrupt::never()).expect("lowers").is_empty(), "an instance is returned once");
+    }
+
+    /// A region count and an input universal both falsified at `b`: one
+    /// round returns both instances, the count's first.
+    #[test]
+    fn both_tiers_are_refined_in_one_round() {
+        let x = Var::new("x", Sort::P);
+        let positive = |f: &Fun, t: Term| Term::Op(Op::Lt, vec![Term::Int(0), f.app(vec![t])]);
+        let (f, g) = (fun("f", vec![Sort::P], Sort::Int), fun("g", vec![Sort::P], Sort::Int));
+        let all = |h: &Fun| Term::Bind(Binder::Forall, vec![x.clone()], Box::new(positive(h, x.t())));
+        let b = cnst("b", Sort::P);
+        let ground = BTreeMap::from([(Sort::P, vec![b.clone()])]);
+        let schemas = Schemas::new(&[all(&g)], &[all(&f)], ground);
+        let mut m = Model { n: 1, ..Model::default() };
+        m.funs.insert("b".into(), table(fun("b", vec![], Sort::P), vec![(vec![], Value::Proc(0))]));
+        for h in [&f, &g] {
+            m.funs.insert(h.name.clone(), table(h.clone(), vec![(vec![Value::Proc(0)], Value::Int(0))]));
+        }
+        let got = schemas.conflicts(&m, &mut HashSet::new(), &Interrupt::never()).expect("lowers");
+        assert_eq!(got, vec![positive(&g, b.clone()), positive(&f, b)]);
     }
 }
