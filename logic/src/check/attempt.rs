@@ -298,12 +298,10 @@ mod tests {
     use crate::smt::Z3InProcess;
     use crate::{Op, Sort};
 
-    /// `(∀x. q(x) ∨ g(x) = x) ∧ ¬q(a) ∧ g(a) ≠ a` with no eager instances
-    /// (depth 0, no local pass): the first model falsifies the universal at
-    /// `a`, which is not a counterexample; refinement adds that instance,
-    /// and the second query is unsat.
-    #[test]
-    fn a_spurious_model_is_refined_away_and_the_next_query_proves() {
+    /// `(∀x. q(x) ∨ g(x) = x) ∧ ¬q(a) ∧ g(a) ≠ a`, and a configuration with
+    /// no eager instances (depth 0, no local pass): its first model
+    /// falsifies the universal at `a`.
+    fn refined_once() -> (Term, CheckConfig) {
         let (q, g) = (fun("q", vec![Sort::P], Sort::Bool), fun("g", vec![Sort::P], Sort::P));
         let x = var("x", Sort::P);
         let a = cnst("a", Sort::P);
@@ -319,6 +317,16 @@ mod tests {
             bounded_search: false,
             ..CheckConfig::default()
         };
+        (f, cfg)
+    }
+
+    /// `(∀x. q(x) ∨ g(x) = x) ∧ ¬q(a) ∧ g(a) ≠ a` with no eager instances
+    /// (depth 0, no local pass): the first model falsifies the universal at
+    /// `a`, which is not a counterexample; refinement adds that instance,
+    /// and the second query is unsat.
+    #[test]
+    fn a_spurious_model_is_refined_away_and_the_next_query_proves() {
+        let (f, cfg) = refined_once();
         let checked = check_sat(&f, &cfg, &Z3InProcess::new()).expect("no error");
         assert_eq!(checked.result, CheckResult::Unsat);
         assert!(checked.stats.refined > 0, "proved without refinement: the test no longer tests it");
@@ -343,21 +351,7 @@ mod tests {
     /// `unknown` (a fact missing from the reduction).
     #[test]
     fn a_refinement_cut_short_by_the_time_limit_is_a_timeout() {
-        let (q, g) = (fun("q", vec![Sort::P], Sort::Bool), fun("g", vec![Sort::P], Sort::P));
-        let x = var("x", Sort::P);
-        let a = cnst("a", Sort::P);
-        let universal = forall(vec![x.clone()], Term::Op(Op::Or, vec![q.app(vec![x.t()]), Term::Op(Op::Eq, vec![g.app(vec![x.t()]), x.t()])]));
-        let f = and(vec![
-            universal,
-            Term::Op(Op::Not, vec![q.app(vec![a.clone()])]),
-            Term::Op(Op::Not, vec![Term::Op(Op::Eq, vec![g.app(vec![a.clone()]), a])]),
-        ]);
-        let cfg = CheckConfig {
-            reduce: ReduceConfig { inst_depth: 0, local_instantiation: false, ..ReduceConfig::default() },
-            strategies: vec![Strategy::Parametric],
-            bounded_search: false,
-            ..CheckConfig::default()
-        };
+        let (f, cfg) = refined_once();
         let reduced = crate::check::reduce(&f, &Strategy::Parametric.apply(&cfg.reduce)).expect("reduces");
         let backend = Slow(Z3InProcess::new(), Duration::from_millis(600));
         let (mut stats, stop) = (CheckStats::default(), Cancel::new());
