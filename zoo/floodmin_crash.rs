@@ -23,7 +23,7 @@
 //! is proved in 11 s with the default settings on an idle 2-core machine
 //! (release build; 17–18 s with `--jobs 1` at load average 5), near the
 //! 20 s limit: with other VCs' jobs on the same cores, as in one
-//! `psync-verify check` of the whole zoo, it can end `unknown`. The first
+//! `psync-verify check` of the whole zoo, it can end `timeout`. The first
 //! models of the reduction are spurious, and model-guided refinement adds
 //! the Venn groups' region facts (a process a model puts in a region it
 //! counts as empty) until the ground query is unsatisfiable. The step
