@@ -331,7 +331,8 @@ mod tests {
         assert_eq!(checked.result, CheckResult::Unsat);
         assert!(checked.stats.refined > 0, "proved without refinement: the test no longer tests it");
     }
-    /// A back end whose every answer comes after `delay` (a slow solver).
+
+    /// A back end whose every answer comes after its delay (a slow solver).
     struct Slow(Z3InProcess, Duration);
 
     impl Backend for Slow {

@@ -109,8 +109,8 @@ impl Schemas {
         Ok(out)
     }
 
-    /// [`Schemas::conflicts`] of one tier; `tuples` counts the candidate
-    /// tuples looked at over all tiers.
+    /// [`Schemas::conflicts`] of one tier, at most `room` of them; `tuples`
+    /// counts the candidate tuples looked at over all tiers.
     fn tier_conflicts(
         tier: &[(Vec<Var>, Term)],
         candidates: &BTreeMap<Sort, Vec<Term>>,
