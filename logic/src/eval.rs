@@ -37,6 +37,7 @@ mod machine;
 mod program;
 mod value;
 mod world;
+pub use world::MAX_UNIVERSE;
 
 pub(crate) use program::{compile, Node, Prim};
 pub(crate) use value::{default_of, from_v, ints_in, Sizes, V};

@@ -5,8 +5,8 @@
 //! outside the active domain), so a lookup costs no allocation.
 
 use std::cell::{Cell, RefCell};
-use std::time::Instant;
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use super::program::Program;
 use super::value::{is_mask_elem, Sizes, V};
@@ -60,6 +60,10 @@ pub(crate) struct World<'p> {
     /// Quantifier and comprehension steps taken, for [`World::tick`].
     pub ticks: Cell<u32>,
 }
+
+/// The most elements of a universe (processes included) the evaluator
+/// takes: elements index the bits of 64-bit set masks.
+pub const MAX_UNIVERSE: u32 = 63;
 
 /// Steps of quantifiers and comprehensions between two looks at the clock.
 const TICKS_PER_LOOK: u32 = 4096;
@@ -146,8 +150,8 @@ impl<'p> World<'p> {
             return Err(EvalError::BadValue("a model needs at least one process (n ≥ 1)".into()));
         }
         // Elements index the bits of 64-bit set masks.
-        if let Some(size) = std::iter::once(&sizes.n).chain(sizes.universes.values()).find(|k| **k > 63) {
-            return Err(EvalError::TooLarge(format!("a universe of {size} elements (at most 63)")));
+        if let Some(size) = std::iter::once(&sizes.n).chain(sizes.universes.values()).find(|k| **k > MAX_UNIVERSE) {
+            return Err(EvalError::TooLarge(format!("a universe of {size} elements (at most {MAX_UNIVERSE})")));
         }
         let mut kinds = Vec::with_capacity(prog.sorts.len());
         let mut full = Vec::with_capacity(prog.sorts.len());

@@ -460,11 +460,10 @@ pub struct DecodeInput<'a> {
     pub witnesses: &'a [Term],
 }
 
-/// The most processes a decoded model has. Counterexamples are shown
-/// small (the check re-solves for `n ≤ 64` first); past this a model
-/// (spurious or not) is left undecoded, which keeps decoding's memory
-/// bounded.
-pub const MAX_DECODED_PROCESSES: i64 = 512;
+/// The most processes a decoded model has: as many as the evaluator that
+/// confirms it takes. A larger model could not be confirmed, and its tables
+/// of sets of processes grow with n², so it is not built.
+pub const MAX_DECODED_PROCESSES: i64 = crate::eval::MAX_UNIVERSE as i64;
 
 /// Turn a solver model of the reduced query into a model of the original
 /// signature, with `n` processes. The solver calls it may need stop at
@@ -483,8 +482,6 @@ pub fn decode(
         return Err(format!("the solver chose n = {n}"));
     }
     if n > MAX_DECODED_PROCESSES {
-        // A table over processes grows with n, and one of sets of processes
-        // with n²: such a model is not built, whatever the solver's n.
         return Err(format!("the solver chose n = {n}, more processes than a decoded model has (at most {MAX_DECODED_PROCESSES})"));
     }
     let mult = if m.n == 0 {
