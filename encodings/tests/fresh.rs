@@ -227,3 +227,12 @@ fn mr_binary_consensus_is_proved() {
 fn a_majority_with_one_view_adopts_one_value() {
     assert_all_proved(&verdicts_of(&spec_text("same_view"), "progress"));
 }
+
+/// The same good round with nothing naming a member of the majority: the
+/// quorum bound `2·|S₁| > n` gives `S₁` a member before instantiation
+/// (`reduce/nonempty.rs`), at whose new value the goal is instantiated.
+#[test]
+fn a_majority_with_one_view_and_no_named_member_adopts_one_value() {
+    let text = patched(&spec_text("same_view"), "                    && w.exists(|c| s1.contains(c))\n", "");
+    assert_all_proved(&verdicts_of(&text, "progress"));
+}

@@ -1,4 +1,4 @@
-//! Pass 1b: an asserted non-empty comprehension gets a member.
+//! Pass 1b: an asserted non-empty set gets a member.
 //!
 //! A literal of the NNF formula that says a comprehension is not empty
 //! (`0 < |{x | φ}|`, `1 ≤ |{x | φ}|`, `¬(|{x | φ}| = 0)`, `¬(|{x | φ}| ≤ 0)`)
@@ -16,8 +16,22 @@
 //! alone: the equivalence holds there too, but a Skolem function per case
 //! costs the solver more than it gives (measured on the benchmarks).
 //!
+//! A quorum, an asserted lower bound `t < k·|S|` on a ground set `S` that is
+//! not a comprehension (a set variable of a liveness predicate such as
+//! `n < 2·|S₁|`), gets a member too: `t < 0 ∨ ∃x. x ∈ S`. A quorum's
+//! members are what a property of the quorum (`∀p ∈ S₁. HO(p) = S₂`) is
+//! instantiated at, and the instantiation runs before the solver, which
+//! otherwise names a member only as the Venn witness of a region it finds
+//! non-empty. Comprehensions (`quorum < |{i | x(i) = v}|` of an invariant)
+//! are left out: their members add terms to every instantiation round and
+//! cost more than they give (measured on the zoo); so does a bare
+//! `0 < |S|` (`!s2.is_empty()`), which is no quorum; and sets under a `∀`
+//! would need a Skolem function per quorum.
+//!
 //! Soundness: for a finite set, `|{x | φ}| ≥ 1 ⇔ ∃x. φ`, so the literal is
-//! equivalent to its conjunction with `∃x. φ`: the models are unchanged.
+//! equivalent to its conjunction with `∃x. φ`; and `|S| = 0` makes
+//! `k·|S| = 0`, so `t < k·|S|` implies `t < 0 ∨ ∃x. x ∈ S`: the models are
+//! unchanged.
 
 use super::names::NameGen;
 use super::syntax::{self, and};
@@ -26,20 +40,88 @@ use crate::{Binder, Op, Term};
 /// `f` (in NNF) with every asserted non-emptiness literal conjoined with
 /// its `∃`.
 pub fn add_members(f: &Term, names: &mut NameGen) -> Term {
+    add_members_under(f, &mut Vec::new(), names)
+}
+
+/// [`add_members`] below binders: `varying` holds the variables whose value
+/// depends on a `∀` (its own variables and those of an `∃` below one).
+fn add_members_under(f: &Term, varying: &mut Vec<crate::Var>, names: &mut NameGen) -> Term {
     match f {
-        Term::Op(Op::And, ps) => and(ps.iter().map(|p| add_members(p, names)).collect()),
+        Term::Op(Op::And, ps) => and(ps.iter().map(|p| add_members_under(p, varying, names)).collect()),
         Term::Bind(b @ (Binder::Forall | Binder::Exists), vs, body) => {
-            Term::Bind(*b, vs.clone(), Box::new(add_members(body, names)))
-        }
-        literal => match nonempty_comprehension(literal) {
-            Some((x, body)) => {
-                let fresh = names.fresh_var(&x);
-                let body = body.subst(&[(x, fresh.t())]);
-                and(vec![literal.clone(), syntax::exists(vec![fresh], body)])
+            let depth = varying.len();
+            if depth > 0 || *b == Binder::Forall {
+                varying.extend(vs.iter().cloned());
             }
-            None => literal.clone(),
-        },
+            let body = add_members_under(body, varying, names);
+            varying.truncate(depth);
+            Term::Bind(*b, vs.clone(), Box::new(body))
+        }
+        literal => {
+            let member = match nonempty_comprehension(literal) {
+                Some(member) => Some((None, member)),
+                None => lower_bound(literal)
+                    .filter(|(_, set)| set.free_vars().iter().all(|v| !varying.contains(v)))
+                    .map(|(guard, set)| (guard, in_set(set))),
+            };
+            match member {
+                Some((guard, (x, body))) => {
+                    let fresh = names.fresh_var(&x);
+                    let body = body.subst(&[(x, fresh.t())]);
+                    let exists = syntax::exists(vec![fresh], body);
+                    let member = match guard {
+                        Some(guard) => syntax::or(vec![guard, exists]),
+                        None => exists,
+                    };
+                    and(vec![literal.clone(), member])
+                }
+                None => literal.clone(),
+            }
+        }
     }
+}
+
+/// A literal that bounds a set's size from below, `t < k·|S|` or
+/// `t ≤ k·|S|` with a literal `k > 0` and `S` not a comprehension: the set,
+/// and the condition `t < 0` (`t ≤ 0`) under which it may be empty (`None`
+/// when `t` is a literal that never allows it). A bare `0 < |S|` is not a
+/// quorum and is left to the Venn witnesses. The caller keeps the ground sets.
+fn lower_bound(literal: &Term) -> Option<(Option<Term>, Term)> {
+    let (strict, t, bound) = match literal {
+        Term::Op(Op::Lt, ab) => (true, &ab[0], &ab[1]),
+        Term::Op(Op::Le, ab) => (false, &ab[0], &ab[1]),
+        Term::Op(Op::Not, a) => match &a[0] {
+            Term::Op(Op::Le, ab) => (true, &ab[1], &ab[0]),
+            Term::Op(Op::Lt, ab) => (false, &ab[1], &ab[0]),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let card = match bound {
+        Term::Op(Op::Mul, ks) => match ks.as_slice() {
+            [Term::Int(k), card] | [card, Term::Int(k)] if *k > 0 => card,
+            _ => return None,
+        },
+        card => card,
+    };
+    let set = match card {
+        Term::Op(Op::Card, s) if !matches!(s[0], Term::Bind(..)) => s[0].clone(),
+        _ => return None,
+    };
+    let guard = match t {
+        Term::Int(c) if (strict && *c >= 1) || (!strict && *c >= 2) => None,
+        Term::Int(_) => return None,
+        t if strict => Some(Term::Op(Op::Lt, vec![t.clone(), Term::Int(0)])),
+        t => Some(syntax::le(t.clone(), Term::Int(0))),
+    };
+    Some((guard, set))
+}
+
+/// `x ∈ S` for a new `x`.
+fn in_set(set: Term) -> (crate::Var, Term) {
+    let elem = set.sort().set_elem().cloned().unwrap_or(crate::Sort::P);
+    let x = crate::Var::new("x", elem);
+    (x.clone(), Term::Op(Op::Member, vec![x.t(), set]))
 }
 
 /// The element variable and body of the comprehension a literal says is
@@ -66,5 +148,37 @@ fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query's formula, and the same with its members added.
+    fn with_members(src: &str) -> (Term, Term) {
+        let f = crate::parse_query(src).expect("a query").formula();
+        let mut names = NameGen::avoiding(&f);
+        let added = add_members(&f, &mut names);
+        (f, added)
+    }
+
+    #[test]
+    fn a_ground_quorum_gets_a_member() {
+        let (_, added) = with_members("const S: Set<P>; assert n < 2 * |S|;");
+        assert_eq!(added.to_string(), "n < 2 * |S| ∧ (n < 0 ∨ (∃ x$1: P. x$1 ∈ S))");
+    }
+
+    #[test]
+    fn quorums_under_a_forall_of_comprehensions_and_bare_non_emptiness_get_none() {
+        for src in [
+            "fun HO: P -> Set<P>; assert forall p: P. n < 2 * |HO(p)|;",
+            "fun y: P -> Int; const v: Int; assert n < 2 * |{i: P | y(i) == v}|;",
+            "const S: Set<P>; assert 0 < |S|;",
+            "const S: Set<P>; const t: Int; assert t < 2 * |S| || t == 3;",
+        ] {
+            let (f, added) = with_members(src);
+            assert_eq!(f, added, "{src}");
+        }
     }
 }
