@@ -38,7 +38,8 @@ use super::syntax::{self, and};
 use crate::{Binder, Op, Term};
 
 /// `f` (in NNF) with every asserted non-emptiness literal conjoined with
-/// its `∃`.
+/// its `∃`, and every asserted quorum bound on a ground set with its
+/// guarded member.
 pub fn add_members(f: &Term, names: &mut NameGen) -> Term {
     add_members_under(f, &mut Vec::new(), names)
 }
