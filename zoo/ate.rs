@@ -14,8 +14,9 @@
 //! inside `min_most_often`'s counts. `progress/inv0` is not proved
 //! without value faults either: its good round gives only a subset of the
 //! processes a common heard-of set, and the prover does not conclude that
-//! they all adopt one value (BENCHMARKS.md, "One count per received value
-//! under value faults").
+//! they all adopt one value: `min_most_often`'s counts over two equal
+//! heard-of sets are not equated (BENCHMARKS.md, "A member for each
+//! quorum").
 //! Validity in the paper's sense (unanimous inputs are the only decision)
 //! is left out: its invariant conjunct (`unanimous inputs ⇒ x = input`)
 //! made every inductive VC time out. A decision is not always an input
