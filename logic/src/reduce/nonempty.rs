@@ -63,7 +63,7 @@ fn add_members_under(f: &Term, varying: &mut Vec<crate::Var>, names: &mut NameGe
                 Some(member) => Some((None, member)),
                 None => lower_bound(literal)
                     .filter(|(_, set)| set.free_vars().iter().all(|v| !varying.contains(v)))
-                    .map(|(guard, set)| (guard, in_set(set))),
+                    .and_then(|(guard, set)| Some((guard, in_set(set)?))),
             };
             match member {
                 Some((guard, (x, body))) => {
@@ -118,11 +118,10 @@ fn lower_bound(literal: &Term) -> Option<(Option<Term>, Term)> {
     Some((guard, set))
 }
 
-/// `x ∈ S` for a new `x`.
-fn in_set(set: Term) -> (crate::Var, Term) {
-    let elem = set.sort().set_elem().cloned().unwrap_or(crate::Sort::P);
-    let x = crate::Var::new("x", elem);
-    (x.clone(), Term::Op(Op::Member, vec![x.t(), set]))
+/// `x ∈ S` for a new `x` (`None` if `set` is not a set).
+fn in_set(set: Term) -> Option<(crate::Var, Term)> {
+    let x = crate::Var::new("x", set.sort().set_elem()?.clone());
+    Some((x.clone(), Term::Op(Op::Member, vec![x.t(), set])))
 }
 
 /// The element variable and body of the comprehension a literal says is
@@ -131,10 +130,7 @@ fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
     let comprehension = |t: &Term| match t {
         Term::Op(Op::Card, s) => match &s[0] {
             Term::Bind(Binder::Comprehension, x, body) => Some((x[0].clone(), (**body).clone())),
-            set @ Term::Op(Op::Union | Op::Inter | Op::Diff, _) => {
-                let x = crate::Var::new("x", set.sort().set_elem()?.clone());
-                Some((x.clone(), Term::Op(Op::Member, vec![x.t(), set.clone()])))
-            }
+            set @ Term::Op(Op::Union | Op::Inter | Op::Diff, _) => in_set(set.clone()),
             _ => None,
         },
         _ => None,
