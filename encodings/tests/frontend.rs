@@ -96,6 +96,16 @@ fn unsupported_construct_is_located() {
 }
 
 #[test]
+fn an_early_return_is_located_in_send_and_in_update() {
+    let src = otr_with("        Outbox::broadcast(p.x)\n", "        if p.decided {\n            return Outbox::none();\n        }\n        Outbox::broadcast(p.x)\n");
+    expect_error(&src, "`return` is outside the verifiable subset", "return Outbox::none();", "return Outbox::none()");
+    let src = otr_with("        Outbox::broadcast(p.x)\n", "        return Outbox::broadcast(p.x);\n");
+    expect_error(&src, "`return` is outside the verifiable subset", "return Outbox::broadcast", "return Outbox::broadcast(p.x)");
+    let src = otr_with("p.decided = true;", "p.decided = true;\n                return;");
+    expect_error(&src, "`return` is outside the verifiable subset", "return;", "return");
+}
+
+#[test]
 fn type_error_is_located() {
     let src = otr_with("p.decided = true;", "p.decided = 3;");
     expect_error(&src, "type mismatch: expected a bool, found an integer", "p.decided = 3;", "3");

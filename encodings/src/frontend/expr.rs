@@ -15,6 +15,22 @@ use super::cx::{Binding, Closure, Cx, Mode, StateRef, Val};
 use super::error::{FeResult, err, err_help};
 use super::types::{is_int_type, sort_of};
 
+/// How to write a block that would return early.
+const RETURN_HELP: &str = "end the block in an `if`/`else` whose branches are the values";
+
+/// The span of the first `return` in `stmt`, at any depth.
+fn return_in(stmt: &syn::Stmt) -> Option<proc_macro2::Span> {
+    struct FirstReturn(Option<proc_macro2::Span>);
+    impl<'ast> syn::visit::Visit<'ast> for FirstReturn {
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            self.0.get_or_insert(r.span());
+        }
+    }
+    let mut found = FirstReturn(None);
+    syn::visit::Visit::visit_stmt(&mut found, stmt);
+    found.0
+}
+
 /// A readable name for a sort in messages.
 pub fn sort_name(s: &Sort) -> String {
     match s {
@@ -127,6 +143,7 @@ impl Cx<'_> {
                 "unsupported expression",
                 "use the mailbox queries (count, exists, forall, max_by_key, min_most_often) or a helper function with a contract",
             ),
+            Expr::Return(r) => err_help(r.span(), "`return` is outside the verifiable subset", "early return", RETURN_HELP),
             _ => err(e.span(), "expression outside the verifiable subset", "unsupported expression"),
         }
     }
@@ -403,7 +420,12 @@ impl Cx<'_> {
                     self.scope.extend(binds);
                 }
                 syn::Stmt::Expr(e, None) if last => return last_expr(self, e),
-                other => return err(other.span(), "statement outside the subset of a value block", "unsupported statement"),
+                other => {
+                    if let Some(span) = return_in(other) {
+                        return err_help(span, "`return` is outside the verifiable subset", "early return", RETURN_HELP);
+                    }
+                    return err(other.span(), "statement outside the subset of a value block", "unsupported statement");
+                }
             }
         }
         err(span, "this block has no value", "missing final expression")
