@@ -188,6 +188,31 @@ fn coord_uniform_voting_deciding_on_one_vote_is_refuted() {
     assert_eq!(got, vec![("cuv/inductive/inv0/round2".to_string(), "refuted")]);
 }
 
+/// The two-round coordinator vote: every VC proved, with "no split" in
+/// its ∃ form and in its count form.
+#[test]
+fn coord_voting_no_split_forms_are_all_proved() {
+    let text = spec_text("coord_voting");
+    let exists = verdicts(&text);
+    assert_all_proved(&exists);
+    let count = "w.forall(|p| w.forall(|q| w.count(|s| w.ho(p).contains(s) && w.ho(q).contains(s)) > 0))";
+    assert_eq!(verdicts(&patched(&text, NO_SPLIT, count)), exists);
+}
+
+/// Deciding on hearing one vote (rather than only votes) lets a process
+/// decide while another, which heard no vote, keeps its own estimate:
+/// refuted.
+#[test]
+fn coord_voting_deciding_on_one_vote_is_refuted() {
+    let text = patched(
+        &spec_text("coord_voting"),
+        "if mbox.forall(|&(other_voted, _)| other_voted) {",
+        "if mbox.exists(|&(other_voted, _)| other_voted) {",
+    );
+    let got = verdicts_of(&text, "inductive/inv0/round1");
+    assert_eq!(got, vec![("coord_voting/inductive/inv0/round1".to_string(), "refuted")]);
+}
+
 /// Three-phase commit (four rounds, a coordinator fixed for the run),
 /// written from the paper by a user of the docs: every VC proved.
 #[test]
