@@ -12,7 +12,8 @@ use psync_logic::check::CheckConfig;
 
 use crate::cli::{CheckArgs, vc_matches};
 use crate::isolate::Worker;
-use crate::outcome::{FileOutcome, RunOutcome, VcOutcome, Verdict};
+use crate::outcome::{FileOutcome, RunOutcome, VcOutcome};
+use psync_encodings::VerdictKind;
 use crate::wire::{Checked, Request, Settings};
 
 /// Why `check` could not run at all (as opposed to a VC verdict or a spec
@@ -142,7 +143,7 @@ fn dump_smt(dir: &Path, loaded: &[&Loaded], cfg: &CheckConfig) -> Result<(), Usa
 /// keep theirs.
 fn update_hints(file: &mut HintFile, checked: &[Checked]) {
     for c in checked {
-        if c.outcome.verdict == Verdict::Proved && !c.hints.parts.is_empty() {
+        if c.outcome.verdict == VerdictKind::Proved && !c.hints.parts.is_empty() {
             file.vcs.insert(c.outcome.id.clone(), c.hints.clone());
         } else {
             file.vcs.remove(&c.outcome.id);
@@ -233,7 +234,7 @@ pub fn run(args: &CheckArgs, show_progress: bool) -> Result<RunOutcome, UsageErr
 /// for the violation its counterexample points at (`triage.rs`).
 fn triage_refuted(l: &Loaded, outcomes: &mut [VcOutcome]) {
     for (o, vc) in outcomes.iter_mut().zip(&l.vcs) {
-        if o.verdict == Verdict::Refuted
+        if o.verdict == VerdictKind::Refuted
             && crate::triage::applies(vc)
             && let Some(cex) = &o.counterexample
         {
@@ -308,7 +309,7 @@ fn check_isolated(worker: &mut Option<Worker>, request: &Request, budget: u64) -
             Ok(w) => worker.insert(w),
             Err(e) => {
                 let why = format!("error: cannot start a worker process: {e}");
-                return Checked::ended(&request.vc, &file, Verdict::Unknown, Duration::ZERO, Some(why));
+                return Checked::ended(&request.vc, &file, VerdictKind::Unknown, Duration::ZERO, Some(why));
             }
         },
     };

@@ -15,7 +15,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::memory::{gb, tree_resident};
-use crate::outcome::Verdict;
+use psync_encodings::VerdictKind;
 use crate::wire::{Checked, Reply, Request};
 
 /// How long a VC may run past its `--timeout` before its worker is killed:
@@ -112,16 +112,16 @@ impl Worker {
             Err(stopped) => stopped,
         };
         let (verdict, reason) = match stopped {
-            Stopped::Deadline => (Verdict::Timeout, None),
+            Stopped::Deadline => (VerdictKind::Timeout, None),
             Stopped::Memory(held) => (
-                Verdict::Unknown,
+                VerdictKind::Unknown,
                 Some(format!(
                     "memory budget: the VC's worker process held {}, over the budget of {} (--memory)",
                     gb(held),
                     gb(budget)
                 )),
             ),
-            Stopped::Died(how) => (Verdict::Unknown, Some(format!("error: the worker process checking this VC {how}"))),
+            Stopped::Died(how) => (VerdictKind::Unknown, Some(format!("error: the worker process checking this VC {how}"))),
         };
         Checked::ended(&request.vc, &file, verdict, start.elapsed(), reason)
     }

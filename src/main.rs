@@ -104,7 +104,7 @@ fn main() -> ExitCode {
 fn write_cex_traces(run: &outcome::RunOutcome, dir: &std::path::Path) {
     for f in run.files.iter().filter(|f| f.error.is_none()) {
         let refuted: Vec<(String, serde_json::Value)> =
-            f.vcs.iter().filter(|o| o.verdict == outcome::Verdict::Refuted).filter_map(|o| Some((o.id.clone(), o.counterexample.clone()?))).collect();
+            f.vcs.iter().filter(|o| o.verdict == psync_encodings::VerdictKind::Refuted).filter_map(|o| Some((o.id.clone(), o.counterexample.clone()?))).collect();
         if refuted.is_empty() {
             continue;
         }

@@ -3,40 +3,10 @@
 use std::time::Duration;
 
 use psync_encodings::SpecError;
-use serde::{Deserialize, Serialize};
+use psync_encodings::VerdictKind;
+use serde::Serialize;
 
 use crate::status::RunStatus;
-
-/// The five verdicts a VC can end with. They are never merged: a timeout is
-/// not an "unknown", a "vacuous" is not a "proved".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// The solver showed H ∧ ¬C unsatisfiable: the VC holds for every n.
-    Proved,
-    /// A concrete counterexample, confirmed on the VC formula.
-    Refuted,
-    /// The solver gave up, or its model could not be confirmed.
-    Unknown,
-    /// The per-VC time limit ran out.
-    Timeout,
-    /// Proved only because its hypotheses are unsatisfiable (an assumption
-    /// of the spec no state or heard-of sets satisfy).
-    Vacuous,
-}
-
-impl Verdict {
-    /// The lowercase name used in every output format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Proved => "proved",
-            Verdict::Refuted => "refuted",
-            Verdict::Unknown => "unknown",
-            Verdict::Timeout => "timeout",
-            Verdict::Vacuous => "vacuous",
-        }
-    }
-}
 
 /// The outcome of one VC.
 #[derive(Clone, Debug, Serialize)]
@@ -46,7 +16,7 @@ pub struct VcOutcome {
     /// The spec file it came from.
     pub file: String,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: VerdictKind,
     /// Wall-clock time spent on this VC (reduction plus solving).
     #[serde(serialize_with = "as_seconds")]
     pub time: Duration,
@@ -77,24 +47,24 @@ pub struct VcOutcome {
 impl VcOutcome {
     /// Vacuous, and not allowed by the spec: fails the gate.
     pub fn is_forbidden_vacuity(&self) -> bool {
-        self.verdict == Verdict::Vacuous && !self.vacuity.as_ref().is_some_and(|v| v.allowed)
+        self.verdict == VerdictKind::Vacuous && !self.vacuity.as_ref().is_some_and(|v| v.allowed)
     }
 
     /// Proved, but the vacuity review could not show its hypotheses
     /// satisfiable (nor unsatisfiable): the proof may be vacuous ([`Self::note`]
     /// says why).
     pub fn possibly_vacuous(&self) -> bool {
-        self.verdict == Verdict::Proved && self.note.is_some()
+        self.verdict == VerdictKind::Proved && self.note.is_some()
     }
 
     /// This VC's part of the run's status (an allowed vacuity passes).
     pub fn status(&self) -> RunStatus {
         match self.verdict {
-            Verdict::Proved => RunStatus::Proved,
-            Verdict::Vacuous if !self.is_forbidden_vacuity() => RunStatus::Proved,
-            Verdict::Vacuous => RunStatus::Vacuous,
-            Verdict::Refuted => RunStatus::Refuted,
-            Verdict::Unknown | Verdict::Timeout => RunStatus::Undecided,
+            VerdictKind::Proved => RunStatus::Proved,
+            VerdictKind::Vacuous if !self.is_forbidden_vacuity() => RunStatus::Proved,
+            VerdictKind::Vacuous => RunStatus::Vacuous,
+            VerdictKind::Refuted => RunStatus::Refuted,
+            VerdictKind::Unknown | VerdictKind::Timeout => RunStatus::Undecided,
         }
     }
 }

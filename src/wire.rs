@@ -10,7 +10,8 @@ use psync_logic::check::{CheckConfig, Strategy};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::BackendKind;
-use crate::outcome::{Verdict, VcOutcome};
+use crate::outcome::VcOutcome;
+use psync_encodings::VerdictKind;
 
 /// How every VC of a run is checked (the command line's knobs).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -72,7 +73,7 @@ pub struct Checked {
 /// which the request named.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Reply {
-    verdict: Verdict,
+    verdict: VerdictKind,
     time: Duration,
     reason: Option<String>,
     counterexample: Option<serde_json::Value>,
@@ -128,7 +129,7 @@ impl Reply {
 impl Checked {
     /// A VC that ended without an answer from the prover: `verdict` after
     /// `time`, with `reason` for an `unknown`.
-    pub fn ended(id: &str, file: &str, verdict: Verdict, time: Duration, reason: Option<String>) -> Checked {
+    pub fn ended(id: &str, file: &str, verdict: VerdictKind, time: Duration, reason: Option<String>) -> Checked {
         let outcome = VcOutcome {
             id: id.to_string(),
             file: file.to_string(),
@@ -153,7 +154,7 @@ mod tests {
 
     #[test]
     fn a_reply_carries_the_whole_outcome_and_the_hints() {
-        let mut checked = Checked::ended("alg/init/inv0/start", "spec.rs", Verdict::Vacuous, Duration::from_millis(1234), None);
+        let mut checked = Checked::ended("alg/init/inv0/start", "spec.rs", VerdictKind::Vacuous, Duration::from_millis(1234), None);
         checked.outcome.vacuity = serde_json::from_value(serde_json::json!({
             "assumption": "the safety predicate", "method": "safety", "loc": { "line": 3, "column": 5 }, "allowed": false
         }))

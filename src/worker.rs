@@ -19,7 +19,8 @@ use psync_logic::check::CheckConfig;
 use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
 
 use crate::cli::BackendKind;
-use crate::outcome::{Verdict, VcOutcome};
+use crate::outcome::VcOutcome;
+use psync_encodings::VerdictKind;
 use crate::wire::{Checked, Reply, Request};
 
 /// Stack of the thread that checks the VCs: the reduction and the solver
@@ -104,7 +105,7 @@ fn load(path: &std::path::Path) -> Spec {
 }
 
 fn error(id: &str, file: &str, why: String) -> Checked {
-    Checked::ended(id, file, Verdict::Unknown, Duration::ZERO, Some(format!("error: {why}")))
+    Checked::ended(id, file, VerdictKind::Unknown, Duration::ZERO, Some(format!("error: {why}")))
 }
 
 /// Check `vc` of `alg` in this process.
@@ -113,7 +114,7 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
     let mut out = VcOutcome {
         id: vc.id.clone(),
         file: file.to_string(),
-        verdict: Verdict::Unknown,
+        verdict: VerdictKind::Unknown,
         time: Duration::ZERO,
         reason: None,
         counterexample: None,
@@ -128,19 +129,15 @@ fn check_one(file: &str, alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &
             out.time = o.time;
             (kept, hinted_parts) = (VcHints { parts: o.hints, witness: o.witness }, o.hinted_parts);
             out.note = o.note;
+            out.verdict = o.verdict.kind();
             match o.verdict {
-                psync_encodings::Verdict::Proved => out.verdict = Verdict::Proved,
                 psync_encodings::Verdict::Refuted(cex) => {
-                    out.verdict = Verdict::Refuted;
                     out.counterexample_text = Some(cex.to_string());
                     out.counterexample = serde_json::to_value(&*cex).ok();
                 }
                 psync_encodings::Verdict::Unknown(why) => out.reason = Some(why),
-                psync_encodings::Verdict::Timeout => out.verdict = Verdict::Timeout,
-                psync_encodings::Verdict::Vacuous(why) => {
-                    out.verdict = Verdict::Vacuous;
-                    out.vacuity = Some(*why);
-                }
+                psync_encodings::Verdict::Vacuous(why) => out.vacuity = Some(*why),
+                psync_encodings::Verdict::Proved | psync_encodings::Verdict::Timeout => {}
             }
         }
         // A VC the pipeline cannot process is not proved: it is reported as

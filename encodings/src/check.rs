@@ -31,6 +31,50 @@ pub enum Verdict {
     Vacuous(Box<Vacuity>),
 }
 
+impl Verdict {
+    /// The verdict without its evidence.
+    pub fn kind(&self) -> VerdictKind {
+        match self {
+            Verdict::Proved => VerdictKind::Proved,
+            Verdict::Refuted(_) => VerdictKind::Refuted,
+            Verdict::Unknown(_) => VerdictKind::Unknown,
+            Verdict::Timeout => VerdictKind::Timeout,
+            Verdict::Vacuous(_) => VerdictKind::Vacuous,
+        }
+    }
+}
+
+/// Which of the five [`Verdict`]s a VC ended with, without the evidence:
+/// what reports count, serialize and compare. They are never merged: a
+/// timeout is not an "unknown", a "vacuous" is not a "proved".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictKind {
+    /// [`Verdict::Proved`].
+    Proved,
+    /// [`Verdict::Refuted`].
+    Refuted,
+    /// [`Verdict::Unknown`].
+    Unknown,
+    /// [`Verdict::Timeout`].
+    Timeout,
+    /// [`Verdict::Vacuous`].
+    Vacuous,
+}
+
+impl VerdictKind {
+    /// The lowercase name every output format uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictKind::Proved => "proved",
+            VerdictKind::Refuted => "refuted",
+            VerdictKind::Unknown => "unknown",
+            VerdictKind::Timeout => "timeout",
+            VerdictKind::Vacuous => "vacuous",
+        }
+    }
+}
+
 /// A VC's verdict and how long it took.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Outcome {

@@ -23,7 +23,7 @@ pub mod vc;
 
 pub use frontend::{MAX_NESTING, MAX_TERM_DEPTH, RuntimeFns, SpecError, load_spec, parse_spec, runtime_fns};
 pub use cex::{Counterexample, decode};
-pub use check::{Outcome, Verdict, check_vc};
+pub use check::{Outcome, Verdict, VerdictKind, check_vc};
 pub use vacuity::Vacuity;
 pub use hints::{HintFile, HintFileError, NO_HINTS, PartHint, VcHints};
 pub use ir::Algorithm;

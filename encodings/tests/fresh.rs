@@ -7,7 +7,7 @@
 //! Variants are made here by one textual patch of the spec file, whose
 //! `from` snippet must occur exactly once (as in `mutants.rs`).
 
-use psync_encodings::{Verdict, check_vc, generate_vcs, parse_spec};
+use psync_encodings::{check_vc, generate_vcs, parse_spec};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::Z3InProcess;
 
@@ -36,13 +36,7 @@ fn verdicts_of(text: &str, pattern: &str) -> Vec<(String, &'static str)> {
         .filter(|vc| vc.id.contains(pattern))
         .map(|vc| {
             let out = check_vc(&alg, vc, &cfg, &backend, &psync_encodings::NO_HINTS).expect("checkable, no internal error");
-            let kind = match out.verdict {
-                Verdict::Proved => "proved",
-                Verdict::Refuted(_) => "refuted",
-                Verdict::Unknown(_) => "unknown",
-                Verdict::Timeout => "timeout",
-                Verdict::Vacuous(_) => "vacuous",
-            };
+            let kind = out.verdict.kind().as_str();
             println!("{:50} {kind}", vc.id);
             (vc.id.clone(), kind)
         })

@@ -78,7 +78,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::outcome::{FileOutcome, Verdict};
+    use crate::outcome::FileOutcome;
+    use psync_encodings::VerdictKind;
     use crate::wire::Checked;
 
     /// A proof whose hypotheses the review could not show satisfiable is
@@ -86,7 +87,7 @@ mod tests {
     #[test]
     fn the_summary_counts_the_proofs_that_may_be_vacuous() {
         let vc = |id: &str, note: Option<&str>| {
-            let mut o = Checked::ended(id, "spec.rs", Verdict::Proved, Duration::ZERO, None).outcome;
+            let mut o = Checked::ended(id, "spec.rs", VerdictKind::Proved, Duration::ZERO, None).outcome;
             o.note = note.map(str::to_string);
             o
         };

@@ -7,7 +7,8 @@ use miette::Diagnostic;
 use psync_encodings::SpecError;
 
 use super::{location, one_line};
-use crate::outcome::{RunOutcome, VcOutcome, Verdict};
+use crate::outcome::{RunOutcome, VcOutcome};
+use psync_encodings::VerdictKind;
 
 /// Escape text for an XML attribute or element.
 pub(crate) fn xml_escape(s: &str) -> String {
@@ -66,8 +67,8 @@ pub fn render_junit(run: &RunOutcome, timing: bool) -> String {
             continue;
         }
         let vcs = &f.vcs;
-        let failures = vcs.iter().filter(|o| o.verdict == Verdict::Refuted || o.is_forbidden_vacuity()).count();
-        let errors = vcs.iter().filter(|o| matches!(o.verdict, Verdict::Unknown | Verdict::Timeout)).count();
+        let failures = vcs.iter().filter(|o| o.verdict == VerdictKind::Refuted || o.is_forbidden_vacuity()).count();
+        let errors = vcs.iter().filter(|o| matches!(o.verdict, VerdictKind::Unknown | VerdictKind::Timeout)).count();
         let time: f64 = vcs.iter().map(|o| seconds(o, timing)).sum();
         let _ = writeln!(
             out,
@@ -85,9 +86,9 @@ pub fn render_junit(run: &RunOutcome, timing: bool) -> String {
                 seconds(o, timing)
             );
             match o.verdict {
-                Verdict::Proved => out.push_str("/>\n"),
-                Verdict::Vacuous if !o.is_forbidden_vacuity() => out.push_str("/>\n"),
-                Verdict::Vacuous => {
+                VerdictKind::Proved => out.push_str("/>\n"),
+                VerdictKind::Vacuous if !o.is_forbidden_vacuity() => out.push_str("/>\n"),
+                VerdictKind::Vacuous => {
                     let why = o.vacuity.as_ref().map_or(String::new(), |v| format!("its hypotheses are unsatisfiable: {}", v.assumption));
                     let _ = writeln!(
                         out,
@@ -95,7 +96,7 @@ pub fn render_junit(run: &RunOutcome, timing: bool) -> String {
                         xml_escape(&why)
                     );
                 }
-                Verdict::Refuted => {
+                VerdictKind::Refuted => {
                     let body = o.counterexample_text.as_deref().unwrap_or("");
                     let _ = writeln!(
                         out,
@@ -103,7 +104,7 @@ pub fn render_junit(run: &RunOutcome, timing: bool) -> String {
                         xml_escape(body)
                     );
                 }
-                Verdict::Unknown | Verdict::Timeout => {
+                VerdictKind::Unknown | VerdictKind::Timeout => {
                     let reason = o.reason.as_deref().unwrap_or("");
                     let _ = writeln!(
                         out,

@@ -14,7 +14,8 @@ pub(crate) use sarif::{result as sarif_result, sarif_log};
 
 use psync_encodings::SpecError;
 
-use crate::outcome::{VcOutcome, Verdict};
+use crate::outcome::VcOutcome;
+use psync_encodings::VerdictKind;
 
 /// How many outcomes have each verdict, in the order proved, refuted,
 /// unknown, timeout, vacuous.
@@ -22,11 +23,11 @@ pub(crate) fn tally<'a>(outcomes: impl IntoIterator<Item = &'a VcOutcome>) -> [u
     let mut t = [0; 5];
     for o in outcomes {
         let k = match o.verdict {
-            Verdict::Proved => 0,
-            Verdict::Refuted => 1,
-            Verdict::Unknown => 2,
-            Verdict::Timeout => 3,
-            Verdict::Vacuous => 4,
+            VerdictKind::Proved => 0,
+            VerdictKind::Refuted => 1,
+            VerdictKind::Unknown => 2,
+            VerdictKind::Timeout => 3,
+            VerdictKind::Vacuous => 4,
         };
         t[k] += 1;
     }

@@ -18,7 +18,8 @@ use psync_encodings::{Algorithm, VcKind, generate_vcs};
 use serde_json::{Value, json};
 
 use super::location;
-use crate::outcome::{RunOutcome, VcOutcome, Verdict};
+use crate::outcome::{RunOutcome, VcOutcome};
+use psync_encodings::VerdictKind;
 
 /// The rules (one per kind of result), with their descriptions.
 const RULES: [(&str, &str); 6] = [
@@ -82,10 +83,10 @@ fn vc_location(alg: &Algorithm, o: &VcOutcome) -> Option<(usize, usize)> {
 
 fn level(o: &VcOutcome) -> &'static str {
     match o.verdict {
-        Verdict::Refuted => "error",
-        Verdict::Vacuous if o.is_forbidden_vacuity() => "error",
-        Verdict::Vacuous => "note",
-        Verdict::Unknown | Verdict::Timeout | Verdict::Proved => "warning",
+        VerdictKind::Refuted => "error",
+        VerdictKind::Vacuous if o.is_forbidden_vacuity() => "error",
+        VerdictKind::Vacuous => "note",
+        VerdictKind::Unknown | VerdictKind::Timeout | VerdictKind::Proved => "warning",
     }
 }
 
@@ -112,7 +113,7 @@ pub fn render_sarif(run: &RunOutcome) -> String {
             results.push(result("input-error", "error", &e.message, &f.file, location(e)));
             continue;
         }
-        for o in f.vcs.iter().filter(|o| o.verdict != Verdict::Proved) {
+        for o in f.vcs.iter().filter(|o| o.verdict != VerdictKind::Proved) {
             let alg = specs.entry(f.file.as_str()).or_insert_with(|| psync_encodings::load_spec(&f.file).ok());
             let at = alg.as_ref().and_then(|a| vc_location(a, o));
             results.push(result(o.verdict.as_str(), level(o), &message(o), &f.file, at));
