@@ -207,6 +207,25 @@ fn coord_voting_deciding_on_one_vote_is_refuted() {
     assert_eq!(got, vec![("coord_voting/inductive/inv0/round1".to_string(), "refuted")]);
 }
 
+/// The One-Third Rule with its thresholds written as `n − f` under
+/// `n > 3f`: its good rounds make progress.
+#[test]
+fn otr_with_a_fault_parameter_makes_progress() {
+    let got = verdicts_of(&spec_text("otr_param"), "progress");
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_all_proved(&got);
+}
+
+/// With `n > 2f` instead, a process may adopt a value held by fewer than
+/// `n − f` processes and break the decided value's quorum (n = 3, f = 1):
+/// refuted.
+#[test]
+fn otr_with_a_fault_parameter_under_n_above_2f_is_refuted() {
+    let text = patched(&spec_text("otr_param"), "w.n() as i64 > 3 * w.param(\"f\")", "w.n() as i64 > 2 * w.param(\"f\")");
+    let got = verdicts_of(&text, "inductive/inv0");
+    assert_eq!(got, vec![("otr_param/inductive/inv0/round0".to_string(), "refuted")]);
+}
+
 /// Three-phase commit (four rounds, a coordinator fixed for the run),
 /// written from the paper by a user of the docs: every VC proved.
 #[test]
