@@ -10,11 +10,12 @@
 //! (the agreement invariant across a round) and `progress/inv0` (the first
 //! good round) time out, at the default 20 s and at 90 s. The first is
 //! proved in under 2 s when the algorithm declares no value faults, so
-//! what the prover lacks there is the reasoning about altered payloads:
-//! even a one-round quorum vote under value faults is not proved, since
-//! "more than `E` received, at most `α` altered" relates a received count,
-//! `AHO(p)` and a count of the state in one Venn group of three sets
-//! (BENCHMARKS.md, "Algorithms written from the docs, under mutation"). `progress/inv0` is not proved
+//! what the prover lacks there is the reasoning about altered payloads
+//! inside `min_most_often`'s counts: a received count meets each count of
+//! the state in one Venn group with `AHO(p)` (`logic/src/reduce/venn.rs`,
+//! which proves a one-round quorum vote under value faults), but the
+//! counts `min_most_often` compares, one per value, get no such groups
+//! (they made the progress VCs slower). `progress/inv0` is not proved
 //! without value faults either: its good round gives only a subset of the
 //! processes a common heard-of set, and the prover does not conclude that
 //! they all adopt one value: `min_most_often`'s counts over two equal

@@ -226,6 +226,23 @@ fn otr_with_a_fault_parameter_under_n_above_2f_is_refuted() {
     assert_eq!(got, vec![("otr_param/inductive/inv0/round0".to_string(), "refuted")]);
 }
 
+/// A quorum vote under value faults: every VC proved. Its step needs the
+/// received count, the altered senders `AHO(p)` and the count of the
+/// state in one Venn group (it timed out with pairs alone).
+#[test]
+fn a_quorum_vote_under_value_faults_is_proved() {
+    assert_all_proved(&verdicts(&spec_text("value_quorum")));
+}
+
+/// With `2E ≥ n + α` two values can each be held by more than `E − α`
+/// processes: Agreement no longer follows from the invariant, refuted.
+#[test]
+fn a_quorum_vote_under_value_faults_with_a_weaker_bound_is_refuted() {
+    let text = patched(&spec_text("value_quorum"), "2 * e >= n + 2 * alpha", "2 * e >= n + alpha");
+    let got = verdicts_of(&text, "agreement");
+    assert_eq!(got, vec![("value_quorum/property/agreement/inv0".to_string(), "refuted")]);
+}
+
 /// Three-phase commit (four rounds, a coordinator fixed for the run),
 /// written from the paper by a user of the docs: every VC proved.
 #[test]
