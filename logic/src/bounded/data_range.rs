@@ -50,6 +50,16 @@ impl DataRange {
         [DataRange { lo, hi: 1 }, DataRange { lo, hi }]
     }
 
+    /// This range widened, for `k` processes, to hold `k` distinct values
+    /// (at most up to [`MAX_WIDE`]): processes with pairwise different
+    /// inputs are a common counterexample (a value chosen among ties, a
+    /// count of distinct values), and a range of fewer values has no
+    /// such model.
+    pub(crate) fn for_size(self, k: u32) -> DataRange {
+        let room = self.lo.saturating_add(i64::from(k)).saturating_sub(1).min(MAX_WIDE);
+        DataRange { hi: self.hi.max(room), ..self }
+    }
+
     /// The integers an `Int` quantifier of `f` ranges over with `k`
     /// processes: `lo - 1 ..= hi + 1`, and `l - 1, l, l + 1` for every
     /// literal `l` of `f`, for `0` and for `k` (the evaluator's active
@@ -162,6 +172,18 @@ mod tests {
         assert_eq!(narrow, DataRange { lo: -1, hi: 1 });
         assert_eq!(r, DataRange { lo: -1, hi: 2 });
         assert_eq!(r.quantifier_domain(&f, 5), vec![-2, -1, 0, 1, 2, 3, 4, 5, 6]);
+    }
+
+    /// `k` processes with pairwise different values fit the wide range at
+    /// `k`, up to [`MAX_WIDE`]; a range that holds them already is kept.
+    #[test]
+    fn the_wide_range_holds_a_distinct_value_per_process() {
+        let wide = DataRange { lo: -1, hi: 2 };
+        assert_eq!(wide.for_size(3), wide);
+        assert_eq!(wide.for_size(4), wide);
+        assert_eq!(wide.for_size(6), DataRange { lo: -1, hi: 4 });
+        assert_eq!(wide.for_size(40), DataRange { lo: -1, hi: MAX_WIDE });
+        assert_eq!(DataRange { lo: 0, hi: 2 }.for_size(4), DataRange { lo: 0, hi: 3 });
     }
 
     #[test]

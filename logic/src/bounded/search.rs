@@ -12,7 +12,10 @@
 //! miss a model that needs several distinct timestamps and a round
 //! counter in a later phase (LastVoting with a coordinator that collects
 //! from a third: no model with data in `-1..=4` up to n = 11, n = 5 exact
-//! in 1.3 s). Then the sizes still open are tried with the wide range. So
+//! in 1.3 s). Then the sizes still open are tried with the wide range,
+//! widened to hold `n` distinct values (processes with pairwise different
+//! inputs: a one-round vote deciding on `n − 1` messages other than the
+//! chosen value needs four values at n = 4). So
 //! the answer has the smallest `n` with narrow data or exact, failing that
 //! the smallest with wide data; a model the exact query found is re-solved
 //! with small data, for values that are easy to read.
@@ -83,7 +86,7 @@ pub fn search_until(
         }
     }
     for k in (1..=cfg.max_n).filter(|k| !ruled_out.contains(k)) {
-        match s.step(k, Some(wide), None)? {
+        match s.step(k, Some(wide.for_size(k)), None)? {
             Step::Found(m) => return Ok(BoundedResult::Found(m)),
             Step::NoModel => without[1].push(k),
             Step::Open => {}
@@ -175,10 +178,19 @@ impl Search<'_> {
     fn not_found(self, ruled_out: &[u32], without: &[Vec<u32>; 2], ranges: [DataRange; 2]) -> BoundedResult {
         let no_model_up_to = (1..).take_while(|k| ruled_out.contains(k)).last().unwrap_or(0);
         let mut notes = self.notes;
-        for (sizes, d) in without.iter().zip(ranges) {
-            let sizes: Vec<u32> = sizes.iter().copied().filter(|k| !ruled_out.contains(k)).collect();
-            if !sizes.is_empty() {
-                notes.push(format!("no model with data in {}..={} for n = {}", d.lo, d.hi, ranges_of(&sizes)));
+        // The wide range is widened per size (`DataRange::for_size`): one
+        // note per range.
+        let range_at = |row: usize, k: u32| if row == 0 { ranges[0] } else { ranges[1].for_size(k) };
+        for (row, sizes) in without.iter().enumerate() {
+            let mut groups: Vec<(DataRange, Vec<u32>)> = Vec::new();
+            for k in sizes.iter().copied().filter(|k| !ruled_out.contains(k)) {
+                match groups.last_mut() {
+                    Some((d, ks)) if *d == range_at(row, k) => ks.push(k),
+                    _ => groups.push((range_at(row, k), vec![k])),
+                }
+            }
+            for (d, ks) in groups {
+                notes.push(format!("no model with data in {}..={} for n = {}", d.lo, d.hi, ranges_of(&ks)));
             }
         }
         BoundedResult::NotFound { tried_up_to: self.tried_up_to, no_model_up_to, notes }
