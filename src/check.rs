@@ -7,13 +7,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use psync_encodings::{HintFile, SpecError, Vc};
+use psync_encodings::{HintFile, SpecError, Vc, VerdictKind};
 use psync_logic::check::CheckConfig;
 
 use crate::cli::{CheckArgs, vc_matches};
 use crate::isolate::Worker;
 use crate::outcome::{FileOutcome, RunOutcome, VcOutcome};
-use psync_encodings::VerdictKind;
 use crate::wire::{Checked, Request, Settings};
 
 /// Why `check` could not run at all (as opposed to a VC verdict or a spec

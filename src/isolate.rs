@@ -14,8 +14,9 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::memory::{gb, tree_resident};
 use psync_encodings::VerdictKind;
+
+use crate::memory::{gb, tree_resident};
 use crate::wire::{Checked, Reply, Request};
 
 /// How long a VC may run past its `--timeout` before its worker is killed:

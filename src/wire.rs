@@ -5,13 +5,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use psync_encodings::{Vacuity, VcHints};
+use psync_encodings::{Vacuity, VcHints, VerdictKind};
 use psync_logic::check::{CheckConfig, Strategy};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::BackendKind;
 use crate::outcome::VcOutcome;
-use psync_encodings::VerdictKind;
 
 /// How every VC of a run is checked (the command line's knobs).
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -14,13 +14,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use psync_encodings::{Algorithm, Vc, VcHints};
+use psync_encodings::{Algorithm, Vc, VcHints, VerdictKind};
 use psync_logic::check::CheckConfig;
 use psync_logic::smt::{Backend, SmtProcess, Z3InProcess};
 
 use crate::cli::BackendKind;
 use crate::outcome::VcOutcome;
-use psync_encodings::VerdictKind;
 use crate::wire::{Checked, Reply, Request};
 
 /// Stack of the thread that checks the VCs: the reduction and the solver

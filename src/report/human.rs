@@ -77,9 +77,10 @@ pub fn render_human(run: &RunOutcome, timing: bool) -> String {
 mod tests {
     use std::time::Duration;
 
+    use psync_encodings::VerdictKind;
+
     use super::*;
     use crate::outcome::FileOutcome;
-    use psync_encodings::VerdictKind;
     use crate::wire::Checked;
 
     /// A proof whose hypotheses the review could not show satisfiable is

@@ -4,11 +4,10 @@
 use std::fmt::Write;
 
 use miette::Diagnostic;
-use psync_encodings::SpecError;
+use psync_encodings::{SpecError, VerdictKind};
 
 use super::{location, one_line};
 use crate::outcome::{RunOutcome, VcOutcome};
-use psync_encodings::VerdictKind;
 
 /// Escape text for an XML attribute or element.
 pub(crate) fn xml_escape(s: &str) -> String {

@@ -12,10 +12,9 @@ pub(crate) use junit::xml_escape;
 pub use sarif::render_sarif;
 pub(crate) use sarif::{result as sarif_result, sarif_log};
 
-use psync_encodings::SpecError;
+use psync_encodings::{SpecError, VerdictKind};
 
 use crate::outcome::VcOutcome;
-use psync_encodings::VerdictKind;
 
 /// How many outcomes have each verdict, in the order proved, refuted,
 /// unknown, timeout, vacuous.

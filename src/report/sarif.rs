@@ -14,12 +14,11 @@
 
 use std::collections::BTreeMap;
 
-use psync_encodings::{Algorithm, VcKind, generate_vcs};
+use psync_encodings::{Algorithm, VcKind, VerdictKind, generate_vcs};
 use serde_json::{Value, json};
 
 use super::location;
 use crate::outcome::{RunOutcome, VcOutcome};
-use psync_encodings::VerdictKind;
 
 /// The rules (one per kind of result), with their descriptions.
 const RULES: [(&str, &str); 6] = [

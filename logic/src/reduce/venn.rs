@@ -158,6 +158,11 @@ fn related_groups(sets: &[Term], cc: &Congruence, bodies: &Bodies) -> Vec<Vec<us
     };
     let atoms: Vec<Option<(Var, BTreeSet<Term>, Term)>> =
         sets.iter().map(|s| body_atoms(s, bodies)).collect();
+    // Censuses: comprehensions whose bodies test no membership.
+    let census: Vec<bool> = atoms
+        .iter()
+        .map(|a| a.as_ref().is_some_and(|(_, theirs, _)| !theirs.iter().any(|t| matches!(t, Term::Op(Op::Member, _)))))
+        .collect();
     let mut out: Vec<Vec<usize>> = Vec::new();
     for (i, info) in atoms.iter().enumerate() {
         let Some((x, mine, body)) = info else { continue };
@@ -193,14 +198,11 @@ fn related_groups(sets: &[Term], cc: &Congruence, bodies: &Bodies) -> Vec<Vec<us
             if bodies.get(&f.name).is_some_and(|(params, _, _)| params.iter().any(|v| syntax::is_data(&v.sort))));
         let cases = if per_value { Vec::new() } else { case_sets(x, body) };
         for b in cases.iter().filter_map(&index_of) {
-            for (j, other) in atoms.iter().enumerate() {
-                let census = other.as_ref().is_some_and(|(_, theirs, _)| !theirs.iter().any(|a| matches!(a, Term::Op(Op::Member, _))));
-                if census && j != i && j != b {
-                    let mut triple = vec![i, b, j];
-                    triple.sort();
-                    if !out.contains(&triple) {
-                        out.push(triple);
-                    }
+            for j in (0..sets.len()).filter(|&j| census[j] && j != i && j != b) {
+                let mut triple = vec![i, b, j];
+                triple.sort();
+                if !out.contains(&triple) {
+                    out.push(triple);
                 }
             }
         }
