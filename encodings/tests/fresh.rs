@@ -291,3 +291,21 @@ fn a_majority_with_one_view_and_no_named_member_adopts_one_value() {
     let text = patched(&spec_text("same_view"), "                    && w.exists(|c| s1.contains(c))\n", "");
     assert_all_proved(&verdicts_of(&text, "progress"));
 }
+
+/// The One-Third Rule with a round relaying decisions: its first round's
+/// steps are proved although the phase's coordinator frame and the unread
+/// fields' updates are in their VCs (definitions nothing reads, dropped).
+#[test]
+fn otr_with_a_decision_relay_keeps_its_invariant() {
+    assert_all_proved(&verdicts_of(&spec_text("otr_relay"), "inductive/inv0"));
+}
+
+/// Deciding on a simple majority of the messages breaks the invariant in
+/// the vote round: refuted with a confirmed counterexample, whose model
+/// gets back the coordinator's frame the query dropped.
+#[test]
+fn otr_with_a_decision_relay_deciding_on_a_majority_is_refuted() {
+    let text = patched(&spec_text("otr_relay"), "if 3 * mbox.count(|&v| v == p.x) > 2 * cx.n() {", "if 2 * mbox.count(|&v| v == p.x) > cx.n() {");
+    let got = verdicts_of(&text, "inductive/inv0/round0");
+    assert_eq!(got, vec![("otr_relay/inductive/inv0/round0".to_string(), "refuted")]);
+}

@@ -148,6 +148,7 @@ fn solve(
             ground_sets: &reduced.ground_sets,
             ground_procs: &reduced.ground_procs,
             witnesses: &witnesses,
+            unread: &reduced.unread,
         };
         let mut why = Vec::new();
         let mut undecodable = Vec::new();

@@ -458,6 +458,8 @@ pub struct DecodeInput<'a> {
     /// The Venn witnesses: with `ground_procs`, the processes the query
     /// names, which are cloned in preference to the solver's other elements.
     pub witnesses: &'a [Term],
+    /// The definitions the query dropped, put back in the decoded model.
+    pub unread: &'a super::unread::Unread,
 }
 
 /// The most processes a decoded model has: as many as the evaluator that
@@ -556,6 +558,7 @@ pub fn decode(
     for s in sorts {
         collect_uninterpreted(&s, m, &mut out);
     }
+    input.unread.complete(&mut out).map_err(|e| format!("a dropped definition could not be evaluated: {e}"))?;
     Ok(out)
 }
 
@@ -625,7 +628,7 @@ mod tests {
         let n = Fun::constant("n", Sort::Int);
         m.funs.insert("n".into(), FunTable { fun: n, entries: [(vec![], Value::Int(10_000_000))].into_iter().collect(), default: None });
         let signature = Signature::default();
-        let input = DecodeInput { signature: &signature, ground_sets: &sets, ground_procs: &[], witnesses: &[] };
+        let input = DecodeInput { signature: &signature, ground_sets: &sets, ground_procs: &[], witnesses: &[], unread: &Default::default() };
         let err = decode(&m, &input, &Z3InProcess::new(), Duration::from_secs(20), &Cancel::new()).expect_err("too large");
         assert!(err.contains("n = 10000000"), "{err}");
     }

@@ -3,6 +3,8 @@
 //! only stratified universals left) that the SMT back ends decide.
 //!
 //! One lowering pass per file, run in this order by [`reduce`]:
+//! 0. [`unread`] (definitions of symbols nothing else reads are dropped,
+//!    and put back in decoded models),
 //! 1. [`normalize`] (ite lifting, NNF, unique bound names) with
 //!    [`booleans`] (`∀b:Bool` and `∃b:Bool` expanded), [`macros`]
 //!    (constant functions such as `∀p. HO(p) = S` expanded), [`division`]
@@ -62,6 +64,7 @@ pub mod stratify;
 pub mod syntax;
 pub mod theory;
 pub mod unique_def;
+pub mod unread;
 pub mod venn;
 pub mod witnesses;
 
@@ -337,6 +340,8 @@ pub struct Reduced {
     /// The universals the reduction instantiated and the output's ground
     /// terms, to refine the query against spurious solver models.
     pub schemas: refine::Schemas,
+    /// The definitions dropped as unread, which a decoded model gets back.
+    pub unread: unread::Unread,
     /// Statistics.
     pub stats: ReduceStats,
 }
@@ -406,7 +411,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         funs: f.funs(),
         vars: f.free_vars(),
     };
-    let closed = close(f);
+    let (closed, unread) = unread::drop_definitions(&close(f));
     let mut names = names::NameGen::avoiding(&closed);
 
     let nnf = division::eliminate_in_comparisons(&normalize::normalize(&closed, &mut names)?);
@@ -765,6 +770,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         ground_procs,
         witness_procs,
         schemas,
+        unread,
         stats,
     })
 }
