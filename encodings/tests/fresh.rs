@@ -309,3 +309,17 @@ fn otr_with_a_decision_relay_deciding_on_a_majority_is_refuted() {
     let got = verdicts_of(&text, "inductive/inv0/round0");
     assert_eq!(got, vec![("otr_relay/inductive/inv0/round0".to_string(), "refuted")]);
 }
+
+/// The quorum value named by a process that holds it
+/// (`w.exists(|k| |{i | x(i) = x(k)}| ≥ n − f ∧ …)`) rather than by the
+/// value (`w.exists_value(|v| …)`): the same verdict, proved (the holder
+/// becomes the value, `logic/src/reduce/holders.rs`).
+#[test]
+fn otr_with_a_fault_parameter_and_a_holder_for_the_quorum_value_keeps_its_invariant() {
+    let text = patched(
+        &spec_text("otr_param"),
+        "|| w.exists_value(|v: i64| {\n                w.count(|i| w[i].x == v) as i64 >= quorum && w.forall(|i| w[i].decision == None || w[i].decision == Some(v))\n            });",
+        "|| w.exists(|k| {\n                w.count(|i| w[i].x == w[k].x) as i64 >= quorum && w.forall(|i| w[i].decision == None || w[i].decision == Some(w[k].x))\n            });",
+    );
+    assert_all_proved(&verdicts_of(&text, "inductive/inv0"));
+}

@@ -8,7 +8,9 @@
 //! 1. [`normalize`] (ite lifting, NNF, unique bound names) with
 //!    [`booleans`] (`∀b:Bool` and `∃b:Bool` expanded), [`macros`]
 //!    (constant functions such as `∀p. HO(p) = S` expanded), [`division`]
-//!    (comparisons with `t div k` made division-free), [`nonempty`]
+//!    (comparisons with `t div k` made division-free), [`holders`]
+//!    (a process quantified only for its value in a census becomes the
+//!    value), [`nonempty`]
 //!    (an asserted non-empty comprehension gets a member),
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
 //! 3. [`sets`] (set operators, extensionality, options and tuples),
@@ -46,6 +48,7 @@ pub mod decode;
 pub mod division;
 pub mod entailed;
 pub mod guarded;
+pub mod holders;
 pub mod instantiate;
 pub mod kinds;
 pub mod linear;
@@ -415,6 +418,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     let mut names = names::NameGen::avoiding(&closed);
 
     let nnf = division::eliminate_in_comparisons(&normalize::normalize(&closed, &mut names)?);
+    let nnf = holders::to_values(&nnf, &mut names);
     let nnf = nonempty::add_members(&nnf, &mut names);
     let expanded = macros::expand_constant_functions(&nnf, &mut names);
     let defined = unique_def::eliminate_defined(&expanded);
