@@ -323,3 +323,19 @@ fn otr_with_a_fault_parameter_and_a_holder_for_the_quorum_value_keeps_its_invari
     );
     assert_all_proved(&verdicts_of(&text, "inductive/inv0"));
 }
+
+/// The One-Third Rule (`zoo/otr.rs`) with "all agree" written with a
+/// holder or pairwise instead of with the value: the same verdict on the
+/// step that needs it (the field becomes one constant,
+/// `logic/src/reduce/macros.rs`).
+#[test]
+fn otr_with_agreement_written_with_a_holder_or_pairwise_makes_progress() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let value_form = "keeps_init && w.exists_value(|v: i64| w.count(|i| w[i].x == v) == n && agreed_on(v)),";
+    for form in [
+        "keeps_init && w.exists(|k| w.forall(|i| w[i].x == w[k].x) && agreed_on(w[k].x)),",
+        "keeps_init && w.forall(|i| w.forall(|j| w[i].x == w[j].x && implies(w[j].decided, w[j].decision == w[i].x))),",
+    ] {
+        assert_all_proved(&verdicts_of(&patched(&otr, value_form, form), "progress/inv1"));
+    }
+}
