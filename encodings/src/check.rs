@@ -276,11 +276,20 @@ const FIRST_SWEEP: BoundedConfig = BoundedConfig {
 
 /// A part that took this long to prove was decided by its strategy alone
 /// after the others had joined (their head start is 0.2 s): that strategy
-/// then leads the VC's next parts ([`CheckConfig::lead`]). Measured on
-/// A_T,E's `progress/inv2`: its second part takes 13.4 s under the ground
-/// reduction alone and 27.6 s with the other two strategies beside it on
-/// 2 cores, after a first part that took 5.7 s.
+/// then leads the VC's next parts ([`CheckConfig::lead`]), for
+/// [`LEAD_FACTOR`] times what the part took. Measured on A_T,E's
+/// `progress/inv2` (before later reductions made it a 3 s VC): its second
+/// part took 13.4 s under the ground reduction alone and 27.6 s with the
+/// other two strategies beside it on 2 cores, after a first part that took
+/// 5.7 s.
 const HARD_PART: Duration = Duration::from_secs(1);
+
+/// How many times a hard part's time its strategy leads the next part. A
+/// lead of half the timeout instead made OTR's `inductive/inv0`, on the
+/// runs where a 1.3 s part went to the parameterized strategy, wait 10 s
+/// for the last part, which the global-anchor strategy proves in 0.8 s and
+/// the leader not at all (11.8 s against 1.8–3.2 s on the other runs).
+const LEAD_FACTOR: u32 = 3;
 
 /// Stack of the search thread: the lowering recurses over terms (as the
 /// reduction's strategies do; only touched pages are committed).
@@ -311,7 +320,7 @@ fn prove_parts(
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
     let mut strategies = cfg.scheduled();
-    let mut lead = false;
+    let mut lead = None;
     // A progress VC's liveness predicate makes the sets that matter ground
     // (one heard-of set for all, the coordinator's mailbox): there PSync's
     // ground reduction is what decides, with small queries, so it goes
@@ -357,7 +366,8 @@ fn prove_parts(
                 }
                 // A hard part (the others had long joined, and none decided
                 // before it): its strategy leads the next parts.
-                lead = !checked.stats.hinted && started.elapsed() >= HARD_PART;
+                let took = started.elapsed();
+                lead = (!checked.stats.hinted && took >= HARD_PART).then(|| took * LEAD_FACTOR);
             }
             CheckResult::Sat(m) => return Ok(Proof::Refuted(m)),
             other => {

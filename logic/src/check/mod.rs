@@ -127,11 +127,13 @@ pub struct CheckConfig {
     /// Record a hint when the formula is proved ([`Checked::hint`]): one
     /// more solve, naming an unsat core, and one of the core alone.
     pub record_hint: bool,
-    /// The first strategy is expected to decide: it runs alone for half the
-    /// timeout instead of [`HEAD_START`] (set when it decided a hard part
-    /// of the same VC, whose parts share most of their hypotheses; a hint
-    /// does the same for its strategy).
-    pub lead: bool,
+    /// The first strategy is expected to decide: it runs alone this long
+    /// (wall-clock time, at most half the timeout) instead of
+    /// [`HEAD_START`]. Set when it decided a hard part of the same VC, whose
+    /// parts share most of their hypotheses, to a few times what that part
+    /// took: the evidence is for a query of about that size, and a longer
+    /// lead holds the others back from a part the leader cannot decide.
+    pub lead: Option<Duration>,
 }
 
 impl CheckConfig {
@@ -152,7 +154,7 @@ impl Default for CheckConfig {
             bounded_search: true,
             hint: None,
             record_hint: false,
-            lead: false,
+            lead: None,
         }
     }
 }
@@ -271,9 +273,9 @@ pub fn query(r: &Reduced) -> SmtQuery {
 ///
 /// The first strategy runs alone for [`HEAD_START`] of CPU time (most
 /// queries are decided by then; at most [`MAX_STRETCH`] times that of wall
-/// time), half the timeout when it is the hint's or [`CheckConfig::lead`]
-/// says so, or until it answers without deciding; then the others join. Every
-/// strategy is sound, so the first `unsat` decides and stops the rest; a
+/// time), for half the timeout when it is the hint's, for
+/// [`CheckConfig::lead`] when that is set, or until it answers without
+/// deciding; then the others join. Every strategy is sound, so the first `unsat` decides and stops the rest; a
 /// model counts only once confirmed on `f`, and then decides too. The verdict does not depend on
 /// which thread was faster (a sound `unsat` and a confirmed model cannot
 /// both exist); which counterexample is shown can, when the first strategy
@@ -298,17 +300,20 @@ pub fn check_sat(
     // the cores. (A part proved after refinement has a hint without a core:
     // FloodMin-crash's inductive part 11 takes 2.8 s alone and 12–13 s with
     // the other strategies beside it on 2 cores.)
-    let mut lead = cfg.lead;
+    let mut lead = cfg.lead.map(|d| d.min(cfg.timeout / 2));
     if let Some(h) = &cfg.hint
         && let Some(k) = strategies.iter().position(|s| *s == h.strategy)
     {
         let hinted = strategies.remove(k);
         strategies.insert(0, hinted);
-        lead = true;
+        lead = Some(cfg.timeout / 2);
     }
     // A lead is wall-clock time: the CPU share would count the bounded
     // search's work as the leader's and end the lead early.
-    let alone = if lead { (cfg.timeout, cfg.timeout / 2) } else { (HEAD_START, HEAD_START * MAX_STRETCH) };
+    let alone = match lead {
+        Some(lead) => (cfg.timeout, lead),
+        None => (HEAD_START, HEAD_START * MAX_STRETCH),
+    };
     let stop = Cancel::new();
     // Ends the head start early: once any strategy has answered without
     // deciding, the others need not wait (and once the verdict is fixed,
@@ -576,24 +581,27 @@ mod tests {
     }
 
     /// The strategy of a hint proved this very formula before, and a lead
-    /// decided a hard part of the same VC: either runs alone for half the
-    /// timeout, not the usual head start, so the others do not take the
-    /// cores from it (a query of 1.5 s here; the usual head start ends
-    /// after at most 0.8 s).
+    /// decided a hard part of the same VC: either runs alone (for half the
+    /// timeout, or for the lead), not the usual head start, so the others
+    /// do not take the cores from it (a query of 1.5 s here; the usual head
+    /// start ends after at most 0.8 s). A lead shorter than the query lets
+    /// the others join when it ends.
     #[test]
-    fn the_hinted_or_leading_strategy_runs_alone_for_half_the_timeout() {
+    fn the_hinted_or_leading_strategy_runs_alone_for_its_lead() {
         let p = fun("p", vec![Sort::P], Sort::Bool);
         let a = cnst("a", Sort::P);
         let f = and(vec![p.app(vec![a.clone()]), Term::Op(Op::Not, vec![p.app(vec![a])])]);
-        let run = |hint: Option<Hint>, lead: bool| {
+        let run = |hint: Option<Hint>, lead: Option<Duration>| {
             let backend = Slow { delay: Duration::from_millis(1500), now: Default::default(), most: Default::default() };
             let cfg = CheckConfig { timeout: Duration::from_secs(10), bounded_search: false, hint, lead, ..CheckConfig::default() };
             let checked = check_sat(&f, &cfg, &backend).expect("no error");
             assert_eq!(checked.result, CheckResult::Unsat);
             backend.most.into_inner()
         };
-        assert_eq!(run(Some(Hint { strategy: Strategy::Ground, core: Vec::new() }), false), 1, "another strategy joined the hinted one");
-        assert_eq!(run(None, true), 1, "another strategy joined the leading one");
-        assert!(run(None, false) > 1, "without a hint or a lead the others join after the head start: the test no longer tests it");
+        let secs = Duration::from_secs;
+        assert_eq!(run(Some(Hint { strategy: Strategy::Ground, core: Vec::new() }), None), 1, "another strategy joined the hinted one");
+        assert_eq!(run(None, Some(secs(3))), 1, "another strategy joined the leading one");
+        assert!(run(None, Some(secs(1))) > 1, "the others did not join when the lead ended");
+        assert!(run(None, None) > 1, "without a hint or a lead the others join after the head start: the test no longer tests it");
     }
 }
