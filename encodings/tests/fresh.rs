@@ -339,3 +339,24 @@ fn otr_with_agreement_written_with_a_holder_or_pairwise_makes_progress() {
         assert_all_proved(&verdicts_of(&patched(&otr, value_form, form), "progress/inv1"));
     }
 }
+
+/// `match` in `update` and in the spec, nested `Some` patterns in `if let`,
+/// and an `if` whose `then` is `None`: read as the `if let` chains they
+/// mean, so UniformVoting written with them is proved as the `if` form is.
+#[test]
+fn uniform_voting_written_with_match_is_proved() {
+    let text = spec_text("uniform_voting_match");
+    assert_all_proved(&verdicts(&text));
+}
+
+/// Voting for the least value heard whenever it was heard at all (a `match`
+/// on a count) breaks the votes' agreement.
+#[test]
+fn uniform_voting_written_with_match_voting_without_unanimity_is_refuted() {
+    let text = patched(
+        &spec_text("uniform_voting_match"),
+        "p.vote = if mbox.forall(|&v| v == m) { Some(m) } else { None };",
+        "p.vote = match mbox.count(|&v| v == m) { 0 => None, _ => Some(m) };",
+    );
+    assert!(verdicts(&text).iter().any(|(_, k)| *k == "refuted"), "a variant voting without unanimity is refuted");
+}

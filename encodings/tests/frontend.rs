@@ -269,3 +269,21 @@ fn long_chains_of_lets_and_assignments_are_located_errors() {
     let src = otr_with("p.decided = true;", &"p.x = p.x + 1;\n".repeat(MAX_TERM_DEPTH - 10));
     assert_eq!(generate_vcs(&parse_spec("ok.rs", &src).expect("a chain under the limit")).len(), 11);
 }
+
+#[test]
+fn a_match_the_verifier_cannot_see_is_exhaustive_is_located() {
+    let src = otr_with("p.x = mbox.min_most_often();", "match mbox.len() { 0 => {} 1 => p.x = 1 }");
+    expect_error(&src, "cannot see that this `match` is exhaustive", "match mbox.len()", "match mbox.len() { 0 => {} 1 => p.x = 1 }");
+}
+
+#[test]
+fn an_unsupported_pattern_in_a_match_is_located() {
+    let src = otr_with("p.x = mbox.min_most_often();", "match mbox.len() { 0..=2 => p.x = 1, _ => {} }");
+    expect_error(&src, "pattern outside the verifiable subset", "match mbox.len()", "0..=2");
+}
+
+#[test]
+fn a_pattern_of_the_wrong_type_is_located() {
+    let src = otr_with("p.x = mbox.min_most_often();", "match mbox.len() { None => {} _ => p.x = 1 }");
+    expect_error(&src, "this pattern needs an `Option`", "match mbox.len()", "None");
+}

@@ -122,7 +122,7 @@ impl Cx<'_> {
                 Ok(Val::T(build::tuple(parts)))
             }
             Expr::Cast(c) => self.cast(c),
-            Expr::If(i) => self.if_expr(i).map(Val::T),
+            Expr::If(i) => self.if_expr(i),
             Expr::Block(b) if b.label.is_none() => self.pure_block(&b.block),
             Expr::Closure(c) => {
                 let params = c.inputs.iter().cloned().collect();
@@ -148,7 +148,7 @@ impl Cx<'_> {
         }
     }
 
-    fn lit(&self, l: &syn::Lit) -> FeResult<Term> {
+    pub(super) fn lit(&self, l: &syn::Lit) -> FeResult<Term> {
         match l {
             syn::Lit::Int(i) => match i.base10_parse::<i64>() {
                 Ok(k) => Ok(Term::Int(k)),
@@ -346,39 +346,40 @@ impl Cx<'_> {
         Ok(Val::T(self.int_term(&c.expr)?))
     }
 
-    /// `if c { a } else { b }` as a value.
-    fn if_expr(&mut self, i: &syn::ExprIf) -> FeResult<Term> {
+    /// `if c { a } else { b }` as a value (`None` in one branch takes the
+    /// other's sort; in both, the `if` is an untyped `None` too).
+    fn if_expr(&mut self, i: &syn::ExprIf) -> FeResult<Val> {
         let Some((_, els)) = &i.else_branch else {
             return err(i.span(), "an `if` used as a value needs an `else`", "missing else");
         };
         let (cond, binds) = self.condition(&i.cond)?;
         let a = self.scoped(binds, |cx| match cx.pure_block(&i.then_branch)? {
-            Val::T(t) => Ok(t),
+            v @ (Val::T(_) | Val::NoneLit) => Ok(v),
             _ => cx.expected(i.then_branch.span(), "a value"),
         })?;
-        let s = a.sort();
         let v = self.expr(els)?;
-        let b = self.coerce(els, v, &s)?;
-        Ok(terms::ite(cond, a, b))
+        let (a, b) = match (a, v) {
+            (Val::NoneLit, Val::NoneLit) => return Ok(Val::NoneLit),
+            (Val::NoneLit, Val::T(b)) => match b.sort() {
+                Sort::Opt(inner) => (build::none(*inner), b),
+                other => return err(i.then_branch.span(), format!("type mismatch: the `else` is {}, this is `None`", sort_name(&other)), "wrong type"),
+            },
+            (Val::T(a), v) => {
+                let b = self.coerce(els, v, &a.sort())?;
+                (a, b)
+            }
+            (Val::NoneLit, _) => return self.expected(els.span(), "a value"),
+            _ => unreachable!("the `then` branch is a value"),
+        };
+        Ok(Val::T(terms::ite(cond, a, b)))
     }
 
-    /// A condition: a boolean, or `let Some(pat) = opt`. Returns the guard and
-    /// the bindings valid where it holds.
+    /// A condition: a boolean, or `let pat = e` ([`Cx::test_pat`]).
+    /// Returns the guard and the bindings valid where it holds.
     pub fn condition(&mut self, c: &Expr) -> FeResult<(Term, Vec<Binding>)> {
         if let Expr::Let(l) = c {
-            let opt = self.term(&l.expr)?;
-            let Sort::Opt(inner) = opt.sort() else {
-                return err(l.expr.span(), "`if let` needs an `Option`", "not an Option");
-            };
-            let pat = match strip_ref(&l.pat) {
-                Pat::TupleStruct(ts) if path_str(&ts.path) == "Some" && ts.elems.len() == 1 => ts.elems.first().expect("one element"),
-                _ => return err(l.pat.span(), "only `if let Some(x) = …` is supported", "unsupported pattern"),
-            };
-            let guard = terms::is_some(opt.clone());
-            let content = terms::get_under_some(opt);
-            debug_assert_eq!(content.sort(), *inner);
-            let binds = self.bind_pat(pat, Val::T(content))?;
-            return Ok((guard, binds));
+            let v = self.term(&l.expr)?;
+            return self.test_pat(&l.pat, v);
         }
         Ok((self.bool_term(c)?, Vec::new()))
     }
@@ -429,41 +430,6 @@ impl Cx<'_> {
             }
         }
         err(span, "this block has no value", "missing final expression")
-    }
-
-    /// Bind a pattern to a value: identifiers, `_`, `&p`, `(p, q)`, `p: T`.
-    pub fn bind_pat(&mut self, pat: &Pat, v: Val) -> FeResult<Vec<Binding>> {
-        match pat {
-            Pat::Ident(id) if id.subpat.is_none() => {
-                Ok(vec![Binding { name: id.ident.to_string(), val: v, ghost: self.ghost_read }])
-            }
-            Pat::Wild(_) => Ok(Vec::new()),
-            Pat::Reference(r) => self.bind_pat(&r.pat, v),
-            Pat::Paren(p) => self.bind_pat(&p.pat, v),
-            Pat::Type(t) => {
-                if let Val::T(term) = &v {
-                    let want = sort_of(&t.ty)?.sort;
-                    if term.sort() != want {
-                        return err(t.ty.span(), format!("type mismatch: expected {}, found {}", sort_name(&want), sort_name(&term.sort())), "wrong type");
-                    }
-                }
-                self.bind_pat(&t.pat, v)
-            }
-            Pat::Tuple(tp) => {
-                let Val::T(t) = v else { return self.expected(pat.span(), "a tuple") };
-                match t.sort() {
-                    Sort::Tuple(cs) if cs.len() == tp.elems.len() => {
-                        let mut out = Vec::new();
-                        for (k, p) in tp.elems.iter().enumerate() {
-                            out.extend(self.bind_pat(p, Val::T(terms::proj(t.clone(), k)))?);
-                        }
-                        Ok(out)
-                    }
-                    _ => err(pat.span(), "tuple pattern does not match the value's type", "wrong arity"),
-                }
-            }
-            _ => err(pat.span(), "pattern outside the verifiable subset", "unsupported pattern"),
-        }
     }
 
     /// Apply a closure (given as an expression) to argument values, by inlining.
@@ -522,14 +488,6 @@ impl Cx<'_> {
             _ => return err(f.span(), "the closure must return a bool", "not a predicate"),
         };
         Ok((v, body))
-    }
-}
-
-fn strip_ref(p: &Pat) -> &Pat {
-    match p {
-        Pat::Reference(r) => strip_ref(&r.pat),
-        Pat::Paren(q) => strip_ref(&q.pat),
-        other => other,
     }
 }
 

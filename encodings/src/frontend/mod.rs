@@ -14,9 +14,11 @@ mod excerpt;
 mod expr;
 mod items;
 mod mailbox;
+mod matches;
 mod methods;
 mod nesting;
 mod params;
+mod patterns;
 mod runtime_fns;
 mod send;
 mod spec;
@@ -73,9 +75,10 @@ fn on_front_end_stack<T: Send>(f: impl FnOnce() -> T + Send + Copy) -> T {
 #[allow(clippy::result_large_err)]
 fn parse_here(file: &str, text: &str) -> Result<Algorithm, SpecError> {
     nesting::check_nesting(tokens(text).map_err(|e| e.locate(file, text))?, MAX_NESTING).map_err(|e| e.locate(file, text))?;
-    let ast = syn::parse_file(text).map_err(|e| {
+    let mut ast = syn::parse_file(text).map_err(|e| {
         error::FeError { span: e.span(), message: format!("syntax error: {e}"), label: "here".into(), help: None }.locate(file, text)
     })?;
+    matches::desugar(&mut ast).map_err(|e| e.locate(file, text))?;
     items::algorithm(&ast).map_err(|e| e.locate(file, text))
 }
 
