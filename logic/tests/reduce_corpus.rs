@@ -56,61 +56,65 @@ fn corpus_verdicts() {
         ..Default::default()
     };
     let backend = Z3InProcess::new();
-    let mut failures = Vec::new();
-    let mut count = 0;
+    let mut queries = Vec::new();
     for (dir, expected) in [("valid", Expect::Unsat), ("invalid", Expect::Sat)] {
-        for (file, src) in corpus(dir) {
-            count += 1;
-            let q = parse_query(&src).unwrap_or_else(|e| panic!("{file}: {e}"));
-            if let Some(e) = q.expect {
-                assert_eq!(
-                    e, expected,
-                    "{file}: its `expect` disagrees with its folder"
-                );
-            }
-            let f = q.formula();
-            let checked = match check_sat(&f, &cfg, &backend) {
-                Ok(c) => c,
-                Err(e) => {
-                    failures.push(format!("{file}: error: {e}"));
-                    continue;
-                }
-            };
-            let ok = match (&checked.result, expected) {
-                (CheckResult::Unsat, Expect::Unsat) => true,
-                (CheckResult::Sat(m), Expect::Sat) => holds(&f, m).unwrap_or(false),
-                _ => false,
-            };
-            println!(
-                "{file}: {} in {:?}",
-                checked.result.name(),
-                checked.stats.total
-            );
-            if let CheckResult::Unknown(why) = &checked.result {
-                println!("    {why}");
-            }
-            let wrong = matches!(
-                (&checked.result, expected),
-                (CheckResult::Unsat, Expect::Sat) | (CheckResult::Sat(_), Expect::Unsat)
-            );
-            let gap = KNOWN_GAPS.iter().find(|(name, _)| file.ends_with(name));
-            match (ok, gap) {
-                (true, None) => {}
-                (true, Some((name, _))) => {
-                    failures.push(format!("{name} now passes: remove it from KNOWN_GAPS"))
-                }
-                // A wrong verdict is never tolerated.
-                (false, Some((_, why))) if !wrong => {
-                    println!("    known gap: {why}");
-                }
-                (false, _) => failures.push(format!(
-                    "{file}: expected {expected:?}, got {:?}",
-                    checked.result
-                )),
-            }
-        }
+        queries.extend(corpus(dir).into_iter().map(|(file, src)| (file, src, expected)));
     }
-    println!("{count} corpus queries, {} failures", failures.len());
+    // Two workers, each taking every other query: the known gaps spend
+    // their whole timeout, and two of them at once halve that wait.
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|w| {
+                let (queries, cfg, backend) = (&queries, &cfg, &backend);
+                s.spawn(move || {
+                    queries
+                        .iter()
+                        .skip(w)
+                        .step_by(2)
+                        .filter_map(|(file, src, expected)| failure(file, src, *expected, cfg, backend))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|h| h.join().expect("a worker does not panic")).collect()
+    });
+    println!("{} corpus queries, {} failures", queries.len(), failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// What is wrong with the verdict on one corpus query, if anything.
+fn failure(file: &str, src: &str, expected: Expect, cfg: &CheckConfig, backend: &Z3InProcess) -> Option<String> {
+    let q = parse_query(src).unwrap_or_else(|e| panic!("{file}: {e}"));
+    if let Some(e) = q.expect {
+        assert_eq!(e, expected, "{file}: its `expect` disagrees with its folder");
+    }
+    let f = q.formula();
+    let checked = match check_sat(&f, cfg, backend) {
+        Ok(c) => c,
+        Err(e) => return Some(format!("{file}: error: {e}")),
+    };
+    let ok = match (&checked.result, expected) {
+        (CheckResult::Unsat, Expect::Unsat) => true,
+        (CheckResult::Sat(m), Expect::Sat) => holds(&f, m).unwrap_or(false),
+        _ => false,
+    };
+    println!("{file}: {} in {:?}", checked.result.name(), checked.stats.total);
+    if let CheckResult::Unknown(why) = &checked.result {
+        println!("    {why}");
+    }
+    let wrong = matches!(
+        (&checked.result, expected),
+        (CheckResult::Unsat, Expect::Sat) | (CheckResult::Sat(_), Expect::Unsat)
+    );
+    let gap = KNOWN_GAPS.iter().find(|(name, _)| file.ends_with(name));
+    match (ok, gap) {
+        (true, None) => None,
+        (true, Some((name, _))) => Some(format!("{name} now passes: remove it from KNOWN_GAPS")),
+        // A wrong verdict is never tolerated.
+        (false, Some((_, why))) if !wrong => {
+            println!("    {file}: known gap: {why}");
+            None
+        }
+        (false, _) => Some(format!("{file}: expected {expected:?}, got {:?}", checked.result)),
+    }
+}
