@@ -89,7 +89,7 @@ struct Arm<'a> {
 }
 
 fn chain(m: &syn::ExprMatch) -> FeResult<Expr> {
-    let scrutinee = &*m.expr;
+    let scrutinee = &operand(&m.expr);
     let mut arms = Vec::new();
     let mut cover = Cover::default();
     let mut guards = 0;
@@ -165,6 +165,15 @@ fn chain(m: &syn::ExprMatch) -> FeResult<Expr> {
         };
     }
     Ok(rest)
+}
+
+/// `e` as it may stand after `if let p =`: parenthesized unless it is a
+/// primary expression (`if let true = a && b` would read as a let chain).
+fn operand(e: &Expr) -> Expr {
+    match e {
+        Expr::Path(_) | Expr::MethodCall(_) | Expr::Field(_) | Expr::Call(_) | Expr::Lit(_) | Expr::Paren(_) | Expr::Index(_) | Expr::Tuple(_) => e.clone(),
+        e => syn::parse_quote_spanned!(e.span()=> (#e)),
+    }
 }
 
 /// How the chain ends: in an arm that always holds, or in the arm that
@@ -258,6 +267,9 @@ mod tests {
         assert_eq!(out, "if let 0 | 1 = k { a } else { let n = k ; if n > 5 { b } else { c } }");
         let out = rewritten("match b { true => 1, false => 2 }").unwrap();
         assert_eq!(out, "if let true = b { 1 } else { 2 }");
+        // A scrutinee that is not a primary expression is parenthesized.
+        let out = rewritten("match a && b { true => 1, false => 2 }").unwrap();
+        assert_eq!(out, "if let true = (a && b) { 1 } else { 2 }");
         // Nested: the inner `match` is rewritten first.
         let out = rewritten("match o { Some(Some(v)) => match v { 0 => a, _ => b }, _ => c }").unwrap();
         assert_eq!(out, "if let Some (Some (v)) = o { if let 0 = v { a } else { b } } else { c }");
