@@ -275,9 +275,10 @@ pub fn query(r: &Reduced) -> SmtQuery {
 /// queries are decided by then; at most [`MAX_STRETCH`] times that of wall
 /// time), for half the timeout when it is the hint's, for
 /// [`CheckConfig::lead`] when that is set, or until it answers without
-/// deciding; then the others join. Every strategy is sound, so the first `unsat` decides and stops the rest; a
-/// model counts only once confirmed on `f`, and then decides too. The verdict does not depend on
-/// which thread was faster (a sound `unsat` and a confirmed model cannot
+/// deciding; then the others join. Every strategy is sound, so the first
+/// `unsat` decides and stops the rest; a model counts only once confirmed
+/// on `f`, and then decides too. The verdict does not depend on which
+/// thread was faster (a sound `unsat` and a confirmed model cannot
 /// both exist); which counterexample is shown can, when the first strategy
 /// has not found one within its head start and two others find one at
 /// about the same time. (Waiting for the earlier strategies instead made a
