@@ -96,7 +96,7 @@ fn chain(m: &syn::ExprMatch) -> FeResult<Expr> {
     // The body of the first unguarded `None` arm: the dead `else` of a
     // completing `Some(p)` arm.
     let mut none_body = None;
-    let mut last = None;
+    let mut ended = false;
     for arm in &m.arms {
         let (pat, guard) = match &arm.pat {
             Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
@@ -109,10 +109,6 @@ fn chain(m: &syn::ExprMatch) -> FeResult<Expr> {
             if guards > MAX_GUARDS {
                 return err_help(g.span(), format!("a `match` with more than {MAX_GUARDS} guarded arms"), "one guard too many", "split the `match`, or test the guards with `if` inside fewer arms");
             }
-        } else if let Test::Always(_) = test {
-            arms.push(Arm { test, guard, body: &arm.body });
-            last = Some(Last::Always);
-            break;
         } else if is_none_pat(pat) {
             cover.none = true;
             none_body.get_or_insert(&*arm.body);
@@ -121,30 +117,32 @@ fn chain(m: &syn::ExprMatch) -> FeResult<Expr> {
         } else if let Some(b) = bool_literal(pat) {
             if b { cover.yes = true } else { cover.no = true }
         }
+        // An unguarded arm that always holds, or that completes a cover,
+        // is the last one reached.
+        ended = guard.is_none() && (matches!(test, Test::Always(_)) || cover.complete());
         arms.push(Arm { test, guard, body: &arm.body });
-        if guard.is_none() && cover.complete() {
-            last = Some(Last::Completes);
+        if ended {
             break;
         }
     }
-    let Some(last) = last else {
+    if !ended {
         return err_help(
             m.span(),
             "the verifier cannot see that this `match` is exhaustive",
             "no arm for the remaining values",
             "end it with a `_ => …` arm, or cover `Some(_)` and `None` (or `true` and `false`) with unguarded arms",
         );
-    };
+    }
     let final_arm = arms.pop().expect("the completing arm was pushed");
-    let mut rest = match (last, final_arm.test) {
-        (Last::Always, Test::Always(p)) => bind(&p, scrutinee, final_arm.body),
-        (Last::Completes, Test::Refutable(p)) if some_of_anything(&p) => {
+    let mut rest = match final_arm.test {
+        Test::Always(p) => bind(&p, scrutinee, final_arm.body),
+        // Completes a cover: reached only where its pattern matches.
+        Test::Refutable(p) if some_of_anything(&p) => {
             let dead = none_body.expect("a cover of Some and None has a None arm");
             let (then, els) = (block(final_arm.body), block(dead));
             syn::parse_quote_spanned!(final_arm.body.span()=> if let #p = #scrutinee #then else #els)
         }
-        (Last::Completes, _) => block_expr(final_arm.body),
-        (Last::Always, Test::Refutable(_)) => unreachable!("only an arm that always holds ends the chain as `Always`"),
+        Test::Refutable(_) => block_expr(final_arm.body),
     };
     for arm in arms.into_iter().rev() {
         let then = match arm.guard {
@@ -174,14 +172,6 @@ fn operand(e: &Expr) -> Expr {
         Expr::Path(_) | Expr::MethodCall(_) | Expr::Field(_) | Expr::Call(_) | Expr::Lit(_) | Expr::Paren(_) | Expr::Index(_) | Expr::Tuple(_) => e.clone(),
         e => syn::parse_quote_spanned!(e.span()=> (#e)),
     }
-}
-
-/// How the chain ends: in an arm that always holds, or in the arm that
-/// completes a cover.
-#[derive(Clone, Copy)]
-enum Last {
-    Always,
-    Completes,
 }
 
 /// `pat` without references and parentheses around it.
