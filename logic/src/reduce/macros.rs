@@ -51,11 +51,12 @@ pub fn expand_constant_functions(f: &Term, names: &mut NameGen) -> Term {
     parts.reverse();
     // A field equal at every two processes is a constant function of a
     // fresh constant (its value; `P` is never empty).
+    let defined: Vec<Fun> = parts.iter().filter_map(constant_function).map(|(g, _)| g).collect();
     let mut uniform: Vec<Fun> = Vec::new();
     for p in &parts {
         if let Some(f) = uniform_field(p)
             && !uniform.contains(&f)
-            && !parts.iter().any(|q| constant_function(q).is_some_and(|(g, _)| g == f))
+            && !defined.contains(&f)
         {
             uniform.push(f);
         }
