@@ -161,6 +161,20 @@ fn otr_with_a_threshold_written_as_a_division_makes_progress() {
     assert_eq!(got, vec![("otr/progress/inv0/round0".to_string(), "proved")]);
 }
 
+/// OTR updating on a simple majority (`2·|mbox| > n`) while the good
+/// round gives `3·|S| > 2n`: its progress VC is valid (its safety is not:
+/// that is refuted at n = 7, not checked here). No fact bounds the
+/// guard's form; the sum of `3·|S| > 2n`, `n ≥ 1` and `|S| ≤ n` decides
+/// it, which the reduction finds by elimination (`reduce::entailed`); the
+/// guard left in every instance of the update timed out.
+#[test]
+fn otr_updating_on_a_majority_makes_progress() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let text = patched(&otr, "if 3 * mbox.len() > 2 * cx.n() {", "if 2 * mbox.len() > cx.n() {");
+    let got = verdicts_of(&text, "progress/inv0");
+    assert_eq!(got, vec![("otr/progress/inv0/round0".to_string(), "proved")]);
+}
+
 /// CoordUniformVoting (three rounds, a rotating coordinator, no split):
 /// every VC proved.
 #[test]

@@ -47,6 +47,7 @@ pub mod congruence;
 pub mod decode;
 pub mod division;
 pub mod entailed;
+mod fourier_motzkin;
 pub mod guarded;
 pub mod holders;
 pub mod instantiate;
