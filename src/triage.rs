@@ -68,12 +68,21 @@ impl Triage {
     /// One sentence for the human report.
     pub fn sentence(&self) -> String {
         match self {
-            Triage::Reachable { violated, after_rounds, trace } => format!(
-                "reachable: a run from initial states (n = {}, seed {}) violates {violated} after {after_rounds} round(s) — a real \
-                 bug: it is false on a run, not only an invariant too weak for the proof (the JSON report has the run as a trace \
-                 for `simulate --replay`)",
-                trace.n, trace.seed
-            ),
+            Triage::Reachable { violated, after_rounds, trace } => {
+                let deaf = self_unheard(trace, *after_rounds).map_or_else(String::new, |(p, r)| {
+                    format!(
+                        "; in this run p{p} does not hear itself in round {r}: the runtime delivers a live process's own \
+                         message, the Heard-Of model the proof assumes does not, so if the algorithm relies on it, state \
+                         `w.forall(|p| w.ho(p).contains(p))` in `safety`"
+                    )
+                });
+                format!(
+                    "reachable: a run from initial states (n = {}, seed {}) violates {violated} after {after_rounds} round(s) — a \
+                     real bug: it is false on a run, not only an invariant too weak for the proof (the JSON report has the run \
+                     as a trace for `simulate --replay`){deaf}",
+                    trace.n, trace.seed
+                )
+            }
             Triage::NotReached { runs, n, rounds } => {
                 let ns: Vec<String> = n.iter().map(usize::to_string).collect();
                 format!(
@@ -86,6 +95,16 @@ impl Triage {
             Triage::NotRun { why } => format!("no search from initial states: {why}"),
         }
     }
+}
+
+/// The first process and round, within the first `rounds` rounds of
+/// `trace`, where a process is not in its own heard-of set.
+fn self_unheard(trace: &TraceFile, rounds: i64) -> Option<(usize, i64)> {
+    let rounds = usize::try_from(rounds).unwrap_or(0);
+    trace.rounds.iter().take(rounds).find_map(|r| {
+        let p = r.ho.iter().enumerate().position(|(p, heard)| !heard.contains(&(p as u32)))?;
+        Some((p, r.round))
+    })
 }
 
 /// Whether `vc`'s refutation gets a search: inductiveness through a round

@@ -113,3 +113,42 @@ fn a_run_is_named_by_the_violation_the_vc_is_about() {
     let t = triage_of(&spec, "otr/property/irrevocability/round0");
     assert_eq!((&t["result"], &t["violated"]), (&serde_json::json!("reachable"), &serde_json::json!("property Irrevocability")), "{t}");
 }
+
+/// The runs let a process miss its own message, as the Heard-Of model the
+/// proof assumes does: max gossip keeping only the largest value heard
+/// (not its own as well) is refuted, a run where a process does not hear
+/// itself reaches the violation, and the report says what the runtime
+/// does differently and what to state in `safety`; with that stated, the
+/// variant is proved.
+#[test]
+fn a_bug_that_needs_a_lost_self_message_is_reachable_and_named() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/inputs/max_gossip.rs")).expect("the spec");
+    let from = "p.x = p.x.max(m);";
+    assert_eq!(text.matches(from).count(), 1);
+    let broken = text.replace(from, "p.x = m;");
+    let spec = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("max_gossip_heard_only.rs");
+    std::fs::write(&spec, &broken).expect("scratch file");
+    let t = triage_of(&spec, "max_gossip/property/monotone/round0");
+    assert_eq!(t["result"], "reachable", "{t}");
+    let rounds = t["trace"]["rounds"].as_array().expect("rounds");
+    let deaf = |r: &serde_json::Value| {
+        let ho = r["ho"].as_array().expect("heard-of sets");
+        ho.iter().enumerate().any(|(p, h)| !h.as_array().expect("a set").iter().any(|q| q.as_u64() == Some(p as u64)))
+    };
+    assert!(rounds.iter().any(deaf), "a process misses its own message: {t}");
+    let human = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["check", spec.to_str().expect("UTF-8 path"), "--vc", "max_gossip/property/monotone/round0"])
+        .output()
+        .expect("the psync-verify binary runs");
+    let shown = String::from_utf8_lossy(&human.stdout);
+    assert!(shown.contains("does not hear itself") && shown.contains("w.forall(|p| w.ho(p).contains(p))"), "{shown}");
+    let hearing_itself =
+        broken.replacen("impl Spec for MaxGossip {\n", "impl Spec for MaxGossip {\n    fn safety(w: &World<Self>) -> bool {\n        w.forall(|p| w.ho(p).contains(p))\n    }\n\n", 1);
+    let stated = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("max_gossip_hearing_itself.rs");
+    std::fs::write(&stated, hearing_itself).expect("scratch file");
+    let out = Command::new(env!("CARGO_BIN_EXE_psync-verify"))
+        .args(["check", stated.to_str().expect("UTF-8 path"), "--quiet"])
+        .output()
+        .expect("the psync-verify binary runs");
+    assert_eq!(out.status.code(), Some(0), "proved: {}", String::from_utf8_lossy(&out.stdout));
+}

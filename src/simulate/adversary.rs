@@ -2,6 +2,8 @@
 //!
 //! The random ones mirror the runtime's (`psync::sim::Faults`): a process
 //! always hears itself unless it crashed. `spec` draws heard-of sets that
+//! may leave a process out of its own (the Heard-Of model, which the
+//! proofs assume, allows it), that
 //! satisfy the spec's `safety` predicate in every round and its liveness
 //! predicate `L_j` in every round of the `j`-th of the last good phases, by
 //! rejection sampling with the evaluator: the simulator never blames the
@@ -118,22 +120,31 @@ pub fn satisfies(alg: &Algorithm, pre: &Snapshot, (ho, faults): (&[BTreeSet<u32>
     alg.spec.safety.iter().chain(live).all(|p| holds(&p.term, &m) == Ok(true))
 }
 
-/// Rejection sampling: proposals are independent omissions, one common
-/// heard-of set for everybody, and everybody hearing everybody.
+/// One proposal of `spec`: independent omissions (self-messages kept, as
+/// the runtime delivers them), independent omissions that also lose
+/// self-messages (the Heard-Of model, which the proofs assume, does not
+/// put `p` in `HO(p)`), one common heard-of set for everybody, or
+/// everybody hearing everybody.
+fn propose(n: usize, drop: f64, rng: &mut StdRng) -> Vec<BTreeSet<u32>> {
+    let d = [drop, drop / 2.0, 0.5][rng.random_range(0..3)];
+    match rng.random_range(0..4) {
+        0 => omissions(n, d, rng, |_, _| true),
+        1 => (0..n).map(|_| (0..n as u32).filter(|_| !rng.random_bool(d)).collect()).collect(),
+        2 => {
+            let common: BTreeSet<u32> = (0..n as u32).filter(|_| !rng.random_bool(d)).collect();
+            vec![common; n]
+        }
+        _ => vec![(0..n as u32).collect(); n],
+    }
+}
+
+/// Rejection sampling of [`propose`]'s proposals.
 fn spec_draw(alg: &Algorithm, pre: &Snapshot, live: Option<&Pred>, drop: f64, n: usize, rng: &mut StdRng) -> Result<Heard, NoHeardOfSets> {
     if alg.spec.safety.is_none() && live.is_none() && alg.value_faults.is_none() {
-        return Ok((omissions(n, drop, rng, |_, _| true), ValueFaults::default()));
+        return Ok((propose(n, drop, rng), ValueFaults::default()));
     }
     for _ in 0..SPEC_TRIES {
-        let d = [drop, drop / 2.0, 0.5][rng.random_range(0..3)];
-        let ho = match rng.random_range(0..4) {
-            0 | 1 => omissions(n, d, rng, |_, _| true),
-            2 => {
-                let common: BTreeSet<u32> = (0..n as u32).filter(|_| !rng.random_bool(d)).collect();
-                vec![common; n]
-            }
-            _ => vec![(0..n as u32).collect(); n],
-        };
+        let ho = propose(n, drop, rng);
         let faults = super::altered::draw(alg, pre, &ho, rng);
         if satisfies(alg, pre, (&ho, &faults), live) {
             return Ok((ho, faults));
