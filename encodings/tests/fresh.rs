@@ -97,6 +97,32 @@ fn uniform_voting_deciding_on_one_vote_is_refuted() {
     assert!(got.iter().any(|(id, k)| id == "uniform_voting/inductive/inv0/round1" && *k == "refuted"), "{got:?}");
 }
 
+const UV_SEND: &str = "    fn send(p: &UniformVoting, _cx: &Ctx) -> Outbox<i64> {
+        Outbox::broadcast(p.x)
+    }";
+
+/// UniformVoting whose decided processes broadcast their decision in the
+/// first round (`if p.decided { broadcast(decision) } else { broadcast(x) }`):
+/// every VC proved, as for the original. The two branches send to everyone,
+/// so the mailbox is the heard-of set; read as a comprehension over the
+/// branch condition, the first round's step was left `unknown`. Broadcasting
+/// a value other than the decision is refuted.
+#[test]
+fn uniform_voting_broadcasting_the_decision_is_proved() {
+    let send = |decided: &str| {
+        format!(
+            "    fn send(p: &UniformVoting, _cx: &Ctx) -> Outbox<i64> {{
+        if p.decided {{ Outbox::broadcast({decided}) }} else {{ Outbox::broadcast(p.x) }}
+    }}"
+        )
+    };
+    let text = patched(&spec_text("uniform_voting"), UV_SEND, &send("p.decision"));
+    assert_all_proved(&verdicts(&text));
+    let wrong = patched(&spec_text("uniform_voting"), UV_SEND, &send("p.decision + 1"));
+    let got = verdicts_of(&wrong, "inductive/inv0/round0");
+    assert_eq!(got, vec![("uniform_voting/inductive/inv0/round0".to_string(), "refuted")]);
+}
+
 /// `mbox.exists` on `Option<bool>` payloads in `update` gets a verdict (not
 /// an internal error of the reduction).
 #[test]

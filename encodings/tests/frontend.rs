@@ -287,3 +287,21 @@ fn a_pattern_of_the_wrong_type_is_located() {
     let src = otr_with("p.x = mbox.min_most_often();", "match mbox.len() { None => {} _ => p.x = 1 }");
     expect_error(&src, "this pattern needs an `Option`", "match mbox.len()", "None");
 }
+
+/// An outbox chosen by an `if` whose branches reach the same destinations
+/// sends there whatever the condition: OTR broadcasting its decision once
+/// decided sends to everyone (`sends_to` is `true`, so the mailbox is the
+/// heard-of set), while a branch sending nothing keeps the condition.
+#[test]
+fn branches_of_a_send_that_reach_everyone_send_to_everyone() {
+    let otr = std::fs::read_to_string(bench("otr")).expect("zoo/otr.rs");
+    let from = "Outbox::broadcast(p.x)\n";
+    assert_eq!(otr.matches(from).count(), 1);
+    let both = otr.replace(from, "if p.decided { Outbox::broadcast(p.decision) } else { Outbox::broadcast(p.x) }\n");
+    let alg = parse_spec("otr.rs", &both).expect("in the subset");
+    assert_eq!(alg.rounds[0].sends_to, psync_logic::Term::Bool(true));
+    let quiet = otr.replace(from, "if p.decided { Outbox::none() } else { Outbox::broadcast(p.x) }\n");
+    let alg = parse_spec("otr.rs", &quiet).expect("in the subset");
+    assert_ne!(alg.rounds[0].sends_to, psync_logic::Term::Bool(true));
+    assert!(alg.rounds[0].sends_to.to_string().contains("decided"), "{}", alg.rounds[0].sends_to);
+}

@@ -33,19 +33,24 @@ impl Cx<'_> {
     pub fn send_body(&mut self, b: &syn::Block, msg: &Sort) -> FeResult<(Term, Term)> {
         let branches = self.block_with(b, |cx, e| cx.outbox(e, msg))?;
         let d = names::dest_var().t();
-        let sends = terms::or(
-            branches
-                .iter()
-                .map(|br| {
-                    let hit = match &br.dests {
-                        Dests::None => Term::Bool(false),
-                        Dests::All(_) => Term::Bool(true),
-                        Dests::To(v) => terms::or(v.iter().map(|(p, _)| build::eq(d.clone(), p.clone())).collect()),
-                    };
-                    terms::and(vec![br.guard.clone(), hit])
-                })
-                .collect(),
-        );
+        let hits: Vec<Term> = branches
+            .iter()
+            .map(|br| match &br.dests {
+                Dests::None => Term::Bool(false),
+                Dests::All(_) => Term::Bool(true),
+                Dests::To(v) => terms::or(v.iter().map(|(p, _)| build::eq(d.clone(), p.clone())).collect()),
+            })
+            .collect();
+        // The guards are a case split (every `if` has its `else`, every
+        // `match` is exhaustive), so branches that all reach the same
+        // destinations send there whatever the guards say: `if c {
+        // broadcast(a) } else { broadcast(b) }` sends to everyone, and the
+        // mailbox is the heard-of set, not a comprehension over `c`.
+        let sends = if hits.windows(2).all(|w| w[0] == w[1]) {
+            hits.into_iter().next().unwrap_or(Term::Bool(false))
+        } else {
+            terms::or(branches.iter().zip(hits).map(|(br, hit)| terms::and(vec![br.guard.clone(), hit])).collect())
+        };
         // The payload: the first branch whose guard holds decides; within a
         // `to(..).and(..)` list the first entry for a destination counts.
         let mut payload: Option<Term> = None;
