@@ -201,6 +201,21 @@ fn otr_updating_on_a_majority_makes_progress() {
     assert_eq!(got, vec![("otr/progress/inv0/round0".to_string(), "proved")]);
 }
 
+/// OTR's "nobody decided" written as a count (`w.count(|i| w[i].decided)
+/// == 0`) gets the verdicts of its `∀` form: the reduction conjoins an
+/// asserted empty comprehension with its universal (`reduce::nonempty`);
+/// without it both VCs timed out.
+#[test]
+fn otr_with_nobody_decided_written_as_a_count_is_proved() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let text = patched(&otr, "(w.forall(|i| !w[i].decided)", "(w.count(|i| w[i].decided) == 0");
+    let got = verdicts_of(&text, "inv0/round0");
+    assert_eq!(
+        got,
+        vec![("otr/inductive/inv0/round0".to_string(), "proved"), ("otr/progress/inv0/round0".to_string(), "proved")]
+    );
+}
+
 /// CoordUniformVoting (three rounds, a rotating coordinator, no split):
 /// every VC proved.
 #[test]

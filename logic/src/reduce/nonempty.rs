@@ -1,4 +1,5 @@
-//! Pass 1b: an asserted non-empty set gets a member.
+//! Pass 1b: an asserted non-empty set gets a member; an asserted empty or
+//! full comprehension, its universal.
 //!
 //! A literal of the NNF formula that says a comprehension is not empty
 //! (`0 < |{x | φ}|`, `1 ≤ |{x | φ}|`, `¬(|{x | φ}| = 0)`, `¬(|{x | φ}| ≤ 0)`)
@@ -9,9 +10,13 @@
 //! only where a Venn group has a witness (ground sets); with the `∃`,
 //! Skolemization gives one for every instance, so
 //! `∀p q. |{s | s ∈ HO(p) ∧ s ∈ HO(q)}| > 0` gets the same witness `s(p, q)`
-//! as `∀p q. ∃s. s ∈ HO(p) ∧ s ∈ HO(q)`. The other direction,
-//! `|{x | φ}| = 0 ⇒ ∀x. ¬φ`, needs no rewrite: a member makes any set
-//! non-empty (`membership.rs`). Literals inside a disjunction (the cases of
+//! as `∀p q. ∃s. s ∈ HO(p) ∧ s ∈ HO(q)`. Likewise an asserted literal
+//! saying a comprehension of processes is empty (`|{x | φ}| = 0`) is
+//! conjoined with `∀x. ¬φ`, and one saying it holds everyone
+//! (`|{x | φ}| = n`) with `∀x. φ`: "nobody decided" written as a count
+//! gets the universal the `∀` form states (the membership facts of
+//! `membership.rs` leave comprehensions out, and their memberships reach
+//! the count only through its definition). Literals inside a disjunction (the cases of
 //! a lifted `ite`, such as a mailbox's `mbox ≠ ∅` of `max_by_key`) are left
 //! alone: the equivalence holds there too, but a Skolem function per case
 //! costs the solver more than it gives (measured on the benchmarks).
@@ -29,7 +34,8 @@
 //! would need a Skolem function per quorum.
 //!
 //! Soundness: for a finite set, `|{x | φ}| ≥ 1 ⇔ ∃x. φ`, so the literal is
-//! equivalent to its conjunction with `∃x. φ`; and `|S| = 0` makes
+//! equivalent to its conjunction with `∃x. φ`; over the `n` processes,
+//! `|{x | φ}| = 0 ⇔ ∀x. ¬φ` and `|{x | φ}| = n ⇔ ∀x. φ`; and `|S| = 0` makes
 //! `k·|S| = 0`, so `t < k·|S|` implies `t < 0 ∨ ∃x. x ∈ S`: the models are
 //! unchanged.
 
@@ -59,6 +65,9 @@ fn add_members_under(f: &Term, varying: &mut Vec<crate::Var>, names: &mut NameGe
             Term::Bind(*b, vs.clone(), Box::new(body))
         }
         literal => {
+            if let Some(all) = empty_or_full_comprehension(literal, names) {
+                return and(vec![literal.clone(), all]);
+            }
             let member = match nonempty_comprehension(literal) {
                 Some(member) => Some((None, member)),
                 None => lower_bound(literal)
@@ -148,6 +157,43 @@ fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
     }
 }
 
+/// For a literal that says a comprehension over processes is empty
+/// (`|{x | φ}| = 0`, `≤ 0`, `< 1`, not `> 0`) the universal `∀x. ¬φ`, and
+/// for one that says it holds everyone (`|{x | φ}| = n`, `≥ n`, not `< n`)
+/// the universal `∀x. φ`.
+fn empty_or_full_comprehension(literal: &Term, names: &mut NameGen) -> Option<Term> {
+    let n = crate::build::n();
+    let comprehension = |t: &Term| match t {
+        Term::Op(Op::Card, s) => match &s[0] {
+            Term::Bind(Binder::Comprehension, x, body) if x[0].sort == crate::Sort::P => Some((x[0].clone(), (**body).clone())),
+            _ => None,
+        },
+        _ => None,
+    };
+    // (the comprehension, whether the literal says it is full)
+    let (c, full) = match literal {
+        Term::Op(Op::Eq, ab) => match (&ab[0], &ab[1]) {
+            (Term::Int(0), t) | (t, Term::Int(0)) => (comprehension(t)?, false),
+            (m, t) | (t, m) if *m == n && comprehension(t).is_some() => (comprehension(t)?, true),
+            _ => return None,
+        },
+        Term::Op(Op::Le, ab) if ab[1] == Term::Int(0) => (comprehension(&ab[0])?, false),
+        Term::Op(Op::Lt, ab) if ab[1] == Term::Int(1) => (comprehension(&ab[0])?, false),
+        Term::Op(Op::Le, ab) if ab[0] == n => (comprehension(&ab[1])?, true),
+        Term::Op(Op::Not, a) => match &a[0] {
+            Term::Op(Op::Lt, ab) if ab[0] == Term::Int(0) => (comprehension(&ab[1])?, false),
+            Term::Op(Op::Le, ab) if ab[0] == Term::Int(1) => (comprehension(&ab[1])?, false),
+            Term::Op(Op::Lt, ab) if ab[1] == n => (comprehension(&ab[0])?, true),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (x, body) = c;
+    let fresh = names.fresh_var(&x);
+    let body = body.subst(&[(x, fresh.t())]);
+    Some(syntax::forall(vec![fresh], if full { body } else { syntax::neg(&body) }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +204,31 @@ mod tests {
         let mut names = NameGen::avoiding(&f);
         let added = add_members(&f, &mut names);
         (f, added)
+    }
+
+    /// An asserted empty comprehension of processes is its universal
+    /// negation, a full one its universal; anywhere but asserted (under
+    /// `∨`), or for a set that is no comprehension, nothing is added.
+    #[test]
+    fn an_empty_or_full_comprehension_is_a_universal() {
+        let decided = "fun d: P -> Bool;";
+        for (assertion, universal) in [
+            ("|{i: P | d(i)}| == 0", "∀ i$1: P. ¬d(i$1)"),
+            ("|{i: P | d(i)}| <= 0", "∀ i$1: P. ¬d(i$1)"),
+            ("!(0 < |{i: P | d(i)}|)", "∀ i$1: P. ¬d(i$1)"),
+            ("|{i: P | d(i)}| == n", "∀ i$1: P. d(i$1)"),
+            ("n <= |{i: P | d(i)}|", "∀ i$1: P. d(i$1)"),
+        ] {
+            let (f, added) = with_members(&format!("{decided} assert {assertion};"));
+            assert_eq!(added.to_string(), format!("{f} ∧ ({universal})"), "{assertion}");
+        }
+        for src in [
+            "fun d: P -> Bool; const b: Bool; assert |{i: P | d(i)}| == 0 || b;",
+            "const S: Set<P>; assert |S| == 0;",
+        ] {
+            let (f, added) = with_members(src);
+            assert_eq!(f, added, "{src}");
+        }
     }
 
     #[test]
