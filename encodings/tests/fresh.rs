@@ -216,6 +216,25 @@ fn otr_with_nobody_decided_written_as_a_count_is_proved() {
     );
 }
 
+/// OTR's good round written without naming the common heard-of set
+/// (`∀p. (∀q. HO(p) = HO(q)) ∧ 3·|HO(p)| > 2n`): both progress VCs proved,
+/// as with `∃S. ∀p. HO(p) = S`. The equation under the second `∀` makes
+/// `HO` a constant (`reduce::macros`); it timed out before.
+#[test]
+fn otr_with_a_good_round_without_a_named_set_makes_progress() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let text = patched(
+        &otr,
+        "let good = w.exists_set(|s| w.forall(|p| w.ho(p) == s) && 3 * s.len() > 2 * w.n());",
+        "let good = w.forall(|p| w.forall(|q| w.ho(p) == w.ho(q)) && 3 * w.ho(p).len() > 2 * w.n());",
+    );
+    let got = verdicts_of(&text, "progress/");
+    assert_eq!(
+        got,
+        vec![("otr/progress/inv0/round0".to_string(), "proved"), ("otr/progress/inv1/round0".to_string(), "proved")]
+    );
+}
+
 /// CoordUniformVoting (three rounds, a rotating coordinator, no split):
 /// every VC proved.
 #[test]

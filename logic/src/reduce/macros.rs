@@ -105,20 +105,32 @@ fn defines_constant_function(vs: &[Var], body: &Term) -> bool {
 
 /// The unary field `f` that a top-level `∀x̄. … ∧ f(u) = f(w) ∧ …` (`u`, `w`
 /// two of `x̄`) or `∀x̄. … ∧ f(u) = t ∧ …` (`t` closed, `f` in it: OTR's
-/// "everyone holds what `k` holds") makes equal at every two processes.
+/// "everyone holds what `k` holds") makes equal at every two processes;
+/// the equation may sit under further `∀`s among the conjuncts
+/// (`∀p. (∀q. HO(p) = HO(q)) ∧ …`).
 fn uniform_field(p: &Term) -> Option<Fun> {
-    let Term::Bind(Binder::Forall, vs, body) = p else { return None };
-    let (mut vs, mut body) = (vs.clone(), body.as_ref());
-    while let Term::Bind(Binder::Forall, more, inner) = body {
-        vs.extend(more.iter().cloned());
-        body = inner.as_ref();
+    let Term::Bind(Binder::Forall, _, _) = p else { return None };
+    // The equations reached from `p` through `∀` and `∧`, with the
+    // variables bound on the way.
+    let mut equations: Vec<(Vec<Var>, Term)> = Vec::new();
+    let mut todo = vec![(Vec::new(), p.clone())];
+    while let Some((mut vs, t)) = todo.pop() {
+        match t {
+            Term::Bind(Binder::Forall, more, body) => {
+                vs.extend(more);
+                todo.push((vs, *body));
+            }
+            Term::Op(Op::And, parts) => todo.extend(parts.into_iter().map(|c| (vs.clone(), c))),
+            eq @ Term::Op(Op::Eq, _) => equations.push((vs, eq)),
+            _ => {}
+        }
     }
-    let at_var = |t: &Term| match t {
-        Term::App(f, args) if args.len() == 1 && matches!(&args[0], Term::Var(v) if vs.contains(v)) => Some((f.clone(), args[0].clone())),
-        _ => None,
-    };
-    conjuncts(body.clone()).iter().find_map(|c| {
-        let Term::Op(Op::Eq, sides) = c else { return None };
+    equations.into_iter().find_map(|(vs, c)| {
+        let at_var = |t: &Term| match t {
+            Term::App(f, args) if args.len() == 1 && matches!(&args[0], Term::Var(v) if vs.contains(v)) => Some((f.clone(), args[0].clone())),
+            _ => None,
+        };
+        let Term::Op(Op::Eq, sides) = &c else { return None };
         let [a, b] = sides.as_slice() else { return None };
         [(a, b), (b, a)].into_iter().find_map(|(a, b)| {
             let (f, u) = at_var(a)?;
@@ -188,6 +200,10 @@ mod tests {
              assert (forall i: P. forall j: P. x(i) == x(j) && (!d(j) || x(i) > 0)) && x(a) < 0;",
             "fun x: P -> Int; const a: P;
              assert (exists k: P. forall i: P. x(i) == x(k)) && x(a) < 0;",
+            // A good round without a named set: the equation under a
+            // second `∀` among the first one's conjuncts.
+            "fun x: P -> Int; const a: P;
+             assert (forall i: P. (forall j: P. x(i) == x(j)) && 3 * x(i) > 2 * n) && x(a) < 0;",
         ] {
             let out = expand(src);
             assert!(!out.contains("x(a)") && out.contains("uniform$"), "{out}");
@@ -198,11 +214,16 @@ mod tests {
     /// does not make a field constant.
     #[test]
     fn a_field_compared_with_another_is_not_a_constant() {
-        let out = expand(
+        for src in [
             "fun x: P -> Int; fun y: P -> Int; const a: P;
              assert (forall i: P. forall j: P. x(i) == y(j)) && x(a) < 0;",
-        );
-        assert!(out.contains("x(a)") && !out.contains("uniform$"), "{out}");
+            // Under a disjunction the equation is no fact.
+            "fun x: P -> Int; fun d: P -> Bool; const a: P;
+             assert (forall i: P. (forall j: P. x(i) == x(j)) || d(i)) && x(a) < 0;",
+        ] {
+            let out = expand(src);
+            assert!(out.contains("x(a)") && !out.contains("uniform$"), "{out}");
+        }
     }
 
     #[test]
