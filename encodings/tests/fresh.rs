@@ -202,13 +202,25 @@ fn otr_updating_on_a_majority_makes_progress() {
 }
 
 /// OTR's "nobody decided" written as a count (`w.count(|i| w[i].decided)
-/// == 0`) gets the verdicts of its `∀` form: the reduction conjoins an
-/// asserted empty comprehension with its universal (`reduce::nonempty`);
+/// == 0`) gets the verdicts of its `∀` form: the reduction reads an
+/// asserted empty comprehension as its universal (`reduce::nonempty`);
 /// without it both VCs timed out.
 #[test]
 fn otr_with_nobody_decided_written_as_a_count_is_proved() {
     let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
     let text = patched(&otr, "(w.forall(|i| !w[i].decided)", "(w.count(|i| w[i].decided) == 0");
+    let got = verdicts_of(&text, "inv0/round0");
+    assert_eq!(
+        got,
+        vec![("otr/inductive/inv0/round0".to_string(), "proved"), ("otr/progress/inv0/round0".to_string(), "proved")]
+    );
+    // "Every decision is `v`" as a count too: in the negated conclusion the
+    // census said to be non-empty reads as its `∃`.
+    let text = patched(
+        &text,
+        "let agreed_on = |v: i64| w.forall(|i| implies(w[i].decided, w[i].decision == v));",
+        "let agreed_on = |v: i64| w.count(|i| w[i].decided && w[i].decision != v) == 0;",
+    );
     let got = verdicts_of(&text, "inv0/round0");
     assert_eq!(
         got,

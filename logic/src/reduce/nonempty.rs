@@ -1,5 +1,5 @@
 //! Pass 1b: an asserted non-empty set gets a member; an asserted empty or
-//! full comprehension, its universal.
+//! full comprehension is its universal.
 //!
 //! A literal of the NNF formula that says a comprehension is not empty
 //! (`0 < |{x | φ}|`, `1 ≤ |{x | φ}|`, `¬(|{x | φ}| = 0)`, `¬(|{x | φ}| ≤ 0)`)
@@ -10,14 +10,17 @@
 //! only where a Venn group has a witness (ground sets); with the `∃`,
 //! Skolemization gives one for every instance, so
 //! `∀p q. |{s | s ∈ HO(p) ∧ s ∈ HO(q)}| > 0` gets the same witness `s(p, q)`
-//! as `∀p q. ∃s. s ∈ HO(p) ∧ s ∈ HO(q)`. Likewise an asserted literal
-//! saying a comprehension of processes is empty (`|{x | φ}| = 0`) is
-//! conjoined with `∀x. ¬φ`, and one saying it holds everyone
-//! (`|{x | φ}| = n`) with `∀x. φ`: "nobody decided" written as a count
-//! gets the universal the `∀` form states (the membership facts of
-//! `membership.rs` leave comprehensions out, and their memberships reach
-//! the count only through its definition). Literals inside a disjunction (the cases of
-//! a lifted `ite`, such as a mailbox's `mbox ≠ ∅` of `max_by_key`) are left
+//! as `∀p q. ∃s. s ∈ HO(p) ∧ s ∈ HO(q)`. An asserted literal saying a
+//! comprehension of processes is empty (`|{x | φ}| = 0`) becomes `∀x. ¬φ`,
+//! and one saying it holds everyone (`|{x | φ}| = n`) becomes `∀x. φ`:
+//! "nobody decided" written as a count reads as its `∀` form (the
+//! membership facts of `membership.rs` leave comprehensions out, and the
+//! count's own family of sets only slowed the solver down). Inside a
+//! disjunction, a census (a comprehension testing no membership) said to
+//! be non-empty becomes its `∃`: the negated conclusion of "every decision
+//! is `v`" written as a count, `∀v. … ∨ |{i | d(i) ∧ y(i) ≠ v}| ≠ 0`, reads
+//! as its `∃` form. Other literals inside a disjunction (the cases of a
+//! lifted `ite`, such as a mailbox's `mbox ≠ ∅` of `max_by_key`) are left
 //! alone: the equivalence holds there too, but a Skolem function per case
 //! costs the solver more than it gives (measured on the benchmarks).
 //!
@@ -34,8 +37,8 @@
 //! would need a Skolem function per quorum.
 //!
 //! Soundness: for a finite set, `|{x | φ}| ≥ 1 ⇔ ∃x. φ`, so the literal is
-//! equivalent to its conjunction with `∃x. φ`; over the `n` processes,
-//! `|{x | φ}| = 0 ⇔ ∀x. ¬φ` and `|{x | φ}| = n ⇔ ∀x. φ`; and `|S| = 0` makes
+//! equivalent to its conjunction with `∃x. φ`, and to `∃x. φ` alone; over
+//! the `n` processes, `|{x | φ}| = 0 ⇔ ∀x. ¬φ` and `|{x | φ}| = n ⇔ ∀x. φ`; and `|S| = 0` makes
 //! `k·|S| = 0`, so `t < k·|S|` implies `t < 0 ∨ ∃x. x ∈ S`: the models are
 //! unchanged.
 
@@ -55,6 +58,7 @@ pub fn add_members(f: &Term, names: &mut NameGen) -> Term {
 fn add_members_under(f: &Term, varying: &mut Vec<crate::Var>, names: &mut NameGen) -> Term {
     match f {
         Term::Op(Op::And, ps) => and(ps.iter().map(|p| add_members_under(p, varying, names)).collect()),
+        Term::Op(Op::Or, ps) => syntax::or(ps.iter().map(|p| census_member(p, names)).collect()),
         Term::Bind(b @ (Binder::Forall | Binder::Exists), vs, body) => {
             let depth = varying.len();
             if depth > 0 || *b == Binder::Forall {
@@ -66,7 +70,7 @@ fn add_members_under(f: &Term, varying: &mut Vec<crate::Var>, names: &mut NameGe
         }
         literal => {
             if let Some(all) = empty_or_full_comprehension(literal, names) {
-                return and(vec![literal.clone(), all]);
+                return all;
             }
             let member = match nonempty_comprehension(literal) {
                 Some(member) => Some((None, member)),
@@ -157,6 +161,22 @@ fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
     }
 }
 
+/// A disjunct that says a census is not empty (a comprehension testing
+/// no membership: `|{i | decided(i) ∧ decision(i) ≠ v}| ≠ 0`, the negation
+/// of "all decisions are `v`" written as a count), conjoined with its
+/// member; any other disjunct as it is.
+fn census_member(disjunct: &Term, names: &mut NameGen) -> Term {
+    let Some((x, body)) = nonempty_comprehension(disjunct) else { return disjunct.clone() };
+    let mut membership = false;
+    body.visit(&mut |t| membership |= matches!(t, Term::Op(Op::Member, _)));
+    if membership {
+        return disjunct.clone();
+    }
+    let fresh = names.fresh_var(&x);
+    let body = body.subst(&[(x, fresh.t())]);
+    syntax::exists(vec![fresh], body)
+}
+
 /// For a literal that says a comprehension over processes is empty
 /// (`|{x | φ}| = 0`, `≤ 0`, `< 1`, not `> 0`) the universal `∀x. ¬φ`, and
 /// for one that says it holds everyone (`|{x | φ}| = n`, `≥ n`, not `< n`)
@@ -208,7 +228,7 @@ mod tests {
 
     /// An asserted empty comprehension of processes is its universal
     /// negation, a full one its universal; anywhere but asserted (under
-    /// `∨`), or for a set that is no comprehension, nothing is added.
+    /// `∨`), or for a set that is no comprehension, nothing changes.
     #[test]
     fn an_empty_or_full_comprehension_is_a_universal() {
         let decided = "fun d: P -> Bool;";
@@ -220,7 +240,7 @@ mod tests {
             ("n <= |{i: P | d(i)}|", "∀ i$1: P. d(i$1)"),
         ] {
             let (f, added) = with_members(&format!("{decided} assert {assertion};"));
-            assert_eq!(added.to_string(), format!("{f} ∧ ({universal})"), "{assertion}");
+            assert_eq!(added.to_string(), universal, "{assertion} (was {f})");
         }
         for src in [
             "fun d: P -> Bool; const b: Bool; assert |{i: P | d(i)}| == 0 || b;",
@@ -229,6 +249,17 @@ mod tests {
             let (f, added) = with_members(src);
             assert_eq!(f, added, "{src}");
         }
+    }
+
+    /// Under a disjunction, a census said to be non-empty is its member;
+    /// a mailbox (a comprehension testing membership) is left alone.
+    #[test]
+    fn a_non_empty_census_in_a_case_is_its_member() {
+        let (_, added) = with_members("fun d: P -> Bool; const b: Bool; assert b || |{i: P | d(i)}| != 0;");
+        assert_eq!(added.to_string(), "b ∨ (∃ i$1: P. d(i$1))");
+        let src = "fun HO: P -> Set<P>; const p: P; const b: Bool; assert b || |{i: P | i in HO(p)}| != 0;";
+        let (f, added) = with_members(src);
+        assert_eq!(f, added);
     }
 
     #[test]
