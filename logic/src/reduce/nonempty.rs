@@ -163,7 +163,7 @@ fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
 
 /// A disjunct that says a census is not empty (a comprehension testing
 /// no membership: `|{i | decided(i) ∧ decision(i) ≠ v}| ≠ 0`, the negation
-/// of "all decisions are `v`" written as a count), conjoined with its
+/// of "all decisions are `v`" written as a count), as the `∃` of its
 /// member; any other disjunct as it is.
 fn census_member(disjunct: &Term, names: &mut NameGen) -> Term {
     let Some((x, body)) = nonempty_comprehension(disjunct) else { return disjunct.clone() };
