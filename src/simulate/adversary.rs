@@ -1,9 +1,9 @@
 //! Heard-of adversaries of `simulate`: who hears whom in each round.
 //!
 //! The random ones mirror the runtime's (`psync::sim::Faults`): a process
-//! always hears itself unless it crashed. `spec` draws heard-of sets that
-//! may leave a process out of its own (the Heard-Of model, which the
-//! proofs assume, allows it), that
+//! always hears itself unless it crashed. `spec` draws heard-of sets
+//! (which may leave a process out of its own, as the Heard-Of model the
+//! proofs assume allows) that
 //! satisfy the spec's `safety` predicate in every round and its liveness
 //! predicate `L_j` in every round of the `j`-th of the last good phases, by
 //! rejection sampling with the evaluator: the simulator never blames the
