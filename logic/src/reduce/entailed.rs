@@ -261,35 +261,20 @@ impl AssertedBounds {
         };
         let below = |k: i128| Some(Bound::AtMost(k.checked_sub(1)?));
         let above = |k: i128| Some(Bound::AtLeast(k.checked_add(1)?));
-        match b {
-            Bound::AtMost(k) => {
-                if refutes(above(k)?) {
-                    Some(true)
-                } else if refutes(Bound::AtMost(k)) {
-                    Some(false)
-                } else {
-                    None
-                }
-            }
-            Bound::AtLeast(k) => {
-                if refutes(below(k)?) {
-                    Some(true)
-                } else if refutes(Bound::AtLeast(k)) {
-                    Some(false)
-                } else {
-                    None
-                }
-            }
-            Bound::Exactly(k) => {
-                if refutes(below(k)?) && refutes(above(k)?) {
-                    Some(true)
-                } else if refutes(Bound::Exactly(k)) {
-                    Some(false)
-                } else {
-                    None
-                }
-            }
-            Bound::Never => None,
+        // The atom holds when every bound of its negation is refuted, and
+        // fails when the atom itself is.
+        let negation = match b {
+            Bound::AtMost(k) => vec![above(k)?],
+            Bound::AtLeast(k) => vec![below(k)?],
+            Bound::Exactly(k) => vec![below(k)?, above(k)?],
+            Bound::Never => return None,
+        };
+        if negation.into_iter().all(refutes) {
+            Some(true)
+        } else if refutes(b) {
+            Some(false)
+        } else {
+            None
         }
     }
 

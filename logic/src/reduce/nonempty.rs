@@ -140,13 +140,11 @@ fn in_set(set: Term) -> Option<(crate::Var, Term)> {
 /// The element variable and body of the comprehension a literal says is
 /// not empty (for a set built by an operator, `x ∈ S` with a new `x`).
 fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
-    let comprehension = |t: &Term| match t {
-        Term::Op(Op::Card, s) => match &s[0] {
-            Term::Bind(Binder::Comprehension, x, body) => Some((x[0].clone(), (**body).clone())),
-            set @ Term::Op(Op::Union | Op::Inter | Op::Diff, _) => in_set(set.clone()),
+    let comprehension = |t: &Term| {
+        counted_comprehension(t).or_else(|| match t {
+            Term::Op(Op::Card, s) if matches!(s[0], Term::Op(Op::Union | Op::Inter | Op::Diff, _)) => in_set(s[0].clone()),
             _ => None,
-        },
-        _ => None,
+        })
     };
     match literal {
         Term::Op(Op::Lt, ab) if ab[0] == Term::Int(0) => comprehension(&ab[1]),
@@ -155,6 +153,18 @@ fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
             Term::Op(Op::Le, ab) if ab[1] == Term::Int(0) => comprehension(&ab[0]),
             Term::Op(Op::Eq, ab) if ab[1] == Term::Int(0) => comprehension(&ab[0]),
             Term::Op(Op::Eq, ab) if ab[0] == Term::Int(0) => comprehension(&ab[1]),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The element variable and body of the comprehension `t` counts
+/// (`|{x | φ}|`).
+fn counted_comprehension(t: &Term) -> Option<(crate::Var, Term)> {
+    match t {
+        Term::Op(Op::Card, s) => match &s[0] {
+            Term::Bind(Binder::Comprehension, x, body) => Some((x[0].clone(), (**body).clone())),
             _ => None,
         },
         _ => None,
@@ -183,18 +193,12 @@ fn census_member(disjunct: &Term, names: &mut NameGen) -> Term {
 /// the universal `∀x. φ`.
 fn empty_or_full_comprehension(literal: &Term, names: &mut NameGen) -> Option<Term> {
     let n = crate::build::n();
-    let comprehension = |t: &Term| match t {
-        Term::Op(Op::Card, s) => match &s[0] {
-            Term::Bind(Binder::Comprehension, x, body) if x[0].sort == crate::Sort::P => Some((x[0].clone(), (**body).clone())),
-            _ => None,
-        },
-        _ => None,
-    };
+    let comprehension = |t: &Term| counted_comprehension(t).filter(|(x, _)| x.sort == crate::Sort::P);
     // (the comprehension, whether the literal says it is full)
     let (c, full) = match literal {
         Term::Op(Op::Eq, ab) => match (&ab[0], &ab[1]) {
             (Term::Int(0), t) | (t, Term::Int(0)) => (comprehension(t)?, false),
-            (m, t) | (t, m) if *m == n && comprehension(t).is_some() => (comprehension(t)?, true),
+            (m, t) | (t, m) if *m == n => (comprehension(t)?, true),
             _ => return None,
         },
         Term::Op(Op::Le, ab) if ab[1] == Term::Int(0) => (comprehension(&ab[0])?, false),
