@@ -14,7 +14,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 /// Random formulas over `A, B: Set<P>`, `x: P → Int`, `HO: P → Set<P>`,
-/// `c: Int`, `p: P`, with cardinalities, comprehensions and quantifiers.
+/// `c: Int`, `p: P`, with cardinalities (sets said empty or full among
+/// them), comprehensions and quantifiers.
 struct Gen {
     rng: StdRng,
 }
@@ -43,7 +44,7 @@ impl Gen {
     fn atom(&mut self, i: Option<&Term>) -> Term {
         let x = fun("x", vec![Sort::P], Sort::Int);
         let p = i.cloned().unwrap_or_else(|| cnst("p", Sort::P));
-        match self.rng.random_range(0..6) {
+        match self.rng.random_range(0..8) {
             0 | 1 => {
                 let (k1, k2) = (self.rng.random_range(1..4), self.rng.random_range(0..3));
                 let lhs = mul(k1, card(self.set(i)));
@@ -57,6 +58,10 @@ impl Gen {
             2 => member(p, self.set(i)),
             3 => gt(x.at(p), cnst("c", Sort::Int)),
             4 => subset(self.set(i), self.set(i)),
+            // An empty or a full set: comprehensions among them become
+            // their universals in the reduction.
+            5 => eq(card(self.set(i)), int(0)),
+            6 => eq(card(self.set(i)), n()),
             _ => eq(self.set(i), self.set(i)),
         }
     }
