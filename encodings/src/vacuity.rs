@@ -11,6 +11,11 @@
 //! the evaluator confirms it on the hypotheses, and `unsat` comes from the
 //! CL reduction, which never answers `unsat` for a satisfiable formula.
 //!
+//! A safety predicate can also die later: `w.round() == 0 && …` has a
+//! model at round 0 only, so no run gets through round 1 and the proofs
+//! that assume it cover one round. [`review`] tries the safety predicate
+//! at a few rounds too (`safety_dies`).
+//!
 //! A spec that means an assumption to be unsatisfiable (a teaching
 //! example, a disabled liveness step) says so with a doc-comment line
 //! starting `(allow vacuous)` on the spec method that states it; its VCs
@@ -23,7 +28,8 @@ use psync_logic::bounded::{self, NVerdict};
 use psync_logic::check::{CheckConfig, CheckError, CheckResult, check_sat};
 use psync_logic::smt::Backend;
 
-use crate::ir::{Algorithm, Loc, Pred};
+use crate::ir::{Algorithm, Loc, Pred, names};
+use psync_logic::build;
 use crate::terms;
 use crate::vc::{Vc, VcKind};
 
@@ -72,6 +78,24 @@ pub fn review(
     witness: Option<&Model>,
 ) -> Result<Hypotheses, CheckError> {
     let deadline = Instant::now() + budget;
+    let found = hypotheses(alg, vc, cfg, backend, deadline, witness)?;
+    if matches!(found, Hypotheses::Satisfiable(_))
+        && let Some(why) = safety_dies(alg, vc, cfg, backend, deadline)?
+    {
+        return Ok(Hypotheses::Unsatisfiable(why));
+    }
+    Ok(found)
+}
+
+/// [`review`] of the hypotheses themselves.
+fn hypotheses(
+    alg: &Algorithm,
+    vc: &Vc,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    deadline: Instant,
+    witness: Option<&Model>,
+) -> Result<Hypotheses, CheckError> {
     let left = || deadline.saturating_duration_since(Instant::now());
     let hypothesis = vc.hypothesis();
     if let Some(m) = witness
@@ -96,6 +120,59 @@ pub fn review(
         CheckResult::Unknown(why) => Ok(Hypotheses::Undecided(why)),
         CheckResult::Timeout => Ok(Hypotheses::Undecided("time limit reached".into())),
     }
+}
+
+/// The rounds at which [`safety_dies`] tries the safety predicate, for a
+/// phase of `len` rounds: the first two phases, and each round position of
+/// a phase far out (a predicate that only holds for `r < 100` dies there).
+fn rounds_tried(len: i64) -> impl Iterator<Item = i64> {
+    (0..2 * len).chain((0..len).map(move |k| 1_000_000 * len + k))
+}
+
+/// A VC that assumes the safety predicate is vacuous when no heard-of sets
+/// satisfy that predicate at some round `c` in any state (with the
+/// assumptions on the parameters): no run of the spec has a round `c`, so
+/// the proof says nothing past it, though the VC's own hypotheses have a
+/// model at other rounds (`w.round() == 0 && …`). Finitely many rounds are
+/// tried ([`rounds_tried`]): a round not tried is not claimed either way.
+/// The verdict comes from the same sound check as the hypotheses': `unsat`
+/// at round `c` is the CL reduction's.
+fn safety_dies(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, deadline: Instant) -> Result<Option<Vacuity>, CheckError> {
+    let Some(safety) = &alg.spec.safety else { return Ok(None) };
+    if !assumes(vc, safety) || !mentions_round(&safety.term) {
+        return Ok(None);
+    }
+    let left = || deadline.saturating_duration_since(Instant::now());
+    let facts: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
+    for c in rounds_tried(alg.phase_len() as i64) {
+        let at_c = terms::and(facts.iter().cloned().chain([safety.term.clone(), build::eq(names::round(), Term::Int(c))]).collect());
+        let query = crate::distinct::lower(&at_c);
+        let mut small = false;
+        for k in 1..=SEARCH_MAX_N {
+            match bounded::check_n(&query, k, backend, left() / 8) {
+                Ok(NVerdict::Found(_)) => {
+                    small = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        if !small && satisfiable(&at_c, cfg, backend, left())? == CheckResult::Unsat {
+            return Ok(Some(Vacuity {
+                assumption: format!("at round {c}, the safety predicate (no heard-of sets satisfy it there: no run gets through round {c})"),
+                method: Some("safety".into()),
+                loc: Some(safety.loc),
+                allowed: alg.spec.allow_vacuous.iter().any(|m| m == "safety"),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// `t` mentions the round number `r`.
+fn mentions_round(t: &Term) -> bool {
+    t.funs().iter().any(|f| f.name == names::ROUND)
 }
 
 /// `check_sat` of `f` ([`crate::distinct::lower`]ed) within `budget` (the
@@ -139,15 +216,21 @@ fn assumptions<'a>(alg: &'a Algorithm, vc: &Vc) -> Vec<Assumption<'a>> {
             all.push(Assumption { what: format!("round invariant R[{k}][{j}]"), method: "round_invariants", pred: p });
         }
     }
-    let hyps: Vec<&Term> = vc.hypotheses.iter().map(|h| &h.term).collect();
     let mut out: Vec<Assumption<'a>> = Vec::new();
     for a in all {
         // (Two equal predicates, as `vec![good, good]`: the first is named.)
-        if terms::conjuncts(&a.pred.term).iter().all(|c| hyps.contains(&c)) && !out.iter().any(|b| b.pred.term == a.pred.term) {
+        if assumes(vc, a.pred) && !out.iter().any(|b| b.pred.term == a.pred.term) {
             out.push(a);
         }
     }
     out
+}
+
+/// `vc` assumes `pred`: among its hypotheses whole (the safety predicate
+/// in a transition) or conjunct by conjunct (an invariant).
+fn assumes(vc: &Vc, pred: &Pred) -> bool {
+    let hyps: Vec<&Term> = vc.hypotheses.iter().map(|h| &h.term).collect();
+    hyps.contains(&&pred.term) || terms::conjuncts(&pred.term).iter().all(|c| hyps.contains(&c))
 }
 
 /// Name what makes the hypotheses of `vc` unsatisfiable: the first of its

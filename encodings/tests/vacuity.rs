@@ -55,6 +55,31 @@ fn a_false_safety_predicate_makes_every_round_vc_vacuous() {
 }
 
 #[test]
+fn a_safety_predicate_of_several_conjuncts_is_named() {
+    let alg = with_safety("", "w.n() > 0 && w.forall(|p| w.ho(p).len() > w.n())");
+    let why = vacuity(check(&alg, "otr/inductive/inv0/round0"));
+    assert_eq!(why.assumption, "the safety predicate");
+}
+
+#[test]
+fn a_safety_predicate_that_stops_the_rounds_makes_their_proofs_vacuous() {
+    // Satisfiable at round 0 only: the hypotheses have a model there, yet
+    // no run gets through round 1.
+    let alg = with_safety("", "w.round() == 0 && w.forall(|p| w.ho(p).contains(p))");
+    let why = vacuity(check(&alg, "otr/inductive/inv0/round0"));
+    assert!(why.assumption.starts_with("at round 1, the safety predicate"), "{}", why.assumption);
+    assert_eq!(why.method.as_deref(), Some("safety"));
+    assert!(why.loc.is_some());
+    // Satisfiable up to some round: dies far out.
+    let alg = with_safety("", "w.round() < 100 && w.forall(|p| w.ho(p).contains(p))");
+    let why = vacuity(check(&alg, "otr/inductive/inv0/round0"));
+    assert!(why.assumption.starts_with("at round 1000000, the safety predicate"), "{}", why.assumption);
+    // Round 0 special, every round satisfiable: a proof.
+    let alg = with_safety("", "w.round() == 0 || w.forall(|p| w.ho(p).contains(p))");
+    assert!(matches!(check(&alg, "otr/inductive/inv0/round0"), Verdict::Proved));
+}
+
+#[test]
 fn an_unsatisfiable_safety_predicate_does_not_prove_a_false_property() {
     // `x` never changes: false for OTR, "proved" under a safety predicate
     // no heard-of sets satisfy.
