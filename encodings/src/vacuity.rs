@@ -13,14 +13,17 @@
 //!
 //! A safety predicate can also die later: `w.round() == 0 && …` has a
 //! model at round 0 only, so no run gets through round 1 and the proofs
-//! that assume it cover one round. [`review`] tries the safety predicate
-//! at a few rounds too (`safety_dies`).
+//! that assume it cover one round; `2 * w.ho(p).len() > w.n() + 2` has
+//! none with one or two processes. [`review`] tries the predicates on
+//! heard-of sets at a few sizes and rounds too (`lapses`).
 //!
 //! A spec that means an assumption to be unsatisfiable (a teaching
 //! example, a disabled liveness step) says so with a doc-comment line
 //! starting `(allow vacuous)` on the spec method that states it; its VCs
 //! are still reported as vacuous, as allowed ones.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use psync_logic::{Model, Term, holds};
@@ -58,10 +61,13 @@ pub enum Hypotheses {
     Undecided(String),
 }
 
-/// The largest `n` the model search of the hypotheses tries; most
-/// hypotheses have a model with one or two processes, and a larger one is
-/// left to the unbounded check.
-const SEARCH_MAX_N: u32 = 3;
+/// How many sizes the model search of the hypotheses tries ([`sizes`]);
+/// most hypotheses have a model with one or two processes, and a larger
+/// one is left to the unbounded check.
+const SEARCH_SIZES: usize = 3;
+
+/// The largest `n` [`sizes`] considers.
+const SIZE_LIMIT: u32 = 12;
 
 /// Decide whether the hypotheses of `vc` have a model, within `budget`:
 /// first the `witness` of an earlier review (from a hint file), which only
@@ -78,16 +84,70 @@ pub fn review(
     witness: Option<&Model>,
 ) -> Result<Hypotheses, CheckError> {
     let deadline = Instant::now() + budget;
-    let found = hypotheses(alg, vc, cfg, backend, deadline, witness)?;
+    let sizes = sizes(alg, backend, deadline);
+    let found = hypotheses(alg, vc, cfg, backend, deadline, witness, &sizes)?;
     if matches!(found, Hypotheses::Satisfiable(_))
-        && let Some(why) = safety_dies(alg, vc, cfg, backend, deadline)?
+        && let Some(why) = lapses(alg, vc, cfg, backend, deadline, &sizes)?
     {
         return Ok(Hypotheses::Unsatisfiable(why));
     }
     Ok(found)
 }
 
-/// [`review`] of the hypotheses themselves.
+/// Whether `f` has a model with exactly `k` processes: `Some(true)` (one
+/// was found and confirmed), `Some(false)` (the bounded search proved there
+/// is none), `None` (it could not tell within `timeout`). The formulas
+/// asked about here are the spec's own (assumptions, predicates on heard-of
+/// sets), the same for every VC of a spec, so definite answers are
+/// remembered for the process: a worker checks many VCs of one spec.
+fn has_model(f: &Term, k: u32, backend: &dyn Backend, timeout: Duration) -> Option<bool> {
+    static MEMO: Mutex<BTreeMap<(Term, u32), bool>> = Mutex::new(BTreeMap::new());
+    let key = (f.clone(), k);
+    if let Some(known) = MEMO.lock().ok().and_then(|m| m.get(&key).copied()) {
+        return Some(known);
+    }
+    let answer = match bounded::check_n(f, k, backend, timeout) {
+        Ok(NVerdict::Found(_)) => true,
+        Ok(NVerdict::NoModel) => false,
+        Ok(NVerdict::Inconclusive(_)) | Err(_) => return None,
+    };
+    if let Ok(mut memo) = MEMO.lock()
+        && memo.len() < MEMO_ENTRIES
+    {
+        memo.insert(key, answer);
+    }
+    Some(answer)
+}
+
+/// Most answers [`has_model`] remembers.
+const MEMO_ENTRIES: usize = 1024;
+
+/// The smallest numbers of processes (at most [`SEARCH_SIZES`] of them,
+/// none above [`SIZE_LIMIT`]) the assumptions on the parameters allow:
+/// where the model searches of a review look. `n > 3` excludes the
+/// first three.
+/// Each with whether a model of the assumptions with that many processes
+/// was found (else the search could not tell).
+fn sizes(alg: &Algorithm, backend: &dyn Backend, deadline: Instant) -> Vec<(u32, bool)> {
+    let facts: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
+    let query = crate::distinct::lower(&terms::and(facts));
+    let mut out = Vec::new();
+    for k in 1..=SIZE_LIMIT {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match has_model(&query, k, backend, left / 8) {
+            Some(true) => out.push((k, true)),
+            Some(false) => {}
+            // Undecided: the size is tried all the same.
+            None => out.push((k, false)),
+        }
+        if out.len() == SEARCH_SIZES {
+            break;
+        }
+    }
+    out
+}
+
+/// [`review`] of the hypotheses themselves, searched at `sizes` first.
 fn hypotheses(
     alg: &Algorithm,
     vc: &Vc,
@@ -95,6 +155,7 @@ fn hypotheses(
     backend: &dyn Backend,
     deadline: Instant,
     witness: Option<&Model>,
+    sizes: &[(u32, bool)],
 ) -> Result<Hypotheses, CheckError> {
     let left = || deadline.saturating_duration_since(Instant::now());
     let hypothesis = vc.hypothesis();
@@ -107,7 +168,7 @@ fn hypotheses(
     // need not be read). Unsupported by the finite lowering (sets of data):
     // the CL check decides.
     let query = crate::distinct::lower(&hypothesis);
-    for k in 1..=SEARCH_MAX_N {
+    for &(k, _) in sizes {
         match bounded::check_n(&query, k, backend, left() / 4) {
             Ok(NVerdict::Found(m)) => return Ok(Hypotheses::Satisfiable(Box::new(m))),
             Ok(_) => {}
@@ -122,49 +183,58 @@ fn hypotheses(
     }
 }
 
-/// The rounds at which [`safety_dies`] tries the safety predicate, for a
-/// phase of `len` rounds: the first two phases, and each round position of
-/// a phase far out (a predicate that only holds for `r < 100` dies there).
+/// The rounds at which [`lapses`] tries the safety predicate, for a phase
+/// of `len` rounds: the first two phases, and each round position of a
+/// phase far out (a predicate that only holds for `r < 100` lapses there).
 fn rounds_tried(len: i64) -> impl Iterator<Item = i64> {
     (0..2 * len).chain((0..len).map(move |k| 1_000_000 * len + k))
 }
 
-/// A VC that assumes the safety predicate is vacuous when no heard-of sets
-/// satisfy that predicate at some round `c` in any state (with the
-/// assumptions on the parameters): no run of the spec has a round `c`, so
-/// the proof says nothing past it, though the VC's own hypotheses have a
-/// model at other rounds (`w.round() == 0 && …`). Finitely many rounds are
-/// tried ([`rounds_tried`]): a round not tried is not claimed either way.
-/// The verdict comes from the same sound check as the hypotheses': `unsat`
-/// at round `c` is the CL reduction's.
-fn safety_dies(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, deadline: Instant) -> Result<Option<Vacuity>, CheckError> {
-    let Some(safety) = &alg.spec.safety else { return Ok(None) };
-    if !assumes(vc, safety) || !mentions_round(&safety.term) {
-        return Ok(None);
-    }
+/// A VC is vacuous where the predicates on heard-of sets it assumes lapse:
+/// - the safety predicate, or a liveness predicate, has no model with `k`
+///   processes (`k ≤ 3`, in any state) though the assumptions on the
+///   parameters allow `n = k`: the proof says nothing about `k` processes;
+/// - the safety predicate has no model at some round `c` (in any state):
+///   no run of the spec has a round `c`, so the proof says nothing past
+///   it, though the VC's own hypotheses have a model at other rounds
+///   (`w.round() == 0 && …`).
+///
+/// Finitely many sizes and rounds are tried ([`rounds_tried`]); one not
+/// tried is not claimed either way. "No model with `k` processes" is the
+/// bounded search's `unsat` for that `n` (exact); "no model at round `c`"
+/// is the CL reduction's `unsat`.
+fn lapses(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, deadline: Instant, sizes: &[(u32, bool)]) -> Result<Option<Vacuity>, CheckError> {
     let left = || deadline.saturating_duration_since(Instant::now());
     let facts: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
-    for c in rounds_tried(alg.phase_len() as i64) {
-        let at_c = terms::and(facts.iter().cloned().chain([safety.term.clone(), build::eq(names::round(), Term::Int(c))]).collect());
-        let query = crate::distinct::lower(&at_c);
-        let mut small = false;
-        for k in 1..=SEARCH_MAX_N {
-            match bounded::check_n(&query, k, backend, left() / 8) {
-                Ok(NVerdict::Found(_)) => {
-                    small = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(_) => break,
+    let with_facts = |more: Vec<Term>| crate::distinct::lower(&terms::and(facts.iter().cloned().chain(more).collect()));
+    let vacuity = |assumption: String, method: &str, pred: &Pred| Vacuity {
+        assumption,
+        method: Some(method.into()),
+        loc: Some(pred.loc),
+        allowed: alg.spec.allow_vacuous.iter().any(|m| m == method),
+    };
+    let on_ho = alg.spec.safety.iter().map(|s| ("safety", "the safety predicate".to_string(), s));
+    let on_ho = on_ho.chain(alg.spec.liveness.iter().enumerate().map(|(j, l)| ("liveness", format!("liveness predicate L_{j}"), l)));
+    let assumed: Vec<(&str, String, &Pred)> = on_ho.filter(|(_, _, p)| assumes(vc, p)).collect();
+    if assumed.is_empty() {
+        return Ok(None);
+    }
+    let model_at = |f: &Term, k: u32| has_model(f, k, backend, left() / 8);
+    for &(k, _) in sizes.iter().filter(|s| s.1) {
+        for (method, what, pred) in &assumed {
+            if model_at(&with_facts(vec![pred.term.clone()]), k) == Some(false) {
+                let text = format!("with {k} process{}, {what} (the assumptions allow n = {k}, but no heard-of sets satisfy it then: state `w.n() > {k}` in `assumptions` if that is meant)", if k == 1 { "" } else { "es" });
+                return Ok(Some(vacuity(text, method, pred)));
             }
         }
-        if !small && satisfiable(&at_c, cfg, backend, left())? == CheckResult::Unsat {
-            return Ok(Some(Vacuity {
-                assumption: format!("at round {c}, the safety predicate (no heard-of sets satisfy it there: no run gets through round {c})"),
-                method: Some("safety".into()),
-                loc: Some(safety.loc),
-                allowed: alg.spec.allow_vacuous.iter().any(|m| m == "safety"),
-            }));
+    }
+    let Some(safety) = alg.spec.safety.as_ref().filter(|s| assumes(vc, s) && mentions_round(&s.term)) else { return Ok(None) };
+    for c in rounds_tried(alg.phase_len() as i64) {
+        let at_c = vec![safety.term.clone(), build::eq(names::round(), Term::Int(c))];
+        let small = sizes.iter().any(|&(k, _)| model_at(&with_facts(at_c.clone()), k) == Some(true));
+        if !small && satisfiable(&terms::and(facts.iter().cloned().chain(at_c).collect()), cfg, backend, left())? == CheckResult::Unsat {
+            let text = format!("at round {c}, the safety predicate (no heard-of sets satisfy it there: no run gets through round {c})");
+            return Ok(Some(vacuity(text, "safety", safety)));
         }
     }
     Ok(None)

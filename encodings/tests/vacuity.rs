@@ -80,6 +80,24 @@ fn a_safety_predicate_that_stops_the_rounds_makes_their_proofs_vacuous() {
 }
 
 #[test]
+fn a_safety_predicate_no_small_system_meets_makes_the_proofs_vacuous() {
+    // `|HO(p)| ≥ 2` for every `p`: no heard-of sets with one process,
+    // which OTR's assumptions (none) allow.
+    let alg = with_safety("", "w.forall(|p| 2 * w.ho(p).len() > w.n() + 2)");
+    let why = vacuity(check(&alg, "otr/property/irrevocability/round0"));
+    assert!(why.assumption.starts_with("with 1 process, the safety predicate"), "{}", why.assumption);
+    assert_eq!(why.method.as_deref(), Some("safety"));
+    // Stated as an assumption on `n`, it is not blamed.
+    let text = OTR.replacen("impl Spec for Otr {\n", "impl Spec for Otr {\n    fn assumptions(w: &World<Self>) -> Vec<bool> {\n        vec![w.n() > 3]\n    }\n\n    fn safety(w: &World<Self>) -> bool {\n        w.forall(|p| 2 * w.ho(p).len() > w.n() + 2)\n    }\n\n", 1);
+    let alg = parse_spec("otr-large.rs", &text).expect("in the subset");
+    // (The review finds a model of the hypotheses with 4 processes.)
+    let vc = generate_vcs(&alg).into_iter().find(|v| v.id == "otr/property/irrevocability/round0").expect("a VC");
+    let out = check_vc(&alg, &vc, &CheckConfig { timeout: Duration::from_secs(60), ..CheckConfig::default() }, &Z3InProcess::new(), &NO_HINTS).expect("checkable");
+    assert!(matches!(out.verdict, Verdict::Proved), "{:?}", out.verdict);
+    assert_eq!(out.witness.map(|m| m.n), Some(4), "a model of the hypotheses, found by the search");
+}
+
+#[test]
 fn an_unsatisfiable_safety_predicate_does_not_prove_a_false_property() {
     // `x` never changes: false for OTR, "proved" under a safety predicate
     // no heard-of sets satisfy.
