@@ -247,6 +247,22 @@ fn otr_with_a_good_round_without_a_named_set_makes_progress() {
     );
 }
 
+/// OTR whose decided processes broadcast their decision, with the
+/// invariant saying a decision is the estimate: every message is the
+/// sender's estimate, and the step is OTR's (it timed out while the counts
+/// split on every sender's `decided`).
+#[test]
+fn otr_broadcasting_the_decision_is_proved() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let text = patched(&otr, "Outbox::broadcast(p.x)", "if p.decided { Outbox::broadcast(p.decision) } else { Outbox::broadcast(p.x) }");
+    let text = patched(
+        &text,
+        "let keeps_init = w.forall(|i| w.exists(|j| w[i].x == w.init(j).x));",
+        "let keeps_init = w.forall(|i| w.exists(|j| w[i].x == w.init(j).x) && implies(w[i].decided, w[i].decision == w[i].x));",
+    );
+    assert_eq!(verdicts_of(&text, "inductive/inv0"), vec![("otr/inductive/inv0/round0".to_string(), "proved")]);
+}
+
 /// CoordUniformVoting (three rounds, a rotating coordinator, no split):
 /// every VC proved.
 #[test]

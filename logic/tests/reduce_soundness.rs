@@ -13,9 +13,10 @@ use psync_logic::{OracleBounds, OracleResult, Sort, Term, find_model, holds};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// Random formulas over `A, B: Set<P>`, `x: P → Int`, `HO: P → Set<P>`,
+/// Random formulas over `A, B: Set<P>`, `x, y: P → Int`, `HO: P → Set<P>`,
 /// `c: Int`, `p: P`, with cardinalities (sets said empty or full among
-/// them), comprehensions and quantifiers.
+/// them), comprehensions, quantifiers, and values chosen by `ite` with a
+/// guarded equation that may make the choice irrelevant.
 struct Gen {
     rng: StdRng,
 }
@@ -44,7 +45,7 @@ impl Gen {
     fn atom(&mut self, i: Option<&Term>) -> Term {
         let x = fun("x", vec![Sort::P], Sort::Int);
         let p = i.cloned().unwrap_or_else(|| cnst("p", Sort::P));
-        match self.rng.random_range(0..8) {
+        match self.rng.random_range(0..9) {
             0 | 1 => {
                 let (k1, k2) = (self.rng.random_range(1..4), self.rng.random_range(0..3));
                 let lhs = mul(k1, card(self.set(i)));
@@ -56,12 +57,16 @@ impl Gen {
                 }
             }
             2 => member(p, self.set(i)),
-            3 => gt(x.at(p), cnst("c", Sort::Int)),
+            3 if self.rng.random_bool(0.5) => gt(x.at(p), cnst("c", Sort::Int)),
+            3 => gt(fun("y", vec![Sort::P], Sort::Int).at(p), cnst("c", Sort::Int)),
             4 => subset(self.set(i), self.set(i)),
             // An empty or a full set: comprehensions among them become
             // their universals in the reduction.
             5 => eq(card(self.set(i)), int(0)),
             6 => eq(card(self.set(i)), n()),
+            // A value chosen on a guard that a guarded equation (`9` in
+            // `formula`) may make irrelevant.
+            7 => gt(ite(member(p.clone(), cnst("A", Sort::set(Sort::P))), x.at(p.clone()), fun("y", vec![Sort::P], Sort::Int).at(p)), cnst("c", Sort::Int)),
             _ => eq(self.set(i), self.set(i)),
         }
     }
@@ -81,6 +86,12 @@ impl Gen {
             4 if i.is_none() => {
                 let v = var("i", Sort::P);
                 exists(vec![v.clone()], self.formula(depth - 1, Some(&v.t())))
+            }
+            // `∀i. i ∈ A ⇒ x(i) = y(i)`: the branches of `7`'s choice agree.
+            5 if i.is_none() => {
+                let v = var("i", Sort::P);
+                let y = fun("y", vec![Sort::P], Sort::Int);
+                forall(vec![v.clone()], implies(member(v.t(), cnst("A", Sort::set(Sort::P))), eq(fun("x", vec![Sort::P], Sort::Int).at(v.t()), y.at(v.t()))))
             }
             _ => self.atom(i),
         }

@@ -41,6 +41,7 @@
 //! spurious with the instances [`refine`] finds and the Venn facts
 //! [`recount`] finds, both implied by what the passes justify.
 
+pub mod agreeing_branches;
 pub mod booleans;
 pub mod comprehension;
 pub mod congruence;
@@ -416,6 +417,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         vars: f.free_vars(),
     };
     let (closed, unread) = unread::drop_definitions(&close(f));
+    let closed = agreeing_branches::collapse(&closed);
     let mut names = names::NameGen::avoiding(&closed);
 
     let nnf = division::eliminate_in_comparisons(&normalize::normalize(&closed, &mut names)?);

@@ -317,31 +317,6 @@ fn rename_apart(t: &Template, tag: &str) -> Template {
     }
 }
 
-/// Match `pat` (free variables `vars`) against `t`, extending `sub`.
-fn unify(pat: &Term, t: &Term, vars: &[Var], sub: &mut Vec<(Var, Term)>) -> bool {
-    if let Term::Var(v) = pat
-        && vars.contains(v)
-    {
-        if let Some((_, bound)) = sub.iter().find(|(w, _)| w == v) {
-            return bound == t;
-        }
-        if v.sort != t.sort() {
-            return false;
-        }
-        sub.push((v.clone(), t.clone()));
-        return true;
-    }
-    match (pat, t) {
-        (Term::App(f, xs), Term::App(g, ys)) if f == g && xs.len() == ys.len() => {
-            xs.iter().zip(ys).all(|(a, b)| unify(a, b, vars, sub))
-        }
-        (Term::Op(o, xs), Term::Op(p, ys)) if o == p && xs.len() == ys.len() => {
-            xs.iter().zip(ys).all(|(a, b)| unify(a, b, vars, sub))
-        }
-        _ => pat == t,
-    }
-}
-
 /// The set terms `S` with `x ∈ S` an atom of `body`, not mentioning `x`.
 fn tested_sets(body: &Term) -> Vec<Term> {
     let x = elem();
@@ -403,7 +378,7 @@ fn groups(fams: &[Fun], ground: &[Term], bodies: &Bodies, pairs: bool) -> Vec<Ve
             for a in &theirs {
                 for m in &mine {
                     let mut sub = Vec::new();
-                    if !unify(a, m, &ovars, &mut sub) || sub.is_empty() {
+                    if !syntax::match_pattern(a, m, &ovars, &mut sub) || sub.is_empty() {
                         continue;
                     }
                     let matched = instance(&o.set.subst(&sub), bodies);
@@ -568,7 +543,7 @@ fn anchored(gs: &[Vec<Template>], anchors: &[Term]) -> Vec<Vec<Template>> {
                 for sub in &subs {
                     for a in anchors {
                         let mut s2: Vec<(Var, Term)> = sub.clone();
-                        if unify(&t.set, a, &others, &mut s2) {
+                        if syntax::match_pattern(&t.set, a, &others, &mut s2) {
                             next.push(s2);
                         }
                     }

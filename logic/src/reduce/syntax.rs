@@ -174,3 +174,28 @@ pub fn is_data(s: &Sort) -> bool {
 pub fn is_set(s: &Sort) -> bool {
     matches!(s, Sort::Set(_))
 }
+
+/// Match `pat` (free variables `vars`) against `t`, extending `sub`.
+pub fn match_pattern(pat: &Term, t: &Term, vars: &[Var], sub: &mut Vec<(Var, Term)>) -> bool {
+    if let Term::Var(v) = pat
+        && vars.contains(v)
+    {
+        if let Some((_, bound)) = sub.iter().find(|(w, _)| w == v) {
+            return bound == t;
+        }
+        if v.sort != t.sort() {
+            return false;
+        }
+        sub.push((v.clone(), t.clone()));
+        return true;
+    }
+    match (pat, t) {
+        (Term::App(f, xs), Term::App(g, ys)) if f == g && xs.len() == ys.len() => {
+            xs.iter().zip(ys).all(|(a, b)| match_pattern(a, b, vars, sub))
+        }
+        (Term::Op(o, xs), Term::Op(p, ys)) if o == p && xs.len() == ys.len() => {
+            xs.iter().zip(ys).all(|(a, b)| match_pattern(a, b, vars, sub))
+        }
+        _ => pat == t,
+    }
+}
