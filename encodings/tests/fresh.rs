@@ -86,6 +86,16 @@ fn uniform_voting_no_split_forms_are_all_proved() {
     }
 }
 
+/// No split as a consequence: everyone hears a majority, so any two
+/// processes hear a common one. The step needs a member of `HO(p) ∩
+/// HO(q)` at processes the solver makes (the parametric strategy's deeper
+/// reduction); it was unknown on spurious models.
+#[test]
+fn uniform_voting_under_majorities_is_proved() {
+    let text = patched(&spec_text("uniform_voting"), NO_SPLIT, "w.forall(|p| 2 * w.ho(p).len() > w.n())");
+    assert_all_proved(&verdicts(&text));
+}
+
 #[test]
 fn uniform_voting_deciding_on_one_vote_is_refuted() {
     let text = patched(

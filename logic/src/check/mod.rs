@@ -70,13 +70,16 @@ impl Strategy {
 
     /// The strategy's deeper reduction, tried when its first one ends
     /// undecided (spurious models the refinement loop did not exclude):
-    /// one generation more of instances where the first stops. Only the
-    /// ground reduction has one ([`ReduceConfig::witness_values`]); a
-    /// parameterized reduction leaves the universals to the solver.
+    /// one generation more of terms where the first stops: the ground
+    /// reduction's instances at the values of its witnesses
+    /// ([`ReduceConfig::witness_values`]), the parametric reduction's
+    /// members of the common parts of its groups of heard-of sets
+    /// ([`ReduceConfig::common_witnesses`]).
     pub fn deeper(self, base: &ReduceConfig) -> Option<ReduceConfig> {
         match self {
             Strategy::Ground => Some(ReduceConfig { witness_values: true, ..self.apply(base) }),
-            Strategy::Parametric | Strategy::GlobalAnchors => None,
+            Strategy::Parametric => Some(ReduceConfig { common_witnesses: true, ..self.apply(base) }),
+            Strategy::GlobalAnchors => None,
         }
     }
 

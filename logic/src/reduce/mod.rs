@@ -131,6 +131,12 @@ pub struct ReduceConfig {
     /// loops); without them, ground family instances of the input get
     /// ground Venn groups instead.
     pub region_witnesses: bool,
+    /// A witness for the common part of each parameterized group of
+    /// uninterpreted sets (`r_{t…t}(ȳ) ≥ 1 ⇒ w(ȳ) ∈ HO(y₁) ∩ HO(y₂)`, see
+    /// `regions.rs`): what two quorums' intersection is used for. The
+    /// parametric strategy's deeper reduction: beside every VC, the new
+    /// process terms slowed OTR's step tenfold.
+    pub common_witnesses: bool,
     /// Which ground sets anchor instances of the region groups of families
     /// and get cardinality witnesses (see `regions.rs`, `witnesses.rs`).
     pub anchors: Anchors,
@@ -207,6 +213,7 @@ impl Default for ReduceConfig {
             witness_instantiation: false,
             parametric_regions: true,
             region_witnesses: false,
+            common_witnesses: false,
             anchors: Anchors::All,
             cardinality_witnesses: true,
             universe_witnesses: false,
@@ -623,6 +630,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         &anchors,
         &symbolizer.bodies,
         cfg.region_witnesses.then_some(&seed),
+        cfg.common_witnesses,
         &mut names,
     );
     stats.venn_groups = venn.groups + pgroups;

@@ -18,6 +18,10 @@
 //!   the region forces one of `conds` (`recv(p, u) ∩ A(v)` is empty unless
 //!   `u = v`; `recv(p, v) ∖ recv(q, v)` unless `HO(p) ≠ HO(q)`), see
 //!   `conditionally_empty`;
+//! - only with `ReduceConfig::common_witnesses`: for a group of
+//!   uninterpreted sets (`HO(y₁), HO(y₂)`), a witness function of the
+//!   region inside all of them, `r_{t…t}(ȳ) ≥ 1 ⇒ ⋀_i w(ȳ) ∈ S_i(ȳ)`: the
+//!   member two quorums share;
 //! - only with `ReduceConfig::region_witnesses` (experimental, off: it
 //!   loops in Z3): witness functions `w_b(ȳ)` with `seed(p̄) ∧ r_b(ȳ) ≥ 1 ⇒
 //!   ⋀_i w_b(ȳ) ∈^{b_i} S_i(ȳ)` for the process parameters `p̄`, and the
@@ -494,17 +498,18 @@ pub fn parameterized(
     anchors: &[Term],
     bodies: &Bodies,
     seed: Option<&Fun>,
+    common_witnesses: bool,
     names: &mut NameGen,
 ) -> (Vec<Term>, usize, usize) {
     let mut out = Vec::new();
     let mut regions = 0;
     let gs = groups(fams, ground, bodies, seed.is_some());
     for g in &gs {
-        regions += group_constraints(g, seed, names, &mut out);
+        regions += group_constraints(g, seed, common_witnesses, names, &mut out);
     }
     let instances = anchored(&gs, anchors);
     for g in &instances {
-        regions += group_constraints(g, None, names, &mut out);
+        regions += group_constraints(g, None, common_witnesses, names, &mut out);
     }
     (out, gs.len() + instances.len(), regions)
 }
@@ -575,6 +580,7 @@ fn anchored(gs: &[Vec<Template>], anchors: &[Term]) -> Vec<Vec<Template>> {
 fn group_constraints(
     sets: &[Template],
     seed: Option<&Fun>,
+    common_witness: bool,
     names: &mut NameGen,
     out: &mut Vec<Term>,
 ) -> usize {
@@ -634,6 +640,18 @@ fn group_constraints(
             clause.push(neg(&ge1));
             clause.push(inside(&w, &bits));
             facts.push(or(clause));
+        } else if common_witness
+            && k >= 2
+            && bits.iter().all(|b| *b)
+            && sets.iter().all(|t| t.body == member(elem().t(), t.set.clone()))
+        {
+            // The common part of the group's sets, when not empty, has a
+            // member: what two quorums' intersection is used for. Only
+            // for uninterpreted sets (`HO(y₁) ∩ HO(y₂)`): a witness in
+            // common of comprehensions (mailboxes with a value) made
+            // OTR's step time out.
+            let w = Fun::new(names.fresh("rwit$common$"), arg_sorts.clone(), Sort::P).app(args.clone());
+            facts.push(or(vec![neg(&ge1), inside(&w, &bits)]));
         }
         regions.push((bits, r));
     }
