@@ -18,8 +18,8 @@
 //! as the original. The conjunct stating the universal is not rewritten:
 //! rewriting it by itself could weaken it to `true`.
 
-use super::syntax::{and, conjuncts, match_pattern};
-use crate::{Binder, Op, Term, Var};
+use super::syntax::{and, conjuncts, match_pattern, universal_leaves};
+use crate::{Op, Term, Var};
 
 /// A guarded equation `∀vars. guard ⇒ a = b`.
 struct Agreement {
@@ -49,14 +49,8 @@ pub fn collapse(f: &Term) -> Term {
 /// `c ⇒ a = b` and `¬c ∨ a = b`.
 fn agreements(p: &Term) -> Vec<Agreement> {
     let mut out = Vec::new();
-    let mut todo = vec![(Vec::new(), p.clone())];
-    while let Some((mut vs, t)) = todo.pop() {
+    for (vs, t) in universal_leaves(p) {
         match t {
-            Term::Bind(Binder::Forall, more, body) => {
-                vs.extend(more);
-                todo.push((vs, *body));
-            }
-            Term::Op(Op::And, parts) => todo.extend(parts.into_iter().map(|c| (vs.clone(), c))),
             Term::Op(Op::Implies, args) => {
                 if let [guard, Term::Op(Op::Eq, sides)] = args.as_slice()
                     && let [a, b] = sides.as_slice()

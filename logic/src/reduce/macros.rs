@@ -29,7 +29,7 @@
 //! equisatisfiable.
 
 use super::names::NameGen;
-use super::syntax::{and, conjuncts};
+use super::syntax::{and, conjuncts, universal_leaves};
 use crate::{Binder, Fun, Op, Term, Var};
 
 /// Make top-level existentials constants and expand constant functions.
@@ -110,21 +110,8 @@ fn defines_constant_function(vs: &[Var], body: &Term) -> bool {
 /// (`∀p. (∀q. HO(p) = HO(q)) ∧ …`).
 fn uniform_field(p: &Term) -> Option<Fun> {
     let Term::Bind(Binder::Forall, _, _) = p else { return None };
-    // The equations reached from `p` through `∀` and `∧`, with the
-    // variables bound on the way.
-    let mut equations: Vec<(Vec<Var>, Term)> = Vec::new();
-    let mut todo = vec![(Vec::new(), p.clone())];
-    while let Some((mut vs, t)) = todo.pop() {
-        match t {
-            Term::Bind(Binder::Forall, more, body) => {
-                vs.extend(more);
-                todo.push((vs, *body));
-            }
-            Term::Op(Op::And, parts) => todo.extend(parts.into_iter().map(|c| (vs.clone(), c))),
-            eq @ Term::Op(Op::Eq, _) => equations.push((vs, eq)),
-            _ => {}
-        }
-    }
+    // The equations reached from `p` through `∀` and `∧`.
+    let equations = universal_leaves(p).into_iter().filter(|(_, t)| matches!(t, Term::Op(Op::Eq, _)));
     equations.into_iter().find_map(|(vs, c)| {
         let at_var = |t: &Term| match t {
             Term::App(f, args) if args.len() == 1 && matches!(&args[0], Term::Var(v) if vs.contains(v)) => Some((f.clone(), args[0].clone())),

@@ -199,3 +199,22 @@ pub fn match_pattern(pat: &Term, t: &Term, vars: &[Var], sub: &mut Vec<(Var, Ter
         _ => pat == t,
     }
 }
+
+/// The formulas reached from `p` through `∀` and `∧` (neither of those
+/// themselves), each with the variables bound on the way: the facts a
+/// top-level conjunct states at every value of its variables.
+pub fn universal_leaves(p: &Term) -> Vec<(Vec<Var>, Term)> {
+    let mut out = Vec::new();
+    let mut todo = vec![(Vec::new(), p.clone())];
+    while let Some((mut vs, t)) = todo.pop() {
+        match t {
+            Term::Bind(Binder::Forall, more, body) => {
+                vs.extend(more);
+                todo.push((vs, *body));
+            }
+            Term::Op(Op::And, parts) => todo.extend(parts.into_iter().map(|c| (vs.clone(), c))),
+            other => out.push((vs, other)),
+        }
+    }
+    out
+}
