@@ -26,13 +26,12 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use psync_logic::{Model, Term, holds};
+use psync_logic::{Model, Term, build, holds};
 use psync_logic::bounded::{self, NVerdict};
 use psync_logic::check::{CheckConfig, CheckError, CheckResult, check_sat};
 use psync_logic::smt::Backend;
 
 use crate::ir::{Algorithm, Loc, Pred, names};
-use psync_logic::build;
 use crate::terms;
 use crate::vc::{Vc, VcKind};
 
@@ -84,10 +83,12 @@ pub fn review(
     witness: Option<&Model>,
 ) -> Result<Hypotheses, CheckError> {
     let deadline = Instant::now() + budget;
-    let sizes = sizes(alg, backend, deadline);
+    // What every reachable state has, the assumptions on the parameters with it.
+    let facts: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
+    let sizes = sizes(&facts, backend, deadline);
     let found = hypotheses(alg, vc, cfg, backend, deadline, witness, &sizes)?;
     if matches!(found, Hypotheses::Satisfiable(_))
-        && let Some(why) = lapses(alg, vc, cfg, backend, deadline, &sizes)?
+        && let Some(why) = lapses(alg, vc, cfg, backend, deadline, &facts, &sizes)?
     {
         return Ok(Hypotheses::Unsatisfiable(why));
     }
@@ -123,14 +124,13 @@ fn has_model(f: &Term, k: u32, backend: &dyn Backend, timeout: Duration) -> Opti
 const MEMO_ENTRIES: usize = 1024;
 
 /// The smallest numbers of processes (at most [`SEARCH_SIZES`] of them,
-/// none above [`SIZE_LIMIT`]) the assumptions on the parameters allow:
-/// where the model searches of a review look. `n > 3` excludes the
-/// first three.
-/// Each with whether a model of the assumptions with that many processes
-/// was found (else the search could not tell).
-fn sizes(alg: &Algorithm, backend: &dyn Backend, deadline: Instant) -> Vec<(u32, bool)> {
-    let facts: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
-    let query = crate::distinct::lower(&terms::and(facts));
+/// none above [`SIZE_LIMIT`]) that `facts` (the assumptions on the
+/// parameters among them) allow: where the model searches of a review
+/// look; `n > 3` excludes the first three. Each comes with whether a model
+/// of `facts` with that many processes was found (else the search could
+/// not tell).
+fn sizes(facts: &[Term], backend: &dyn Backend, deadline: Instant) -> Vec<(u32, bool)> {
+    let query = crate::distinct::lower(&terms::and(facts.to_vec()));
     let mut out = Vec::new();
     for k in 1..=SIZE_LIMIT {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -192,8 +192,9 @@ fn rounds_tried(len: i64) -> impl Iterator<Item = i64> {
 
 /// A VC is vacuous where the predicates on heard-of sets it assumes lapse:
 /// - the safety predicate, or a liveness predicate, has no model with `k`
-///   processes (`k ≤ 3`, in any state) though the assumptions on the
-///   parameters allow `n = k`: the proof says nothing about `k` processes;
+///   processes (`k` among `sizes`, in any state) though the assumptions on
+///   the parameters allow `n = k`: the proof says nothing about `k`
+///   processes;
 /// - the safety predicate has no model at some round `c` (in any state):
 ///   no run of the spec has a round `c`, so the proof says nothing past
 ///   it, though the VC's own hypotheses have a model at other rounds
@@ -203,9 +204,16 @@ fn rounds_tried(len: i64) -> impl Iterator<Item = i64> {
 /// tried is not claimed either way. "No model with `k` processes" is the
 /// bounded search's `unsat` for that `n` (exact); "no model at round `c`"
 /// is the CL reduction's `unsat`.
-fn lapses(alg: &Algorithm, vc: &Vc, cfg: &CheckConfig, backend: &dyn Backend, deadline: Instant, sizes: &[(u32, bool)]) -> Result<Option<Vacuity>, CheckError> {
+fn lapses(
+    alg: &Algorithm,
+    vc: &Vc,
+    cfg: &CheckConfig,
+    backend: &dyn Backend,
+    deadline: Instant,
+    facts: &[Term],
+    sizes: &[(u32, bool)],
+) -> Result<Option<Vacuity>, CheckError> {
     let left = || deadline.saturating_duration_since(Instant::now());
-    let facts: Vec<Term> = crate::vc::reachable_facts(alg).into_iter().map(|l| l.term).collect();
     let with_facts = |more: Vec<Term>| crate::distinct::lower(&terms::and(facts.iter().cloned().chain(more).collect()));
     let vacuity = |assumption: String, method: &str, pred: &Pred| Vacuity {
         assumption,
