@@ -31,14 +31,12 @@
 //! Irrevocability and Termination are proved). The step is valid by the
 //! argument above, and neither the bounded search racing the proof (up to
 //! the 60 s) nor the simulator's 1,000 crash runs find a counterexample.
-//! What the prover lacks: both cases compare the numbers of values of two
-//! different states — the new estimates are among the old ones (so no
-//! more of them), or among `m` and the old estimates of the new crashes
-//! (so at most `d + 1`) — each an image bound (a map's image is no larger
-//! than its domain). The reduction counts representative processes of
-//! each state's values with Venn regions, and the representatives of the
-//! new and the old values are different processes, so no set inclusion
-//! relates the two counts.
+//! What the prover lacks: when some values were dropped, the new
+//! estimates are `m` or the old estimates of the `d` new crashes, so at
+//! most `d + 1` of them — the image of a one-to-one map, which the Venn
+//! regions of the reduction do not count (that the new estimates are among
+//! the old ones, so no more of them, is proved: the inclusion lemmas of
+//! `encodings/src/distinct.rs`).
 
 use psync::prelude::*;
 

@@ -68,6 +68,10 @@ use psync_logic::{Binder, Fun, Op, Sort, Term, Var};
 /// Prefix of the representative functions [`lower`] introduces.
 pub const REP: &str = "distinct.rep";
 
+/// Prefix of the witness functions of the inclusion lemmas [`lower`]
+/// introduces: a process whose value is outside another count's values.
+pub const OUTSIDE: &str = "distinct.outside";
+
 /// `|{v | ∃i. φ(i) ∧ x(i) = v}|`: the number of distinct values of
 /// `value` (a term over `i : P`) at the processes `i` satisfying `filter`.
 /// `v` is the comprehension's variable, of `value`'s sort, and must not
@@ -113,13 +117,16 @@ pub fn lower(query: &Term) -> Term {
     let mut axioms: Vec<Term> = Vec::new();
     // The first representative of each value sort and binder variables.
     let mut firsts: HashMap<(Sort, Vec<Var>), Fun> = HashMap::new();
+    // The lowered counts, for the inclusion lemmas.
+    let mut lowered_counts: Vec<Lowered> = Vec::new();
     let mut counts_values = false;
     query.visit(&mut |t| counts_values |= as_count(t).is_some());
     if !counts_values {
         return query.clone();
     }
     let lowered = query.map_bottom_up(&mut |t| {
-        let Some((i, filter, value)) = as_count(&t) else { return t };
+        let Some((i, filter, value)) = as_count(&t).map(|(i, f, v)| (i.clone(), f, v.clone())) else { return t };
+        let (i, value) = (&i, &value);
         if let Some(done) = reps.get(&t) {
             return done.clone();
         }
@@ -158,16 +165,66 @@ pub fn lower(query: &Term) -> Term {
         }
         // |{p | φ(p) ∧ rep(ȳ, x(p)) = p}|
         let is_rep = Term::Op(Op::Eq, vec![r, i.t()]);
-        let member = if filter == Term::Bool(true) { is_rep } else { Term::Op(Op::And, vec![filter, is_rep]) };
+        let member = if filter == Term::Bool(true) { is_rep } else { Term::Op(Op::And, vec![filter.clone(), is_rep]) };
         let out = Term::Op(Op::Card, vec![Term::Bind(Binder::Comprehension, vec![i.clone()], Box::new(member))]);
         reps.insert(t, out.clone());
+        lowered_counts.push(Lowered { ys, i: i.clone(), filter, value: value.clone(), card: out.clone() });
         out
     });
+    axioms.extend(inclusion_lemmas(&lowered_counts));
     if axioms.is_empty() {
         return lowered;
     }
     axioms.insert(0, lowered);
     Term::Op(Op::And, axioms)
+}
+
+/// A value count after lowering: `card` is `|{p | φ(p) ∧ rep(ȳ, x(p)) = p}|`
+/// for the count `|{v | ∃i. φ(i) ∧ x(i) = v}|` with binder variables `ȳ`.
+struct Lowered {
+    ys: Vec<Var>,
+    i: Var,
+    filter: Term,
+    value: Term,
+    card: Term,
+}
+
+/// `L(c₁, c₂)` for every ordered pair of counts of the same value sort and
+/// binder variables:
+///
+/// ```text
+/// L:  ∀ȳ. |c₁| ≤ |c₂| ∨ (φ₁(o) ∧ ∀j. ¬(φ₂(j) ∧ x₂(j) = x₁(o))),  o = outside(ȳ)
+/// ```
+///
+/// A set of values included in another is no larger: if `|c₁| > |c₂|`,
+/// some value of `c₁` is not a value of `c₂`, and `outside` names a
+/// process holding it (a Skolem function, chosen so in every model; any
+/// process when `|c₁| ≤ |c₂|`). So every model extends to `L`, and `L`
+/// adds no model. Without it the reduction cannot compare two counts whose
+/// representatives are different processes (the values of a round's
+/// post-state are among its pre-state's, so there are no more of them).
+fn inclusion_lemmas(counts: &[Lowered]) -> Vec<Term> {
+    let mut out = Vec::new();
+    for (a, c1) in counts.iter().enumerate() {
+        for (b, c2) in counts.iter().enumerate() {
+            if a == b || c1.ys != c2.ys || c1.value.sort() != c2.value.sort() {
+                continue;
+            }
+            let args: Vec<Sort> = c1.ys.iter().map(|y| y.sort.clone()).collect();
+            let outside = Fun::new(format!("{OUTSIDE}{}", out.len()), args, Sort::P);
+            let o = Term::App(outside, c1.ys.iter().map(Var::t).collect());
+            let at_o = |x: &Term| x.subst(&[(c1.i.clone(), o.clone())]);
+            let j = &c2.i;
+            let held = Term::Op(Op::And, vec![c2.filter.clone(), Term::Op(Op::Eq, vec![c2.value.clone(), at_o(&c1.value)])]);
+            // In prenex form: ∀ȳ. ∀j. |c₁| ≤ |c₂| ∨ (φ₁(o) ∧ ¬(φ₂(j) ∧ x₂(j) = x₁(o))).
+            let escapes = Term::Op(Op::And, vec![at_o(&c1.filter), Term::Op(Op::Not, vec![held])]);
+            let body = Term::Op(Op::Or, vec![Term::Op(Op::Le, vec![c1.card.clone(), c2.card.clone()]), escapes]);
+            let mut bound = c1.ys.clone();
+            bound.push(j.clone());
+            out.push(Term::Bind(Binder::Forall, bound, Box::new(body)));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

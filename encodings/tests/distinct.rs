@@ -121,3 +121,25 @@ fn the_count_evaluates_on_a_concrete_state() {
     m.funs.insert("decision".into(), table("decision", Sort::Int, vec![Value::Int(0), Value::Int(1), Value::Int(0)]));
     assert_eq!(holds(prop, &m), Ok(true));
 }
+
+/// Values are only ever adopted from other processes, so there are never
+/// more of them than before, or than initially: a set of values included
+/// in another is no larger. Without that lemma
+/// (`psync_encodings::distinct`, the inclusion lemmas) both VCs are left
+/// `unknown` on spurious models.
+#[test]
+fn a_count_of_values_taken_from_another_is_no_larger() {
+    let src = patched(
+        "(\"Validity\",",
+        "(\"NoNewValues\", w.distinct(|i| w[i].x) <= w.distinct(|i| w.old(i).x)),\n            \
+         (\"InitialValues\", w.distinct(|i| w[i].x) <= w.distinct(|i| w.init(i).x)),\n            (\"Validity\",",
+    );
+    let alg = load("fewer.rs", &src);
+    for id in ["flood_min_k_set/property/nonewvalues/round0", "flood_min_k_set/property/initialvalues/inv0"] {
+        assert!(matches!(verdict(&alg, id), Verdict::Proved), "{id}");
+    }
+    // Adding the least value heard to one's own makes new ones (adopting
+    // `m + 1` would not: the new values are the old ones shifted).
+    let alg = load("more.rs", &common::patched(&src, "p.x = *m;", "p.x = p.x + *m;"));
+    assert!(matches!(verdict(&alg, "flood_min_k_set/property/nonewvalues/round0"), Verdict::Refuted(_)));
+}

@@ -41,15 +41,21 @@ fn agrees(query: &Term, base: &Model) -> Result<(), String> {
     let Term::Op(Op::And, parts) = &lowered else { return Err(format!("no axioms conjoined: {lowered:?}")) };
     let axioms = Term::Op(Op::And, parts[1..].to_vec());
     let reps: Vec<Fun> = lowered.funs().into_iter().filter(|f| f.name.starts_with(REP)).collect();
+    let outsides: Vec<Fun> = lowered.funs().into_iter().filter(|f| f.name.starts_with(OUTSIDE)).collect();
     let truth = holds(query, base).expect("the counts evaluate");
     let n = base.n;
     let mut some_choice = false;
-    for choice in all_maps(3 * reps.len() as u32, n) {
+    for choice in all_maps(3 * reps.len() as u32 + outsides.len() as u32, n) {
         let mut m = base.clone();
         for (r, rep) in reps.iter().enumerate() {
             assert_eq!((rep.args.clone(), rep.ret.clone()), (vec![Sort::Int], Sort::P));
             let entries = (0..3).map(|v| (vec![Value::Int(v)], Value::Proc(choice[3 * r + v as usize]))).collect();
             m.funs.insert(rep.name.clone(), table(rep.clone(), entries, Some(Value::Proc(0))));
+        }
+        for (k, outside) in outsides.iter().enumerate() {
+            assert_eq!((outside.args.clone(), outside.ret.clone()), (vec![], Sort::P));
+            let entries = vec![(vec![], Value::Proc(choice[3 * reps.len() + k]))];
+            m.funs.insert(outside.name.clone(), table(outside.clone(), entries, None));
         }
         if holds(&axioms, &m).expect("the axioms evaluate") {
             some_choice = true;
