@@ -274,23 +274,6 @@ const FIRST_SWEEP: BoundedConfig = BoundedConfig {
     budget: Duration::from_millis(1500),
 };
 
-/// A part that took this long to prove was decided by its strategy alone
-/// after the others had joined (their head start is 0.2 s): that strategy
-/// then leads the VC's next parts ([`CheckConfig::lead`]), for
-/// [`LEAD_FACTOR`] times what the part took. Measured on A_T,E's
-/// `progress/inv2` (before later reductions made it a 3 s VC): its second
-/// part took 13.4 s under the ground reduction alone and 27.6 s with the
-/// other two strategies beside it on 2 cores, after a first part that took
-/// 5.7 s.
-const HARD_PART: Duration = Duration::from_secs(1);
-
-/// How many times a hard part's time its strategy leads the next part. A
-/// lead of half the timeout instead made OTR's `inductive/inv0`, on the
-/// runs where a 1.3 s part went to the parameterized strategy, wait 10 s
-/// for the last part, which the global-anchor strategy proves in 0.8 s and
-/// the leader not at all (11.8 s against 1.8–3.2 s on the other runs).
-const LEAD_FACTOR: u32 = 3;
-
 /// Stack of the search thread: the lowering recurses over terms (as the
 /// reduction's strategies do; only touched pages are committed).
 const SEARCH_STACK: usize = 64 << 20;
@@ -320,7 +303,6 @@ fn prove_parts(
     // The parts of a VC share most of their hypotheses, so the strategy that
     // proved one part goes first for the next ones.
     let mut strategies = cfg.scheduled();
-    let mut lead = None;
     // A progress VC's liveness predicate makes the sets that matter ground
     // (one heard-of set for all, the coordinator's mailbox): there PSync's
     // ground reduction is what decides, with small queries, so it goes
@@ -351,8 +333,7 @@ fn prove_parts(
             break;
         }
         let hint = PartHint::find(hints, part).cloned();
-        let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), hint, lead, ..cfg.clone() };
-        let started = Instant::now();
+        let per_part = CheckConfig { bounded_search: false, timeout: left, strategies: strategies.clone(), hint, ..cfg.clone() };
         let checked = check_sat(part, &per_part, backend)?;
         match checked.result {
             CheckResult::Unsat => {
@@ -364,10 +345,6 @@ fn prove_parts(
                     let s = strategies.remove(k);
                     strategies.insert(0, s);
                 }
-                // A hard part (the others had long joined, and none decided
-                // before it): its strategy leads the next parts.
-                let took = started.elapsed();
-                lead = (!checked.stats.hinted && took >= HARD_PART).then(|| took * LEAD_FACTOR);
             }
             CheckResult::Sat(m) => return Ok(Proof::Refuted(m)),
             other => {

@@ -130,13 +130,6 @@ pub struct CheckConfig {
     /// Record a hint when the formula is proved ([`Checked::hint`]): one
     /// more solve, naming an unsat core, and one of the core alone.
     pub record_hint: bool,
-    /// The first strategy is expected to decide: it runs alone this long
-    /// (wall-clock time, at most half the timeout) instead of
-    /// [`HEAD_START`]. Set when it decided a hard part of the same VC, whose
-    /// parts share most of their hypotheses, to a few times what that part
-    /// took: the evidence is for a query of about that size, and a longer
-    /// lead holds the others back from a part the leader cannot decide.
-    pub lead: Option<Duration>,
 }
 
 impl CheckConfig {
@@ -157,7 +150,6 @@ impl Default for CheckConfig {
             bounded_search: true,
             hint: None,
             record_hint: false,
-            lead: None,
         }
     }
 }
@@ -276,9 +268,8 @@ pub fn query(r: &Reduced) -> SmtQuery {
 ///
 /// The first strategy runs alone for [`HEAD_START`] of CPU time (most
 /// queries are decided by then; at most [`MAX_STRETCH`] times that of wall
-/// time), for half the timeout when it is the hint's, for
-/// [`CheckConfig::lead`] when that is set, or until it answers without
-/// deciding; then the others join. Every strategy is sound, so the first
+/// time), for half the timeout when it is the hint's, or until it answers
+/// without deciding; then the others join. Every strategy is sound, so the first
 /// `unsat` decides and stops the rest; a model counts only once confirmed
 /// on `f`, and then decides too. The verdict does not depend on which
 /// thread was faster (a sound `unsat` and a confirmed model cannot
@@ -304,20 +295,16 @@ pub fn check_sat(
     // the cores. (A part proved after refinement has a hint without a core:
     // FloodMin-crash's inductive part 11 takes 2.8 s alone and 12–13 s with
     // the other strategies beside it on 2 cores.)
-    let mut lead = cfg.lead.map(|d| d.min(cfg.timeout / 2));
+    let mut alone = (HEAD_START, HEAD_START * MAX_STRETCH);
     if let Some(h) = &cfg.hint
         && let Some(k) = strategies.iter().position(|s| *s == h.strategy)
     {
         let hinted = strategies.remove(k);
         strategies.insert(0, hinted);
-        lead = Some(cfg.timeout / 2);
+        // Wall-clock time: the CPU share would count the bounded search's
+        // work as the hinted strategy's and end its time alone early.
+        alone = (cfg.timeout, cfg.timeout / 2);
     }
-    // A lead is wall-clock time: the CPU share would count the bounded
-    // search's work as the leader's and end the lead early.
-    let alone = match lead {
-        Some(lead) => (cfg.timeout, lead),
-        None => (HEAD_START, HEAD_START * MAX_STRETCH),
-    };
     let stop = Cancel::new();
     // Ends the head start early: once any strategy has answered without
     // deciding, the others need not wait (and once the verdict is fixed,
@@ -584,28 +571,23 @@ mod tests {
         }
     }
 
-    /// The strategy of a hint proved this very formula before, and a lead
-    /// decided a hard part of the same VC: either runs alone (for half the
-    /// timeout, or for the lead), not the usual head start, so the others
+    /// The strategy of a hint proved this very formula before: it runs
+    /// alone for half the timeout, not the usual head start, so the others
     /// do not take the cores from it (a query of 1.5 s here; the usual head
-    /// start ends after at most 0.8 s). A lead shorter than the query lets
-    /// the others join when it ends.
+    /// start ends after at most 0.8 s).
     #[test]
-    fn the_hinted_or_leading_strategy_runs_alone_for_its_lead() {
+    fn the_hinted_strategy_runs_alone() {
         let p = fun("p", vec![Sort::P], Sort::Bool);
         let a = cnst("a", Sort::P);
         let f = and(vec![p.app(vec![a.clone()]), Term::Op(Op::Not, vec![p.app(vec![a])])]);
-        let run = |hint: Option<Hint>, lead: Option<Duration>| {
+        let run = |hint: Option<Hint>| {
             let backend = Slow { delay: Duration::from_millis(1500), now: Default::default(), most: Default::default() };
-            let cfg = CheckConfig { timeout: Duration::from_secs(10), bounded_search: false, hint, lead, ..CheckConfig::default() };
+            let cfg = CheckConfig { timeout: Duration::from_secs(10), bounded_search: false, hint, ..CheckConfig::default() };
             let checked = check_sat(&f, &cfg, &backend).expect("no error");
             assert_eq!(checked.result, CheckResult::Unsat);
             backend.most.into_inner()
         };
-        let secs = Duration::from_secs;
-        assert_eq!(run(Some(Hint { strategy: Strategy::Ground, core: Vec::new() }), None), 1, "another strategy joined the hinted one");
-        assert_eq!(run(None, Some(secs(3))), 1, "another strategy joined the leading one");
-        assert!(run(None, Some(secs(1))) > 1, "the others did not join when the lead ended");
-        assert!(run(None, None) > 1, "without a hint or a lead the others join after the head start: the test no longer tests it");
+        assert_eq!(run(Some(Hint { strategy: Strategy::Ground, core: Vec::new() })), 1, "another strategy joined the hinted one");
+        assert!(run(None) > 1, "without a hint the others join after the head start: the test no longer tests it");
     }
 }
