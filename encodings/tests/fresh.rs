@@ -273,6 +273,21 @@ fn otr_broadcasting_the_decision_is_proved() {
     assert_eq!(verdicts_of(&text, "inductive/inv0"), vec![("otr/inductive/inv0/round0".to_string(), "proved")]);
 }
 
+/// The same without the pointwise invariant: the decided processes'
+/// messages are their decisions, which the invariant says are all `v`, so
+/// the count of `v` among the messages is at least its count among the
+/// estimates (`psync_logic::reduce::guarded_constants`). Both VCs timed
+/// out while each decided sender's message was `decision(s)`, not `v`.
+#[test]
+fn otr_broadcasting_the_decision_is_proved_from_agreement_alone() {
+    let otr = std::fs::read_to_string(format!("{}/../zoo/otr.rs", env!("CARGO_MANIFEST_DIR"))).expect("zoo/otr.rs");
+    let text = patched(&otr, "Outbox::broadcast(p.x)", "if p.decided { Outbox::broadcast(p.decision) } else { Outbox::broadcast(p.x) }");
+    let mut got = verdicts_of(&text, "inductive/inv0");
+    got.extend(verdicts_of(&text, "progress/inv0"));
+    let proved = |id: &str| (id.to_string(), "proved");
+    assert_eq!(got, vec![proved("otr/inductive/inv0/round0"), proved("otr/progress/inv0/round0")]);
+}
+
 /// CoordUniformVoting (three rounds, a rotating coordinator, no split):
 /// every VC proved.
 #[test]

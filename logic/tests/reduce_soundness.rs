@@ -30,7 +30,7 @@ impl Gen {
         let c = cnst("c", Sort::Int);
         let p = i.cloned().unwrap_or_else(|| cnst("p", Sort::P));
         let j = var("j", Sort::P);
-        match self.rng.random_range(0..8) {
+        match self.rng.random_range(0..9) {
             0 => a,
             1 => b,
             2 => inter(a, b),
@@ -38,6 +38,7 @@ impl Gen {
             4 => ho.at(p),
             5 => compr(j.clone(), eq(x.at(j.t()), c)),
             6 => compr(j.clone(), and(vec![member(j.t(), a), gt(x.at(j.t()), c)])),
+            7 => compr(j.clone(), and(vec![not(member(j.t(), a)), gt(x.at(j.t()), c)])),
             _ => diff(b, ho.at(p)),
         }
     }
@@ -75,7 +76,7 @@ impl Gen {
         if depth == 0 {
             return self.atom(i);
         }
-        match self.rng.random_range(0..7) {
+        match self.rng.random_range(0..8) {
             0 => and(vec![self.formula(depth - 1, i), self.formula(depth - 1, i)]),
             1 => or(vec![self.formula(depth - 1, i), self.formula(depth - 1, i)]),
             2 => not(self.formula(depth - 1, i)),
@@ -92,6 +93,12 @@ impl Gen {
                 let v = var("i", Sort::P);
                 let y = fun("y", vec![Sort::P], Sort::Int);
                 forall(vec![v.clone()], implies(member(v.t(), cnst("A", Sort::set(Sort::P))), eq(fun("x", vec![Sort::P], Sort::Int).at(v.t()), y.at(v.t()))))
+            }
+            // `∀i. i ∈ A ⇒ x(i) = c`: in the comprehension `{j | j ∈ A ∧ x(j) > c}`
+            // (`set`'s `6`), `x(j)` is the constant `c`; not in `set`'s `7`.
+            6 if i.is_none() => {
+                let v = var("i", Sort::P);
+                forall(vec![v.clone()], implies(member(v.t(), cnst("A", Sort::set(Sort::P))), eq(fun("x", vec![Sort::P], Sort::Int).at(v.t()), cnst("c", Sort::Int))))
             }
             _ => self.atom(i),
         }

@@ -17,6 +17,8 @@
 //! 4. [`comprehension`] (comprehensions become symbols with definitions),
 //! 5. [`skolem`] (Skolemization, `∀` split over `∧`), [`guarded`]
 //!    (`ℓ ∨ ∀x̄. φ` with `ℓ` ground becomes `∀x̄. ℓ ∨ φ`),
+//!    [`guarded_constants`] (`∀x̄. ¬c ∨ a = k` with `k` ground: `aσ` read
+//!    as `k` beside a conjunct `cσ` in the comprehensions' definitions),
 //! 6. [`congruence`] (ground terms modulo equality, in an egg e-graph),
 //! 7. [`stratify`] + [`kinds`] + [`instantiate`] (sort graph, soft sorts of
 //!    data positions, instantiation),
@@ -50,6 +52,7 @@ pub mod division;
 pub mod entailed;
 mod fourier_motzkin;
 pub mod guarded;
+pub mod guarded_constants;
 pub mod holders;
 pub mod instantiate;
 pub mod kinds;
@@ -446,6 +449,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         definitions.push((d.fun.clone(), d.params.clone(), formula));
     }
     let skolems = skolemizer.into_symbols();
+    guarded_constants::substitute(&skolemized, &mut definitions, &mut symbolizer.bodies);
     stats.skolems = skolems.len();
     clock.lap("symbolize+skolemize");
 
