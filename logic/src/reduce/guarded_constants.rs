@@ -85,10 +85,15 @@ fn rewrite(t: &Term, all: &[&GuardedConstant]) -> Term {
     t.map_bottom_up(&mut |t| {
         let Term::Op(Op::And, cs) = &t else { return t };
         let mut out = cs.clone();
-        for (k, c) in cs.iter().enumerate() {
+        // Each step rewrites the conjunction as it is by then, with a guard
+        // read from it as it is by then: every step is an equivalence, so
+        // their sequence is. (Guards read from the original conjuncts could
+        // justify each other's rewrites in a circle.)
+        for k in 0..out.len() {
             for g in all {
+                let c = out[k].clone();
                 let mut sub: Vec<(Var, Term)> = Vec::new();
-                if !match_pattern(&g.guard, c, &g.vars, &mut sub) {
+                if !match_pattern(&g.guard, &c, &g.vars, &mut sub) {
                     continue;
                 }
                 // Every variable of the term must be bound by the guard.
@@ -156,5 +161,25 @@ mod tests {
         assert_eq!(defs[0].2, msg(v.clone()));
         assert_eq!(defs[1].2, unguarded, "no guard, no rewrite");
         assert_eq!(bodies["c"].2, msg(v));
+    }
+
+    /// Two guards that each hold the other's term: `p(f(t)) ∧ q(h(t))` with
+    /// `p(f(i)) ⇒ h(i) = k₁` and `q(h(i)) ⇒ f(i) = k₂`. Reading both
+    /// guards from the conjunction as first given would make it
+    /// `p(k₂) ∧ q(k₁)`, which holds where `p(f(t))` does not; rewritten in
+    /// sequence, the second guard is gone once the first rewrote it.
+    #[test]
+    fn guards_are_read_from_the_conjunction_as_rewritten() {
+        let f = |name: &str, ret: Sort| fun(name, vec![ret.clone()], Sort::Bool);
+        let (p, q) = (f("p", Sort::Int), f("q", Sort::Int));
+        let (ff, h) = (fun("f", vec![Sort::P], Sort::Int), fun("h", vec![Sort::P], Sort::Int));
+        let (i, t) = (var("i", Sort::P), var("t", Sort::P));
+        let (k1, k2) = (Fun::constant("k1", Sort::Int).app(vec![]), Fun::constant("k2", Sort::Int).app(vec![]));
+        let g1 = forall(vec![i.clone()], or(vec![not(p.app(vec![ff.app(vec![i.t()])])), eq(h.app(vec![i.t()]), k1.clone())]));
+        let g2 = forall(vec![i.clone()], or(vec![not(q.app(vec![h.app(vec![i.t()])])), eq(ff.app(vec![i.t()]), k2.clone())]));
+        let body = and(vec![p.app(vec![ff.app(vec![t.t()])]), q.app(vec![h.app(vec![t.t()])])]);
+        let mut defs = vec![(Fun::constant("c", Sort::Bool), vec![], body)];
+        substitute(&and(vec![g1, g2]), &mut defs, &mut HashMap::new());
+        assert_eq!(defs[0].2, and(vec![p.app(vec![ff.app(vec![t.t()])]), q.app(vec![k1])]));
     }
 }
