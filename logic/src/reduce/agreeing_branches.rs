@@ -22,10 +22,10 @@ use super::syntax::{and, conjuncts, match_pattern, universal_leaves};
 use crate::{Op, Term, Var};
 
 /// A guarded equation `∀vars. guard ⇒ a = b`.
-struct Agreement {
-    vars: Vec<Var>,
-    guard: Term,
-    sides: [Term; 2],
+pub(super) struct Agreement {
+    pub(super) vars: Vec<Var>,
+    pub(super) guard: Term,
+    pub(super) sides: [Term; 2],
 }
 
 /// Rewrite the `ite`s whose branches a top-level guarded equation makes
@@ -47,7 +47,7 @@ pub fn collapse(f: &Term) -> Term {
 
 /// The guarded equations a conjunct states, through `∀` and `∧`:
 /// `c ⇒ a = b` and `¬c ∨ a = b`.
-fn agreements(p: &Term) -> Vec<Agreement> {
+pub(super) fn agreements(p: &Term) -> Vec<Agreement> {
     let mut out = Vec::new();
     for (vs, t) in universal_leaves(p) {
         match t {

@@ -30,7 +30,8 @@
 
 use std::collections::HashMap;
 
-use super::syntax::{conjuncts, match_pattern, universal_leaves};
+use super::agreeing_branches::{Agreement, agreements};
+use super::syntax::{conjuncts, match_pattern};
 use crate::{Op, Term, Var};
 
 /// A guarded constant `∀vars. ¬guard ∨ term = constant`.
@@ -45,8 +46,7 @@ struct GuardedConstant {
 /// constants the top-level conjuncts of `main` state (see the module
 /// documentation).
 pub fn substitute(main: &Term, definitions: &mut [(crate::Fun, Vec<Var>, Term)], bodies: &mut HashMap<String, (Vec<Var>, Var, Term)>) {
-    let found: Vec<GuardedConstant> = conjuncts(main.clone()).iter().flat_map(guarded_constants).collect();
-    let all: Vec<&GuardedConstant> = found.iter().collect();
+    let all: Vec<GuardedConstant> = conjuncts(main.clone()).iter().flat_map(guarded_constants).collect();
     if all.is_empty() {
         return;
     }
@@ -58,19 +58,13 @@ pub fn substitute(main: &Term, definitions: &mut [(crate::Fun, Vec<Var>, Term)],
     }
 }
 
-/// The guarded constants a conjunct states, through `∀` and `∧`:
-/// `¬c ∨ a = k` (either order) with `k` ground and `a` not.
+/// The guarded constants a conjunct states: its guarded equations
+/// ([`agreements`]) with one side ground and the other not.
 fn guarded_constants(p: &Term) -> Vec<GuardedConstant> {
+    let ground = |t: &Term| t.free_vars().is_empty() && !matches!(t, Term::Bind(..));
     let mut out = Vec::new();
-    for (vars, leaf) in universal_leaves(p) {
-        let Term::Op(Op::Or, args) = &leaf else { continue };
-        let ([Term::Op(Op::Not, g), Term::Op(Op::Eq, sides)] | [Term::Op(Op::Eq, sides), Term::Op(Op::Not, g)]) = args.as_slice()
-        else {
-            continue;
-        };
-        let ([guard], [a, b]) = (g.as_slice(), sides.as_slice()) else { continue };
-        for (term, constant) in [(a, b), (b, a)] {
-            let ground = |t: &Term| t.free_vars().is_empty() && !matches!(t, Term::Bind(..));
+    for Agreement { vars, guard, sides: [a, b] } in agreements(p) {
+        for (term, constant) in [(&a, &b), (&b, &a)] {
             if ground(constant) && !ground(term) {
                 out.push(GuardedConstant { vars: vars.clone(), guard: guard.clone(), term: term.clone(), constant: constant.clone() });
             }
@@ -81,7 +75,7 @@ fn guarded_constants(p: &Term) -> Vec<GuardedConstant> {
 
 /// `t` with every conjunction holding a guard's instance rewritten: the
 /// instance's term read as the constant in the other conjuncts.
-fn rewrite(t: &Term, all: &[&GuardedConstant]) -> Term {
+fn rewrite(t: &Term, all: &[GuardedConstant]) -> Term {
     t.map_bottom_up(&mut |t| {
         let Term::Op(Op::And, cs) = &t else { return t };
         let mut out = cs.clone();
