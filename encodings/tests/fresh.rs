@@ -487,3 +487,39 @@ fn uniform_voting_written_with_match_voting_without_unanimity_is_refuted() {
     );
     assert!(verdicts(&text).iter().any(|(_, k)| *k == "refuted"), "a variant voting without unanimity is refuted");
 }
+
+/// A vote sent to one process named by a state field (`Outbox::to(p.vote,
+/// …)`, `vote: ProcessId`): at most one leader per phase is proved, since
+/// two majorities of votes share a voter and a voter's one message goes to
+/// one candidate.
+#[test]
+fn majority_leader_election_is_proved() {
+    assert_all_proved(&verdicts(&spec_text("majority_leader")));
+}
+
+/// Half of the votes elects, or a voter's vote goes to everyone: two
+/// leaders in one phase, refuted.
+#[test]
+fn majority_leader_election_on_half_the_votes_or_votes_to_all_is_refuted() {
+    let text = spec_text("majority_leader");
+    for (from, to) in [
+        ("if 2 * mbox.len() > cx.n() {", "if 2 * mbox.len() >= cx.n() {"),
+        ("Outbox::to(p.vote, true)", "Outbox::broadcast(true)"),
+    ] {
+        let got = verdicts_of(&patched(&text, from, to), "inductive/inv0/round1");
+        assert_eq!(got, vec![("majority_leader/inductive/inv0/round1".to_string(), "refuted")], "{to}");
+    }
+}
+
+/// Ben-Or's report round as an event round whose `receive` counts the
+/// reports of each value and raises a flag past half of all processes:
+/// read as counts of the mailbox, the round's step is proved with the
+/// closed round's invariants; flags raised at half (`>=`) are refuted.
+#[test]
+fn ben_or_with_an_event_report_round_is_proved_and_its_tie_is_refuted() {
+    let text = spec_text("ben_or_event");
+    assert_all_proved(&verdicts_of(&text, "round0"));
+    let tie = patched(&text, "if 2 * p.ones > cx.n() as i64 {", "if 2 * p.ones >= cx.n() as i64 {");
+    let got = verdicts_of(&tie, "inductive/inv0/round0");
+    assert_eq!(got, vec![("ben_or/inductive/inv0/round0".to_string(), "refuted")]);
+}
