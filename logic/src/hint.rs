@@ -167,10 +167,11 @@ const SHRINK_CHUNKS: [usize; 4] = [4, 16, 64, 256];
 /// The least time [`shrink`] gives a candidate subset.
 const SHRINK_FLOOR: Duration = Duration::from_millis(50);
 
-/// A hint for `f`, which `winner`'s reduced query `q` proved in `took`:
-/// the core of the first of the strategies (the winner, then the rest of
-/// `order`) whose query a core is named for, each with a bounded effort;
-/// without any, the winner alone. Why the others: naming a core puts the
+/// A hint for `f`, which `winner`'s reduced query `q` proved in `took`
+/// (`None` when the proof needed refinement, whose additions are not
+/// replayed): the core of the first of the strategies (the winner, then
+/// the rest of `order`) whose query a core is named for, each with a
+/// bounded effort; without any, the winner alone. Why the others: naming a core puts the
 /// assertions behind assumption literals, which can slow the solver down
 /// a hundredfold on one strategy's query (OTR's progress inv1 under global
 /// anchors: 0.11 s, and 11.8 s with named assertions in the `z3` binary)
@@ -178,7 +179,7 @@ const SHRINK_FLOOR: Duration = Duration::from_millis(50);
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn record_proof(
     f: &Term,
-    q: &SmtQuery,
+    q: Option<&SmtQuery>,
     winner: Strategy,
     order: &[Strategy],
     cfg: &CheckConfig,
@@ -192,7 +193,10 @@ pub(crate) fn record_proof(
     let effort = RECORD_EFFORT.max(took * 4);
     let stop = Cancel::new();
     let left = || deadline.saturating_duration_since(Instant::now()).min(effort);
-    let hint = record(q, winner, backend, left(), &stop);
+    let hint = match q {
+        Some(q) => record(q, winner, backend, left(), &stop),
+        None => Hint { strategy: winner, core: Vec::new() },
+    };
     if !hint.core.is_empty() {
         return hint;
     }
@@ -211,6 +215,7 @@ pub(crate) fn record_proof(
     }
     // No strategy names a core in time: look for an unsatisfiable subset
     // of the winner's query by deletion instead.
+    let Some(q) = q else { return hint };
     let budget = deadline.saturating_duration_since(Instant::now()).min((took * SHRINK_EFFORT).clamp(RECORD_EFFORT * 4, SHRINK_CAP));
     let t = Instant::now();
     let Some(keep) = shrink(q, backend, budget, &stop) else { return hint };

@@ -385,18 +385,18 @@ pub fn check_sat(
                 cfg.hint.clone()
             }
             // (A recording run keeps the query it proved.)
-            (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => Some(match run.query.as_ref() {
-                Some(q) => {
-                    let t = Instant::now();
-                    // Half of what is left at most: the VC's later parts share
-                    // its budget, and a hint must never cost a verdict.
-                    let record_by = t + deadline.saturating_duration_since(t) / 2;
-                    let recorded = hint::record_proof(f, q, strategy, &strategies, cfg, backend, record_by, start.elapsed());
-                    stats.solve += t.elapsed();
-                    recorded
-                }
-                None => Hint { strategy, core: Vec::new() },
-            }),
+            // A proof after refinement has no query to replay (see
+            // `attempt`): another strategy's core may still be named.
+            (CheckResult::Unsat, Some(strategy)) if cfg.record_hint => {
+                let t = Instant::now();
+                // Half of what is left at most: the VC's later parts share
+                // its budget, and a hint must never cost a verdict.
+                let record_by = t + deadline.saturating_duration_since(t) / 2;
+                let recorded =
+                    hint::record_proof(f, run.query.as_ref(), strategy, &strategies, cfg, backend, record_by, start.elapsed());
+                stats.solve += t.elapsed();
+                Some(recorded)
+            }
             _ => None,
         };
         let mut checked = done(result, stats, start);
