@@ -229,17 +229,6 @@ pub enum Stmt {
         /// What it stands for, for reports.
         what: String,
     },
-    /// A closed fact relating a chosen value at different processes
-    /// (`∀p q. HO(p) = HO(q) ⇒ res(p) = res(q)`), assumed in the VCs
-    /// wherever the round runs. The values a run chooses satisfy it by
-    /// construction, so the interpreter, which fixes each process's value
-    /// by its `Choose` axiom alone, does not read it.
-    ChoiceFact {
-        /// The fact (no free variables).
-        fact: Term,
-        /// What it is about, for reports.
-        what: String,
-    },
     /// A proof obligation at this point (a helper's precondition).
     Check {
         /// The condition that must hold.

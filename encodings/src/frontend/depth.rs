@@ -101,9 +101,6 @@ fn run(stmts: &[Stmt], fields: &[Field], env: &mut HashMap<String, usize>, at: S
             Stmt::Choose { axiom, .. } => {
                 measure(axiom, env)?;
             }
-            Stmt::ChoiceFact { fact, .. } => {
-                measure(fact, env)?;
-            }
             Stmt::Check { cond, .. } => {
                 measure(cond, env)?;
             }

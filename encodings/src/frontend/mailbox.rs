@@ -194,37 +194,6 @@ impl Cx<'_> {
         }
     }
 
-    /// `∀p q. HO(p) = HO(q) ⇒ res(p) = res(q)` for the least most often
-    /// received value `res`, in a round whose mailbox the heard-of set
-    /// determines: every sender sends to everyone, the payload does not
-    /// depend on the receiver, and no payload is altered. `None` otherwise.
-    ///
-    /// Sound: the value is a function of the mailbox (on an empty one the
-    /// update does not read it: choose one value for all), and the mailbox
-    /// a function of the heard-of set, so the values a real run chooses
-    /// satisfy the axiom. Two processes that hear the same set then adopt
-    /// the same value, which a liveness predicate such as `∀p. HO(p) = S`
-    /// is about; derived from the defining axiom instead, it takes each
-    /// one's value compared in the other's counts, instances the reduction
-    /// does not always make. (`min_by_key` and `max_by_key` get no such
-    /// axiom: with ties the runtime's choice is not a function of the
-    /// mailbox's content, and with the message as the key their axiom's
-    /// instances at the two witnesses give it; measured, the axiom made
-    /// FloodMin's step 3× slower.)
-    fn same_mailbox_same_choice(&mut self, r: &RoundCtx, res: &Term) -> Option<Term> {
-        let by_heard_of = r.altered.is_empty()
-            && r.sends_to == Term::Bool(true)
-            && !r.payload.free_vars().contains(&names::dest_var());
-        if !by_heard_of {
-            return None;
-        }
-        let (p, q) = (self.fresh_var("p", Sort::P), self.fresh_var("q", Sort::P));
-        let me = names::self_var();
-        let same_heard = build::eq(names::ho(p.t()), names::ho(q.t()));
-        let (at_p, at_q) = (res.subst(&[(me.clone(), p.t())]), res.subst(&[(me, q.t())]));
-        Some(build::forall(vec![p, q], terms::implies(same_heard, build::eq(at_p, at_q))))
-    }
-
     /// `max_by_key` / `min_by_key`: a received message whose key is extreme.
     fn choose_extreme(&mut self, r: &RoundCtx, key: &Expr, max: bool) -> FeResult<Term> {
         let base = format!("{}_by_key.r{}", if max { "max" } else { "min" }, r.index);
@@ -284,9 +253,6 @@ impl Cx<'_> {
             axiom = terms::and(vec![axiom, terms::implies(terms::not(nonempty), build::eq(res.clone(), d))]);
         }
         self.push_choose(funs, axiom, "mbox.min_most_often");
-        if let Some(fact) = self.same_mailbox_same_choice(r, &res) {
-            self.pending.push(Stmt::ChoiceFact { fact, what: "mbox.min_most_often: the same value for the same heard-of set".into() });
-        }
         Ok(res)
     }
 }

@@ -76,7 +76,6 @@ fn round_symbols(alg: &Algorithm, k: usize) -> BTreeSet<String> {
                 }
                 Stmt::Choose { axiom, .. } => out.push(axiom.clone()),
                 Stmt::Check { cond, .. } => out.push(cond.clone()),
-                Stmt::ChoiceFact { .. } => {}
             }
         }
     }

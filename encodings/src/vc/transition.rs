@@ -70,9 +70,6 @@ impl Exec {
                     let body = terms::implies(pc.clone(), axiom.subst(env));
                     self.facts.push(Labeled::new(format!("{what} ({})", fun.name), build::forall(vec![me], body)));
                 }
-                // Unconditional: it holds of the chosen values whichever
-                // path each process takes.
-                Stmt::ChoiceFact { fact, what } => self.facts.push(Labeled::new(what.clone(), fact.clone())),
                 Stmt::Check { cond, label } => {
                     let me = names::self_var();
                     let body = terms::implies(pc.clone(), cond.subst(env));
