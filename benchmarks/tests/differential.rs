@@ -240,6 +240,12 @@ fn mentions(t: &Term, funs: &[Fun]) -> bool {
     hit
 }
 
+/// Whether `t` reads a chosen value's function of the heard-of set
+/// (`Stmt::ChoiceOfHeard`), which the chosen values of every process fix.
+fn mentions_of_heard(t: &Term) -> bool {
+    t.funs().iter().any(|f| f.name.starts_with("of_heard."))
+}
+
 fn round_enc(alg: &Algorithm, k: usize) -> RoundEnc {
     let rd = &alg.rounds[k];
     let chosen: Vec<Fun> = concrete::chosen_symbols(rd).into_iter().map(|(f, _)| f).collect();
@@ -465,8 +471,9 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
                 }
             }
         }
-        // 2. the transition relation.
-        for (label, t) in &enc.global {
+        // 2. the transition relation (the facts relating the chosen values
+        // of processes that hear one set once those values are fixed).
+        for (label, t) in enc.global.iter().filter(|(_, t)| !mentions_of_heard(t)) {
             self.stats.conjuncts += 1;
             let r = holds(t, &m);
             if r != Ok(true) {
@@ -482,7 +489,48 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
                 v.transition.push(format!("at p{i}: {e}"));
             }
         }
+        // Each process's chosen values were searched for on its own: where
+        // the relation leaves a value free (an empty mailbox), processes
+        // that hear one set may have drawn different ones. Take the first
+        // one's value at the others when their own conjuncts allow it.
+        for t in psync_encodings::interp::of_heard_tables(&self.alg.rounds[k].update, &m) {
+            m.funs.insert(t.fun.name.clone(), t);
+        }
+        self.align_of_heard(k, &mut m);
+        let enc = &self.rounds[k];
+        for (label, t) in enc.global.iter().filter(|(_, t)| mentions_of_heard(t)) {
+            self.stats.conjuncts += 1;
+            let r = holds(t, &m);
+            if r != Ok(true) {
+                v.transition.push(format!("`{label}` is {r:?}"));
+            }
+        }
         v
+    }
+
+    /// Sets each `ChoiceOfHeard` value at every process to its function of
+    /// the heard-of set's value there, where the process's conjuncts that
+    /// read chosen values still hold with it (a mismatch that remains
+    /// is then reported by the fact itself).
+    fn align_of_heard(&mut self, k: usize, m: &mut Model) {
+        let enc = &self.rounds[k];
+        for (fun, of_heard) in psync_encodings::interp::choices_of_heard(&self.alg.rounds[k].update) {
+            for i in 0..m.n {
+                let at = |m: &Model, f: &str, args: &[Value]| m.funs.get(f).and_then(|t| t.get(args).cloned());
+                let (Some(heard), Some(own)) = (at(m, "HO", &[Value::Proc(i)]), at(m, &fun.name, &[Value::Proc(i)])) else { continue };
+                let Some(shared) = at(m, &of_heard.name, &[heard]) else { continue };
+                if shared == own {
+                    continue;
+                }
+                let table = m.funs.get_mut(&fun.name).expect("chosen tables");
+                table.entries.insert(vec![Value::Proc(i)], shared);
+                let env = [(names::self_var(), Value::Proc(i))];
+                let ok = enc.local.iter().filter(|l| l.uses_chosen).all(|l| is_true(&eval_with(&l.body, m, &env)));
+                if !ok {
+                    m.funs.get_mut(&fun.name).expect("chosen tables").entries.insert(vec![Value::Proc(i)], own);
+                }
+            }
+        }
     }
 
     /// The per-process conjuncts at `i`, for some interpretation of the

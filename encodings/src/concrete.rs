@@ -242,7 +242,7 @@ pub fn chosen_symbols(round: &Round) -> Vec<(Fun, String)> {
                     walk(then, out);
                     walk(els, out);
                 }
-                Stmt::Let { .. } | Stmt::Assign { .. } | Stmt::Check { .. } => {}
+                Stmt::Let { .. } | Stmt::Assign { .. } | Stmt::Check { .. } | Stmt::ChoiceOfHeard { .. } => {}
             }
         }
     }

@@ -229,6 +229,19 @@ pub enum Stmt {
         /// What it stands for, for reports.
         what: String,
     },
+    /// A chosen value that is a function of the heard-of set:
+    /// `∀p. fun(p) = of_heard(HO(p))`, assumed in the VCs wherever the
+    /// round runs. The values a run chooses satisfy it by construction, so
+    /// the interpreter, which fixes each process's value by its `Choose`
+    /// axiom alone, does not read it.
+    ChoiceOfHeard {
+        /// The chosen value's function (`P → sort`).
+        fun: Fun,
+        /// The function of the heard-of set it equals (`Set(P) → sort`).
+        of_heard: Fun,
+        /// What it is about, for reports.
+        what: String,
+    },
     /// A proof obligation at this point (a helper's precondition).
     Check {
         /// The condition that must hold.

@@ -569,3 +569,32 @@ fn ben_or_with_an_event_report_round_is_proved_and_its_tie_is_refuted() {
     let got = verdicts_of(&tie, "inductive/inv0/round0");
     assert_eq!(got, vec![("ben_or/inductive/inv0/round0".to_string(), "refuted")]);
 }
+
+const SAME_VIEW_ADOPT: &str = "        if let Some(m) = mbox.min_by_key(|&v| v) {
+            p.x = *m;
+        }";
+const SAME_VIEW_LIVENESS: &str = "        vec![w.exists_set(|s1| {
+            w.exists_set(|s2| {
+                2 * s1.len() > w.n()
+                    && !s2.is_empty()
+                    && w.exists(|c| s1.contains(c))
+                    && w.forall(|p| implies(s1.contains(p), w.ho(p) == s2))
+            })
+        })]";
+
+/// Everyone adopts `min_most_often` in a round where all hear one set:
+/// all then hold one value. Proved from the fact that one heard-of set
+/// makes one such value (`encodings/src/frontend/mailbox.rs`); without it
+/// the step was `unknown` at 30 s, its models spurious (each process's
+/// value was compared only in its own counts). When the processes hear
+/// different majorities, they may adopt different values: refuted.
+#[test]
+fn a_common_heard_of_set_makes_one_least_most_often_value() {
+    let mmo = patched(&spec_text("same_view"), SAME_VIEW_ADOPT, "        if !mbox.is_empty() {\n            p.x = mbox.min_most_often();\n        }");
+    let one_value = "vec![true, w.exists_value(|v: i64| w.count(|i| w[i].x == v) == w.n())]";
+    let mmo = patched(&mmo, "vec![true, w.exists_value(|v: i64| 2 * w.count(|i| w[i].x == v) > w.n() as i64)]", one_value);
+    let common = patched(&mmo, SAME_VIEW_LIVENESS, "        vec![w.exists_set(|s| !s.is_empty() && w.forall(|p| w.ho(p) == s))]");
+    assert_all_proved(&verdicts_of(&common, "progress"));
+    let majorities = patched(&mmo, SAME_VIEW_LIVENESS, "        vec![w.forall(|p| 2 * w.ho(p).len() > w.n())]");
+    assert_eq!(verdicts_of(&majorities, "progress"), vec![("same_view/progress/inv0/round0".to_string(), "refuted")]);
+}

@@ -30,10 +30,38 @@ fn otr_parses_into_the_expected_ir() {
             ("Irrevocability", PropertyKind::Transition),
         ]
     );
-    // min_most_often becomes a chosen value with its axiom, before the assignment.
+    // min_most_often becomes a chosen value with its axiom and, the
+    // round being a broadcast, the fact that one heard-of set makes one
+    // choice; then the assignment.
     let Stmt::If { then, .. } = &alg.rounds[0].update[0] else { panic!("update starts with the quorum test") };
     assert!(matches!(&then[0], Stmt::Choose { what, .. } if what == "mbox.min_most_often"));
-    assert!(matches!(&then[1], Stmt::Assign { field, .. } if field == "x"));
+    assert!(matches!(&then[1], Stmt::ChoiceOfHeard { what, .. } if what.starts_with("mbox.min_most_often")));
+    assert!(matches!(&then[2], Stmt::Assign { field, .. } if field == "x"));
+}
+
+/// The fact that one heard-of set makes one `min_most_often` value is
+/// stated only where the heard-of set determines the mailbox: not under
+/// value faults (A_T,E: an altered payload depends on its receiver), and
+/// not when a message goes to some processes only.
+#[test]
+fn one_heard_of_set_one_choice_only_where_the_mailbox_is_the_heard_of_set() {
+    fn facts(stmts: &[Stmt]) -> usize {
+        stmts
+            .iter()
+            .map(|s| match s {
+                Stmt::ChoiceOfHeard { .. } => 1,
+                Stmt::If { then, els, .. } => facts(then) + facts(els),
+                _ => 0,
+            })
+            .sum()
+    }
+    let ate = load_spec(bench("ate")).expect("ate.rs is in the subset");
+    assert_eq!(facts(&ate.rounds[0].update), 0, "value faults: no fact");
+    let otr = std::fs::read_to_string(bench("otr")).expect("zoo/otr.rs");
+    let to_one = otr.replace("Outbox::broadcast(p.x)", "Outbox::to(cx.coord(), p.x)").replace("fn send(p: &Otr, _cx: &Ctx)", "fn send(p: &Otr, cx: &Ctx)");
+    assert_ne!(to_one, otr);
+    let alg = parse_spec("otr_to_one.rs", &to_one).expect("in the subset");
+    assert_eq!(facts(&alg.rounds[0].update), 0, "a message to one process: no fact");
 }
 
 #[test]

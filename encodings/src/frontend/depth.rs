@@ -101,6 +101,7 @@ fn run(stmts: &[Stmt], fields: &[Field], env: &mut HashMap<String, usize>, at: S
             Stmt::Choose { axiom, .. } => {
                 measure(axiom, env)?;
             }
+            Stmt::ChoiceOfHeard { .. } => {}
             Stmt::Check { cond, .. } => {
                 measure(cond, env)?;
             }

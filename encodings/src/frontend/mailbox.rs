@@ -194,6 +194,39 @@ impl Cx<'_> {
         }
     }
 
+    /// `∀p. res(p) = of_heard(HO(p))`, `of_heard` fresh, for the least
+    /// most often received value `res` (`fun`), in a round whose mailbox
+    /// the heard-of set determines: every sender sends to everyone, the
+    /// payload does not depend on the receiver, and no payload is altered.
+    /// `None` otherwise.
+    ///
+    /// Sound: the value is a function of the mailbox (on an empty one the
+    /// update does not read it: choose one value for all), and the mailbox
+    /// a function of the heard-of set, so a real run's values extend to an
+    /// `of_heard`. Two processes that hear the same set then adopt the same
+    /// value, which a liveness predicate such as `∀p. HO(p) = S` is about;
+    /// derived from the defining axiom instead, it takes each one's value
+    /// compared in the other's counts, instances the reduction does not
+    /// always make. Stated over pairs (`HO(p) = HO(q) ⇒ res(p) = res(q)`)
+    /// the negated set equality gets an extensional witness per pair, and
+    /// at a large instantiation depth those terms broke the memory budget.
+    /// (`min_by_key` and `max_by_key` get no such fact: with ties their
+    /// reading admits any extreme message, as an event round's fold takes
+    /// the first or the last to arrive; with the message as the key their
+    /// axiom's instances at the two witnesses give it, and measured, the
+    /// fact made FloodMin's step 3× slower.)
+    fn choice_of_heard(&mut self, r: &RoundCtx, fun: &Fun) -> Option<Stmt> {
+        let by_heard_of = r.altered.is_empty()
+            && r.sends_to == Term::Bool(true)
+            && !r.payload.free_vars().contains(&names::dest_var());
+        if !by_heard_of {
+            return None;
+        }
+        let of_heard = Fun::new(self.fresh_name(&format!("of_heard.r{}", r.index)), vec![Sort::set(Sort::P)], fun.ret.clone());
+        let what = "mbox.min_most_often: a function of the heard-of set".to_string();
+        Some(Stmt::ChoiceOfHeard { fun: fun.clone(), of_heard, what })
+    }
+
     /// `max_by_key` / `min_by_key`: a received message whose key is extreme.
     fn choose_extreme(&mut self, r: &RoundCtx, key: &Expr, max: bool) -> FeResult<Term> {
         let base = format!("{}_by_key.r{}", if max { "max" } else { "min" }, r.index);
@@ -252,7 +285,9 @@ impl Cx<'_> {
         if let Some(d) = empty_value {
             axiom = terms::and(vec![axiom, terms::implies(terms::not(nonempty), build::eq(res.clone(), d))]);
         }
+        let of_heard = self.choice_of_heard(r, &funs[0]);
         self.push_choose(funs, axiom, "mbox.min_most_often");
+        self.pending.extend(of_heard);
         Ok(res)
     }
 }

@@ -73,6 +73,8 @@ impl Exec<'_> {
                         self.failed.push((i, label.clone()));
                     }
                 }
+                // The chosen values satisfy it by construction.
+                Stmt::ChoiceOfHeard { .. } => {}
                 Stmt::Choose { fun, axiom, what } => {
                     let mut group = vec![fun.clone()];
                     while let Some(Stmt::Choose { fun: g, axiom: Term::Bool(true), what: w }) = stmts.get(at + 1)

@@ -76,6 +76,7 @@ fn round_symbols(alg: &Algorithm, k: usize) -> BTreeSet<String> {
                 }
                 Stmt::Choose { axiom, .. } => out.push(axiom.clone()),
                 Stmt::Check { cond, .. } => out.push(cond.clone()),
+                Stmt::ChoiceOfHeard { .. } => {}
             }
         }
     }
@@ -288,6 +289,9 @@ pub fn check_transition(alg: &Algorithm, pre: &Snapshot, step: &Step) -> Result<
         }
         m.funs.insert(t.fun.name.clone(), t);
     }
+    for t in of_heard_tables(&alg.rounds[k].update, &m) {
+        m.funs.insert(t.fun.name.clone(), t);
+    }
     let tr = crate::vc::transition(alg, k);
     let mut bad = Vec::new();
     for c in tr.conjuncts.iter().filter(|c| c.label != "safety predicate on HO") {
@@ -297,6 +301,44 @@ pub fn check_transition(alg: &Algorithm, pre: &Snapshot, step: &Step) -> Result<
         }
     }
     Ok(bad)
+}
+
+/// The `(fun, of_heard)` pairs of the `ChoiceOfHeard` statements among
+/// `stmts`, in their branches too.
+pub fn choices_of_heard(stmts: &[crate::ir::Stmt]) -> Vec<(Fun, Fun)> {
+    use crate::ir::Stmt;
+    let mut out = Vec::new();
+    for s in stmts {
+        match s {
+            Stmt::ChoiceOfHeard { fun, of_heard, .. } => out.push((fun.clone(), of_heard.clone())),
+            Stmt::If { then, els, .. } => {
+                out.extend(choices_of_heard(then));
+                out.extend(choices_of_heard(els));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The table of each `ChoiceOfHeard`'s function of the heard-of set, read
+/// off the step: at `HO(i)` the value `i` chose (the first process's, when
+/// two that hear one set chose differently: the fact is then false at the
+/// second, and the check reports it).
+pub fn of_heard_tables(stmts: &[crate::ir::Stmt], m: &Model) -> Vec<FunTable> {
+    choices_of_heard(stmts)
+        .into_iter()
+        .map(|(fun, of_heard)| {
+            let mut t = FunTable { fun: of_heard, entries: Default::default(), default: None };
+            for i in 0..m.n {
+                let at = |f: &str| m.funs.get(f).and_then(|t| t.get(&[Value::Proc(i)]).cloned());
+                if let (Some(heard), Some(v)) = (at(names::HO), at(&fun.name)) {
+                    t.entries.entry(vec![heard]).or_insert(v);
+                }
+            }
+            t
+        })
+        .collect()
 }
 
 #[cfg(test)]

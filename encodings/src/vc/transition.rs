@@ -7,7 +7,7 @@
 //! value. The mailbox lives inside the update's terms as a comprehension over
 //! `HO` and the round's `sendsTo`.
 
-use psync_logic::{Term, Var, build};
+use psync_logic::{Sort, Term, Var, build};
 
 use crate::ir::{Algorithm, Stmt, names};
 use crate::terms;
@@ -69,6 +69,15 @@ impl Exec {
                     let me = names::self_var();
                     let body = terms::implies(pc.clone(), axiom.subst(env));
                     self.facts.push(Labeled::new(format!("{what} ({})", fun.name), build::forall(vec![me], body)));
+                }
+                // Unconditional: it holds of the chosen values whichever
+                // path each process takes.
+                Stmt::ChoiceOfHeard { fun, of_heard, what } => {
+                    // Over every process at once (not `self`): it relates
+                    // the values of processes that hear one set.
+                    let p = Var::new("p", Sort::P);
+                    let fact = build::forall(vec![p.clone()], build::eq(fun.at(p.t()), of_heard.at(names::ho(p.t()))));
+                    self.facts.push(Labeled::new(what.clone(), fact));
                 }
                 Stmt::Check { cond, label } => {
                     let me = names::self_var();
