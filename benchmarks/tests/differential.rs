@@ -226,6 +226,9 @@ struct RoundEnc {
     payload: Term,
     /// Conjuncts without the executing process (`r mod K = k`, `r' = r + 1`, …).
     global: Vec<(String, Term)>,
+    /// Conjuncts reading a chosen value's function of the heard-of set
+    /// (`Stmt::ChoiceOfHeard`), which every process's chosen values fix.
+    across: Vec<(String, Term)>,
     local: Vec<Local>,
     chosen: Vec<Fun>,
 }
@@ -240,28 +243,24 @@ fn mentions(t: &Term, funs: &[Fun]) -> bool {
     hit
 }
 
-/// Whether `t` reads a chosen value's function of the heard-of set
-/// (`Stmt::ChoiceOfHeard`), which the chosen values of every process fix.
-fn mentions_of_heard(t: &Term) -> bool {
-    t.funs().iter().any(|f| f.name.starts_with("of_heard."))
-}
-
 fn round_enc(alg: &Algorithm, k: usize) -> RoundEnc {
     let rd = &alg.rounds[k];
     let chosen: Vec<Fun> = concrete::chosen_symbols(rd).into_iter().map(|(f, _)| f).collect();
+    let of_heard: Vec<Fun> = psync_encodings::interp::choices_of_heard(&rd.update).into_iter().map(|(_, g)| g).collect();
     let tr = transition(alg, k);
     let me = names::self_var();
-    let (mut global, mut local) = (Vec::new(), Vec::new());
+    let (mut global, mut across, mut local) = (Vec::new(), Vec::new(), Vec::new());
     for c in tr.conjuncts {
         match c.term {
             Term::Bind(Binder::Forall, vs, body) if vs.len() == 1 && vs[0] == me => {
                 let uses_chosen = mentions(&body, &chosen);
                 local.push(Local { label: c.label, body: *body, uses_chosen });
             }
+            other if mentions(&other, &of_heard) => across.push((c.label, other)),
             other => global.push((c.label, other)),
         }
     }
-    RoundEnc { name: rd.name.clone(), msg: rd.msg.clone(), sends_to: rd.sends_to.clone(), payload: rd.payload.clone(), global, local, chosen }
+    RoundEnc { name: rd.name.clone(), msg: rd.msg.clone(), sends_to: rd.sends_to.clone(), payload: rd.payload.clone(), global, across, local, chosen }
 }
 
 /// The default value of a sort (what an unconstrained chosen value starts as).
@@ -473,7 +472,7 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
         }
         // 2. the transition relation (the facts relating the chosen values
         // of processes that hear one set once those values are fixed).
-        for (label, t) in enc.global.iter().filter(|(_, t)| !mentions_of_heard(t)) {
+        for (label, t) in &enc.global {
             self.stats.conjuncts += 1;
             let r = holds(t, &m);
             if r != Ok(true) {
@@ -498,7 +497,7 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
         }
         self.align_of_heard(k, &mut m);
         let enc = &self.rounds[k];
-        for (label, t) in enc.global.iter().filter(|(_, t)| mentions_of_heard(t)) {
+        for (label, t) in &enc.across {
             self.stats.conjuncts += 1;
             let r = holds(t, &m);
             if r != Ok(true) {
@@ -517,7 +516,7 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
         for (fun, of_heard) in psync_encodings::interp::choices_of_heard(&self.alg.rounds[k].update) {
             for i in 0..m.n {
                 let at = |m: &Model, f: &str, args: &[Value]| m.funs.get(f).and_then(|t| t.get(args).cloned());
-                let (Some(heard), Some(own)) = (at(m, "HO", &[Value::Proc(i)]), at(m, &fun.name, &[Value::Proc(i)])) else { continue };
+                let (Some(heard), Some(own)) = (at(m, names::HO, &[Value::Proc(i)]), at(m, &fun.name, &[Value::Proc(i)])) else { continue };
                 let Some(shared) = at(m, &of_heard.name, &[heard]) else { continue };
                 if shared == own {
                     continue;
