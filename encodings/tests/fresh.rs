@@ -598,3 +598,19 @@ fn a_common_heard_of_set_makes_one_least_most_often_value() {
     let majorities = patched(&mmo, SAME_VIEW_LIVENESS, "        vec![w.forall(|p| 2 * w.ho(p).len() > w.n())]");
     assert_eq!(verdicts_of(&majorities, "progress"), vec![("same_view/progress/inv0/round0".to_string(), "refuted")]);
 }
+
+/// A majority hears one set and adopts `min_most_often`: a majority then
+/// holds one value. The proof takes, at the Venn witness of "in the
+/// majority, not holding the value its named member adopts", the liveness
+/// predicate, the update and the choice's function of the heard-of set
+/// together. Refinement adds instances one model at a time, and each next
+/// model moved the falsified facts to another witness (a timeout at 30 s);
+/// the sweep of the input's universals over every witness, made the first
+/// time a model falsifies one at a witness (`reduce/refine.rs`), proves it.
+#[test]
+fn a_majority_with_one_view_adopts_one_least_most_often_value() {
+    let mmo = patched(&spec_text("same_view"), SAME_VIEW_ADOPT, "        if !mbox.is_empty() {\n            p.x = mbox.min_most_often();\n        }");
+    assert_all_proved(&verdicts_of(&mmo, "progress"));
+    let without_member = patched(&mmo, "                    && w.exists(|c| s1.contains(c))\n", "");
+    assert_all_proved(&verdicts_of(&without_member, "progress"));
+}

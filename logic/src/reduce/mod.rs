@@ -741,7 +741,8 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
             (sort, terms)
         })
         .collect();
-    let schemas = refine::Schemas::new(&venn.counted, &schema_sources, ground_by_sort);
+    let proc_witnesses = venn.witnesses.iter().filter(|w| w.sort() == Sort::P).cloned().collect();
+    let schemas = refine::Schemas::new(&venn.counted, &schema_sources, ground_by_sort, proc_witnesses);
     let mut assertions = out
         .into_iter()
         .flat_map(syntax::conjuncts)

@@ -13,6 +13,12 @@
 //! instances; the caller adds them to the query and solves again, so the
 //! same model cannot come back.
 //!
+//! The first time a model falsifies an input universal at a Venn region
+//! witness, [`Schemas::sweep`] also instantiates every input universal
+//! at every witness, true in that model or not: a witness is the element
+//! a counting argument is about, and one instance per model let each next
+//! model move the falsified facts to a witness still without them.
+//!
 //! Soundness: each schema is a conjunct of the skolemized input or the
 //! definition of a comprehension symbol, both of which the reduction's
 //! output is already justified by (see [`super`]); an instance of a
@@ -36,6 +42,9 @@ const PER_SCHEMA: usize = 8;
 /// Instances returned per call in all.
 const PER_CALL: usize = 400;
 
+/// Instances of the sweep at the region witnesses ([`Schemas::sweep`]).
+const SWEEP: usize = 5000;
+
 /// Evaluation steps per instance (an instance with nested quantifiers over
 /// a large universe is skipped, not evaluated to the end).
 const STEPS_PER_INSTANCE: u64 = 100_000;
@@ -51,6 +60,12 @@ pub struct Schemas {
     /// The ground terms of the output by sort, one per congruence class
     /// (CL, before lowering), shallowest first.
     ground: BTreeMap<Sort, Vec<Term>>,
+    /// The region witnesses among the ground processes (CL): a schema
+    /// falsified at one of them is instantiated at all of them
+    /// ([`Schemas::conflicts`]).
+    witnesses: Vec<Term>,
+    /// Whether [`Schemas::sweep`] was made.
+    swept: bool,
 }
 
 impl Schemas {
@@ -58,7 +73,7 @@ impl Schemas {
     /// groups' `∀e. e ∈ region ⇒ v ≥ 1`) and `formulas` (the input and its
     /// definitions); conjunctions are split, universals directly nested
     /// are merged. `ground` holds the output's ground terms.
-    pub fn new(counts: &[Term], formulas: &[Term], ground: BTreeMap<Sort, Vec<Term>>) -> Schemas {
+    pub fn new(counts: &[Term], formulas: &[Term], ground: BTreeMap<Sort, Vec<Term>>, witnesses: Vec<Term>) -> Schemas {
         let tier = |fs: &[Term]| {
             let mut universals = Vec::new();
             for f in fs {
@@ -68,13 +83,14 @@ impl Schemas {
             }
             universals
         };
-        Schemas { tiers: [tier(counts), tier(formulas)], ground }
+        Schemas { tiers: [tier(counts), tier(formulas)], ground, witnesses, swept: false }
     }
 
     /// Add a ground process term made after the reduction (a region
     /// witness of [`super::recount`]) to the terms instances are taken at.
     pub fn add_ground(&mut self, t: Term) {
-        self.ground.entry(Sort::P).or_default().push(t);
+        self.ground.entry(Sort::P).or_default().push(t.clone());
+        self.witnesses.push(t);
     }
 
     /// How many universals there are to refine with.
@@ -99,18 +115,63 @@ impl Schemas {
     /// same round. Fixing the counts alone first lets the next model move
     /// the witnesses to other regions round after round, and the input's
     /// instances a proof needs never get their turn.
-    pub fn conflicts(&self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
+    pub fn conflicts(&mut self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let candidates = self.candidates(m);
         let mut tuples = 0;
-        let mut out = Vec::new();
-        for tier in &self.tiers {
-            out.extend(Self::tier_conflicts(tier, &candidates, m, known, stop, &mut tuples, PER_CALL - out.len())?);
+        let (mut out, _) = Self::tier_conflicts(&self.tiers[0], &candidates, m, known, stop, &mut tuples, PER_CALL, &[])?;
+        let room = PER_CALL - out.len();
+        let (input, at_witness) =
+            Self::tier_conflicts(&self.tiers[1], &candidates, m, known, stop, &mut tuples, room, &self.witnesses)?;
+        out.extend(input);
+        if at_witness && !self.swept {
+            self.swept = true;
+            out.extend(self.sweep(known, stop)?);
         }
         Ok(out)
     }
 
-    /// [`Schemas::conflicts`] of one tier, at most `room` of them; `tuples`
-    /// counts the candidate tuples looked at over all tiers.
+    /// Every instance of the input's universals and definitions (the
+    /// second tier) at the tuples of ground terms with a region witness at
+    /// a process variable, at most [`SWEEP`] of them, true in the last
+    /// model or not. Made once, the first time a model falsifies one of
+    /// them at a witness: instances at single witnesses let each next model
+    /// move the counted elements to witnesses still without them, round
+    /// after round, while a region's witness is what a counting argument
+    /// is about (an element of `S \ T` when `|S| > |T|`) and needs every
+    /// fact about processes there.
+    fn sweep(&self, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
+        let mut out = Vec::new();
+        let mut tuples = 0;
+        for (vars, body) in &self.tiers[1] {
+            let pools: Option<Vec<&Vec<Term>>> = vars.iter().map(|v| self.ground.get(&v.sort)).collect();
+            let Some(pools) = pools else { continue };
+            let at: Vec<usize> = (0..vars.len()).filter(|&k| vars[k].sort == Sort::P).collect();
+            if at.is_empty() {
+                continue;
+            }
+            for tuple in Tuples::new(&pools) {
+                tuples += 1;
+                if out.len() >= SWEEP || tuples > TUPLE_BUDGET || (tuples.is_multiple_of(64) && stop.is_due()) {
+                    return Ok(out);
+                }
+                if !at.iter().any(|&k| self.witnesses.contains(&tuple[k])) {
+                    continue;
+                }
+                let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
+                let instance = lower::lower(&body.subst(&sigma))?;
+                if known.insert(instance.clone()) {
+                    out.push(instance);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Schemas::conflicts`] of one tier, at most `room` of them, and
+    /// whether one of them has a term of `witnesses` at a process
+    /// variable; `tuples` counts the candidate tuples looked at over all
+    /// tiers.
+    #[allow(clippy::too_many_arguments)]
     fn tier_conflicts(
         tier: &[(Vec<Var>, Term)],
         candidates: &BTreeMap<Sort, Vec<Term>>,
@@ -119,8 +180,10 @@ impl Schemas {
         stop: &Interrupt,
         tuples: &mut usize,
         room: usize,
-    ) -> Result<Vec<Term>, ReduceError> {
+        witnesses: &[Term],
+    ) -> Result<(Vec<Term>, bool), ReduceError> {
         let mut out = Vec::new();
+        let mut at_witness = false;
         for (vars, body) in tier {
             let pools: Option<Vec<&Vec<Term>>> = vars.iter().map(|v| candidates.get(&v.sort)).collect();
             let Some(pools) = pools else { continue };
@@ -128,13 +191,14 @@ impl Schemas {
             for tuple in Tuples::new(&pools) {
                 *tuples += 1;
                 if *tuples > TUPLE_BUDGET || out.len() >= room || (tuples.is_multiple_of(64) && stop.is_due()) {
-                    return Ok(out);
+                    return Ok((out, at_witness));
                 }
-                let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
+                let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple.iter().cloned()).collect();
                 let instance = lower::lower(&body.subst(&sigma))?;
                 let mut ev = Evaluator::with_budget(m, STEPS_PER_INSTANCE);
                 if matches!(ev.eval_bool(&instance, &mut Vec::new()), Ok(false)) && known.insert(instance.clone()) {
                     out.push(instance);
+                    at_witness |= vars.iter().zip(&tuple).any(|(v, t)| v.sort == Sort::P && witnesses.contains(t));
                     found += 1;
                     if found == PER_SCHEMA {
                         break;
@@ -142,7 +206,7 @@ impl Schemas {
                 }
             }
         }
-        Ok(out)
+        Ok((out, at_witness))
     }
 
     /// Per sort, one ground term for each value `m` gives the sort's terms
@@ -239,7 +303,7 @@ mod tests {
         let all = Term::Bind(Binder::Forall, vec![x], Box::new(body));
         let (a, b) = (cnst("a", Sort::P), cnst("b", Sort::P));
         let ground = BTreeMap::from([(Sort::P, vec![a, b.clone()])]);
-        let schemas = Schemas::new(&[], &[all], ground);
+        let mut schemas = Schemas::new(&[], &[all], ground, Vec::new());
         let mut m = Model { n: 2, ..Model::default() };
         m.funs.insert("a".into(), table(fun("a", vec![], Sort::P), vec![(vec![], Value::Proc(0))]));
         m.funs.insert("b".into(), table(fun("b", vec![], Sort::P), vec![(vec![], Value::Proc(1))]));
@@ -262,7 +326,7 @@ mod tests {
         let all = |h: &Fun| Term::Bind(Binder::Forall, vec![x.clone()], Box::new(positive(h, x.t())));
         let b = cnst("b", Sort::P);
         let ground = BTreeMap::from([(Sort::P, vec![b.clone()])]);
-        let schemas = Schemas::new(&[all(&g)], &[all(&f)], ground);
+        let mut schemas = Schemas::new(&[all(&g)], &[all(&f)], ground, Vec::new());
         let mut m = Model { n: 1, ..Model::default() };
         m.funs.insert("b".into(), table(fun("b", vec![], Sort::P), vec![(vec![], Value::Proc(0))]));
         for h in [&f, &g] {
@@ -270,5 +334,32 @@ mod tests {
         }
         let got = schemas.conflicts(&m, &mut HashSet::new(), &Interrupt::never()).expect("lowers");
         assert_eq!(got, vec![positive(&g, b.clone()), positive(&f, b)]);
+    }
+
+    /// `∀x. f(x) > 0` falsified at the witness `w₁` only, `∀x. g(x) > 0`
+    /// true everywhere: the conflict at `w₁`, then every instance of both
+    /// at the witnesses `w₁`, `w₂` (not at the named `a`), once.
+    #[test]
+    fn a_universal_falsified_at_a_witness_sweeps_every_universal_over_the_witnesses() {
+        let x = Var::new("x", Sort::P);
+        let positive = |f: &Fun, t: Term| Term::Op(Op::Lt, vec![Term::Int(0), f.app(vec![t])]);
+        let (f, g) = (fun("f", vec![Sort::P], Sort::Int), fun("g", vec![Sort::P], Sort::Int));
+        let all = |h: &Fun| Term::Bind(Binder::Forall, vec![x.clone()], Box::new(positive(h, x.t())));
+        let (a, w1, w2) = (cnst("a", Sort::P), cnst("w1", Sort::P), cnst("w2", Sort::P));
+        let ground = BTreeMap::from([(Sort::P, vec![a.clone(), w1.clone(), w2.clone()])]);
+        let mut schemas = Schemas::new(&[], &[all(&f), all(&g)], ground, vec![w1.clone(), w2.clone()]);
+        let mut m = Model { n: 3, ..Model::default() };
+        for (k, c) in (0u32..).zip(["a", "w1", "w2"]) {
+            m.funs.insert(c.into(), table(fun(c, vec![], Sort::P), vec![(vec![], Value::Proc(k))]));
+        }
+        let at = |v: i64| (0u32..3).map(|k| (vec![Value::Proc(k)], Value::Int(if k == 1 { v } else { 1 }))).collect();
+        m.funs.insert("f".into(), table(f.clone(), at(0)));
+        m.funs.insert("g".into(), table(g.clone(), at(1)));
+        let mut known = HashSet::new();
+        let got = schemas.conflicts(&m, &mut known, &Interrupt::never()).expect("lowers");
+        let expected = vec![positive(&f, w1.clone()), positive(&f, w2.clone()), positive(&g, w1), positive(&g, w2)];
+        assert_eq!(got, expected);
+        assert!(!got.contains(&positive(&g, a)), "the sweep is over the witnesses only");
+        assert!(schemas.conflicts(&m, &mut known, &Interrupt::never()).expect("lowers").is_empty(), "the sweep is made once");
     }
 }
