@@ -741,8 +741,9 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
             (sort, terms)
         })
         .collect();
-    let proc_witnesses = venn.witnesses.iter().filter(|w| w.sort() == Sort::P).cloned().collect();
-    let schemas = refine::Schemas::new(&venn.counted, &schema_sources, ground_by_sort, proc_witnesses);
+    let proc_witnesses = venn.witness_counts.iter().filter(|(w, _)| w.sort() == Sort::P).cloned().collect();
+    let named = cc.representatives(&Sort::P).into_iter().filter(|(_, depth)| *depth == 0).map(|(t, _)| t).collect();
+    let schemas = refine::Schemas::new(&venn.counted, &schema_sources, ground_by_sort, proc_witnesses, named);
     let mut assertions = out
         .into_iter()
         .flat_map(syntax::conjuncts)

@@ -13,11 +13,13 @@
 //! instances; the caller adds them to the query and solves again, so the
 //! same model cannot come back.
 //!
-//! The first time a model falsifies an input universal at a Venn region
-//! witness, [`Schemas::sweep`] also instantiates every input universal
-//! at every witness, true in that model or not: a witness is the element
-//! a counting argument is about, and one instance per model let each next
-//! model move the falsified facts to a witness still without them.
+//! The first time a model falsifies a universal at a Venn region witness,
+//! [`Schemas::sweep`] also instantiates the input's universals at the
+//! witnesses of the regions the model counts (with the named processes at
+//! their other process variables), true in that model or not: such a
+//! witness is the element a counting argument is about, and one instance
+//! per model let each next model move the falsified facts to a witness
+//! still without them.
 //!
 //! Soundness: each schema is a conjunct of the skolemized input or the
 //! definition of a comprehension symbol, both of which the reduction's
@@ -25,7 +27,7 @@
 //! universal is implied by it. Adding implied formulas to the query keeps
 //! "unsat of the output implies unsat of the input".
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Interrupt, ReduceError, lower, syntax};
 use crate::smt::flat_eval::Evaluator;
@@ -64,16 +66,34 @@ pub struct Schemas {
     /// falsified at one of them is instantiated at all of them
     /// ([`Schemas::conflicts`]).
     witnesses: Vec<Term>,
+    /// The size constant of each Venn witness's region (a witness made by
+    /// [`super::recount`] has none here: it always counts).
+    region_sizes: HashMap<Term, Term>,
+    /// The processes the input names (its ground process terms and Skolem
+    /// constants, depth 0): the sweep's other processes.
+    named: Vec<Term>,
+    /// How many of the second tier's universals are the input's (they
+    /// come first; the definitions' follow): those the sweep takes.
+    inputs: usize,
     /// Whether [`Schemas::sweep`] was made.
     swept: bool,
 }
 
 impl Schemas {
     /// Schemas of the top-level universals among `counts` (the Venn
-    /// groups' `∀e. e ∈ region ⇒ v ≥ 1`) and `formulas` (the input and its
-    /// definitions); conjunctions are split, universals directly nested
-    /// are merged. `ground` holds the output's ground terms.
-    pub fn new(counts: &[Term], formulas: &[Term], ground: BTreeMap<Sort, Vec<Term>>, witnesses: Vec<Term>) -> Schemas {
+    /// groups' `∀e. e ∈ region ⇒ v ≥ 1`) and `formulas` (the input, then
+    /// its definitions); conjunctions are split, universals directly
+    /// nested are merged. `ground` holds the output's ground terms,
+    /// `witnesses` the Venn region witnesses among its processes with
+    /// their regions' size constants, `named` the processes the input
+    /// names.
+    pub fn new(
+        counts: &[Term],
+        formulas: &[Term],
+        ground: BTreeMap<Sort, Vec<Term>>,
+        witnesses: Vec<(Term, Term)>,
+        named: Vec<Term>,
+    ) -> Schemas {
         let tier = |fs: &[Term]| {
             let mut universals = Vec::new();
             for f in fs {
@@ -83,7 +103,10 @@ impl Schemas {
             }
             universals
         };
-        Schemas { tiers: [tier(counts), tier(formulas)], ground, witnesses, swept: false }
+        let inputs = tier(&formulas[..formulas.len().min(1)]).len();
+        let region_sizes = witnesses.iter().cloned().collect();
+        let witnesses = witnesses.into_iter().map(|(w, _)| w).collect();
+        Schemas { tiers: [tier(counts), tier(formulas)], ground, witnesses, region_sizes, named, inputs, swept: false }
     }
 
     /// Add a ground process term made after the reduction (a region
@@ -125,36 +148,52 @@ impl Schemas {
         out.extend(input);
         if at_witness && !self.swept {
             self.swept = true;
-            out.extend(self.sweep(known, stop)?);
+            out.extend(self.sweep(m, known, stop)?);
         }
         Ok(out)
     }
 
-    /// Every instance of the input's universals and definitions (the
-    /// second tier) at the tuples of ground terms with a region witness at
-    /// a process variable, at most [`SWEEP`] of them, true in the last
-    /// model or not. Made once, the first time a model falsifies one of
-    /// them at a witness: instances at single witnesses let each next model
-    /// move the counted elements to witnesses still without them, round
-    /// after round, while a region's witness is what a counting argument
-    /// is about (an element of `S \ T` when `|S| > |T|`) and needs every
-    /// fact about processes there.
-    fn sweep(&self, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
+    /// The instances of the input's universals (not the definitions':
+    /// the reduction has those at the witnesses already) with one witness
+    /// of a region `m` counts (a witness of an empty region is any
+    /// process) at a process variable and the processes the input names
+    /// at the others; universals over fewer
+    /// variables first, at most [`SWEEP`] instances, true in the last model
+    /// or not. Made once, the first time a model falsifies an input
+    /// universal or a definition at a witness: instances at single
+    /// witnesses let each next model move the counted elements to
+    /// witnesses still without them, round after round, while a region's
+    /// witness is what a counting argument is about (an element of
+    /// `S \ T` when `|S| > |T|`) and needs the facts about processes there.
+    fn sweep(&self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let mut out = Vec::new();
         let mut tuples = 0;
-        for (vars, body) in &self.tiers[1] {
-            let pools: Option<Vec<&Vec<Term>>> = vars.iter().map(|v| self.ground.get(&v.sort)).collect();
+        let counted: Vec<Term> = self
+            .witnesses
+            .iter()
+            .filter(|w| match self.region_sizes.get(*w) {
+                None => true,
+                Some(v) => {
+                    let mut ev = Evaluator::with_budget(m, STEPS_PER_INSTANCE);
+                    lower::lower(v).ok().and_then(|v| ev.eval(&v, &mut Vec::new()).ok()) != Some(Value::Int(0))
+                }
+            })
+            .cloned()
+            .collect();
+        let procs: Vec<Term> = counted.iter().chain(self.named.iter().filter(|t| !counted.contains(t))).cloned().collect();
+        let mut inputs: Vec<&(Vec<Var>, Term)> = self.tiers[1][..self.inputs].iter().collect();
+        inputs.sort_by_key(|(vars, _)| vars.len());
+        for (vars, body) in inputs {
+            let pools: Option<Vec<&Vec<Term>>> =
+                vars.iter().map(|v| if v.sort == Sort::P { Some(&procs) } else { self.ground.get(&v.sort) }).collect();
             let Some(pools) = pools else { continue };
             let at: Vec<usize> = (0..vars.len()).filter(|&k| vars[k].sort == Sort::P).collect();
-            if at.is_empty() {
-                continue;
-            }
             for tuple in Tuples::new(&pools) {
                 tuples += 1;
                 if out.len() >= SWEEP || tuples > TUPLE_BUDGET || (tuples.is_multiple_of(64) && stop.is_due()) {
                     return Ok(out);
                 }
-                if !at.iter().any(|&k| self.witnesses.contains(&tuple[k])) {
+                if at.iter().filter(|&&k| counted.contains(&tuple[k])).count() != 1 {
                     continue;
                 }
                 let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
@@ -303,7 +342,7 @@ mod tests {
         let all = Term::Bind(Binder::Forall, vec![x], Box::new(body));
         let (a, b) = (cnst("a", Sort::P), cnst("b", Sort::P));
         let ground = BTreeMap::from([(Sort::P, vec![a, b.clone()])]);
-        let mut schemas = Schemas::new(&[], &[all], ground, Vec::new());
+        let mut schemas = Schemas::new(&[], &[all], ground, Vec::new(), Vec::new());
         let mut m = Model { n: 2, ..Model::default() };
         m.funs.insert("a".into(), table(fun("a", vec![], Sort::P), vec![(vec![], Value::Proc(0))]));
         m.funs.insert("b".into(), table(fun("b", vec![], Sort::P), vec![(vec![], Value::Proc(1))]));
@@ -326,7 +365,7 @@ mod tests {
         let all = |h: &Fun| Term::Bind(Binder::Forall, vec![x.clone()], Box::new(positive(h, x.t())));
         let b = cnst("b", Sort::P);
         let ground = BTreeMap::from([(Sort::P, vec![b.clone()])]);
-        let mut schemas = Schemas::new(&[all(&g)], &[all(&f)], ground, Vec::new());
+        let mut schemas = Schemas::new(&[all(&g)], &[all(&f)], ground, Vec::new(), Vec::new());
         let mut m = Model { n: 1, ..Model::default() };
         m.funs.insert("b".into(), table(fun("b", vec![], Sort::P), vec![(vec![], Value::Proc(0))]));
         for h in [&f, &g] {
@@ -336,30 +375,41 @@ mod tests {
         assert_eq!(got, vec![positive(&g, b.clone()), positive(&f, b)]);
     }
 
-    /// `∀x. f(x) > 0` falsified at the witness `w₁` only, `∀x. g(x) > 0`
-    /// true everywhere: the conflict at `w₁`, then every instance of both
-    /// at the witnesses `w₁`, `w₂` (not at the named `a`), once.
+    /// The input `∀x. f(x) > 0 ∧ ∀x. g(x) > 0` with `f` false at the
+    /// witness `w₁` only and `g` true everywhere, and a definition `∀x.
+    /// h(x) > 0` true everywhere: the conflict at `w₁`, then every
+    /// instance of the input at the witnesses of counted regions `w₁`,
+    /// `w₂` (not at the named `a`, not at `w₃` whose region the model
+    /// counts empty, not of the definition), once.
     #[test]
-    fn a_universal_falsified_at_a_witness_sweeps_every_universal_over_the_witnesses() {
+    fn a_universal_falsified_at_a_witness_sweeps_the_input_over_the_counted_witnesses() {
         let x = Var::new("x", Sort::P);
         let positive = |f: &Fun, t: Term| Term::Op(Op::Lt, vec![Term::Int(0), f.app(vec![t])]);
-        let (f, g) = (fun("f", vec![Sort::P], Sort::Int), fun("g", vec![Sort::P], Sort::Int));
+        let (f, g, h) = (fun("f", vec![Sort::P], Sort::Int), fun("g", vec![Sort::P], Sort::Int), fun("h", vec![Sort::P], Sort::Int));
         let all = |h: &Fun| Term::Bind(Binder::Forall, vec![x.clone()], Box::new(positive(h, x.t())));
-        let (a, w1, w2) = (cnst("a", Sort::P), cnst("w1", Sort::P), cnst("w2", Sort::P));
-        let ground = BTreeMap::from([(Sort::P, vec![a.clone(), w1.clone(), w2.clone()])]);
-        let mut schemas = Schemas::new(&[], &[all(&f), all(&g)], ground, vec![w1.clone(), w2.clone()]);
-        let mut m = Model { n: 3, ..Model::default() };
-        for (k, c) in (0u32..).zip(["a", "w1", "w2"]) {
+        let (a, w1, w2, w3) = (cnst("a", Sort::P), cnst("w1", Sort::P), cnst("w2", Sort::P), cnst("w3", Sort::P));
+        let ground = BTreeMap::from([(Sort::P, vec![a.clone(), w1.clone(), w2.clone(), w3.clone()])]);
+        let input = Term::Op(Op::And, vec![all(&f), all(&g)]);
+        let witnesses = vec![(w1.clone(), cnst("v1", Sort::Int)), (w2.clone(), cnst("v2", Sort::Int)), (w3.clone(), cnst("v3", Sort::Int))];
+        let mut schemas = Schemas::new(&[], &[input, all(&h)], ground, witnesses, vec![a.clone()]);
+        let mut m = Model { n: 4, ..Model::default() };
+        for (k, c) in (0u32..).zip(["a", "w1", "w2", "w3"]) {
             m.funs.insert(c.into(), table(fun(c, vec![], Sort::P), vec![(vec![], Value::Proc(k))]));
         }
-        let at = |v: i64| (0u32..3).map(|k| (vec![Value::Proc(k)], Value::Int(if k == 1 { v } else { 1 }))).collect();
+        for (c, size) in [("v1", 1), ("v2", 2), ("v3", 0)] {
+            m.funs.insert(c.into(), table(fun(c, vec![], Sort::Int), vec![(vec![], Value::Int(size))]));
+        }
+        let at = |v: i64| (0u32..4).map(|k| (vec![Value::Proc(k)], Value::Int(if k == 1 { v } else { 1 }))).collect();
         m.funs.insert("f".into(), table(f.clone(), at(0)));
         m.funs.insert("g".into(), table(g.clone(), at(1)));
+        m.funs.insert("h".into(), table(h.clone(), at(1)));
         let mut known = HashSet::new();
         let got = schemas.conflicts(&m, &mut known, &Interrupt::never()).expect("lowers");
-        let expected = vec![positive(&f, w1.clone()), positive(&f, w2.clone()), positive(&g, w1), positive(&g, w2)];
+        let expected = vec![positive(&f, w1.clone()), positive(&f, w2.clone()), positive(&g, w1), positive(&g, w2.clone())];
         assert_eq!(got, expected);
         assert!(!got.contains(&positive(&g, a)), "the sweep is over the witnesses only");
+        assert!(!got.contains(&positive(&h, w2)), "the sweep is over the input only");
+        assert!(!got.contains(&positive(&g, w3)), "the sweep is over the witnesses of counted regions only");
         assert!(schemas.conflicts(&m, &mut known, &Interrupt::never()).expect("lowers").is_empty(), "the sweep is made once");
     }
 }

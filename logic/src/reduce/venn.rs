@@ -84,6 +84,8 @@ pub struct Venn {
     pub witnesses: Vec<Term>,
     /// Each witness with the sets of its group.
     pub witness_sets: Vec<(Term, Vec<Term>)>,
+    /// Each witness with its region's size constant `v_b`.
+    pub witness_counts: Vec<(Term, Term)>,
     /// The ground set terms (one per class) the regions are about.
     pub sets: Vec<Term>,
     /// `∀e. e ∈ region b ⇒ v_b ≥ 1` of each group whose counts are not
@@ -328,6 +330,7 @@ fn group_constraints(sets: &[&Term], elem: &Sort, counted_at: &Counted, names: &
         counted.push(or(vec![neg(&inside(&e.t())), ge1(&v)]));
         out.witness_sets
             .push((w.clone(), sets.iter().map(|s| (*s).clone()).collect()));
+        out.witness_counts.push((w.clone(), v.clone()));
         out.witnesses.push(w);
         regions.push((bits, v));
         out.regions += 1;
