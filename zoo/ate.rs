@@ -16,11 +16,12 @@
 //! which proves a one-round quorum vote under value faults), but the
 //! counts `min_most_often` compares, one per value, get no such groups
 //! (they made the progress VCs slower). `progress/inv0` is not proved
-//! without value faults either: its good round gives only a subset of the
-//! processes a common heard-of set, and the prover does not conclude that
-//! they all adopt one value: `min_most_often`'s counts over two equal
-//! heard-of sets are not equated (BENCHMARKS.md, "A member for each
-//! quorum").
+//! without value faults either (a timeout at 60 s). Its argument, that a
+//! subset of the processes hearing one set all adopt one value, is proved
+//! on its own (`encodings/tests/fresh.rs`, a majority with one view), but
+//! A_T,E's ground query has about 15,000 assertions, in which Z3 finds no
+//! first model (BENCHMARKS.md, "The refinement's sweep at the counted
+//! witnesses").
 //! Validity in the paper's sense (unanimous inputs are the only decision)
 //! is left out: its invariant conjunct (`unanimous inputs ⇒ x = input`)
 //! made every inductive VC time out. A decision is not always an input

@@ -81,8 +81,6 @@ enum Accept<'c> {
     Shallow(usize),
     /// Shallow, or every ground term of the instance is already in the e-graph.
     ShallowOrLocal(usize, &'c Congruence),
-    /// The tuple contains at least one of these terms (witness instantiation).
-    Touching(&'c [Term]),
     /// The tuple contains at least one of these terms, and every other
     /// term is shallow (below the bound).
     Generation(&'c [Term], usize),
@@ -278,33 +276,6 @@ impl<'a> Instantiator<'a> {
         out
     }
 
-    /// Instantiate the top-level universals of `f` (stratified variables of
-    /// the witnesses' sort included, the universal itself kept) with tuples
-    /// that use at least one of `witnesses`.
-    pub fn at_witnesses(&mut self, f: &Term, cc: &Congruence, witnesses: &[Term]) -> Vec<Term> {
-        let cands = candidates(cc);
-        let mut out = Vec::new();
-        for part in syntax::conjuncts(f.clone()) {
-            if let Term::Bind(Binder::Forall, vs, body) = &part {
-                let wsorts: Vec<Sort> = witnesses.iter().map(Term::sort).collect();
-                let inst: Vec<Var> = vs
-                    .iter()
-                    .filter(|v| wsorts.contains(&v.sort))
-                    .cloned()
-                    .collect();
-                let keep: Vec<Var> = vs
-                    .iter()
-                    .filter(|v| !wsorts.contains(&v.sort))
-                    .cloned()
-                    .collect();
-                for b in self.instances(&inst, body, &cands, &Accept::Touching(witnesses)) {
-                    out.push(syntax::forall(keep.clone(), b));
-                }
-            }
-        }
-        out
-    }
-
     /// The instances of the universals of `f` at the next generation of
     /// processes: those named by functions of data alone (`w(v, t)`, the
     /// witness of a negated `∀v t. ∃i. …` instantiated in the last round),
@@ -428,7 +399,7 @@ impl<'a> Instantiator<'a> {
                         .cloned()
                         .collect();
                     let whole = syntax::forall(vs.clone(), body.clone());
-                    if data.is_empty() || matches!(accept, Accept::Touching(_) | Accept::Generation(..)) {
+                    if data.is_empty() || matches!(accept, Accept::Generation(..)) {
                         return whole;
                     }
                     let rest: Vec<Var> = keep.iter().filter(|v| !data.contains(v)).cloned().collect();
@@ -499,7 +470,6 @@ impl<'a> Instantiator<'a> {
                 Accept::Shallow(b) => shallow(*b),
                 Accept::ShallowOrLocal(b, _) if shallow(*b) => true,
                 Accept::ShallowOrLocal(_, cc) => cc.knows_ground_terms_of_instance(body, &sigma),
-                Accept::Touching(ws) => tuple.iter().any(|(t, _)| ws.contains(t)),
                 Accept::Generation(ws, b) => {
                     tuple.iter().any(|(t, _)| ws.contains(t)) && tuple.iter().all(|(t, d)| *d < *b || ws.contains(t))
                 }

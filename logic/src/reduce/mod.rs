@@ -121,9 +121,6 @@ pub struct ReduceConfig {
     /// Instantiate the definitions of a Venn group's comprehensions at the
     /// group's witnesses (cheap, and what overlapping quorums need).
     pub witness_definitions: bool,
-    /// Also instantiate every top-level universal at every witness (costly:
-    /// witnesses × universals; Z3's own E-matching usually suffices).
-    pub witness_instantiation: bool,
     /// Parameterized Venn regions for families of sets (`HO(p)`,
     /// comprehensions with parameters), left to the solver's instantiation
     /// (see `regions.rs`); the universals are also kept whole for the
@@ -213,7 +210,6 @@ impl Default for ReduceConfig {
             kind_placeholders: false,
             local_instantiation: true,
             witness_definitions: true,
-            witness_instantiation: false,
             parametric_regions: true,
             region_witnesses: false,
             common_witnesses: false,
@@ -707,13 +703,6 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     }
     out.extend(param);
     stop.check()?;
-    if cfg.witness_instantiation && !venn.witnesses.is_empty() {
-        for w in &venn.witnesses {
-            cc.add(w, cfg.inst_depth + 1);
-        }
-        out.extend(inst.at_witnesses(&instantiated, &cc, &venn.witnesses));
-        inst.check()?;
-    }
     if cfg.witness_definitions {
         out.extend(inst.definitions_at_witnesses(&definitions, &venn.witness_sets));
     }
