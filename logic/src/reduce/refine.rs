@@ -62,9 +62,8 @@ pub struct Schemas {
     /// The ground terms of the output by sort, one per congruence class
     /// (CL, before lowering), shallowest first.
     ground: BTreeMap<Sort, Vec<Term>>,
-    /// The region witnesses among the ground processes (CL): a schema
-    /// falsified at one of them is instantiated at all of them
-    /// ([`Schemas::conflicts`]).
+    /// The region witnesses among the ground processes (CL): a universal
+    /// falsified at one of them starts [`Schemas::sweep`].
     witnesses: Vec<Term>,
     /// The size constant of each Venn witness's region (a witness made by
     /// [`super::recount`] has none here: it always counts).
@@ -137,7 +136,9 @@ impl Schemas {
     /// (a liveness predicate or an update at a Venn witness) come in the
     /// same round. Fixing the counts alone first lets the next model move
     /// the witnesses to other regions round after round, and the input's
-    /// instances a proof needs never get their turn.
+    /// instances a proof needs never get their turn. The first call whose
+    /// model falsifies a universal of the input or a definition at a
+    /// region witness also returns [`Schemas::sweep`].
     pub fn conflicts(&mut self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let candidates = self.candidates(m);
         let mut tuples = 0;
@@ -155,16 +156,15 @@ impl Schemas {
 
     /// The instances of the input's universals (not the definitions':
     /// the reduction has those at the witnesses already) with one witness
-    /// of a region `m` counts (a witness of an empty region is any
-    /// process) at a process variable and the processes the input names
-    /// at the others; universals over fewer
-    /// variables first, at most [`SWEEP`] instances, true in the last model
-    /// or not. Made once, the first time a model falsifies an input
-    /// universal or a definition at a witness: instances at single
-    /// witnesses let each next model move the counted elements to
-    /// witnesses still without them, round after round, while a region's
-    /// witness is what a counting argument is about (an element of
-    /// `S \ T` when `|S| > |T|`) and needs the facts about processes there.
+    /// of a region `m` counts at a process variable (a witness of an empty
+    /// region is any process) and processes the input names at the others;
+    /// universals over fewer variables first, at most [`SWEEP`] instances,
+    /// true in `m` or not. Made once, the first time a model falsifies a
+    /// universal at a witness: instances at single witnesses let each next
+    /// model move the counted elements to witnesses still without them,
+    /// round after round, while a region's witness is what a counting
+    /// argument is about (an element of `S \ T` when `|S| > |T|`) and
+    /// needs the facts about processes there.
     fn sweep(&self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let mut out = Vec::new();
         let mut tuples = 0;
