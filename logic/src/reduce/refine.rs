@@ -180,7 +180,8 @@ impl Schemas {
             })
             .cloned()
             .collect();
-        let procs: Vec<Term> = counted.iter().chain(self.named.iter().filter(|t| !counted.contains(t))).cloned().collect();
+        let is_counted: HashSet<&Term> = counted.iter().collect();
+        let procs: Vec<Term> = counted.iter().chain(self.named.iter().filter(|t| !is_counted.contains(t))).cloned().collect();
         let mut inputs: Vec<&(Vec<Var>, Term)> = self.tiers[1][..self.inputs].iter().collect();
         inputs.sort_by_key(|(vars, _)| vars.len());
         for (vars, body) in inputs {
@@ -193,7 +194,7 @@ impl Schemas {
                 if out.len() >= SWEEP || tuples > TUPLE_BUDGET || (tuples.is_multiple_of(64) && stop.is_due()) {
                     return Ok(out);
                 }
-                if at.iter().filter(|&&k| counted.contains(&tuple[k])).count() != 1 {
+                if at.iter().filter(|&&k| is_counted.contains(&tuple[k])).count() != 1 {
                     continue;
                 }
                 let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
