@@ -27,7 +27,7 @@
 //! universal is implied by it. Adding implied formulas to the query keeps
 //! "unsat of the output implies unsat of the input".
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use super::{Interrupt, ReduceError, lower, syntax};
 use crate::smt::flat_eval::Evaluator;
@@ -62,12 +62,11 @@ pub struct Schemas {
     /// The ground terms of the output by sort, one per congruence class
     /// (CL, before lowering), shallowest first.
     ground: BTreeMap<Sort, Vec<Term>>,
-    /// The region witnesses among the ground processes (CL): a universal
-    /// falsified at one of them starts [`Schemas::sweep`].
-    witnesses: Vec<Term>,
-    /// The size constant of each Venn witness's region (a witness made by
-    /// [`super::recount`] has none here: it always counts).
-    region_sizes: HashMap<Term, Term>,
+    /// The region witnesses among the ground processes (CL), each with its
+    /// region's size constant (none for a witness of [`super::recount`]:
+    /// it always counts). A universal falsified at one of them starts
+    /// [`Schemas::sweep`].
+    witnesses: Vec<(Term, Option<Term>)>,
     /// The processes the input names (its ground process terms and Skolem
     /// constants, depth 0): the sweep's other processes.
     named: Vec<Term>,
@@ -102,17 +101,19 @@ impl Schemas {
             }
             universals
         };
-        let inputs = tier(&formulas[..formulas.len().min(1)]).len();
-        let region_sizes = witnesses.iter().cloned().collect();
-        let witnesses = witnesses.into_iter().map(|(w, _)| w).collect();
-        Schemas { tiers: [tier(counts), tier(formulas)], ground, witnesses, region_sizes, named, inputs, swept: false }
+        let split = formulas.len().min(1);
+        let mut universals = tier(&formulas[..split]);
+        let inputs = universals.len();
+        universals.extend(tier(&formulas[split..]));
+        let witnesses = witnesses.into_iter().map(|(w, size)| (w, Some(size))).collect();
+        Schemas { tiers: [tier(counts), universals], ground, witnesses, named, inputs, swept: false }
     }
 
     /// Add a ground process term made after the reduction (a region
     /// witness of [`super::recount`]) to the terms instances are taken at.
     pub fn add_ground(&mut self, t: Term) {
         self.ground.entry(Sort::P).or_default().push(t.clone());
-        self.witnesses.push(t);
+        self.witnesses.push((t, None));
     }
 
     /// How many universals there are to refine with.
@@ -142,10 +143,12 @@ impl Schemas {
     pub fn conflicts(&mut self, m: &Model, known: &mut HashSet<Term>, stop: &Interrupt) -> Result<Vec<Term>, ReduceError> {
         let candidates = self.candidates(m);
         let mut tuples = 0;
-        let (mut out, _) = Self::tier_conflicts(&self.tiers[0], &candidates, m, known, stop, &mut tuples, PER_CALL, &[])?;
+        let witnesses: HashSet<&Term> = self.witnesses.iter().map(|(w, _)| w).collect();
+        let (mut out, _) =
+            Self::tier_conflicts(&self.tiers[0], &candidates, m, known, stop, &mut tuples, PER_CALL, &HashSet::new())?;
         let room = PER_CALL - out.len();
         let (input, at_witness) =
-            Self::tier_conflicts(&self.tiers[1], &candidates, m, known, stop, &mut tuples, room, &self.witnesses)?;
+            Self::tier_conflicts(&self.tiers[1], &candidates, m, known, stop, &mut tuples, room, &witnesses)?;
         out.extend(input);
         if at_witness && !self.swept {
             self.swept = true;
@@ -171,14 +174,14 @@ impl Schemas {
         let counted: Vec<Term> = self
             .witnesses
             .iter()
-            .filter(|w| match self.region_sizes.get(*w) {
+            .filter(|(_, size)| match size {
                 None => true,
                 Some(v) => {
                     let mut ev = Evaluator::with_budget(m, STEPS_PER_INSTANCE);
                     lower::lower(v).ok().and_then(|v| ev.eval(&v, &mut Vec::new()).ok()) != Some(Value::Int(0))
                 }
             })
-            .cloned()
+            .map(|(w, _)| w.clone())
             .collect();
         let is_counted: HashSet<&Term> = counted.iter().collect();
         let procs: Vec<Term> = counted.iter().chain(self.named.iter().filter(|t| !is_counted.contains(t))).cloned().collect();
@@ -197,8 +200,7 @@ impl Schemas {
                 if at.iter().filter(|&&k| is_counted.contains(&tuple[k])).count() != 1 {
                     continue;
                 }
-                let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple).collect();
-                let instance = lower::lower(&body.subst(&sigma))?;
+                let instance = instance(vars, body, &tuple)?;
                 if known.insert(instance.clone()) {
                     out.push(instance);
                 }
@@ -220,7 +222,7 @@ impl Schemas {
         stop: &Interrupt,
         tuples: &mut usize,
         room: usize,
-        witnesses: &[Term],
+        witnesses: &HashSet<&Term>,
     ) -> Result<(Vec<Term>, bool), ReduceError> {
         let mut out = Vec::new();
         let mut at_witness = false;
@@ -233,8 +235,7 @@ impl Schemas {
                 if *tuples > TUPLE_BUDGET || out.len() >= room || (tuples.is_multiple_of(64) && stop.is_due()) {
                     return Ok((out, at_witness));
                 }
-                let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple.iter().cloned()).collect();
-                let instance = lower::lower(&body.subst(&sigma))?;
+                let instance = instance(vars, body, &tuple)?;
                 let mut ev = Evaluator::with_budget(m, STEPS_PER_INSTANCE);
                 if matches!(ev.eval_bool(&instance, &mut Vec::new()), Ok(false)) && known.insert(instance.clone()) {
                     out.push(instance);
@@ -270,6 +271,12 @@ impl Schemas {
         }
         out
     }
+}
+
+/// The lowered instance of `∀vars. body` at `tuple`.
+fn instance(vars: &[Var], body: &Term, tuple: &[Term]) -> Result<Term, ReduceError> {
+    let sigma: Vec<(Var, Term)> = vars.iter().cloned().zip(tuple.iter().cloned()).collect();
+    lower::lower(&body.subst(&sigma))
 }
 
 /// The universals of `f` with their variables merged and conjunctions
