@@ -630,3 +630,23 @@ fn a_majority_echo_delivers_once_everyone_knows() {
     assert_all_proved(&verdicts_of(&text, "knowndelivers"));
     assert_all_proved(&verdicts_of(&text, "progress/inv1"));
 }
+
+const FLOODMAX_LEADER_IS_AN_ID: &str = "w.exists(|j| w.init(j).id == m)";
+
+/// FloodMax leader election (Lynch §4.1.2): once someone decided, `m` is
+/// the largest id, and `m` is someone's id. Written as a count
+/// (`w.count(..) > 0`), the negated conclusion says the census of `m`'s
+/// holders is empty, which reads as its universal as the `∃` form's
+/// negation does; both forms are proved, and taking the minimum instead of
+/// the maximum is refuted.
+#[test]
+fn floodmax_with_the_leader_an_id_written_with_exists_or_count_is_proved() {
+    let text = spec_text("floodmax");
+    let exists = verdicts(&text);
+    assert_all_proved(&exists);
+    let count = patched(&text, FLOODMAX_LEADER_IS_AN_ID, "w.count(|j| w.init(j).id == m) > 0");
+    assert_eq!(verdicts(&count), exists);
+    let min = patched(&text, "p.x = p.x.max(m);", "p.x = p.x.min(m);");
+    let got = verdicts_of(&min, "inductive");
+    assert!(got.iter().any(|(_, k)| *k == "refuted"), "{got:?}");
+}

@@ -11,7 +11,8 @@
 //!    (comparisons with `t div k` made division-free), [`holders`]
 //!    (a process quantified only for its value in a census becomes the
 //!    value), [`nonempty`]
-//!    (an asserted non-empty comprehension gets a member),
+//!    (an asserted non-empty comprehension gets a member; a census in a
+//!    case reads as its `∃` or `∀`),
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
 //! 3. [`sets`] (set operators, extensionality, options and tuples),
 //! 4. [`comprehension`] (comprehensions become symbols with definitions),

@@ -19,7 +19,12 @@
 //! disjunction, a census (a comprehension testing no membership) said to
 //! be non-empty becomes its `∃`: the negated conclusion of "every decision
 //! is `v`" written as a count, `∀v. … ∨ |{i | d(i) ∧ y(i) ≠ v}| ≠ 0`, reads
-//! as its `∃` form. Other literals inside a disjunction (the cases of a
+//! as its `∃` form. A census said to be empty (or full) there becomes its
+//! `∀`: the negated conclusion of "`m` is someone's id" written as a count,
+//! `∀m. |{j | id(j) = m}| ≤ 0 ∨ …`, reads as `∀m. (∀j. id(j) ≠ m) ∨ …`,
+//! which the solver instantiates at the member it knows; the count alone
+//! needs the fact that a member makes the set non-empty, which
+//! `membership.rs` states for no comprehension. Other literals inside a disjunction (the cases of a
 //! lifted `ite`, such as a mailbox's `mbox ≠ ∅` of `max_by_key`) are left
 //! alone: the equivalence holds there too, but a Skolem function per case
 //! costs the solver more than it gives (measured on the benchmarks).
@@ -171,12 +176,21 @@ fn counted_comprehension(t: &Term) -> Option<(crate::Var, Term)> {
     }
 }
 
-/// A disjunct that says a census is not empty (a comprehension testing
-/// no membership: `|{i | decided(i) ∧ decision(i) ≠ v}| ≠ 0`, the negation
-/// of "all decisions are `v`" written as a count), as the `∃` of its
-/// member; any other disjunct as it is.
+/// A disjunct that speaks of a census (a comprehension testing no
+/// membership), as its quantified form: said to be non-empty
+/// (`|{i | decided(i) ∧ decision(i) ≠ v}| ≠ 0`, the negation of "all
+/// decisions are `v`" written as a count), the `∃` of its member; said to
+/// be empty or full (`|{j | id(j) = m}| ≤ 0`, the negation of "`m` is
+/// someone's id" written as a count), its `∀`. Any other disjunct as it is.
 fn census_member(disjunct: &Term, names: &mut NameGen) -> Term {
-    let Some((x, body)) = nonempty_comprehension(disjunct) else { return disjunct.clone() };
+    let Some((x, body)) = nonempty_comprehension(disjunct) else {
+        let mut membership = false;
+        disjunct.visit(&mut |t| membership |= matches!(t, Term::Op(Op::Member, _)));
+        return match membership {
+            false => empty_or_full_comprehension(disjunct, names).unwrap_or_else(|| disjunct.clone()),
+            true => disjunct.clone(),
+        };
+    };
     let mut membership = false;
     body.visit(&mut |t| membership |= matches!(t, Term::Op(Op::Member, _)));
     if membership {
@@ -231,8 +245,8 @@ mod tests {
     }
 
     /// An asserted empty comprehension of processes is its universal
-    /// negation, a full one its universal; anywhere but asserted (under
-    /// `∨`), or for a set that is no comprehension, nothing changes.
+    /// negation, a full one its universal; under `∨`, one that tests
+    /// membership (a mailbox), or a set that is no comprehension, stays.
     #[test]
     fn an_empty_or_full_comprehension_is_a_universal() {
         let decided = "fun d: P -> Bool;";
@@ -247,7 +261,7 @@ mod tests {
             assert_eq!(added.to_string(), universal, "{assertion} (was {f})");
         }
         for src in [
-            "fun d: P -> Bool; const b: Bool; assert |{i: P | d(i)}| == 0 || b;",
+            "fun HO: P -> Set<P>; const p: P; const b: Bool; assert |{i: P | i in HO(p)}| == 0 || b;",
             "const S: Set<P>; assert |S| == 0;",
         ] {
             let (f, added) = with_members(src);
@@ -255,12 +269,17 @@ mod tests {
         }
     }
 
-    /// Under a disjunction, a census said to be non-empty is its member;
-    /// a mailbox (a comprehension testing membership) is left alone.
+    /// Under a disjunction, a census said to be non-empty is its member,
+    /// one said to be empty or full its universal; a mailbox (a
+    /// comprehension testing membership) is left alone.
     #[test]
-    fn a_non_empty_census_in_a_case_is_its_member() {
+    fn a_census_in_a_case_is_its_quantified_form() {
         let (_, added) = with_members("fun d: P -> Bool; const b: Bool; assert b || |{i: P | d(i)}| != 0;");
         assert_eq!(added.to_string(), "b ∨ (∃ i$1: P. d(i$1))");
+        let (_, added) = with_members("fun d: P -> Bool; const b: Bool; assert b || |{i: P | d(i)}| <= 0;");
+        assert_eq!(added.to_string(), "b ∨ (∀ i$1: P. ¬d(i$1))");
+        let (_, added) = with_members("fun d: P -> Bool; const b: Bool; assert b || |{i: P | d(i)}| == n;");
+        assert_eq!(added.to_string(), "b ∨ (∀ i$1: P. d(i$1))");
         let src = "fun HO: P -> Set<P>; const p: P; const b: Bool; assert b || |{i: P | i in HO(p)}| != 0;";
         let (f, added) = with_members(src);
         assert_eq!(f, added);
