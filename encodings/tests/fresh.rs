@@ -650,3 +650,21 @@ fn floodmax_with_the_leader_an_id_written_with_exists_or_count_is_proved() {
     let got = verdicts_of(&min, "inductive");
     assert!(got.iter().any(|(_, k)| *k == "refuted"), "{got:?}");
 }
+
+/// FloodMax with "`m` is the largest id" stated from the start: at `init`
+/// its truth is that the finitely many ids have a largest, which the
+/// reduction states for a number of each process bounded by a universal
+/// number in the negated goal (`logic/src/reduce/extrema.rs`). Proved, and
+/// still refuted when the bound is strict.
+#[test]
+fn floodmax_with_the_largest_id_known_from_the_start_is_proved() {
+    let text = patched(
+        &spec_text("floodmax"),
+        "let inv = keep && (w.forall(|i| !w[i].decided) || max_known);",
+        "let inv = keep && max_known;",
+    );
+    assert_all_proved(&verdicts(&text));
+    let strict = patched(&text, "w.init(i).id <= m", "w.init(i).id < m");
+    let got = verdicts_of(&strict, "init");
+    assert_eq!(got, vec![("flood_max/init/inv0/start".to_string(), "refuted")]);
+}

@@ -12,7 +12,8 @@
 //!    (a process quantified only for its value in a census becomes the
 //!    value), [`nonempty`]
 //!    (an asserted non-empty comprehension gets a member; a census in a
-//!    case reads as its `∃` or `∀`),
+//!    case reads as its `∃` or `∀`), [`extrema`] (a number of each process
+//!    compared with a universal number has a largest and a smallest),
 //! 2. [`unique_def`] (one-point rule: `∀A. A ≠ t ∨ χ(A)` ↦ `χ(t)`),
 //! 3. [`sets`] (set operators, extensionality, options and tuples),
 //! 4. [`comprehension`] (comprehensions become symbols with definitions),
@@ -51,6 +52,7 @@ pub mod congruence;
 pub mod decode;
 pub mod division;
 pub mod entailed;
+pub mod extrema;
 mod fourier_motzkin;
 pub mod guarded;
 pub mod guarded_constants;
@@ -430,6 +432,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     let nnf = division::eliminate_in_comparisons(&normalize::normalize(&closed, &mut names)?);
     let nnf = holders::to_values(&nnf, &mut names);
     let nnf = nonempty::add_members(&nnf, &mut names);
+    let nnf = extrema::add_extrema(&nnf, &mut names);
     let expanded = macros::expand_constant_functions(&nnf, &mut names);
     let defined = unique_def::eliminate_defined(&expanded);
     let flat_sets = sets::SetRewriter::new(&mut names).formula(&defined)?;
