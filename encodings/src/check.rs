@@ -111,7 +111,8 @@ const REVIEW_MIN: Duration = Duration::from_secs(2);
 
 /// Check `vc` of `alg` with `backend`, part by part ([`Vc::parts`]): proved
 /// when every part is; refuted by the first part with a confirmed model
-/// (completed to the whole formula's symbols). `cfg.timeout` is the VC's
+/// (completed to the whole formula's symbols, and re-solved at its size
+/// with small data: [`bounded::with_small_data`]). `cfg.timeout` is the VC's
 /// budget: each part gets what the parts before it left. A part with a hint
 /// among `hints` (recorded by an earlier run, see [`crate::hints`]) tries
 /// it first. A proved VC whose hypotheses are unsatisfiable is
@@ -216,6 +217,7 @@ pub fn check_vc(
         (Proof::Proved { .. }, Some(_)) => {
             return Err(CheckError::Disagreement { unsat: "the reduction", sat: "the bounded search" });
         }
+        (Proof::Refuted(m), None) => outcome(refuted(bounded::with_small_data(&query, m, backend, &Cancel::new())), Vec::new(), 0),
         (Proof::Refuted(m), _) | (_, Some(m)) => outcome(refuted(m), Vec::new(), 0),
         (Proof::Proved { hints: kept, hinted_parts }, None) => {
             let reviewing = Instant::now();

@@ -268,3 +268,27 @@ fn check_sat_refutes_what_the_reduction_leaves_unknown() {
         }
     }
 }
+
+/// A model found another way (the prover's, with the solver's arbitrary
+/// integers) is re-solved at its size with small data; one whose data is
+/// already small, or that none with small data replaces, is kept.
+#[test]
+fn a_model_with_large_data_is_replaced_by_one_with_small_data() {
+    use psync_logic::bounded::with_small_data;
+    let f = parse_query("fun x: P -> Int; assert n > 1 && exists i: P, j: P. x(i) < x(j);").unwrap().formula();
+    let backend = Z3InProcess::new();
+    let mut large = model_of("fun x: P -> Int; assert n > 1 && exists i: P, j: P. x(i) < x(j);");
+    let table = large.funs.get_mut("x").expect("x");
+    for (k, v) in table.entries.values_mut().enumerate() {
+        *v = Value::Int(1000 + 7 * k as i64);
+    }
+    assert_eq!(holds(&f, &large), Ok(true));
+    let small = with_small_data(&f, large.clone(), &backend, &Cancel::new());
+    assert_eq!(holds(&f, &small), Ok(true));
+    assert_eq!(small.n, large.n);
+    assert!(small.funs["x"].entries.values().all(|v| matches!(v, Value::Int(0..=8))), "{small:?}");
+    assert_eq!(with_small_data(&f, small.clone(), &backend, &Cancel::new()), small);
+    // Only values beyond 8 satisfy it: the large model stays.
+    let g = parse_query("fun x: P -> Int; assert n > 1 && exists i: P, j: P. x(i) < x(j) && x(i) > 100;").unwrap().formula();
+    assert_eq!(with_small_data(&g, large.clone(), &backend, &Cancel::new()), large);
+}

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use crate::smt::{Backend, Cancel, SmtError, SmtQuery, SolverResult};
 use data_range::DataRange;
-pub use search::search_until;
+pub use search::{search_until, with_small_data};
 use crate::{Binder, Model, Op, Sort, Term, TypeError};
 
 /// Settings of a bounded search.

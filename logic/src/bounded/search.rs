@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use crate::bounded::data_range::DataRange;
 use crate::bounded::{BoundedConfig, BoundedError, BoundedResult, NVerdict, Query, solve, verdict_name};
 use crate::smt::{Backend, Cancel};
-use crate::{Model, Term};
+use crate::{Model, Term, Value};
 
 /// The most time spent re-solving a found model for smaller data (the
 /// counterexample is shown that much later at most).
@@ -94,6 +94,42 @@ pub fn search_until(
         }
     }
     Ok(s.not_found(&ruled_out, &without, [narrow, wide]))
+}
+
+/// `m`, a model of `f` found another way (by the proof's reduction), or a
+/// model of `f` with as many processes and data in the search's small
+/// ranges, if the solver gives one within [`MINIMIZE_TIMEOUT`]: values
+/// 0, 1, 2 are easier to read than a solver's arbitrary integers. A model
+/// whose integers already lie in the wide range is kept as it is.
+pub fn with_small_data(f: &Term, m: Model, backend: &dyn Backend, cancel: &Cancel) -> Model {
+    let [narrow, wide] = DataRange::ladder(f);
+    let wide = wide.for_size(m.n);
+    let mut ints = Vec::new();
+    for table in m.funs.values() {
+        for (args, value) in &table.entries {
+            args.iter().chain([value]).for_each(|v| ints_of(v, &mut ints));
+        }
+        table.default.iter().for_each(|v| ints_of(v, &mut ints));
+    }
+    m.vars.values().for_each(|v| ints_of(v, &mut ints));
+    if ints.iter().all(|v| (wide.lo..=wide.hi).contains(v)) || crate::typecheck_formula(f).is_err() {
+        return m;
+    }
+    let cfg = BoundedConfig { max_n: m.n, exact_max_n: 0, timeout_per_n: MINIMIZE_TIMEOUT, budget: MINIMIZE_TIMEOUT };
+    let mut s = Search { f, cfg: &cfg, backend, cancel, start: Instant::now(), notes: Vec::new(), tried_up_to: 0 };
+    let k = m.n;
+    s.smaller_data(k, m, [narrow, wide])
+}
+
+/// The integers in `v`.
+fn ints_of(v: &Value, out: &mut Vec<i64>) {
+    match v {
+        Value::Int(k) => out.push(*k),
+        Value::Set(vs) => vs.iter().for_each(|v| ints_of(v, out)),
+        Value::Opt(Some(v)) => ints_of(v, out),
+        Value::Tuple(vs) => vs.iter().for_each(|v| ints_of(v, out)),
+        _ => {}
+    }
 }
 
 /// What one query told.
