@@ -668,3 +668,19 @@ fn floodmax_with_the_largest_id_known_from_the_start_is_proved() {
     let got = verdicts_of(&strict, "init");
     assert_eq!(got, vec![("flood_max/init/inv0/start".to_string(), "refuted")]);
 }
+
+/// One-step consensus (Brasileiro et al. 2001) over a One-Third-Rule round,
+/// its fast round adopting `min_most_often`. In the progress VC "everyone
+/// holds `v`, so everyone keeps it", the solver's first models size many
+/// family instances (`HO(j)`, `{i ∈ HO(j) | x(i) = v}`) with no member it
+/// names; the refinement's recount gives several such groups their Venn
+/// facts per model (one per model timed out). Deciding on `n − 2f` copies
+/// breaks agreement.
+#[test]
+fn one_step_consensus_with_min_most_often_keeps_a_unanimous_value() {
+    let text = spec_text("one_step");
+    assert_all_proved(&verdicts_of(&text, "progress"));
+    let early = patched(&text, "if c >= n - f {", "if c >= n - 2 * f {");
+    let got = verdicts_of(&early, "inductive/inv0/round0");
+    assert!(got.iter().any(|(_, k)| *k == "refuted"), "{got:?}");
+}

@@ -20,8 +20,13 @@
 //!
 //! With them the group's sizes are realized by the named processes and the
 //! witnesses (each region the solver counts has a named element to clone),
-//! so the same model cannot come back; another group may fail next, and the
-//! loop in [`crate::check`] asks again.
+//! so the same model cannot come back. One model often has several such
+//! groups (each set of a family instance the solver sized freely: `HO(j)`
+//! of size 3 with no member it names), and a round per group made a
+//! progress VC of a fresh one-step consensus time out: so after a group,
+//! the next is looked for among the sets it left, up to [`MAX_CORES`] per
+//! model; another group may fail next, and the loop in [`crate::check`]
+//! asks again.
 //!
 //! Soundness: these are the constraints of a Venn group ([`super::venn`]),
 //! true in every model with finite sets when `v_b` is the size of region
@@ -41,6 +46,10 @@ use crate::{Fun, Model, Op, Sort, Term, Value};
 
 /// Most sets in a refined group (a group has `2^k` regions).
 const MAX_GROUP: usize = 5;
+
+/// Most groups one model gets facts for (each next one among the sets
+/// the earlier ones left).
+const MAX_CORES: usize = 4;
 
 /// Sets of processes are checked for realizability in at most this many
 /// multiplicity searches per model (a deletion pass over the sets).
@@ -95,27 +104,51 @@ impl Recount {
         if sets.len() > MAX_SETS {
             return Ok(None);
         }
-        let problem = Problem { required: &required, allowed: &allowed, sets: &sets };
         let feasible = |chosen: &[(Vec<u32>, i64)], lower: &[i64], fixed: &[bool]| {
             // An error (a timeout, say) counts as feasible: nothing to refine.
             !matches!(decode::solve_multiplicities(n, lower, fixed, chosen, backend, timeout, stop), Ok(None))
         };
-        let Some(core) = problem.unrealizable_core(&feasible) else {
-            return Ok(None);
-        };
-        tracing::trace!(n, sets = sets.len(), core = ?core.iter().map(|&i| (&sets[i].0, &sets[i].1, sets[i].2)).collect::<Vec<_>>(), "unrealizable set sizes");
-        let mut group: Vec<&(Term, Vec<u32>, i64)> = core.iter().map(|&i| &sets[i]).collect();
-        group.sort_by(|a, b| a.0.cmp(&b.0));
-        if group.len() > MAX_GROUP {
-            return Ok(None);
-        }
-        let terms: Vec<Term> = group.iter().map(|s| s.0.clone()).collect();
+        let named = naming_terms(m, input);
         let mut facts = Facts::default();
+        let mut left = sets;
+        let mut cores = 0;
+        while cores < MAX_CORES {
+            let problem = Problem { required: &required, allowed: &allowed, sets: &left };
+            let Some(core) = problem.unrealizable_core(&feasible) else { break };
+            tracing::trace!(n, sets = left.len(), core = ?core.iter().map(|&i| (&left[i].0, &left[i].1, left[i].2)).collect::<Vec<_>>(), "unrealizable set sizes");
+            let mut group: Vec<&(Term, Vec<u32>, i64)> = core.iter().map(|&i| &left[i]).collect();
+            group.sort_by(|a, b| a.0.cmp(&b.0));
+            if group.len() > MAX_GROUP {
+                break;
+            }
+            self.group_facts(&group, &required, &named, &mut facts);
+            cores += 1;
+            // Without sets (more named processes than `n`) no other set
+            // matters; otherwise the next core among the other sets: one
+            // model may give several groups sizes no cloning realizes.
+            if core.is_empty() {
+                break;
+            }
+            left = left.into_iter().enumerate().filter(|(i, _)| !core.contains(i)).map(|(_, s)| s).collect();
+        }
+        Ok((cores > 0).then_some(facts))
+    }
+
+    /// The facts of an unrealizable `group` of sets (its regions, made
+    /// once) and the counts of the `required` processes `named` in each
+    /// of its regions.
+    fn group_facts(
+        &mut self,
+        group: &[&(Term, Vec<u32>, i64)],
+        required: &BTreeSet<u32>,
+        named: &BTreeMap<u32, Term>,
+        facts: &mut Facts,
+    ) {
+        let terms: Vec<Term> = group.iter().map(|s| s.0.clone()).collect();
         if !self.groups.contains_key(&terms) {
-            let regions = self.new_group(&terms, &mut facts);
+            let regions = self.new_group(&terms, facts);
             self.groups.insert(terms.clone(), regions);
         }
-        let named = naming_terms(m, input);
         for region in &self.groups[&terms] {
             let inside: Vec<&Term> = required
                 .iter()
@@ -126,7 +159,6 @@ impl Recount {
                 facts.assertions.push(count_fact(&terms, region, &inside));
             }
         }
-        Ok(Some(facts))
     }
 
     /// The regions of a new group over `sets` and their constraints.
@@ -266,6 +298,49 @@ mod tests {
             got.expect("solved").is_some()
         };
         Problem { required: &required, allowed: &allowed, sets }.unrealizable_core(&feasible)
+    }
+
+    /// Two sets of size 1 with no member among 2 named processes, `n = 2`:
+    /// each alone is unrealizable, and one call gives the Venn facts of
+    /// both (a round per set made a fresh progress VC time out).
+    #[test]
+    fn one_model_gets_the_facts_of_several_unrealizable_groups() {
+        use crate::model::FunTable;
+        let set_sort = Sort::set(Sort::P);
+        let table = |fun: Fun, entries: Vec<(Vec<Value>, Value)>| {
+            (fun.name.clone(), FunTable { fun, entries: entries.into_iter().collect(), default: None })
+        };
+        let (a, b) = (Fun::constant("A", set_sort.clone()), Fun::constant("B", set_sort.clone()));
+        let (c0, c1) = (Fun::constant("c0", Sort::P), Fun::constant("c1", Sort::P));
+        let elem = |k| Value::Elem(set_sort.mangle(), k);
+        let m = Model {
+            n: 2,
+            universes: [(set_sort.mangle(), 2)].into_iter().collect(),
+            funs: [
+                table(Fun::constant("n", Sort::Int), vec![(vec![], Value::Int(2))]),
+                table(a.clone(), vec![(vec![], elem(0))]),
+                table(b.clone(), vec![(vec![], elem(1))]),
+                table(c0.clone(), vec![(vec![], Value::Proc(0))]),
+                table(c1.clone(), vec![(vec![], Value::Proc(1))]),
+                (member_symbol(&set_sort).name, FunTable { fun: member_symbol(&set_sort), entries: Default::default(), default: Some(Value::Bool(false)) }),
+                table(card_symbol(&set_sort), vec![(vec![elem(0)], Value::Int(1)), (vec![elem(1)], Value::Int(1))]),
+            ]
+            .into_iter()
+            .collect(),
+            vars: BTreeMap::new(),
+        };
+        let sets = [a.app(Vec::new()), b.app(Vec::new())];
+        let procs = [c0.app(Vec::new()), c1.app(Vec::new())];
+        let signature = super::super::Signature::default();
+        let input = DecodeInput { signature: &signature, ground_sets: &sets, ground_procs: &procs, witnesses: &[], unread: &Default::default() };
+        let facts = Recount::default()
+            .facts(&m, &input, &Z3InProcess::new(), Duration::from_secs(10), &Cancel::new())
+            .expect("decodable")
+            .expect("unrealizable");
+        for s in &sets {
+            let sized = format!("{} = recount$", card(s));
+            assert!(facts.assertions.iter().any(|f| f.to_string().starts_with(&sized)), "no group of {s}: {:?}", facts.assertions);
+        }
     }
 
     /// Three sets of size 3 among 4 processes, each pair sharing an element
