@@ -235,12 +235,15 @@ pub fn check_vc(
             o
         }
         (Proof::Undecided(first, missed, at), None) => {
-            let verdict = match (first, note) {
+            // A timeout keeps what the search found out (no counterexample
+            // up to some n): the VC is then likely true, and the budget short.
+            let (verdict, at) = match (first, note) {
                 (CheckResult::Unknown(why), Some(note)) => {
-                    Verdict::Unknown(explain::unknown(vc, &format!("{why}; {note}"), &missed))
+                    (Verdict::Unknown(explain::unknown(vc, &format!("{why}; {note}"), &missed)), at)
                 }
-                (CheckResult::Unknown(why), None) => Verdict::Unknown(explain::unknown(vc, &why, &missed)),
-                _ => Verdict::Timeout,
+                (CheckResult::Unknown(why), None) => (Verdict::Unknown(explain::unknown(vc, &why, &missed)), at),
+                (_, Some(note)) => (Verdict::Timeout, format!("{at}; {note}")),
+                (_, None) => (Verdict::Timeout, at),
             };
             let mut o = outcome(verdict, Vec::new(), 0);
             o.note = Some(at);
