@@ -202,7 +202,8 @@ fn a_counterexample_with_an_unconstrained_pre_state_field_replays() {
 
 /// A run whose heard-of sets break the spec's `safety` predicate stops
 /// there, unblamed (UniformVoting assumes every two processes hear of a
-/// common one); under `spec` no run is stopped.
+/// common one); under `spec` no run is stopped, and when every run stops
+/// the report says so.
 #[test]
 fn runs_outside_the_safety_assumption_are_stopped_not_blamed() {
     let spec = "encodings/tests/specs/uniform_voting.rs";
@@ -214,6 +215,11 @@ fn runs_outside_the_safety_assumption_are_stopped_not_blamed() {
     let r = json("omission");
     assert!(r["outside_safety"].as_u64().is_some_and(|k| k > 0), "{r}");
     assert_eq!(json("spec")["outside_safety"], 0);
+    // When every run stops there, the report points at `--adversary spec`.
+    let all_stopped = psync_verify(&["simulate", spec, "--runs", "20", "--adversary", "omission", "--drop", "0.9"]);
+    let text = stdout(&all_stopped);
+    assert!(text.contains("broke the spec's safety predicate: 20"), "{text}");
+    assert!(text.contains("`--adversary spec` draws heard-of sets that satisfy the safety predicate"), "{text}");
 }
 
 /// A spec with parameters runs with their values (`--param f=1`, the

@@ -128,4 +128,7 @@ fn a_parameter_cannot_be_assigned_in_a_round() {
     expect_error(&src, "`f` is a parameter: it cannot be assigned", "p.f = 2", "f = 2");
     let src = patched("            p.decided = true;\n", "            p.decided = true;\n            cx.param(\"f\") = 2;\n");
     expect_error(&src, "a parameter cannot be assigned", "cx.param(\"f\") = 2", "cx.param");
+    // A local binding is no state either: the message says why.
+    let src = patched("            p.decided = true;\n", "            let mut v = 1;\n            v = 2;\n            p.decided = v > 0;\n");
+    expect_error(&src, "a local `let` binding is immutable", "v = 2;", "v = 2");
 }

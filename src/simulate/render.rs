@@ -56,6 +56,9 @@ pub fn render_human(r: &SimReport, timing: bool) -> String {
     let _ = writeln!(s, "  runs with the good phases: {}; runs where every eventually property held at the end: {}", r.with_good_phases, r.terminated);
     if r.outside_safety > 0 {
         let _ = writeln!(s, "  runs stopped where the heard-of sets broke the spec's safety predicate: {}", r.outside_safety);
+        if r.outside_safety == r.runs && !r.adversary.starts_with("spec") && !r.replay {
+            let _ = writeln!(s, "  (every run stopped: `--adversary spec` draws heard-of sets that satisfy the safety predicate)");
+        }
     }
     if let Some(d) = &r.diverged {
         let _ = writeln!(s, "  ✗ the replay does not reproduce the trace: {d}");

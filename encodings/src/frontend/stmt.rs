@@ -140,6 +140,16 @@ impl Cx<'_> {
         {
             return err_help(left.span(), "a parameter cannot be assigned: it is rigid, one value for the whole run", "a parameter", "keep values that change in state fields");
         }
+        if let Expr::Path(path) = left
+            && path.path.get_ident().is_some()
+        {
+            return err_help(
+                left.span(),
+                "only fields of the process state can be assigned: a local `let` binding is immutable",
+                "a local binding",
+                "bind the final value once (`let v = if c { a } else { b };`), or keep it in a state field",
+            );
+        }
         err(left.span(), "only fields of the process state can be assigned", "not a state field")
     }
 
