@@ -330,3 +330,18 @@ fn a_counterexample_with_altered_messages_replays_in_the_interpreter() {
     let seen: Vec<&str> = a["violations"].as_array().expect("a list").iter().filter_map(|v| v["what"].as_str()).collect();
     assert!(seen.contains(&"Inv_0"), "{a}");
 }
+
+/// Tuple inputs are drawn component by component (a Raft election whose
+/// input is `(timer fired, last log index)`): the correct spec runs with no
+/// violation, and voting more than once breaks ElectionSafety.
+#[test]
+fn tuple_inputs_are_drawn_and_a_double_vote_elects_two_leaders() {
+    let spec = "encodings/tests/specs/raft_election.rs";
+    let out = psync_verify(&["simulate", spec, "--runs", "200", "--format", "json", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(r["violations"].as_array().map(Vec::len), Some(0), "{r}");
+    let bad = patched_spec(spec, "if p.voted_for.is_none() {", "if true {", "raft_double_vote.rs");
+    let out = psync_verify(&["simulate", &bad, "--runs", "500"]);
+    assert!(stdout(&out).contains("property ElectionSafety"), "{}{}", stdout(&out), stderr(&out));
+}

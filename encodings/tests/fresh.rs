@@ -684,3 +684,16 @@ fn one_step_consensus_with_min_most_often_keeps_a_unanimous_value() {
     let got = verdicts_of(&early, "inductive/inv0/round0");
     assert!(got.iter().any(|(_, k)| *k == "refuted"), "{got:?}");
 }
+
+/// A one-term Raft election (helper-written from the docs): candidates ask
+/// for votes, a voter sends its one vote to one candidate (`Outbox::to`),
+/// a candidate with a strict majority of votes leads. At most one leader is
+/// proved; voting more than once is refuted.
+#[test]
+fn a_raft_election_elects_at_most_one_leader() {
+    let text = spec_text("raft_election");
+    assert_all_proved(&verdicts(&text));
+    let twice = patched(&text, "if p.voted_for.is_none() {", "if true {");
+    let got = verdicts_of(&twice, "inductive/inv0/round0");
+    assert!(got.iter().any(|(_, k)| *k == "refuted"), "{got:?}");
+}

@@ -101,6 +101,17 @@ pub(crate) fn params(alg: &Algorithm, given: &[String], n: usize) -> Result<BTre
     Ok(out)
 }
 
+/// Whether simulate can draw inputs of `sort`: integers, booleans,
+/// processes, and tuples and options of them.
+fn drawable(sort: &Sort) -> bool {
+    match sort {
+        Sort::Int | Sort::Bool | Sort::P => true,
+        Sort::Tuple(cs) => cs.iter().all(drawable),
+        Sort::Opt(inner) => drawable(inner),
+        _ => false,
+    }
+}
+
 /// Where the heard-of sets come from.
 enum Source<'s> {
     Adversary(Adversary, Box<StdRng>, u64),
@@ -126,8 +137,8 @@ impl<'a> RunSpec<'a> {
             return Err(format!("--adversary spec puts {m} good phase(s) of {kk} round(s) at the end of each run: --rounds must be at least {}", kk * m).into());
         }
         for f in &alg.inputs {
-            if !matches!(f.ret, Sort::Int | Sort::Bool | Sort::P) {
-                return Err(format!("the input `{}` has sort {}: simulate draws only integer, boolean and process inputs", f.name, f.ret).into());
+            if !drawable(&f.ret) {
+                return Err(format!("the input `{}` has sort {}: simulate draws only integer, boolean and process inputs, and tuples and options of them", f.name, f.ret).into());
             }
         }
         let params = params(alg, &a.params, a.n)?;
@@ -154,17 +165,21 @@ impl<'a> RunSpec<'a> {
                 self.alg
                     .inputs
                     .iter()
-                    .map(|f| {
-                        let v = match f.ret {
-                            Sort::Bool => Value::Bool(rng.random_bool(0.5)),
-                            Sort::P => Value::Proc(rng.random_range(0..self.n as u32)),
-                            _ => Value::Int(rng.random_range(0..self.values)),
-                        };
-                        (f.name.strip_prefix("io.").unwrap_or(&f.name).to_string(), v)
-                    })
+                    .map(|f| (f.name.strip_prefix("io.").unwrap_or(&f.name).to_string(), self.draw(&f.ret, rng)))
                     .collect()
             })
             .collect()
+    }
+
+    /// A random value of a [`drawable`] sort: integers in `0..values`.
+    fn draw(&self, sort: &Sort, rng: &mut StdRng) -> Value {
+        match sort {
+            Sort::Bool => Value::Bool(rng.random_bool(0.5)),
+            Sort::P => Value::Proc(rng.random_range(0..self.n as u32)),
+            Sort::Tuple(cs) => Value::Tuple(cs.iter().map(|c| self.draw(c, rng)).collect()),
+            Sort::Opt(inner) => Value::Opt(rng.random_bool(0.5).then(|| Box::new(self.draw(inner, rng)))),
+            _ => Value::Int(rng.random_range(0..self.values)),
+        }
     }
 
     /// Run `k` (its history kept when `record`).
