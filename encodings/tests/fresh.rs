@@ -697,3 +697,18 @@ fn a_raft_election_elects_at_most_one_leader() {
     let got = verdicts_of(&twice, "inductive/inv0/round0");
     assert!(got.iter().any(|(_, k)| *k == "refuted"), "{got:?}");
 }
+
+/// A binary One-Third Rule written with counts (`commits > aborts`): its
+/// step needs a voter for the decided value that does not hold it after the
+/// round, and there an element of its messages for the other value among
+/// the decider's voters; the parametric strategy's deeper reduction has
+/// cardinality witnesses for the families over processes
+/// (`logic/src/reduce/witnesses.rs`). Deciding on a majority is refuted.
+#[test]
+fn a_binary_one_third_rule_written_with_counts_is_proved() {
+    let text = spec_text("binary_otr");
+    assert_all_proved(&verdicts(&text));
+    let majority = patched(&text, "if 3 * mbox.count(|&u| u == v) > 2 * cx.n() {", "if 2 * mbox.count(|&u| u == v) > cx.n() {");
+    let got = verdicts_of(&majority, "inductive");
+    assert!(got.iter().any(|(_, k)| *k == "refuted"), "{got:?}");
+}

@@ -136,8 +136,10 @@ pub struct ReduceConfig {
     pub region_witnesses: bool,
     /// A witness for the common part of each parameterized group of
     /// uninterpreted sets (`r_{t…t}(ȳ) ≥ 1 ⇒ w(ȳ) ∈ HO(y₁) ∩ HO(y₂)`, see
-    /// `regions.rs`): what two quorums' intersection is used for. The
-    /// parametric strategy's deeper reduction: beside every VC, the new
+    /// `regions.rs`): what two quorums' intersection is used for; and the
+    /// cardinality witnesses of `witnesses.rs` also for the families over
+    /// processes, anchored also at their instances at the named processes.
+    /// The parametric strategy's deeper reduction: beside every VC, the new
     /// process terms slowed OTR's step tenfold.
     pub common_witnesses: bool,
     /// Which ground sets anchor instances of the region groups of families
@@ -667,10 +669,35 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     }
     out.extend(venn.constraints.iter().cloned());
     if cfg.cardinality_witnesses && cfg.parametric_regions && !fams.is_empty() {
+        // With common witnesses, every universal's families over processes
+        // too (those the instantiation kept as well as the kept ones): an
+        // element of `{j ∈ HO(p) | x(j) = v} ∖ {i | x'(i) = v}`, say, a
+        // process that heard `v` and did not adopt it.
+        let universals: Vec<Term> = if cfg.common_witnesses {
+            out.iter().filter(|f| matches!(f, Term::Bind(crate::Binder::Forall, ..))).cloned().collect()
+        } else {
+            kept_universals.clone()
+        };
+        // ... and the families' instances at the processes the input names
+        // are anchors too (the voters a deciding process heard).
+        let mut anchors = anchors.clone();
+        if cfg.common_witnesses {
+            let named: Vec<Term> =
+                cc.representatives(&Sort::P).into_iter().filter(|(_, depth)| *depth == 0).map(|(t, _)| t).collect();
+            for f in fams.iter().filter(|f| f.args == [Sort::P]) {
+                for t in &named {
+                    let at = f.app(vec![t.clone()]);
+                    if !anchors.contains(&at) {
+                        anchors.push(at);
+                    }
+                }
+            }
+        }
         out.extend(witnesses::cardinality_witnesses(
             &anchors,
-            &kept_universals,
+            &universals,
             cfg.universe_witnesses,
+            cfg.common_witnesses,
             &mut names,
         ));
     }

@@ -17,9 +17,21 @@
 //! `∀v̄. |T(v̄)| < n ⇒ o(v̄) ∉ T(v̄)` (`S` the whole universe: everyone
 //! but someone adopted `v`). (Pairs of ground sets are left out:
 //! their number grows quadratically and, measured on OTR, drowns the solver;
-//! the ground Venn groups cover the pairs of non-family sets.) A witness
-//! is a function of data only, never of a process, so no chain of witnesses
-//! of witnesses can start.
+//! the ground Venn groups cover the pairs of non-family sets.) Such a
+//! witness is a function of data only, never of a process, so no chain of
+//! witnesses of witnesses can start.
+//!
+//! On request (`processes`: the parametric strategy's deeper reduction,
+//! after its first one failed), the families over processes are open sets
+//! too (`{j ∈ HO(y) | x(j) = v}` under `∀y`, one per family), so their
+//! witnesses are functions of processes. A binary One-Third Rule written
+//! with counts needs, at its step, a process `d` of `C(p) ∖ X'` (a voter
+//! for the value `p` decided on that does not hold it after the round) and
+//! then an element of `C'(d) ∩ C(p)` (`d`'s messages for the other value
+//! among `p`'s voters): the second at a family instance of the first's
+//! witness, which the solver's own instantiation reaches. The caller then
+//! also anchors at the families' instances at the processes the input
+//! names (`C(p)` above).
 //!
 //! Soundness: in a model with finite sets, let `d(v̄)` be an element of
 //! `S ∖ T(v̄)` when that is non-empty (any process otherwise): when
@@ -29,6 +41,8 @@
 
 use super::names::NameGen;
 use super::syntax::{self, and, card, member, neg, or, proc_count};
+use std::collections::HashSet;
+
 use crate::{Binder, Fun, Op, Sort, Term, Var};
 
 /// Most witness constraints one query gets (each is cheap, but the solver
@@ -42,8 +56,9 @@ struct SetTerm {
 }
 
 /// Set-of-process terms of the kept universals whose free variables are all
-/// data variables of the universal (`{i | x'(i) = v}` under `∀v`).
-fn open_sets(universals: &[Term]) -> Vec<SetTerm> {
+/// data variables of the universal (`{i | x'(i) = v}` under `∀v`), or with
+/// `processes` also process variables.
+fn open_sets(universals: &[Term], processes: bool) -> Vec<SetTerm> {
     let mut out: Vec<SetTerm> = Vec::new();
     for u in universals {
         let Term::Bind(Binder::Forall, vs, body) = u else { continue };
@@ -52,8 +67,17 @@ fn open_sets(universals: &[Term]) -> Vec<SetTerm> {
                 return;
             }
             let free = t.free_vars();
-            let data = |v: &Var| vs.contains(v) && syntax::is_data(&v.sort);
-            if !free.is_empty() && free.iter().all(data) && !out.iter().any(|o| o.set == *t) {
+            let data = |v: &Var| vs.contains(v) && (syntax::is_data(&v.sort) || (processes && v.sort == Sort::P));
+            // One per family applied to distinct variables (`HO(i$1)` and
+            // `HO(i$2)` are the same open set).
+            let same = |o: &SetTerm| match (&o.set, t) {
+                (Term::App(f, xs), Term::App(g, ys)) if f == g => {
+                    let vars = |zs: &[Term]| zs.iter().all(|z| matches!(z, Term::Var(_))) && zs.iter().collect::<HashSet<_>>().len() == zs.len();
+                    o.set == *t || (vars(xs) && vars(ys))
+                }
+                _ => o.set == *t,
+            };
+            if !free.is_empty() && free.iter().all(data) && !out.iter().any(same) {
                 out.push(SetTerm { set: t.clone(), vars: free });
             }
         });
@@ -100,17 +124,19 @@ fn outside(t: &Term, vars: &[Var], names: &mut NameGen) -> Term {
 }
 
 /// The witness constraints for the ground sets `ground` against the open
-/// sets of the kept `universals`; with `universe`, also an element outside
-/// each open set smaller than `n`.
+/// sets of the kept `universals` (with `processes`, also those over
+/// processes); with `universe`, also an element outside each open set
+/// smaller than `n`.
 pub fn cardinality_witnesses(
     ground: &[Term],
     universals: &[Term],
     universe: bool,
+    processes: bool,
     names: &mut NameGen,
 ) -> Vec<Term> {
     let ground: Vec<&Term> = ground.iter().filter(|s| s.sort() == Sort::set(Sort::P)).collect();
     let mut pairs: Vec<(Term, SetTerm)> = Vec::new();
-    let open = open_sets(universals);
+    let open = open_sets(universals, processes);
     for s in &ground {
         for t in &open {
             pairs.push(((*s).clone(), SetTerm { set: t.set.clone(), vars: t.vars.clone() }));
