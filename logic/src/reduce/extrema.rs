@@ -28,7 +28,7 @@ use super::syntax::{self, and};
 use crate::{Binder, Fun, Op, Sort, Term, Var};
 
 /// `f` (in NNF) with the extrema of each numeric function of the processes
-/// it compares with a universally quantified number.
+/// that it says some process exceeds, for every universal number.
 pub fn add_extrema(f: &Term, names: &mut NameGen) -> Term {
     let mut functions = Vec::new();
     compared(f, &mut Vec::new(), true, &mut functions);

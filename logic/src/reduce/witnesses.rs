@@ -39,10 +39,10 @@
 //! when `|S| + |T(v̄)| > n` because both are subsets of the `n` processes;
 //! and `o(v̄)` outside `T(v̄)`, which misses a process when `|T(v̄)| < n`.
 
-use super::names::NameGen;
-use super::syntax::{self, and, card, member, neg, or, proc_count};
 use std::collections::HashSet;
 
+use super::names::NameGen;
+use super::syntax::{self, and, card, member, neg, or, proc_count};
 use crate::{Binder, Fun, Op, Sort, Term, Var};
 
 /// Most witness constraints one query gets (each is cheap, but the solver
