@@ -162,17 +162,24 @@ pub fn active_domain(t: &Term, m: &Model, env: &[(Var, Value)]) -> Vec<i64> {
             base.push(*k);
         }
     });
+    model_ints(m, &mut base);
+    env.iter().for_each(|(_, x)| ints_in(x, &mut base));
+    close_under_neighbours(base)
+}
+
+/// Every integer in `m`'s tables (arguments, values, defaults) and free
+/// variables.
+pub(crate) fn model_ints(m: &Model, out: &mut Vec<i64>) {
     for table in m.funs.values() {
         for (key, val) in &table.entries {
-            key.iter().for_each(|k| ints_in(k, &mut base));
-            ints_in(val, &mut base);
+            key.iter().for_each(|k| ints_in(k, out));
+            ints_in(val, out);
         }
         if let Some(d) = &table.default {
-            ints_in(d, &mut base);
+            ints_in(d, out);
         }
     }
-    m.vars.values().chain(env.iter().map(|(_, x)| x)).for_each(|x| ints_in(x, &mut base));
-    close_under_neighbours(base)
+    m.vars.values().for_each(|x| ints_in(x, out));
 }
 
 /// `{ k-1, k, k+1 | k ∈ base }`, sorted, without duplicates.

@@ -8,6 +8,30 @@ use psync_logic::{Sort, Value};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+/// Whether inputs of `sort` can be drawn ([`draw_input`]): integers,
+/// booleans, processes, and tuples and options of them.
+pub(crate) fn drawable(sort: &Sort) -> bool {
+    match sort {
+        Sort::Int | Sort::Bool | Sort::P => true,
+        Sort::Tuple(cs) => cs.iter().all(drawable),
+        Sort::Opt(inner) => drawable(inner),
+        _ => false,
+    }
+}
+
+/// A random input of a [`drawable`] sort among `n` processes: integers in
+/// `0..values`, a tuple or an option component by component (`None` half
+/// the time).
+pub(crate) fn draw_input(sort: &Sort, n: usize, values: i64, rng: &mut StdRng) -> Value {
+    match sort {
+        Sort::Bool => Value::Bool(rng.random_bool(0.5)),
+        Sort::P => Value::Proc(rng.random_range(0..n as u32)),
+        Sort::Tuple(cs) => Value::Tuple(cs.iter().map(|c| draw_input(c, n, values, rng)).collect()),
+        Sort::Opt(inner) => Value::Opt(rng.random_bool(0.5).then(|| Box::new(draw_input(inner, n, values, rng)))),
+        _ => Value::Int(rng.random_range(0..values)),
+    }
+}
+
 /// The inputs of a run.
 pub struct Inputs {
     /// The input's name without `io.` (`initial`) and its sort.
@@ -59,12 +83,7 @@ impl Inputs {
             _ => {}
         }
         let mix = self.seed ^ instance.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (replica as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-        let mut rng = StdRng::seed_from_u64(mix);
-        match self.sort {
-            Sort::Bool => Value::Bool(rng.random_bool(0.5)),
-            Sort::P => Value::Proc(rng.random_range(0..self.n as u32)),
-            _ => Value::Int(rng.random_range(0..self.values)),
-        }
+        draw_input(&self.sort, self.n, self.values, &mut StdRng::seed_from_u64(mix))
     }
 
     /// The input state of replica `replica` in `instance`.

@@ -16,6 +16,7 @@ mod inputs;
 mod local;
 mod render;
 
+pub(crate) use inputs::{draw_input, drawable};
 pub use render::{render_human, render_json};
 
 use std::path::Path;

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use psync_encodings::concrete::{Snapshot, State};
 use psync_encodings::interp::{self, InterpError};
 use psync_encodings::Algorithm;
-use psync_logic::{Sort, Value};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
 use super::adversary::{Adversary, AdversaryKind, Heard};
 use super::monitor::{self, Finding};
 use super::SimInputError;
 use crate::cli::SimulateArgs;
+use crate::run::{draw_input, drawable};
 
 /// Why a run could not go on.
 #[derive(Debug)]
@@ -101,17 +101,6 @@ pub(crate) fn params(alg: &Algorithm, given: &[String], n: usize) -> Result<BTre
     Ok(out)
 }
 
-/// Whether simulate can draw inputs of `sort`: integers, booleans,
-/// processes, and tuples and options of them.
-fn drawable(sort: &Sort) -> bool {
-    match sort {
-        Sort::Int | Sort::Bool | Sort::P => true,
-        Sort::Tuple(cs) => cs.iter().all(drawable),
-        Sort::Opt(inner) => drawable(inner),
-        _ => false,
-    }
-}
-
 /// Where the heard-of sets come from.
 enum Source<'s> {
     Adversary(Adversary, Box<StdRng>, u64),
@@ -165,21 +154,10 @@ impl<'a> RunSpec<'a> {
                 self.alg
                     .inputs
                     .iter()
-                    .map(|f| (f.name.strip_prefix("io.").unwrap_or(&f.name).to_string(), self.draw(&f.ret, rng)))
+                    .map(|f| (f.name.strip_prefix("io.").unwrap_or(&f.name).to_string(), draw_input(&f.ret, self.n, self.values, rng)))
                     .collect()
             })
             .collect()
-    }
-
-    /// A random value of a [`drawable`] sort: integers in `0..values`.
-    fn draw(&self, sort: &Sort, rng: &mut StdRng) -> Value {
-        match sort {
-            Sort::Bool => Value::Bool(rng.random_bool(0.5)),
-            Sort::P => Value::Proc(rng.random_range(0..self.n as u32)),
-            Sort::Tuple(cs) => Value::Tuple(cs.iter().map(|c| self.draw(c, rng)).collect()),
-            Sort::Opt(inner) => Value::Opt(rng.random_bool(0.5).then(|| Box::new(self.draw(inner, rng)))),
-            _ => Value::Int(rng.random_range(0..self.values)),
-        }
     }
 
     /// Run `k` (its history kept when `record`).

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use crate::bounded::data_range::DataRange;
 use crate::bounded::{BoundedConfig, BoundedError, BoundedResult, NVerdict, Query, solve, verdict_name};
 use crate::smt::{Backend, Cancel};
-use crate::{Model, Term, Value};
+use crate::{Model, Term};
 
 /// The most time spent re-solving a found model for smaller data (the
 /// counterexample is shown that much later at most).
@@ -105,13 +105,7 @@ pub fn with_small_data(f: &Term, m: Model, backend: &dyn Backend, cancel: &Cance
     let [narrow, wide] = DataRange::ladder(f);
     let wide = wide.for_size(m.n);
     let mut ints = Vec::new();
-    for table in m.funs.values() {
-        for (args, value) in &table.entries {
-            args.iter().chain([value]).for_each(|v| ints_of(v, &mut ints));
-        }
-        table.default.iter().for_each(|v| ints_of(v, &mut ints));
-    }
-    m.vars.values().for_each(|v| ints_of(v, &mut ints));
+    crate::eval::model_ints(&m, &mut ints);
     if ints.iter().all(|v| (wide.lo..=wide.hi).contains(v)) || crate::typecheck_formula(f).is_err() {
         return m;
     }
@@ -119,17 +113,6 @@ pub fn with_small_data(f: &Term, m: Model, backend: &dyn Backend, cancel: &Cance
     let mut s = Search { f, cfg: &cfg, backend, cancel, start: Instant::now(), notes: Vec::new(), tried_up_to: 0 };
     let k = m.n;
     s.smaller_data(k, m, [narrow, wide])
-}
-
-/// The integers in `v`.
-fn ints_of(v: &Value, out: &mut Vec<i64>) {
-    match v {
-        Value::Int(k) => out.push(*k),
-        Value::Set(vs) => vs.iter().for_each(|v| ints_of(v, out)),
-        Value::Opt(Some(v)) => ints_of(v, out),
-        Value::Tuple(vs) => vs.iter().for_each(|v| ints_of(v, out)),
-        _ => {}
-    }
 }
 
 /// What one query told.

@@ -215,6 +215,12 @@ impl Congruence {
         matches!((self.lookup(a), self.lookup(b)), (Some(x), Some(y)) if x == y)
     }
 
+    /// The processes the input names: the representatives of sort `P` at
+    /// depth 0 (its ground process terms and Skolem constants).
+    pub fn named_processes(&self) -> Vec<Term> {
+        self.representatives(&Sort::P).into_iter().filter(|(_, depth)| *depth == 0).map(|(t, _)| t).collect()
+    }
+
     /// One representative per class of sort `sort` (the shallowest, then
     /// smallest term), with the class depth; deterministic order.
     pub fn representatives(&self, sort: &Sort) -> Vec<(Term, usize)> {

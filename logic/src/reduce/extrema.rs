@@ -143,4 +143,21 @@ mod tests {
             assert_eq!(f, added, "{src}");
         }
     }
+
+    /// The extrema are facts, not assumptions: "no id is the largest" is
+    /// refuted (unsat over finitely many processes), and a query that has
+    /// the same shape but a model (every `m ≤ 5` is exceeded) is not.
+    #[test]
+    fn the_extrema_refute_only_what_finitely_many_processes_cannot_satisfy() {
+        use crate::check::{CheckConfig, CheckResult, check_sat};
+        use crate::smt::Z3InProcess;
+        let verdict = |src: &str| {
+            let f = crate::parse_query(src).expect("a query").formula();
+            let cfg = CheckConfig { timeout: std::time::Duration::from_secs(20), ..CheckConfig::default() };
+            check_sat(&f, &cfg, &Z3InProcess::new()).expect("checked").result
+        };
+        assert_eq!(verdict("fun id: P -> Int; assert forall m: Int. exists i: P. !(id(i) <= m);"), CheckResult::Unsat);
+        let bounded = verdict("fun id: P -> Int; assert forall m: Int. m > 5 || exists i: P. !(id(i) <= m);");
+        assert!(matches!(bounded, CheckResult::Sat(_)), "{bounded:?}");
+    }
 }

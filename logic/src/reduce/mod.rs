@@ -680,10 +680,9 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         };
         // ... and the families' instances at the processes the input names
         // are anchors too (the voters a deciding process heard).
-        let mut anchors = anchors.clone();
+        let mut anchors = anchors;
         if cfg.common_witnesses {
-            let named: Vec<Term> =
-                cc.representatives(&Sort::P).into_iter().filter(|(_, depth)| *depth == 0).map(|(t, _)| t).collect();
+            let named = cc.named_processes();
             for f in fams.iter().filter(|f| f.args == [Sort::P]) {
                 for t in &named {
                     let at = f.app(vec![t.clone()]);
@@ -762,7 +761,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
         })
         .collect();
     let proc_witnesses = venn.witness_counts.iter().filter(|(w, _)| w.sort() == Sort::P).cloned().collect();
-    let named = cc.representatives(&Sort::P).into_iter().filter(|(_, depth)| *depth == 0).map(|(t, _)| t).collect();
+    let named = cc.named_processes();
     let schemas = refine::Schemas::new(&venn.counted, &schema_sources, ground_by_sort, proc_witnesses, named);
     let mut assertions = out
         .into_iter()
@@ -909,8 +908,7 @@ fn check_flat(assertions: &[Term]) -> Result<(), ReduceError> {
 /// has is most likely needed at (`∀v. ∃i. x'(i) ≠ v` refuted at the value
 /// a decider holds), before a placeholder constant.
 fn kind_applications(f: &Term, x: &Var, cc: &congruence::Congruence, kinds: &kinds::Kinds) -> Vec<Term> {
-    let procs: Vec<Term> =
-        cc.representatives(&Sort::P).into_iter().filter(|(_, depth)| *depth == 0).map(|(t, _)| t).collect();
+    let procs = cc.named_processes();
     let mut out = Vec::new();
     for fun in f.funs().into_iter().filter(|g| g.ret == x.sort && g.args == [Sort::P]) {
         for p in &procs {

@@ -24,8 +24,8 @@
 //! `∀m. |{j | id(j) = m}| ≤ 0 ∨ …`, reads as `∀m. (∀j. id(j) ≠ m) ∨ …`,
 //! which the solver instantiates at the member it knows; the count alone
 //! needs the fact that a member makes the set non-empty, which
-//! `membership.rs` states for no comprehension. Other literals inside a disjunction (the cases of a
-//! lifted `ite`, such as a mailbox's `mbox ≠ ∅` of `max_by_key`) are left
+//! `membership.rs` states for no comprehension. Other literals inside a
+//! disjunction (the cases of a lifted `ite`, such as a mailbox's `mbox ≠ ∅` of `max_by_key`) are left
 //! alone: the equivalence holds there too, but a Skolem function per case
 //! costs the solver more than it gives (measured on the benchmarks).
 //!

@@ -21,12 +21,11 @@
 //! With them the group's sizes are realized by the named processes and the
 //! witnesses (each region the solver counts has a named element to clone),
 //! so the same model cannot come back. One model often has several such
-//! groups (each set of a family instance the solver sized freely: `HO(j)`
-//! of size 3 with no member it names), and a round per group made a
-//! progress VC of a fresh one-step consensus time out: so after a group,
-//! the next is looked for among the sets it left, up to [`MAX_CORES`] per
-//! model; another group may fail next, and the loop in [`crate::check`]
-//! asks again.
+//! groups (each family instance the solver sized freely: `HO(j)` of size 3
+//! with no member it names), and one group per round spends a solve on
+//! each: so after a group, the next is looked for among the sets it left,
+//! up to [`MAX_CORES`] per model; another group may fail next, and the
+//! loop in [`crate::check`] asks again.
 //!
 //! Soundness: these are the constraints of a Venn group ([`super::venn`]),
 //! true in every model with finite sets when `v_b` is the size of region
