@@ -712,3 +712,14 @@ fn a_binary_one_third_rule_written_with_counts_is_proved() {
     let majority = patched(&text, "if 3 * mbox.count(|&u| u == v) > 2 * cx.n() {", "if 2 * mbox.count(|&u| u == v) > cx.n() {");
     assert_some_refuted(&verdicts_of(&majority, "inductive"));
 }
+
+/// Mostéfaoui–Raynal's ◇S consensus (`specs/mr_consensus.rs`): its echo
+/// round's step is proved by the deeper reduction in the time the first
+/// one's refinement leaves; deciding on `f` echoes is refuted.
+#[test]
+fn mostefaoui_raynal_consensus_keeps_a_decided_value() {
+    let text = spec_text("mr_consensus");
+    assert_all_proved(&verdicts_of(&text, "inductive/inv0/round1"));
+    let few = patched(&text, ">= cx.n() as i64 - cx.param(\"f\") && !p.decided", ">= cx.param(\"f\") && !p.decided");
+    assert_some_refuted(&verdicts_of(&few, "inductive/inv0/round1"));
+}

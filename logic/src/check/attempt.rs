@@ -60,14 +60,19 @@ pub(super) fn run_strategy(
     }
     let deeper = strategy.deeper(&cfg.reduce);
     // With a deeper reduction to go to, refining the first one's spurious
-    // models stops after a few rounds: a proof that needs another
-    // generation of instances is not found by refining at the terms the
-    // first one has (the refinement loop only instantiates at them, and
-    // goes on adding instances at new values of the same terms).
-    let rounds = if deeper.is_some() { REFINE_BEFORE_DEEPER } else { REFINE_ROUNDS };
-    let first = solve(f, &reduced, cfg, backend, budget, rounds, stop, stats, query)?;
-    let (Some(deeper), CheckResult::Unknown(why)) = (deeper, &first) else {
-        return Ok(first);
+    // models stops after a few rounds and at half the budget: a proof that
+    // needs another generation of instances is not found by refining at
+    // the terms the first one has (the refinement loop only instantiates at
+    // them, and goes on adding instances at new values of the same terms,
+    // each round slower than the last).
+    let (rounds, share) = if deeper.is_some() { (REFINE_BEFORE_DEEPER, budget / 2) } else { (REFINE_ROUNDS, budget) };
+    let first = solve(f, &reduced, cfg, backend, share, rounds, stop, stats, query)?;
+    let Some(deeper) = deeper else { return Ok(first) };
+    // `None`: the first reduction's share of the time ran out.
+    let why = match &first {
+        CheckResult::Unknown(why) => Some(why.clone()),
+        CheckResult::Timeout => None,
+        _ => return Ok(first),
     };
     if left().is_zero() || stop.is_cancelled() {
         return Ok(first);
@@ -82,13 +87,14 @@ pub(super) fn run_strategy(
     // A proof by the deeper reduction gets a hint without a core: the next
     // run's replay of a core is against the first reduction's query.
     *query = None;
-    Ok(match second {
-        CheckResult::Unsat | CheckResult::Sat(_) => second,
-        CheckResult::Unknown(deeper_why) => {
-            CheckResult::Unknown(format!("{why}; with one generation more of instances: {deeper_why}"))
-        }
-        CheckResult::Timeout => CheckResult::Unknown(format!("{why}; with one generation more of instances: timeout")),
-    })
+    let deeper_why = match second {
+        CheckResult::Unsat | CheckResult::Sat(_) => return Ok(second),
+        CheckResult::Timeout if why.is_none() => return Ok(CheckResult::Timeout),
+        CheckResult::Timeout => "timeout".to_string(),
+        CheckResult::Unknown(deeper_why) => deeper_why,
+    };
+    let why = why.unwrap_or_else(|| "timeout in half the time".to_string());
+    Ok(CheckResult::Unknown(format!("{why}; with one generation more of instances: {deeper_why}")))
 }
 
 /// Solve one reduced query of `f` within `budget` (or until `stop`):
@@ -333,7 +339,8 @@ mod tests {
         assert!(checked.stats.refined > 0, "proved without refinement: the test no longer tests it");
     }
 
-    /// A back end whose every answer comes after its delay (a slow solver).
+    /// A back end whose every answer comes after its delay, or at its
+    /// timeout when that is sooner (a slow solver).
     struct Slow(Z3InProcess, Duration);
 
     impl Backend for Slow {
@@ -341,8 +348,11 @@ mod tests {
             "slow z3"
         }
         fn check_cancellable(&self, q: &SmtQuery, timeout: Duration, cancel: &Cancel) -> Result<SolverResult, crate::smt::SmtError> {
-            std::thread::sleep(self.1);
-            self.0.check_cancellable(q, timeout, cancel)
+            std::thread::sleep(self.1.min(timeout));
+            if self.1 > timeout {
+                return Ok(SolverResult::Timeout);
+            }
+            self.0.check_cancellable(q, timeout - self.1, cancel)
         }
     }
 
@@ -384,6 +394,26 @@ mod tests {
             !matches!(alone, Ok(CheckResult::Unsat)),
             "the first reduction proves it: the test no longer tests the deeper one"
         );
+        let checked = check_sat(&f, &cfg, &backend).expect("no error");
+        assert_eq!(checked.result, CheckResult::Unsat);
+    }
+
+    /// The formula of [`a_goal_refuted_at_its_witness_value_is_proved_by_the_deeper_reduction`]
+    /// with every answer a second late and 14 s in all: the first
+    /// reduction's refinement, which would spend all of them on spurious
+    /// models, yields at 7 s, and the deeper reduction proves it in the
+    /// other half.
+    #[test]
+    fn a_slow_refinement_leaves_half_the_time_to_the_deeper_reduction() {
+        let src = include_str!("../../tests/corpus/valid/votes_agree_witness_values.cl");
+        let f = crate::parse_query(src).expect("parses").formula();
+        let backend = Slow(Z3InProcess::new(), Duration::from_secs(1));
+        let cfg = CheckConfig {
+            strategies: vec![Strategy::Ground],
+            bounded_search: false,
+            timeout: Duration::from_secs(14),
+            ..CheckConfig::default()
+        };
         let checked = check_sat(&f, &cfg, &backend).expect("no error");
         assert_eq!(checked.result, CheckResult::Unsat);
     }
