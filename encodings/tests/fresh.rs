@@ -723,3 +723,20 @@ fn mostefaoui_raynal_consensus_keeps_a_decided_value() {
     let few = patched(&text, ">= cx.n() as i64 - cx.param(\"f\") && !p.decided", ">= cx.param(\"f\") && !p.decided");
     assert_some_refuted(&verdicts_of(&few, "inductive/inv0/round1"));
 }
+
+/// U_T,E without value faults (`specs/ute_benign.rs`): its vote round
+/// keeps "all votes are one value" written with `w.exists_value` or
+/// pairwise; voting on `x̄` with more than `T/2` copies is refuted.
+#[test]
+fn ute_votes_for_one_value_written_with_a_value_or_pairwise() {
+    let text = spec_text("ute_benign");
+    assert_all_proved(&verdicts_of(&text, "inductive/inv0/round0"));
+    let pairwise = patched(
+        &text,
+        "w.exists_value(|v: i64| w.forall(|i| implies(w[i].voted, w[i].vote == v && w[i].x == v)))",
+        "w.forall(|i| w.forall(|j| implies(w[i].voted && w[j].voted, w[i].vote == w[j].vote && w[i].x == w[i].vote)))",
+    );
+    assert_all_proved(&verdicts_of(&pairwise, "inductive/inv0/round0"));
+    let half = patched(&text, "if mbox.count(|&v| v == xbar) as i64 > cx.param(\"T\") {", "if 2 * mbox.count(|&v| v == xbar) as i64 > cx.param(\"T\") {");
+    assert_some_refuted(&verdicts_of(&half, "inductive/inv0/round0"));
+}

@@ -372,13 +372,13 @@ mod tests {
     }
 
     /// The ground strategy's deeper reduction: "all voters vote one value"
-    /// (corpus `votes_agree_witness_values.cl`) needs the negated goal at
+    /// (corpus `votes_between_witness_values.cl`) needs the negated goal at
     /// the value its own witness votes. The first reduction, refined for
     /// every round the loop allows (or 10 s), does not prove it; the
     /// strategy does.
     #[test]
     fn a_goal_refuted_at_its_witness_value_is_proved_by_the_deeper_reduction() {
-        let src = include_str!("../../tests/corpus/valid/votes_agree_witness_values.cl");
+        let src = include_str!("../../tests/corpus/valid/votes_between_witness_values.cl");
         let f = crate::parse_query(src).expect("parses").formula();
         let backend = Z3InProcess::new();
         let cfg = CheckConfig {
@@ -405,7 +405,7 @@ mod tests {
     /// other half.
     #[test]
     fn a_slow_refinement_leaves_half_the_time_to_the_deeper_reduction() {
-        let src = include_str!("../../tests/corpus/valid/votes_agree_witness_values.cl");
+        let src = include_str!("../../tests/corpus/valid/votes_between_witness_values.cl");
         let f = crate::parse_query(src).expect("parses").formula();
         let backend = Slow(Z3InProcess::new(), Duration::from_secs(1));
         let cfg = CheckConfig {

@@ -10,7 +10,8 @@
 //!    (constant functions such as `∀p. HO(p) = S` expanded), [`division`]
 //!    (comparisons with `t div k` made division-free), [`holders`]
 //!    (a process quantified only for its value in a census becomes the
-//!    value), [`nonempty`]
+//!    value), [`pairwise`] (a negated "some value all agree on" names two
+//!    that differ), [`nonempty`]
 //!    (an asserted non-empty comprehension gets a member; a census in a
 //!    case reads as its `∃` or `∀`), [`extrema`] (a number of each process
 //!    compared with a universal number has a largest and a smallest),
@@ -66,6 +67,7 @@ pub mod membership;
 pub mod names;
 pub mod nonempty;
 pub mod normalize;
+pub mod pairwise;
 pub mod recount;
 pub mod refine;
 pub mod regions;
@@ -433,6 +435,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
 
     let nnf = division::eliminate_in_comparisons(&normalize::normalize(&closed, &mut names)?);
     let nnf = holders::to_values(&nnf, &mut names);
+    let nnf = pairwise::read_pairwise(&nnf, &mut names);
     let nnf = nonempty::add_members(&nnf, &mut names);
     let nnf = extrema::add_extrema(&nnf, &mut names);
     let expanded = macros::expand_constant_functions(&nnf, &mut names);

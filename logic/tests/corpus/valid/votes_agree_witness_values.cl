@@ -4,8 +4,10 @@
 // at the value its own witness votes: at an arbitrary value `v₀` its
 // witness `i₁` votes `vote(i₁) ≠ v₀`, at `vote(i₁)` the witness `i₂` votes
 // another value, and the process both hear holds both. That second value
-// is one generation past the first instances: the ground strategy's deeper
-// reduction (`Strategy::deeper`, `Instantiator::at_witness_values`).
+// is one generation past the first instances. Read pairwise, the negated
+// goal names two voters that differ (`reduce::pairwise`); with the goal
+// said by order, the ground strategy's deeper reduction proves it
+// (`votes_between_witness_values.cl`).
 // (The negation of the entailment "some v is every voter's vote".)
 // oracle: max_n = 3
 expect unsat;
