@@ -76,10 +76,18 @@ impl Triage {
                          `w.forall(|p| w.ho(p).contains(p))` in `safety`"
                     )
                 });
+                // An invariant false on a run is a bug of the algorithm
+                // or of the invariant's statement; a property's, of the
+                // algorithm.
+                let whose = if violated.starts_with("property") {
+                    "a real bug of the algorithm: the property is false on a run"
+                } else {
+                    "a real bug of the algorithm or of the invariant's statement: the invariant is false on a run, not \
+                     only too weak for the proof (whether a property fails too, `simulate` shows)"
+                };
                 format!(
-                    "reachable: a run from initial states (n = {}, seed {}) violates {violated} after {after_rounds} round(s) — a \
-                     real bug: it is false on a run, not only an invariant too weak for the proof (the JSON report has the run \
-                     as a trace for `simulate --replay`){deaf}",
+                    "reachable: a run from initial states (n = {}, seed {}) violates {violated} after {after_rounds} round(s) — \
+                     {whose} (the JSON report has the run as a trace for `simulate --replay`){deaf}",
                     trace.n, trace.seed
                 )
             }

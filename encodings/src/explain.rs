@@ -12,11 +12,17 @@ use crate::vc::{Vc, VcKind};
 pub fn unknown(vc: &Vc, why: &str, missed: &[String]) -> String {
     let mut out = String::new();
     let spurious = why.contains("could not be confirmed") || why.contains("falsifies the formula") || why.contains("no way to clone");
+    // A strategy (not the bounded search, whose sizes time out as a rule)
+    // that ran out of time may still decide the VC with more of it.
+    let ran_out = why.split("bounded search").next().unwrap_or(why).contains("timeout");
     if spurious {
         out.push_str(
             "not decided: the solver's models of the reduced query were spurious (they are not counterexamples: \
              checked on the VC itself, they falsify it), so the reduction lacks a fact the proof needs",
         );
+        if ran_out {
+            out.push_str(", or a strategy that ran out of time needs more of it");
+        }
         if !missed.is_empty() {
             out.push_str(&format!("; the model decoded from the solver's answer violates {}", missed.join("; ")));
         }
@@ -29,6 +35,9 @@ pub fn unknown(vc: &Vc, why: &str, missed: &[String]) -> String {
         out.push_str(&format!("; {bounded}"));
     }
     out.push_str(". Try: ");
+    if spurious && ran_out {
+        out.push_str("a larger `--timeout` first; then ");
+    }
     out.push_str(next_steps(vc));
     out.push_str(&format!(" [prover: {why}]"));
     out
@@ -95,6 +104,23 @@ mod tests {
         assert!(text.contains("none was found (bounded search: no counterexample with n ≤ 5)"), "{text}");
         assert!(text.contains("a stronger invariant"), "{text}");
         assert!(text.ends_with(&format!("[prover: {why}]")), "the prover's reason is kept: {text}");
+    }
+
+    /// Spurious models with a strategy cut by the time limit: more time
+    /// comes first in the advice; with every strategy spurious it does not
+    /// (the bounded search's own timeouts do not count).
+    #[test]
+    fn a_strategy_out_of_time_puts_more_time_first() {
+        let mixed = "parametric: model could not be confirmed: the decoded model (n = 2) falsifies the formula; \
+                     with one generation more of instances: timeout; bounded search: no counterexample with n ≤ 5";
+        let text = unknown(&vc(VcKind::Inductive), mixed, &[]);
+        assert!(text.contains("or a strategy that ran out of time needs more of it"), "{text}");
+        assert!(text.contains("Try: a larger `--timeout` first; then a stronger invariant"), "{text}");
+        let spurious = "parametric: model could not be confirmed: the decoded model (n = 2) falsifies the formula; \
+                        bounded search: no counterexample with n ≤ 5 (n = 6: timeout)";
+        let text = unknown(&vc(VcKind::Inductive), spurious, &[]);
+        assert!(!text.contains("ran out of time"), "{text}");
+        assert!(text.contains("Try: a stronger invariant"), "{text}");
     }
 
     #[test]
