@@ -15,6 +15,7 @@
 
 use std::path::Path;
 
+use psync_encodings::concrete::Snapshot;
 use psync_encodings::{Algorithm, Vc, VcKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,10 @@ pub enum Triage {
         after_rounds: i64,
         /// The run, replayable with `simulate --replay`.
         trace: Box<TraceFile>,
+        /// A process misses its own message in the run, and with every
+        /// process hearing itself the same run no longer violates it.
+        #[serde(default)]
+        needs_lost_self_message: bool,
     },
     /// No run violated it within the bounds.
     NotReached {
@@ -68,8 +73,8 @@ impl Triage {
     /// One sentence for the human report.
     pub fn sentence(&self) -> String {
         match self {
-            Triage::Reachable { violated, after_rounds, trace } => {
-                let deaf = self_unheard(trace, *after_rounds).map_or_else(String::new, |(p, r)| {
+            Triage::Reachable { violated, after_rounds, trace, needs_lost_self_message } => {
+                let deaf = self_unheard(trace, *after_rounds).filter(|_| *needs_lost_self_message).map_or_else(String::new, |(p, r)| {
                     format!(
                         "; in this run p{p} does not hear itself in round {r}: the runtime delivers a live process's own \
                          message, the Heard-Of model the proof assumes does not, so if the algorithm relies on it, state \
@@ -244,7 +249,23 @@ fn reachable(file: &Path, alg: &Algorithm, spec: &RunSpec<'_>, k: u64, n: usize,
     }
     let header = (spec.run_seed(k), k, "spec (safety every round)");
     let trace = TraceFile::new(&file.display().to_string(), alg, header, history, &o.findings);
-    Triage::Reachable { violated: finding.what, after_rounds, trace: Box::new(trace) }
+    let needs_lost_self_message = self_unheard(&trace, after_rounds).is_some()
+        && !violated_hearing_itself(alg, &trace, history[0].clone(), &finding.what);
+    Triage::Reachable { violated: finding.what, after_rounds, trace: Box::new(trace), needs_lost_self_message }
+}
+
+/// Whether the run of `trace` (from `start`) with every process also
+/// hearing itself still violates `what`: then the lost self-messages of
+/// the run are not what the violation needs.
+fn violated_hearing_itself(alg: &Algorithm, trace: &TraceFile, start: Snapshot, what: &str) -> bool {
+    let Ok(mut schedule) = trace.schedule(alg) else { return false };
+    for (ho, _) in &mut schedule {
+        for (p, heard) in ho.iter_mut().enumerate() {
+            heard.insert(p as u32);
+        }
+    }
+    crate::simulate::engine::replay(alg, start, &schedule, trace.seed)
+        .is_ok_and(|o| o.findings.iter().any(|(_, f)| f.what == what))
 }
 
 /// The monitors whose violation on a run from the start shows the
