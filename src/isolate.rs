@@ -113,7 +113,14 @@ impl Worker {
             Err(stopped) => stopped,
         };
         let (verdict, reason) = match stopped {
-            Stopped::Deadline => (VerdictKind::Timeout, None),
+            Stopped::Deadline => (
+                VerdictKind::Timeout,
+                Some(format!(
+                    "stopped: its worker gave no answer within the time limit and {} s more (the reduction or the solver \
+                     overran the limit, as on a loaded machine); a larger `--timeout` or fewer `--jobs` may decide it",
+                    GRACE.as_secs()
+                )),
+            ),
             Stopped::Memory(held) => (
                 VerdictKind::Unknown,
                 Some(format!(

@@ -61,6 +61,18 @@ fn a_vc_too_heavy_for_its_time_ends_timeout_and_the_run_goes_on() {
         "some VC is too heavy at depth 12: {report}"
     );
     assert!(matches!(out.status.code(), Some(0 | 2)), "proved or undecided, never a crash: {}", stderr(&out));
+    // A VC whose worker had to be stopped says so: past the grace (and
+    // the 10 ms poll) only a stopped worker's VC can end, and only then.
+    let stopped = |vc: &serde_json::Value| vc["reason"].as_str().is_some_and(|r| r.starts_with("stopped: its worker gave no answer"));
+    let time = |vc: &serde_json::Value| vc["time"].as_f64().unwrap_or_default();
+    for vc in &vcs {
+        if stopped(vc) {
+            assert!(vc["verdict"] == "timeout" && time(vc) >= timeout + 3.0, "{vc}");
+        }
+        if vc["verdict"] == "timeout" && time(vc) >= timeout + 3.1 {
+            assert!(stopped(vc), "{vc}");
+        }
+    }
     // Each VC ends within its timeout plus the 3 s grace; the startup of
     // a worker and a loaded machine get generous slack on top.
     let bound = (timeout + 3.0) * vcs.len() as f64 / jobs + 60.0;
