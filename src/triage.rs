@@ -9,7 +9,9 @@
 //! is too weak, not the algorithm wrong. The search runs the interpreted
 //! spec (`simulate`'s engine) with heard-of sets drawn within the spec's
 //! `safety` predicate, at the counterexample's number of processes and a
-//! few small ones, with its parameter values. A violation found is a run
+//! few small ones, with its parameter values, then at two larger numbers
+//! (with the largest parameter values the assumptions allow where the
+//! counterexample's do not fit). A violation found is a run
 //! from the start: the verdict "reachable" is certain. None found within
 //! the bounds says only "likely a counterexample to induction".
 
@@ -30,6 +32,13 @@ const RUNS: u64 = 200;
 
 /// Numbers of processes tried besides the counterexample's.
 const SMALL_N: [usize; 3] = [3, 4, 5];
+
+/// Numbers of processes tried when no run of the small ones violates
+/// anything.
+const LARGER_N: [usize; 2] = [7, 9];
+
+/// Parameter vectors tried when looking for values the assumptions allow.
+const PARAM_CANDIDATES: usize = 100_000;
 
 /// Message-loss levels tried (within the safety predicate).
 const DROPS: [f64; 2] = [0.2, 0.5];
@@ -165,9 +174,22 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value, about: Opti
             ns.push(n);
         }
     }
+    // Some bugs need more processes (OTR adopting on more than n/2 breaks
+    // agreement at n = 7 only): larger sizes come after the small ones,
+    // with the counterexample's parameters if they fit, else the largest
+    // the assumptions allow.
+    let small = ns.iter().map(|&n| (n, params.clone()));
+    let larger = LARGER_N.into_iter().filter(|n| !ns.contains(n)).filter_map(|n| Some((n, params_at(alg, &params, n)?)));
+    let tries: Vec<(usize, Vec<String>)> = small.chain(larger).collect();
     let (mut runs, mut tried, mut rounds, mut last_error) = (0, Vec::new(), 0, None);
-    let mut first_other: Option<(usize, f64, u64)> = None;
-    for &n in &ns {
+    let mut first_other: Option<(usize, f64, u64, &Vec<String>)> = None;
+    for (n, params) in &tries {
+        let n = *n;
+        // A run violating another monitor is enough once the small sizes
+        // are done.
+        if first_other.is_some() && !ns.contains(&n) {
+            break;
+        }
         for &drop in &DROPS {
             let args = arguments(file, n, drop, params.clone());
             let spec = match RunSpec::new(alg, &args) {
@@ -216,11 +238,11 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value, about: Opti
                 if about.is_none() {
                     return reachable(file, alg, &spec, k, n, about);
                 }
-                first_other = Some((n, drop, k));
+                first_other = Some((n, drop, k, params));
             }
         }
     }
-    if let Some((n, drop, k)) = first_other
+    if let Some((n, drop, k, params)) = first_other
         && let Ok(spec) = RunSpec::new(alg, &arguments(file, n, drop, params.clone()))
     {
         return reachable(file, alg, &spec, k, n, about);
@@ -230,6 +252,29 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value, about: Opti
         return Triage::NotRun { why: short(&why) };
     }
     Triage::NotReached { runs, n: tried, rounds }
+}
+
+/// Parameter settings (`NAME=VALUE`) for runs with `n` processes: `given`
+/// when the assumptions hold for them at `n`, else the lexicographically
+/// largest values in `0..=n` (in the order the spec declares them) that
+/// they hold for; `None` when there are none within the search's budget.
+fn params_at(alg: &Algorithm, given: &[String], n: usize) -> Option<Vec<String>> {
+    if alg.params.is_empty() || crate::simulate::engine::params(alg, given, n).is_ok() {
+        return Some(given.to_vec());
+    }
+    let k = alg.params.len() as u32;
+    let total = (n as u64 + 1).checked_pow(k).filter(|&t| t <= PARAM_CANDIDATES as u64)?;
+    (0..total).find_map(|code| {
+        // Counting down: the first vector that fits is the largest.
+        let mut rest = total - 1 - code;
+        let mut values = vec![0; alg.params.len()];
+        for v in values.iter_mut().rev() {
+            *v = rest % (n as u64 + 1);
+            rest /= n as u64 + 1;
+        }
+        let setting: Vec<String> = alg.params.iter().zip(&values).map(|(p, v)| format!("{}={v}", p.name)).collect();
+        crate::simulate::engine::params(alg, &setting, n).is_ok().then_some(setting)
+    })
 }
 
 /// The run `k` of `spec`, recorded, as a [`Triage::Reachable`] (named by
@@ -299,4 +344,22 @@ fn arguments(file: &Path, n: usize, drop: f64, params: Vec<String>) -> SimulateA
 fn short(e: &str) -> String {
     let line = e.lines().next().unwrap_or_default();
     line.chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `zoo/quorum_vote.rs` assumes `n > 2f`: the counterexample's `f`
+    /// where it fits, else the largest `f` that does.
+    #[test]
+    fn larger_runs_keep_the_parameters_that_fit_and_else_take_the_largest() {
+        let text = include_str!("../zoo/quorum_vote.rs");
+        let alg = psync_encodings::parse_spec("quorum_vote.rs", text).expect("the zoo file");
+        let f = |v: i64| vec![format!("f={v}")];
+        assert_eq!(params_at(&alg, &f(1), 7), Some(f(1)));
+        assert_eq!(params_at(&alg, &f(4), 7), Some(f(3)));
+        assert_eq!(params_at(&alg, &f(4), 9), Some(f(4)));
+        assert_eq!(params_at(&alg, &f(1), 1), Some(f(0)));
+    }
 }
