@@ -740,3 +740,20 @@ fn ute_votes_for_one_value_written_with_a_value_or_pairwise() {
     let half = patched(&text, "if mbox.count(|&v| v == xbar) as i64 > cx.param(\"T\") {", "if 2 * mbox.count(|&v| v == xbar) as i64 > cx.param(\"T\") {");
     assert_some_refuted(&verdicts_of(&half, "inductive/inv0/round0"));
 }
+
+/// Phase-Queen (`specs/phase_queen.rs`): its exchange round keeps "all
+/// hold one value and the decided decided it" written pairwise or with
+/// `w.exists_value` (no guard); strong on a bare majority is refuted.
+#[test]
+fn phase_queen_keeps_one_value_written_pairwise_or_with_a_value() {
+    let text = spec_text("phase_queen");
+    assert_all_proved(&verdicts_of(&text, "inductive/inv0/round0"));
+    let value = patched(
+        &text,
+        "w.forall(|i| w.forall(|j| w[i].x == w[j].x) && implies(w[i].decided, w[i].decision == w[i].x))",
+        "w.exists_value(|v: i64| w.forall(|i| w[i].x == v && implies(w[i].decided, w[i].decision == v)))",
+    );
+    assert_all_proved(&verdicts_of(&value, "inductive/inv0/round0"));
+    let majority = patched(&text, "p.strong = 2 * c1 as i64 > cx.n() as i64 + 2 * cx.param(\"f\");", "p.strong = 2 * c1 as i64 > cx.n() as i64;");
+    assert_some_refuted(&verdicts_of(&majority, "inductive/inv0/round0"));
+}
