@@ -111,16 +111,21 @@ pub enum BoundedResult {
 }
 
 impl BoundedResult {
-    /// A one-line summary for reports.
+    /// A one-line summary for reports: what is settled ("no counterexample
+    /// with n ≤ k") apart from what was only tried.
     pub fn summary(&self) -> String {
         match self {
             BoundedResult::Found(m) => format!("counterexample with n = {}", m.n),
             BoundedResult::NotFound { tried_up_to, no_model_up_to, notes } => {
                 if notes.is_empty() && tried_up_to == no_model_up_to {
                     format!("no counterexample with n ≤ {tried_up_to}")
+                } else if *no_model_up_to == 0 {
+                    format!("no counterexample found, none ruled out (up to n = {tried_up_to}: {})", notes.join("; "))
                 } else {
+                    // Only `n ≤ no_model_up_to` is exhaustive: the larger
+                    // sizes were tried, not settled.
                     format!(
-                        "no counterexample found with n ≤ {tried_up_to} (none with n ≤ {no_model_up_to}; {})",
+                        "no counterexample with n ≤ {no_model_up_to}; none found up to n = {tried_up_to}, not exhaustively ({})",
                         notes.join("; ")
                     )
                 }
@@ -228,4 +233,24 @@ fn sorts_of(f: &Term) -> Vec<Sort> {
         _ => {}
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The summary claims exhaustiveness only up to the sizes settled.
+    #[test]
+    fn a_summary_separates_the_sizes_settled_from_those_tried() {
+        let notes = vec!["n = 12 (data in 0..=1): timeout".to_string()];
+        let partial = BoundedResult::NotFound { tried_up_to: 12, no_model_up_to: 8, notes: notes.clone() };
+        assert_eq!(
+            partial.summary(),
+            "no counterexample with n ≤ 8; none found up to n = 12, not exhaustively (n = 12 (data in 0..=1): timeout)"
+        );
+        let none = BoundedResult::NotFound { tried_up_to: 1, no_model_up_to: 0, notes };
+        assert!(none.summary().starts_with("no counterexample found, none ruled out (up to n = 1:"), "{}", none.summary());
+        let all = BoundedResult::NotFound { tried_up_to: 5, no_model_up_to: 5, notes: vec![] };
+        assert_eq!(all.summary(), "no counterexample with n ≤ 5");
+    }
 }
