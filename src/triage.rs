@@ -174,10 +174,11 @@ pub fn search(file: &Path, alg: &Algorithm, cex: &serde_json::Value, about: Opti
             ns.push(n);
         }
     }
-    // Some bugs need more processes (OTR adopting on more than n/2 breaks
-    // agreement at n = 7 only): larger sizes come after the small ones,
-    // with the counterexample's parameters if they fit, else the largest
-    // the assumptions allow.
+    // Some bugs need more processes than the counterexample has (a
+    // U_T,E deciding on one copy of a vote breaks agreement only from n = 7 with
+    // its thresholds): larger sizes come after the small ones, with the
+    // counterexample's parameters if they fit, else the largest the
+    // assumptions allow.
     let small = ns.iter().map(|&n| (n, params.clone()));
     let larger = LARGER_N.into_iter().filter(|n| !ns.contains(n)).filter_map(|n| Some((n, params_at(alg, &params, n)?)));
     let tries: Vec<(usize, Vec<String>)> = small.chain(larger).collect();
