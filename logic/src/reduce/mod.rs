@@ -672,10 +672,10 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
     }
     out.extend(venn.constraints.iter().cloned());
     if cfg.cardinality_witnesses && cfg.parametric_regions && !fams.is_empty() {
-        // With common witnesses, every universal's families over processes
-        // too (those the instantiation kept as well as the kept ones): an
-        // element of `{j ∈ HO(p) | x(j) = v} ∖ {i | x'(i) = v}`, say, a
-        // process that heard `v` and did not adopt it.
+        // With common witnesses, the open sets come from every universal of
+        // the output, not only the kept ones, families over processes
+        // included: an element of `{j ∈ HO(p) | x(j) = v} ∖ {i | x'(i) = v}`,
+        // say, a process that heard `v` and did not adopt it.
         let universals: Vec<Term> = if cfg.common_witnesses {
             out.iter().filter(|f| matches!(f, Term::Bind(crate::Binder::Forall, ..))).cloned().collect()
         } else {

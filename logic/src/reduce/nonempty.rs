@@ -25,9 +25,10 @@
 //! which the solver instantiates at the member it knows; the count alone
 //! needs the fact that a member makes the set non-empty, which
 //! `membership.rs` states for no comprehension. Other literals inside a
-//! disjunction (the cases of a lifted `ite`, such as a mailbox's `mbox ≠ ∅` of `max_by_key`) are left
-//! alone: the equivalence holds there too, but a Skolem function per case
-//! costs the solver more than it gives (measured on the benchmarks).
+//! disjunction (the cases of a lifted `ite`, such as a mailbox's
+//! `mbox ≠ ∅` of `max_by_key`) are left alone: the equivalence holds
+//! there too, but a Skolem function per case costs the solver more than it
+//! gives (measured on the benchmarks).
 //!
 //! A quorum, an asserted lower bound `t < k·|S|` on a ground set `S` that is
 //! not a comprehension (a set variable of a liveness predicate such as
