@@ -1,8 +1,12 @@
 //! Algorithms written from the spec language's documentation alone
 //! (`tests/specs/`): equivalent formulations of a predicate get the same
 //! verdict, every VC of a correct algorithm is proved with the default
-//! settings (the budget raised for loaded CI machines), and a broken
-//! variant of each is refuted.
+//! settings, and a broken variant of each is refuted. The budget per VC is
+//! 120 s, not the default 20 s: the suite runs two tests at once, each
+//! racing three strategies, on a two-core CI machine, where the slowest
+//! proof here (the binary One-Third Rule's step, 11–18 s alone) takes
+//! three times as long; a verdict, not a time, is what these tests assert
+//! (times are in `cargo bench --bench verify`).
 //!
 //! Variants are made here by one textual patch of the spec file, whose
 //! `from` snippet must occur exactly once (as in `mutants.rs`).
@@ -30,7 +34,7 @@ fn verdicts(text: &str) -> Vec<(String, &'static str)> {
 fn verdicts_of(text: &str, pattern: &str) -> Vec<(String, &'static str)> {
     let alg = parse_spec("fresh.rs", text).expect("in the subset");
     let backend = Z3InProcess::new();
-    let cfg = CheckConfig { timeout: std::time::Duration::from_secs(60), ..CheckConfig::default() };
+    let cfg = CheckConfig { timeout: std::time::Duration::from_secs(120), ..CheckConfig::default() };
     generate_vcs(&alg)
         .iter()
         .filter(|vc| vc.id.contains(pattern))
