@@ -747,7 +747,10 @@ fn ute_votes_for_one_value_written_with_a_value_or_pairwise() {
 
 /// Phase-Queen (`specs/phase_queen.rs`): its exchange round keeps "all
 /// hold one value and the decided decided it" written pairwise or with
-/// `w.exists_value` (no guard); strong on a bare majority is refuted.
+/// `w.exists_value` (no guard), and "every value held or decided is
+/// someone's initial value" written with `exists` or with counts (a
+/// census in a case of the negated conclusion, `nonempty.rs`); strong on a
+/// bare majority is refuted.
 #[test]
 fn phase_queen_keeps_one_value_written_pairwise_or_with_a_value() {
     let text = spec_text("phase_queen");
@@ -758,6 +761,12 @@ fn phase_queen_keeps_one_value_written_pairwise_or_with_a_value() {
         "w.exists_value(|v: i64| w.forall(|i| w[i].x == v && implies(w[i].decided, w[i].decision == v)))",
     );
     assert_all_proved(&verdicts_of(&value, "inductive/inv0/round0"));
+    let counted = patched(
+        &text,
+        "w.exists(|j| w[i].x == w.init(j).x) && implies(w[i].decided, w.exists(|j| w[i].decision == w.init(j).x))",
+        "w.count(|j| w[i].x == w.init(j).x) > 0 && implies(w[i].decided, w.count(|j| w[i].decision == w.init(j).x) > 0)",
+    );
+    assert_all_proved(&verdicts_of(&counted, "inductive/inv0/round0"));
     let majority = patched(&text, "p.strong = 2 * c1 as i64 > cx.n() as i64 + 2 * cx.param(\"f\");", "p.strong = 2 * c1 as i64 > cx.n() as i64;");
     assert_some_refuted(&verdicts_of(&majority, "inductive/inv0/round0"));
 }

@@ -16,8 +16,8 @@
 //! "nobody decided" written as a count reads as its `∀` form (the
 //! membership facts of `membership.rs` leave comprehensions out, and the
 //! count's own family of sets only slowed the solver down). Inside a
-//! disjunction, a census (a comprehension testing no membership) said to
-//! be non-empty becomes its `∃`: the negated conclusion of "every decision
+//! disjunction, at any depth of its `∧`/`∨`, a census (a comprehension
+//! testing no membership) said to be non-empty becomes its `∃`: the negated conclusion of "every decision
 //! is `v`" written as a count, `∀v. … ∨ |{i | d(i) ∧ y(i) ≠ v}| ≠ 0`, reads
 //! as its `∃` form. A census said to be empty (or full) there becomes its
 //! `∀`: the negated conclusion of "`m` is someone's id" written as a count,
@@ -64,7 +64,7 @@ pub fn add_members(f: &Term, names: &mut NameGen) -> Term {
 fn add_members_under(f: &Term, varying: &mut Vec<crate::Var>, names: &mut NameGen) -> Term {
     match f {
         Term::Op(Op::And, ps) => and(ps.iter().map(|p| add_members_under(p, varying, names)).collect()),
-        Term::Op(Op::Or, ps) => syntax::or(ps.iter().map(|p| census_member(p, names)).collect()),
+        Term::Op(Op::Or, ps) => syntax::or(ps.iter().map(|p| in_case(p, names)).collect()),
         Term::Bind(b @ (Binder::Forall | Binder::Exists), vs, body) => {
             let depth = varying.len();
             if depth > 0 || *b == Binder::Forall {
@@ -177,6 +177,18 @@ fn counted_comprehension(t: &Term) -> Option<(crate::Var, Term)> {
     }
 }
 
+/// A disjunct with each census literal of its `∧`/`∨` structure read by
+/// [`census_member`] (`¬d(i) ∨ (d(i) ∧ |{j | y(j) = x(i)}| ≤ 0)`, the
+/// negation of "a decided process's value is someone's" written as a
+/// count, reads as `… ∧ ∀j. y(j) ≠ x(i)`).
+fn in_case(disjunct: &Term, names: &mut NameGen) -> Term {
+    match disjunct {
+        Term::Op(Op::And, ps) => and(ps.iter().map(|p| in_case(p, names)).collect()),
+        Term::Op(Op::Or, ps) => syntax::or(ps.iter().map(|p| in_case(p, names)).collect()),
+        literal => census_member(literal, names),
+    }
+}
+
 /// A disjunct that speaks of a census (a comprehension testing no
 /// membership), as its quantified form: said to be non-empty
 /// (`|{i | decided(i) ∧ decision(i) ≠ v}| ≠ 0`, the negation of "all
@@ -284,6 +296,20 @@ mod tests {
         let src = "fun HO: P -> Set<P>; const p: P; const b: Bool; assert b || |{i: P | i in HO(p)}| != 0;";
         let (f, added) = with_members(src);
         assert_eq!(f, added);
+    }
+
+    /// A census in a conjunction inside a case is read the same way: the
+    /// negation of "a decided process's value is someone's initial value"
+    /// written as a count.
+    #[test]
+    fn a_census_nested_in_a_case_is_its_quantified_form() {
+        let src = "fun d: P -> Bool; fun y: P -> Int; fun x0: P -> Int; const p: P; \
+                   assert !d(p) || (d(p) && |{j: P | x0(j) == y(p)}| <= 0);";
+        let (_, added) = with_members(src);
+        assert_eq!(added.to_string(), "¬d(p) ∨ d(p) ∧ (∀ j$1: P. x0(j$1) ≠ y(p))");
+        let src = "fun d: P -> Bool; fun y: P -> Int; const b: Bool; const p0: P; assert b || (d(p0) && (b || 0 < |{j: P | y(j) == 1}|));";
+        let (_, added) = with_members(src);
+        assert!(added.to_string().contains("∃ j$1: P. y(j$1) = 1"), "{added}");
     }
 
     #[test]
