@@ -770,3 +770,22 @@ fn phase_queen_keeps_one_value_written_pairwise_or_with_a_value() {
     let majority = patched(&text, "p.strong = 2 * c1 as i64 > cx.n() as i64 + 2 * cx.param(\"f\");", "p.strong = 2 * c1 as i64 > cx.n() as i64;");
     assert_some_refuted(&verdicts_of(&majority, "inductive/inv0/round0"));
 }
+
+/// A three-round rotating-coordinator consensus with timestamps
+/// (`specs/ct3.rs`): every VC is proved with "everyone with a timestamp
+/// from `t` on holds `v`" written with `forall` or as a count equal to `n`
+/// (its negation, a census short of everyone, reads as a process missing
+/// from it, `nonempty.rs`); deciding on half the acks is refuted.
+#[test]
+fn a_coordinator_consensus_with_timestamps_keeps_its_majority_written_with_a_count() {
+    let text = spec_text("ct3");
+    assert_all_proved(&verdicts(&text));
+    let counted = patched(
+        &text,
+        "&& w.forall(|i| {\n                        implies(w[i].ts >= t, w[i].x == v)",
+        "&& n == w.count(|i| {\n                        implies(w[i].ts >= t, w[i].x == v)",
+    );
+    assert_all_proved(&verdicts(&counted));
+    let half = patched(&text, "if 2 * mbox.len() > cx.n() {", "if 2 * mbox.len() >= cx.n() {");
+    assert_some_refuted(&verdicts_of(&half, "inductive"));
+}

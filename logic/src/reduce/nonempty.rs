@@ -17,9 +17,13 @@
 //! membership facts of `membership.rs` leave comprehensions out, and the
 //! count's own family of sets only slowed the solver down). Inside a
 //! disjunction, at any depth of its `∧`/`∨`, a census (a comprehension
-//! testing no membership) said to be non-empty becomes its `∃`: the negated conclusion of "every decision
-//! is `v`" written as a count, `∀v. … ∨ |{i | d(i) ∧ y(i) ≠ v}| ≠ 0`, reads
-//! as its `∃` form. A census said to be empty (or full) there becomes its
+//! testing no membership) said to be non-empty becomes its `∃`: the
+//! negated conclusion of "every decision is `v`" written as a count,
+//! `∀v. … ∨ |{i | d(i) ∧ y(i) ≠ v}| ≠ 0`, reads as its `∃` form. So does a
+//! census of processes said to miss someone (`|{i | φ}| ≠ n` as `∃i. ¬φ`:
+//! the negated conclusion of "everyone with a timestamp from `t` on holds
+//! `v`" written as a count), which also gets its non-member when asserted.
+//! A census said to be empty (or full) there becomes its
 //! `∀`: the negated conclusion of "`m` is someone's id" written as a count,
 //! `∀m. |{j | id(j) = m}| ≤ 0 ∨ …`, reads as `∀m. (∀j. id(j) ≠ m) ∨ …`,
 //! which the solver instantiates at the member it knows; the count alone
@@ -44,7 +48,8 @@
 //!
 //! Soundness: for a finite set, `|{x | φ}| ≥ 1 ⇔ ∃x. φ`, so the literal is
 //! equivalent to its conjunction with `∃x. φ`, and to `∃x. φ` alone; over
-//! the `n` processes, `|{x | φ}| = 0 ⇔ ∀x. ¬φ` and `|{x | φ}| = n ⇔ ∀x. φ`; and `|S| = 0` makes
+//! the `n` processes, `|{x | φ}| = 0 ⇔ ∀x. ¬φ`, `|{x | φ}| = n ⇔ ∀x. φ`
+//! and `|{x | φ}| ≠ n ⇔ ∃x. ¬φ`; and `|S| = 0` makes
 //! `k·|S| = 0`, so `t < k·|S|` implies `t < 0 ∨ ∃x. x ∈ S`: the models are
 //! unchanged.
 
@@ -78,7 +83,7 @@ fn add_members_under(f: &Term, varying: &mut Vec<crate::Var>, names: &mut NameGe
             if let Some(all) = empty_or_full_comprehension(literal, names) {
                 return all;
             }
-            let member = match nonempty_comprehension(literal) {
+            let member = match witnessed_member(literal) {
                 Some(member) => Some((None, member)),
                 None => lower_bound(literal)
                     .filter(|(_, set)| set.free_vars().iter().all(|v| !varying.contains(v)))
@@ -143,6 +148,34 @@ fn in_set(set: Term) -> Option<(crate::Var, Term)> {
     Some((x.clone(), Term::Op(Op::Member, vec![x.t(), set])))
 }
 
+/// The element variable and condition of a member a literal says exists:
+/// the body of a comprehension it says is not empty (for a set built by an
+/// operator, `x ∈ S` with a new `x`), or the negated body of a
+/// comprehension over processes it says misses someone (`|{x | φ}| ≠ n`,
+/// `< n`, not `≥ n`: `∃x. ¬φ`).
+fn witnessed_member(literal: &Term) -> Option<(crate::Var, Term)> {
+    not_full_comprehension(literal).or_else(|| nonempty_comprehension(literal))
+}
+
+/// The element variable and negated body of a comprehension over processes
+/// a literal says misses someone (`|{x | φ}| ≠ n`, `|{x | φ}| < n`,
+/// `¬(n ≤ |{x | φ}|)`).
+fn not_full_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
+    let n = crate::build::n();
+    let comprehension = |t: &Term| counted_comprehension(t).filter(|(x, _)| x.sort == crate::Sort::P);
+    let (x, body) = match literal {
+        Term::Op(Op::Lt, ab) if ab[1] == n => comprehension(&ab[0])?,
+        Term::Op(Op::Not, a) => match &a[0] {
+            Term::Op(Op::Eq, ab) if ab[1] == n => comprehension(&ab[0])?,
+            Term::Op(Op::Eq, ab) if ab[0] == n => comprehension(&ab[1])?,
+            Term::Op(Op::Le, ab) if ab[0] == n => comprehension(&ab[1])?,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((x, syntax::neg(&body)))
+}
+
 /// The element variable and body of the comprehension a literal says is
 /// not empty (for a set built by an operator, `x ∈ S` with a new `x`).
 fn nonempty_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
@@ -196,7 +229,7 @@ fn in_case(disjunct: &Term, names: &mut NameGen) -> Term {
 /// be empty or full (`|{j | id(j) = m}| ≤ 0`, the negation of "`m` is
 /// someone's id" written as a count), its `∀`. Any other disjunct as it is.
 fn census_member(disjunct: &Term, names: &mut NameGen) -> Term {
-    let Some((x, body)) = nonempty_comprehension(disjunct) else {
+    let Some((x, body)) = witnessed_member(disjunct) else {
         let mut membership = false;
         disjunct.visit(&mut |t| membership |= matches!(t, Term::Op(Op::Member, _)));
         return match membership {
@@ -293,6 +326,10 @@ mod tests {
         assert_eq!(added.to_string(), "b ∨ (∀ i$1: P. ¬d(i$1))");
         let (_, added) = with_members("fun d: P -> Bool; const b: Bool; assert b || |{i: P | d(i)}| == n;");
         assert_eq!(added.to_string(), "b ∨ (∀ i$1: P. d(i$1))");
+        for not_full in ["|{i: P | d(i)}| != n", "|{i: P | d(i)}| < n", "!(n <= |{i: P | d(i)}|)"] {
+            let (_, added) = with_members(&format!("fun d: P -> Bool; const b: Bool; assert b || {not_full};"));
+            assert_eq!(added.to_string(), "b ∨ (∃ i$1: P. ¬d(i$1))", "{not_full}");
+        }
         let src = "fun HO: P -> Set<P>; const p: P; const b: Bool; assert b || |{i: P | i in HO(p)}| != 0;";
         let (f, added) = with_members(src);
         assert_eq!(f, added);
@@ -310,6 +347,17 @@ mod tests {
         let src = "fun d: P -> Bool; fun y: P -> Int; const b: Bool; const p0: P; assert b || (d(p0) && (b || 0 < |{j: P | y(j) == 1}|));";
         let (_, added) = with_members(src);
         assert!(added.to_string().contains("∃ j$1: P. y(j$1) = 1"), "{added}");
+    }
+
+    /// An asserted comprehension over processes that misses someone gets
+    /// a non-member; a census of data values is no such comprehension.
+    #[test]
+    fn a_comprehension_short_of_everyone_gets_a_non_member() {
+        let (_, added) = with_members("fun d: P -> Bool; assert |{i: P | d(i)}| < n;");
+        assert_eq!(added.to_string(), "|{i: P | d(i)}| < n ∧ (∃ i$1: P. ¬d(i$1))");
+        let src = "fun y: Int -> Bool; assert |{v: Int | y(v)}| < n;";
+        let (f, added) = with_members(src);
+        assert_eq!(f, added);
     }
 
     #[test]
