@@ -438,6 +438,28 @@ fn incomplete_quantifier_reasoning_is_unknown_with_a_reason() {
     }
 }
 
+/// A function named like an SMT-LIB command or a reserved word (a state
+/// field `echo`) is printed under an alias, and its model table comes back
+/// under its own name on both back ends.
+#[test]
+fn functions_named_like_commands_or_reserved_words_get_models() {
+    let named = ["echo", "push", "assert", "and", "distinct"].map(|name| fun(name, vec![Sort::P], Sort::Int));
+    let body = and(named.iter().enumerate().map(|(k, f)| eq(f.at(pc("c")), int(k as i64 + 1))).collect());
+    let q = SmtQuery::new(vec![body, gt(named[0].at(pc("d")), int(7))]);
+    let script = to_script(&q, &SolverConfig::default(), None).unwrap();
+    assert!(script.contains("(declare-fun echo_1 (P) Int)") && !script.contains("(declare-fun echo "), "{script}");
+    for be in backends() {
+        let SolverResult::Sat(m) = be.check(&q, T).unwrap_or_else(|e| panic!("{}: {e}", be.name())) else {
+            panic!("{}: not sat", be.name())
+        };
+        assert_model_satisfies("command names", &q, &m);
+        for (k, f) in named.iter().enumerate() {
+            let c = m.funs["c"].get(&[]).unwrap().clone();
+            assert_eq!(m.funs[&f.name].get(&[c]), Some(&Value::Int(k as i64 + 1)), "{} on {}", f.name, be.name());
+        }
+    }
+}
+
 #[test]
 fn queries_outside_the_fragment_are_errors_not_verdicts() {
     let a = set("A");

@@ -153,6 +153,9 @@ pub(crate) struct TextModel {
     /// of a chain hundreds long): without this, tabulating one function of
     /// a 276-process model took 4.8 s.
     calls: RefCell<HashMap<String, HashMap<Vec<MVal>, MVal>>>,
+    /// The name the model gives a function printed under an alias
+    /// ([`crate::smt::smtlib::Rendered::aliases`]).
+    aliases: BTreeMap<String, String>,
 }
 
 const MAX_DEPTH: usize = 200;
@@ -199,7 +202,7 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
             kept.push('\n');
         }
     }
-    let mut m = TextModel { elems: BTreeMap::new(), universes: BTreeMap::new(), defs: BTreeMap::new(), calls: RefCell::default() };
+    let mut m = TextModel { elems: BTreeMap::new(), universes: BTreeMap::new(), defs: BTreeMap::new(), calls: RefCell::default(), aliases: BTreeMap::new() };
     for cmd in CommandStream::new(kept.as_bytes(), concrete::SyntaxBuilder, None) {
         match cmd.map_err(|e| perr(e.to_string()))? {
             Command::DeclareFun { symbol, parameters, sort } if parameters.is_empty() => {
@@ -303,8 +306,20 @@ impl TextModel {
         }
     }
 
+    /// This model read with the functions printed under `aliases` known
+    /// by their own names.
+    pub(crate) fn with_aliases(mut self, aliases: &BTreeMap<String, String>) -> TextModel {
+        self.aliases = aliases.clone();
+        self
+    }
+
+    /// The name under which the model defines `f`.
+    fn model_name<'a>(&'a self, f: &'a Fun) -> &'a str {
+        self.aliases.get(&f.name).unwrap_or(&f.name)
+    }
+
     fn def_of(&self, f: &Fun) -> Result<Option<&Def>, SmtError> {
-        match self.defs.get(&f.name) {
+        match self.defs.get(self.model_name(f)) {
             Some(d) if d.params.len() != f.args.len() => {
                 Err(derr(format!("the model defines `{}` with {} parameters, expected {}", f.name, d.params.len(), f.args.len())))
             }
@@ -528,7 +543,8 @@ impl RawModel for TextModel {
 
     fn apply(&mut self, f: &Fun, args: &[Value]) -> Result<Value, SmtError> {
         let vals = args.iter().map(Self::to_mval).collect::<Result<Vec<_>, _>>()?;
-        let v = self.call(&f.name, vals, 0)?;
+        let name = self.model_name(f).to_string();
+        let v = self.call(&name, vals, 0)?;
         Self::to_value(v, &f.ret)
     }
 

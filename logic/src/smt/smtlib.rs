@@ -6,7 +6,7 @@
 //! (`x` ↦ `x_1`) only when their name is taken by a function symbol or by an
 //! enclosing variable of another sort.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -24,6 +24,9 @@ pub struct Rendered {
     pub declarations: String,
     /// One `(assert …)` line per assertion of the query.
     pub assertions: Vec<String>,
+    /// The printed name of each function whose own name is reserved
+    /// (a state field named `echo`): how the model names it.
+    pub aliases: BTreeMap<String, String>,
 }
 
 impl Rendered {
@@ -79,14 +82,6 @@ pub(crate) fn timeout_millis(t: Duration) -> u32 {
 /// Check the fragment and print the query.
 pub fn render(q: &SmtQuery) -> Result<Rendered, SmtError> {
     let signature = q.signature()?;
-    let mut declarations = String::new();
-    for s in &signature.sorts {
-        let _ = writeln!(declarations, "(declare-sort {} 0)", print_sort(s));
-    }
-    for f in &signature.funs {
-        let args: Vec<String> = f.args.iter().map(print_sort).collect();
-        let _ = writeln!(declarations, "(declare-fun {} ({}) {})", quote(&f.name), args.join(" "), print_sort(&f.ret));
-    }
     let mut taken: BTreeSet<String> = signature.funs.iter().map(|f| f.name.clone()).collect();
     for a in &q.assertions {
         a.visit(&mut |t| {
@@ -95,7 +90,22 @@ pub fn render(q: &SmtQuery) -> Result<Rendered, SmtError> {
             }
         });
     }
-    let printer = Printer { funs: signature.funs.iter().map(|f| f.name.clone()).collect(), taken };
+    let mut aliases = BTreeMap::new();
+    for f in signature.funs.iter().filter(|f| is_reserved(&f.name)) {
+        let alias = fresh_name(&f.name, &taken.iter().cloned().collect::<Vec<_>>());
+        taken.insert(alias.clone());
+        aliases.insert(f.name.clone(), alias);
+    }
+    let printed = |f: &crate::Fun| aliases.get(&f.name).cloned().unwrap_or_else(|| f.name.clone());
+    let mut declarations = String::new();
+    for s in &signature.sorts {
+        let _ = writeln!(declarations, "(declare-sort {} 0)", print_sort(s));
+    }
+    for f in &signature.funs {
+        let args: Vec<String> = f.args.iter().map(print_sort).collect();
+        let _ = writeln!(declarations, "(declare-fun {} ({}) {})", quote(&printed(f)), args.join(" "), print_sort(&f.ret));
+    }
+    let printer = Printer { funs: signature.funs.iter().map(printed).collect(), taken, aliases: aliases.clone() };
     let assertions = q
         .assertions
         .iter()
@@ -106,7 +116,7 @@ pub fn render(q: &SmtQuery) -> Result<Rendered, SmtError> {
             out
         })
         .collect();
-    Ok(Rendered { signature, declarations, assertions })
+    Ok(Rendered { signature, declarations, assertions, aliases })
 }
 
 /// The whole script Z3 is given for `q` (options, declarations, assertions,
@@ -120,6 +130,8 @@ struct Printer {
     funs: BTreeSet<String>,
     /// Every name in the query, for fresh renaming.
     taken: BTreeSet<String>,
+    /// [`Rendered::aliases`].
+    aliases: BTreeMap<String, String>,
 }
 
 impl Printer {
@@ -195,8 +207,13 @@ impl Printer {
             Term::Int(k) => {
                 let _ = write!(out, "{k}");
             }
-            Term::App(f, args) if args.is_empty() => out.push_str(&quote(&f.name)),
-            Term::App(f, args) => self.list(&quote(&f.name), args, env, out),
+            Term::App(f, args) => {
+                let name = quote(self.aliases.get(&f.name).unwrap_or(&f.name));
+                match args.is_empty() {
+                    true => out.push_str(&name),
+                    false => self.list(&name, args, env, out),
+                }
+            }
             Term::Bind(b, vs, body) => {
                 if vs.is_empty() {
                     return self.term(body, env, out);

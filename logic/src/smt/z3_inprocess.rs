@@ -177,7 +177,7 @@ impl Z3InProcess {
             Some(Answer::Unsat) => Ok(SolverResult::Unsat),
             Some(Answer::Unknown(why)) => Ok(SolverResult::Unknown(why)),
             Some(Answer::Sat(model)) => {
-                let mut raw = parse_model(&model)?;
+                let mut raw = parse_model(&model)?.with_aliases(&rendered.aliases);
                 Ok(SolverResult::Sat(decode(&rendered.signature, q, &mut raw)?))
             }
         }

@@ -212,7 +212,7 @@ impl SmtProcess {
                 if let Some(err) = text.lines().find(|l| l.trim_start().starts_with("(error")) {
                     return Err(SmtError::Solver(err.trim().to_string()));
                 }
-                let mut raw = parse_model(&text)?;
+                let mut raw = parse_model(&text)?.with_aliases(&rendered.aliases);
                 Ok(SolverResult::Sat(decode(&rendered.signature, q, &mut raw)?))
             }
             other => Err(SmtError::Parse(format!("expected sat, unsat or unknown, got `{other}`"))),
