@@ -324,17 +324,28 @@ fn prove_parts(
     let parts = vc.parts();
     // Parts are conclusion conjuncts × hypothesis cases, in that order.
     let cases = (parts.len() / vc.conclusion.len().max(1)).max(1);
-    let where_undecided = |k: usize| {
+    // Which part is undecided, in words; `tried` when the part itself ran
+    // out of time or was not proved, not when the parts before it used the
+    // time up (a part proving `true` then reads as not reached, not as
+    // beyond the prover).
+    let where_undecided = |k: usize, tried: bool| {
         // (A label may quote the whole invariant after " of: ".)
         let conjunct = vc.conclusion.get(k / cases).map_or("", |c| c.label.split(" of: ").next().unwrap_or_default());
         let case = if cases > 1 { format!(", hypothesis case {} of {cases}", k % cases + 1) } else { String::new() };
-        format!("the first part not decided is {} of {} (proving `{conjunct}`{case})", k + 1, parts.len())
+        match tried {
+            true => format!("the first part not decided is {} of {} (proving `{conjunct}`{case})", k + 1, parts.len()),
+            false => format!(
+                "the time ran out with {k} of {} parts proved, before part {} (proving `{conjunct}`{case})",
+                parts.len(),
+                k + 1
+            ),
+        }
     };
     for (k, part) in parts.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
         // Stopped: the search has refuted the VC.
         if left.is_zero() || backend.is_stopped() {
-            undecided.get_or_insert((CheckResult::Timeout, Vec::new(), where_undecided(k)));
+            undecided.get_or_insert((CheckResult::Timeout, Vec::new(), where_undecided(k, false)));
             break;
         }
         let hint = PartHint::find(hints, part).cloned();
@@ -354,7 +365,7 @@ fn prove_parts(
             CheckResult::Sat(m) => return Ok(Proof::Refuted(m)),
             other => {
                 let missed = checked.stats.spurious.map(|m| missed_conjuncts(vc, &m)).unwrap_or_default();
-                undecided.get_or_insert((other, missed, where_undecided(k)));
+                undecided.get_or_insert((other, missed, where_undecided(k, true)));
             }
         }
     }
