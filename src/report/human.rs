@@ -4,6 +4,8 @@
 use std::fmt::Write;
 
 use super::{one_line, tally};
+use psync_encodings::VerdictKind;
+
 use crate::outcome::{RunOutcome, VcOutcome};
 
 /// One line for one VC: verdict, id, time (and the reason when undecided).
@@ -52,6 +54,9 @@ pub fn render_human(run: &RunOutcome, timing: bool) -> String {
             }
         }
     }
+    for line in resting_on_unproved_invariants(run) {
+        let _ = writeln!(out, "\n{line}");
+    }
     let [proved, refuted, unknown, timeout, vacuous] = tally(run.vcs());
     let _ = write!(out, "\n{} VCs: {proved} proved", run.vcs().count());
     let unreviewed = run.vcs().filter(|o| o.possibly_vacuous()).count();
@@ -70,6 +75,45 @@ pub fn render_human(run: &RunOutcome, timing: bool) -> String {
         let _ = write!(out, " in {:.2}s", run.time.as_secs_f64());
     }
     out.push('\n');
+    out
+}
+
+/// For each algorithm whose `Inv_0` is not established (one of its
+/// `init/inv0` or `inductive/inv0` VCs not proved), a sentence saying that
+/// its other proofs assume it: every VC but those has `Inv_0` among its
+/// hypotheses, so a property "proved" beside a refuted invariant is proved
+/// of the states the invariant describes, not of the runs.
+fn resting_on_unproved_invariants(run: &RunOutcome) -> Vec<String> {
+    let mut algorithms: Vec<&str> = Vec::new();
+    for o in run.vcs() {
+        let alg = o.id.split('/').next().unwrap_or_default();
+        if !algorithms.contains(&alg) {
+            algorithms.push(alg);
+        }
+    }
+    let mut out = Vec::new();
+    for alg in algorithms {
+        let of_inv0 = |o: &&VcOutcome| {
+            let parts: Vec<&str> = o.id.split('/').collect();
+            matches!(parts.as_slice(), [a, "init" | "inductive", "inv0", _] if *a == alg)
+        };
+        let unproved: Vec<&VcOutcome> = run.vcs().filter(of_inv0).filter(|o| o.verdict != VerdictKind::Proved).collect();
+        let resting = run
+            .vcs()
+            .filter(|o| o.id.split('/').next() == Some(alg) && !of_inv0(o) && o.verdict == VerdictKind::Proved)
+            .count();
+        let [first, ..] = unproved.as_slice() else { continue };
+        if resting == 0 {
+            continue;
+        }
+        out.push(format!(
+            "Inv_0 of `{alg}` is not established ({} {}{}): its {resting} other proofs assume it, so they \
+             hold only of states that satisfy it, not yet of every run",
+            first.verdict.as_str(),
+            first.id,
+            if unproved.len() > 1 { format!(" and {} more", unproved.len() - 1) } else { String::new() },
+        ));
+    }
     out
 }
 
@@ -106,5 +150,34 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("note: time limit reached"), "{text}");
+    }
+
+    /// With `Inv_0` refuted, the summary says that the other proofs of the
+    /// same algorithm assume it; another algorithm's, and a run with
+    /// `Inv_0` proved, get no such sentence.
+    #[test]
+    fn proofs_beside_a_refuted_invariant_are_said_to_assume_it() {
+        let vc = |id: &str, verdict| Checked::ended(id, "spec.rs", verdict, Duration::ZERO, None).outcome;
+        let run = |step| RunOutcome {
+            files: vec![FileOutcome {
+                file: "spec.rs".into(),
+                error: None,
+                vcs: vec![
+                    vc("a/init/inv0/start", VerdictKind::Proved),
+                    vc("a/inductive/inv0/round0", step),
+                    vc("a/property/agreement/inv0", VerdictKind::Proved),
+                    vc("a/inductive/inv1/round0", VerdictKind::Proved),
+                    vc("b/property/agreement/inv0", VerdictKind::Proved),
+                ],
+            }],
+            time: Duration::ZERO,
+        };
+        let text = render_human(&run(VerdictKind::Refuted), false);
+        assert!(
+            text.contains("Inv_0 of `a` is not established (refuted a/inductive/inv0/round0): its 2 other proofs assume it"),
+            "{text}"
+        );
+        assert!(!text.contains("of `b`"), "{text}");
+        assert!(!render_human(&run(VerdictKind::Proved), false).contains("not established"));
     }
 }
