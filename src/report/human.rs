@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{one_line, tally};
 use psync_encodings::VerdictKind;
 
+use super::{one_line, tally};
 use crate::outcome::{RunOutcome, VcOutcome};
 
 /// One line for one VC: verdict, id, time (and the reason when undecided).

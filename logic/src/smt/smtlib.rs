@@ -4,7 +4,9 @@
 //! order of their names, assertions in query order. Symbols that are not
 //! simple SMT-LIB symbols are quoted with `|…|`; bound variables are renamed
 //! (`x` ↦ `x_1`) only when their name is taken by a function symbol or by an
-//! enclosing variable of another sort.
+//! enclosing variable of another sort, or is reserved; a function whose
+//! name is reserved (`echo`, `and`) is printed under an alias (`echo_1`,
+//! [`Rendered::aliases`]) by which its model is read back.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
