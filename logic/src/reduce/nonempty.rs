@@ -162,13 +162,12 @@ fn witnessed_member(literal: &Term) -> Option<(crate::Var, Term)> {
 /// `¬(n ≤ |{x | φ}|)`).
 fn not_full_comprehension(literal: &Term) -> Option<(crate::Var, Term)> {
     let n = crate::build::n();
-    let comprehension = |t: &Term| counted_comprehension(t).filter(|(x, _)| x.sort == crate::Sort::P);
     let (x, body) = match literal {
-        Term::Op(Op::Lt, ab) if ab[1] == n => comprehension(&ab[0])?,
+        Term::Op(Op::Lt, ab) if ab[1] == n => counted_process_comprehension(&ab[0])?,
         Term::Op(Op::Not, a) => match &a[0] {
-            Term::Op(Op::Eq, ab) if ab[1] == n => comprehension(&ab[0])?,
-            Term::Op(Op::Eq, ab) if ab[0] == n => comprehension(&ab[1])?,
-            Term::Op(Op::Le, ab) if ab[0] == n => comprehension(&ab[1])?,
+            Term::Op(Op::Eq, ab) if ab[1] == n => counted_process_comprehension(&ab[0])?,
+            Term::Op(Op::Eq, ab) if ab[0] == n => counted_process_comprehension(&ab[1])?,
+            Term::Op(Op::Le, ab) if ab[0] == n => counted_process_comprehension(&ab[1])?,
             _ => return None,
         },
         _ => return None,
@@ -208,6 +207,12 @@ fn counted_comprehension(t: &Term) -> Option<(crate::Var, Term)> {
         },
         _ => None,
     }
+}
+
+/// [`counted_comprehension`] when its element is a process (what `n`
+/// bounds).
+fn counted_process_comprehension(t: &Term) -> Option<(crate::Var, Term)> {
+    counted_comprehension(t).filter(|(x, _)| x.sort == crate::Sort::P)
 }
 
 /// A disjunct with each census literal of its `∧`/`∨` structure read by
@@ -253,21 +258,20 @@ fn census_member(disjunct: &Term, names: &mut NameGen) -> Term {
 /// the universal `∀x. φ`.
 fn empty_or_full_comprehension(literal: &Term, names: &mut NameGen) -> Option<Term> {
     let n = crate::build::n();
-    let comprehension = |t: &Term| counted_comprehension(t).filter(|(x, _)| x.sort == crate::Sort::P);
     // (the comprehension, whether the literal says it is full)
     let (c, full) = match literal {
         Term::Op(Op::Eq, ab) => match (&ab[0], &ab[1]) {
-            (Term::Int(0), t) | (t, Term::Int(0)) => (comprehension(t)?, false),
-            (m, t) | (t, m) if *m == n => (comprehension(t)?, true),
+            (Term::Int(0), t) | (t, Term::Int(0)) => (counted_process_comprehension(t)?, false),
+            (m, t) | (t, m) if *m == n => (counted_process_comprehension(t)?, true),
             _ => return None,
         },
-        Term::Op(Op::Le, ab) if ab[1] == Term::Int(0) => (comprehension(&ab[0])?, false),
-        Term::Op(Op::Lt, ab) if ab[1] == Term::Int(1) => (comprehension(&ab[0])?, false),
-        Term::Op(Op::Le, ab) if ab[0] == n => (comprehension(&ab[1])?, true),
+        Term::Op(Op::Le, ab) if ab[1] == Term::Int(0) => (counted_process_comprehension(&ab[0])?, false),
+        Term::Op(Op::Lt, ab) if ab[1] == Term::Int(1) => (counted_process_comprehension(&ab[0])?, false),
+        Term::Op(Op::Le, ab) if ab[0] == n => (counted_process_comprehension(&ab[1])?, true),
         Term::Op(Op::Not, a) => match &a[0] {
-            Term::Op(Op::Lt, ab) if ab[0] == Term::Int(0) => (comprehension(&ab[1])?, false),
-            Term::Op(Op::Le, ab) if ab[0] == Term::Int(1) => (comprehension(&ab[1])?, false),
-            Term::Op(Op::Lt, ab) if ab[1] == n => (comprehension(&ab[0])?, true),
+            Term::Op(Op::Lt, ab) if ab[0] == Term::Int(0) => (counted_process_comprehension(&ab[1])?, false),
+            Term::Op(Op::Le, ab) if ab[0] == Term::Int(1) => (counted_process_comprehension(&ab[1])?, false),
+            Term::Op(Op::Lt, ab) if ab[1] == n => (counted_process_comprehension(&ab[0])?, true),
             _ => return None,
         },
         _ => return None,
