@@ -144,7 +144,7 @@ fn solve(
             SolverResult::Unknown(why) => return Ok(CheckResult::Unknown(why)),
             SolverResult::Sat(m) => m,
         };
-        let candidates = small_models(&q, model, cfg, backend, t.elapsed(), left, stop, stats);
+        let took = t.elapsed();
         if stop.is_cancelled() {
             return Ok(CheckResult::Timeout);
         }
@@ -156,38 +156,33 @@ fn solve(
             witnesses: &witnesses,
             unread: &reduced.unread,
         };
-        let mut why = Vec::new();
-        let mut undecodable = Vec::new();
-        for m in &candidates {
-            // Decoding may need the solver; at least a second for it, even when
-            // the re-solves used up the budget.
-            match confirm(f, m, &input, backend, left().max(Duration::from_secs(1)), stop) {
-                Ok(real) => {
-                    stats.confirm += t.elapsed();
-                    return Ok(CheckResult::Sat(real));
-                }
-                Err((e, decoded)) => {
-                    tracing::trace!(reason = %e, model = ?decoded, "spurious model");
-                    why.push(e);
-                    match decoded {
-                        Some(d) => stats.spurious = Some(Box::new(d)),
-                        None => undecodable.push(m),
-                    }
-                }
+        // Decoding may need the solver; at least a second for it, even when
+        // the re-solves used up the budget.
+        let (why, undecodable) = match confirm(f, &model, &input, backend, left().max(Duration::from_secs(1)), stop) {
+            Ok(real) => {
+                stats.confirm += t.elapsed();
+                let smaller = smaller_model(&q, &model, cfg, backend, took, &left, stop, stats)
+                    .and_then(|m| confirm(f, &m, &input, backend, left().max(Duration::from_secs(1)), stop).ok());
+                return Ok(CheckResult::Sat(smaller.unwrap_or(real)));
             }
-        }
-        let mut conflicts = Vec::new();
-        for m in &candidates {
-            conflicts.extend(schemas.conflicts(m, &mut known, &reduce::Interrupt::at(deadline, stop))?);
-        }
+            Err((e, decoded)) => {
+                tracing::trace!(reason = %e, model = ?decoded, "spurious model");
+                let undecodable = decoded.is_none();
+                if let Some(d) = decoded {
+                    stats.spurious = Some(Box::new(d));
+                }
+                (e, undecodable)
+            }
+        };
+        let mut conflicts = schemas.conflicts(&model, &mut known, &reduce::Interrupt::at(deadline, stop))?;
         // A model whose set sizes no cloning realizes: the Venn facts that
         // exclude it, and instances at the new witnesses from the next model.
         let mut new_witnesses = Vec::new();
-        for m in undecodable {
-            if let Ok(Some(facts)) = recount.facts(m, &input, backend, left().min(RECOUNT_SOLVE), stop) {
-                conflicts.extend(facts.assertions.into_iter().filter(|a| known.insert(a.clone())));
-                new_witnesses.extend(facts.witnesses);
-            }
+        if undecodable
+            && let Ok(Some(facts)) = recount.facts(&model, &input, backend, left().min(RECOUNT_SOLVE), stop)
+        {
+            conflicts.extend(facts.assertions.into_iter().filter(|a| known.insert(a.clone())));
+            new_witnesses.extend(facts.witnesses);
         }
         for w in new_witnesses {
             schemas.add_ground(w.clone());
@@ -206,7 +201,7 @@ fn solve(
             } else {
                 format!(" (after {round} refinements adding {added} instances)")
             };
-            return Ok(CheckResult::Unknown(format!("model could not be confirmed{refined}: {}", why.join("; "))));
+            return Ok(CheckResult::Unknown(format!("model could not be confirmed{refined}: {why}")));
         }
         added += conflicts.len();
         stats.refined = added;
@@ -234,44 +229,39 @@ const REFINE_ROUNDS: usize = 16;
 /// same terms.
 const REFINE_BEFORE_DEEPER: usize = 6;
 
-/// The models to decode, smallest first: `model` re-solved with `n`
-/// bounded (doubling from `cfg.small_n`) when its `n` is larger, then
-/// `model` itself. A smaller model is only for showing: each re-solve
-/// gets twice the time `model` took (`took`), and a second more.
+/// A model of `q` with a smaller `n` than `model`'s, for showing a
+/// confirmed counterexample small: `q` re-solved with `n` bounded, doubling
+/// from `cfg.small_n`, when `model`'s `n` is larger. Each re-solve gets
+/// twice the time `model` took (`took`), and a second more. A spurious
+/// model is refined against as it is: the re-solves would cost seconds
+/// per round for nothing the refinement uses.
 #[allow(clippy::too_many_arguments)]
-fn small_models(
+fn smaller_model(
     q: &SmtQuery,
-    model: Model,
+    model: &Model,
     cfg: &CheckConfig,
     backend: &dyn Backend,
     took: Duration,
-    left: impl Fn() -> Duration,
+    left: &impl Fn() -> Duration,
     stop: &Cancel,
     stats: &mut CheckStats,
-) -> Vec<Model> {
-    let mut candidates = Vec::new();
+) -> Option<Model> {
+    let n = decode::proc_count(model).ok()?;
     let budget = || left().min(took * 2 + Duration::from_secs(1));
-    if decode::proc_count(&model).is_ok_and(|n| n > cfg.small_n) {
-        let mut bound = cfg.small_n;
-        while bound < decode::proc_count(&model).unwrap_or(0) && bound <= 64 && !left().is_zero() {
-            let mut bounded = q.clone();
-            bounded.assertions.push(Term::Op(
-                Op::Le,
-                vec![Term::Op(Op::ProcCount, vec![]), Term::Int(bound)],
-            ));
-            let t = Instant::now();
-            let r = backend.check_cancellable(&bounded, budget(), stop);
-            stats.solve += t.elapsed();
-            tracing::debug!(bound, solve_ms = t.elapsed().as_millis() as u64, "re-solved for a smaller model");
-            if let Ok(SolverResult::Sat(m)) = r {
-                candidates.push(m);
-                break;
-            }
-            bound *= 2;
+    let mut bound = cfg.small_n;
+    while bound < n && bound <= 64 && !left().is_zero() {
+        let mut bounded = q.clone();
+        bounded.assertions.push(Term::Op(Op::Le, vec![Term::Op(Op::ProcCount, vec![]), Term::Int(bound)]));
+        let t = Instant::now();
+        let r = backend.check_cancellable(&bounded, budget(), stop);
+        stats.solve += t.elapsed();
+        tracing::debug!(bound, solve_ms = t.elapsed().as_millis() as u64, "re-solved for a smaller model");
+        if let Ok(SolverResult::Sat(m)) = r {
+            return Some(m);
         }
+        bound *= 2;
     }
-    candidates.push(model);
-    candidates
+    None
 }
 
 /// Decode a solver model and evaluate the original formula on it; when it

@@ -116,8 +116,8 @@ pub struct CheckConfig {
     pub strategies: Vec<Strategy>,
     /// Time limit of the whole check (every strategy and re-solve).
     pub timeout: Duration,
-    /// Solver models with a larger `n` are first re-solved with `n ≤ 8, 16, …`
-    /// up to this bound, so the decoded counterexample stays small.
+    /// A confirmed counterexample with a larger `n` is re-solved with
+    /// `n ≤ small_n, 2·small_n, …` (up to 64), so the one shown stays small.
     pub small_n: i64,
     /// After an undecided verdict, search for a small counterexample
     /// ([`bounded_refutation`]); off when the caller runs that search once
