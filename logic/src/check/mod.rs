@@ -74,11 +74,12 @@ impl Strategy {
     /// reduction's instances at the values of its witnesses
     /// ([`ReduceConfig::witness_values`]), the parametric reduction's
     /// members of the common parts of its groups of heard-of sets
-    /// ([`ReduceConfig::common_witnesses`]).
+    /// ([`ReduceConfig::common_witnesses`]) and instances at the values
+    /// that guarded processes name ([`ReduceConfig::named_values`]).
     pub fn deeper(self, base: &ReduceConfig) -> Option<ReduceConfig> {
         match self {
             Strategy::Ground => Some(ReduceConfig { witness_values: true, ..self.apply(base) }),
-            Strategy::Parametric => Some(ReduceConfig { common_witnesses: true, ..self.apply(base) }),
+            Strategy::Parametric => Some(ReduceConfig { common_witnesses: true, named_values: true, ..self.apply(base) }),
             Strategy::GlobalAnchors => None,
         }
     }
