@@ -35,6 +35,7 @@
 
 use super::names::NameGen;
 use super::normalize::rename_bound;
+use super::pairwise::differs_from;
 use super::syntax::{self, and};
 use crate::{Binder, Op, Term, Var};
 
@@ -124,16 +125,6 @@ fn disjuncts(f: &Term) -> Vec<&Term> {
     match f {
         Term::Op(Op::Or, ds) => ds.iter().collect(),
         other => vec![other],
-    }
-}
-
-/// `t` of a literal `t ≠ v` (or `v ≠ t`).
-fn differs_from(literal: &Term, v: &Var) -> Option<Term> {
-    let Term::Op(Op::Not, a) = literal else { return None };
-    let [Term::Op(Op::Eq, sides)] = a.as_slice() else { return None };
-    match sides.as_slice() {
-        [Term::Var(w), t] | [t, Term::Var(w)] if w == v => Some(t.clone()),
-        _ => None,
     }
 }
 

@@ -82,7 +82,7 @@ fn pairwise(v: &Var, body: &Term, names: &mut NameGen) -> Option<Term> {
 }
 
 /// `t` of a literal `t ≠ v` (or `v ≠ t`).
-fn differs_from(literal: &Term, v: &Var) -> Option<Term> {
+pub(super) fn differs_from(literal: &Term, v: &Var) -> Option<Term> {
     let Term::Op(Op::Not, a) = literal else { return None };
     let [Term::Op(Op::Eq, sides)] = a.as_slice() else { return None };
     match sides.as_slice() {
