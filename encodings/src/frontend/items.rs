@@ -94,7 +94,7 @@ pub(super) fn collect(file: &syn::File) -> FeResult<Found<'_>> {
             Item::Mod(m) if is_cfg_test(&m.attrs) => {}
             Item::Impl(i) => {
                 let Some((tr, _)) = &i.trait_ else {
-                    return err_help(i.self_ty.span(), "inherent `impl` blocks are outside the verifiable subset", "unsupported item", "put helper code in free functions with contracts");
+                    return err_help(i.self_ty.span(), "inherent `impl` blocks are outside the verifiable subset", "unsupported item", "write a helper as a closure where it is used (`let quorum = |n: usize| n / 2 + 1;`), which is inlined, or as a free function with a contract (`fn h`, `fn h_ensures`), whose body is not read");
                 };
                 let trait_name = tr.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
                 let self_name = type_name(&i.self_ty).unwrap_or_default();
