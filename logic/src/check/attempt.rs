@@ -157,7 +157,7 @@ fn solve(
             unread: &reduced.unread,
         };
         // Decoding may need the solver; at least a second for it, even when
-        // the re-solves used up the budget.
+        // the solve used up the budget.
         let (why, undecodable) = match confirm(f, &model, &input, backend, left().max(Duration::from_secs(1)), stop) {
             Ok(real) => {
                 stats.confirm += t.elapsed();

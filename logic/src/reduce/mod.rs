@@ -147,10 +147,10 @@ pub struct ReduceConfig {
     pub common_witnesses: bool,
     /// The instance of a universal over values at the value a guarded
     /// process names, `∃k. g(k) ∧ ∃w. t(k) = w ∧ Φ(w)` beside
-    /// `(∃k. g(k)) ∧ ∀v. Φ(v)` (see `named_value.rs`). The parametric
-    /// strategy's deeper reduction: in its first one, a fast path's step
-    /// was proved (2.4 s instead of a timeout), but OTR's step query grew
-    /// from 425 to 1,483 assertions and timed out.
+    /// `(∃k. g(k)) ∧ ∀v. Φ(v)` (see `named_value.rs`). On in the parametric
+    /// strategy's deeper reduction only: on in its first reduction, it
+    /// proved a fast path's step (2.4 s instead of a timeout) but grew
+    /// OTR's step query from 425 to 1,483 assertions, which then timed out.
     pub named_values: bool,
     /// Which ground sets anchor instances of the region groups of families
     /// and get cardinality witnesses (see `regions.rs`, `witnesses.rs`).
