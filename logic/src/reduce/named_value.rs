@@ -91,10 +91,7 @@ fn named_in(mut conjuncts: Vec<Term>, names: &mut NameGen) -> Vec<Term> {
 /// `(k, g(k))` of a conjunct `∃k. g(k)` of one variable.
 fn guard(c: &Term) -> Option<(&Var, &Term)> {
     match c {
-        Term::Bind(Binder::Exists, ks, g) => match ks.as_slice() {
-            [k] => Some((k, &**g)),
-            _ => None,
-        },
+        Term::Bind(Binder::Exists, ks, g) if ks.len() == 1 => Some((&ks[0], &**g)),
         _ => None,
     }
 }
@@ -103,29 +100,21 @@ fn guard(c: &Term) -> Option<(&Var, &Term)> {
 /// `g(k)` being `guarded` and `v` not in `t`.
 fn differing_value(v: &Var, body: &Term, k: &Var, guarded: &Term) -> Option<Term> {
     let want = syntax::conjuncts(guarded.clone());
-    disjuncts(body).into_iter().find_map(|d| {
+    syntax::disjuncts(body.clone()).into_iter().find_map(|d| {
         let Term::Bind(Binder::Exists, is, inner) = d else { return None };
         let [i] = is.as_slice() else { return None };
         if i.sort != k.sort {
             return None;
         }
         let at_k = inner.subst(&[(i.clone(), k.t())]);
-        disjuncts(&at_k).into_iter().find_map(|case| {
-            let mut parts = syntax::conjuncts(case.clone());
+        syntax::disjuncts(at_k).into_iter().find_map(|case| {
+            let mut parts = syntax::conjuncts(case);
             let t = parts.iter().position(|p| differs_from(p, v).is_some_and(|t| !t.free_vars().contains(v)))?;
             let t = differs_from(&parts.remove(t), v)?;
             let same = parts.len() == want.len() && parts.iter().all(|p| want.contains(p)) && want.iter().all(|w| parts.contains(w));
             same.then_some(t)
         })
     })
-}
-
-/// The disjuncts of `f` (itself if it is no disjunction).
-fn disjuncts(f: &Term) -> Vec<&Term> {
-    match f {
-        Term::Op(Op::Or, ds) => ds.iter().collect(),
-        other => vec![other],
-    }
 }
 
 #[cfg(test)]

@@ -67,10 +67,7 @@ fn pairwise(v: &Var, body: &Term, names: &mut NameGen) -> Option<Term> {
     let conjuncts = syntax::conjuncts((**inner).clone());
     let (with_v, guard): (Vec<Term>, Vec<Term>) = conjuncts.into_iter().partition(|c| mentions_v(c));
     let [disagreement] = with_v.as_slice() else { return None };
-    let disjuncts = match disagreement {
-        Term::Op(Op::Or, ds) => ds.clone(),
-        d => vec![d.clone()],
-    };
+    let disjuncts = syntax::disjuncts(disagreement.clone());
     let t = disjuncts.iter().find_map(|d| differs_from(d, v).filter(|t| !mentions_v(t)))?;
     let fresh: Vec<Var> = is.iter().map(|i| names.fresh_var(i)).collect();
     let to_fresh: Vec<(Var, Term)> = is.iter().cloned().zip(fresh.iter().map(Var::t)).collect();

@@ -164,6 +164,15 @@ pub fn conjuncts(f: Term) -> Vec<Term> {
     }
 }
 
+/// The disjuncts of a formula (itself if it is no disjunction).
+pub fn disjuncts(f: Term) -> Vec<Term> {
+    match f {
+        Term::Op(Op::Or, ds) => ds,
+        Term::Bool(false) => Vec::new(),
+        other => vec![other],
+    }
+}
+
 /// Whether `s` is a sort of data values: integers, rationals or an
 /// uninterpreted sort (not processes, truth values, sets, options or tuples).
 pub fn is_data(s: &Sort) -> bool {
