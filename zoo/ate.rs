@@ -6,22 +6,18 @@
 //! those of VMCAI'14 (Drăgoi, Henzinger, Veith & Widder), whose hand-reduced
 //! queries for A_T,E this file replaces.
 //!
-//! Not every VC is proved push-button yet: `ate/inductive/inv0/round0`
-//! (the agreement invariant across a round) and `progress/inv0` (the first
-//! good round) time out, at the default 20 s and at 90 s. The first is
-//! proved in under 2 s when the algorithm declares no value faults, so
-//! what the prover lacks there is the reasoning about altered payloads
-//! inside `min_most_often`'s counts: a received count meets each count of
-//! the state in one Venn group with `AHO(p)` (`logic/src/reduce/venn.rs`,
-//! which proves a one-round quorum vote under value faults), but the
-//! counts `min_most_often` compares, one per value, get no such groups
-//! (they made the progress VCs slower). `progress/inv0` is not proved
-//! without value faults either (a timeout at 60 s). Its argument, that a
-//! subset of the processes hearing one set all adopt one value, is proved
-//! on its own (`encodings/tests/fresh.rs`, a majority with one view), but
-//! A_T,E's ground query has about 15,000 assertions, in which Z3 finds no
-//! first model (BENCHMARKS.md, "The refinement's sweep at the counted
-//! witnesses").
+//! Not every VC is proved push-button yet: `progress/inv0` (the first
+//! good round) times out, at the default 20 s and at 90 s, with value
+//! faults and without them. Its argument, that a subset of the processes
+//! hearing one set all adopt one value, is proved on its own
+//! (`encodings/tests/fresh.rs`, a majority with one view), but A_T,E's
+//! ground query has about 15,000 assertions, in which Z3 finds no first
+//! model (BENCHMARKS.md, "The refinement's sweep at the counted
+//! witnesses"). The agreement invariant across a round
+//! (`inductive/inv0`) is proved by bounding each received count by the
+//! senders of its value before the round (`logic/src/reduce/covers.rs`):
+//! a decider's more than `E` copies of `x̄` come from more than `E − α`
+//! holders of `x̄`, and anyone hearing more than `T` then picks `x̄`.
 //! Validity in the paper's sense (unanimous inputs are the only decision)
 //! is left out: its invariant conjunct (`unanimous inputs ⇒ x = input`)
 //! made every inductive VC time out. A decision is not always an input

@@ -378,6 +378,27 @@ fn a_quorum_vote_under_value_faults_with_a_weaker_bound_is_refuted() {
     assert_eq!(got, vec![("value_quorum/property/agreement/inv0".to_string(), "refuted")]);
 }
 
+/// U_T,E's ballot round under value faults: a decider's count of votes
+/// is at most the altered senders plus the voters for its value, who are
+/// not in the input as a set (`logic/src/reduce/covers.rs` defines them);
+/// `timeout` at 120 s without those bounds.
+#[test]
+fn a_ballot_under_value_faults_keeps_its_quorum() {
+    assert_all_proved(&verdicts(&spec_text("altered_ballot")));
+}
+
+/// Deciding on `E − α` copies: the altered messages can make a decision
+/// no `E − α` processes hold, refuted.
+#[test]
+fn a_ballot_under_value_faults_deciding_short_of_its_quorum_is_refuted() {
+    let text = patched(
+        &spec_text("altered_ballot"),
+        "copies > cx.param(\"E\") && !p.decided",
+        "copies > cx.param(\"E\") - cx.param(\"alpha\") && !p.decided",
+    );
+    assert_some_refuted(&verdicts_of(&text, "inductive"));
+}
+
 /// Three-phase commit (four rounds, a coordinator fixed for the run),
 /// written from the paper by a user of the docs: every VC proved.
 #[test]

@@ -30,7 +30,8 @@
 //!    instances anchored at ground sets), [`witnesses`] (elements of
 //!    `S ∖ T` and `S ∩ T` for the sets the Venn groups leave out),
 //!    [`membership`] (a member makes a set non-empty, a non-member keeps it
-//!    below `n`),
+//!    below `n`), [`covers`] (a mailbox count is bounded above and below by
+//!    the processes that sent its value, a family over values it defines),
 //! 9. [`theory`] (option/tuple axioms on ground terms),
 //! 10. [`lower`] (to the flat fragment), [`entailed`] (ground integer atoms
 //!     the asserted bounds decide are folded).
@@ -50,6 +51,7 @@ pub mod agreeing_branches;
 pub mod booleans;
 pub mod comprehension;
 pub mod congruence;
+pub mod covers;
 pub mod decode;
 pub mod division;
 pub mod entailed;
@@ -712,6 +714,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
             cfg.common_witnesses,
             &mut names,
         ));
+        out.extend(covers::cover_constraints(&symbolizer.bodies, &mut names));
     }
     if cfg.region_witnesses && !param.is_empty() {
         // Exactly the ground processes, the Venn witnesses and one
