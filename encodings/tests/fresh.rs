@@ -766,6 +766,18 @@ fn ute_votes_for_one_value_written_with_a_value_or_pairwise() {
     assert_some_refuted(&verdicts_of(&half, "inductive/inv0/round0"));
 }
 
+/// U_T,E with value faults (`specs/ute_altered.rs`, written by a helper
+/// from the paper): every VC proved, by bounding each received count by
+/// the senders of its value (`logic/src/reduce/covers.rs`; both inductive
+/// VCs `timeout` at 60 s without); deciding on a single copy is refuted.
+#[test]
+fn ute_under_value_faults_is_proved_and_deciding_on_one_copy_is_refuted() {
+    let text = spec_text("ute_altered");
+    assert_all_proved(&verdicts(&text));
+    let one = patched(&text, "if voted && copies > cx.param(\"E\") && !p.decided {", "if voted && copies > 0 && !p.decided {");
+    assert_some_refuted(&verdicts_of(&one, "inductive"));
+}
+
 /// Phase-Queen (`specs/phase_queen.rs`): its exchange round keeps "all
 /// hold one value and the decided decided it" written pairwise or with
 /// `w.exists_value` (no guard), and "every value held or decided is

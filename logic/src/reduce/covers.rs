@@ -23,7 +23,10 @@
 //! facts, and relates `M` to every other family over the same values by
 //! the witnesses of their differences (`∀v. |D(v)| < |M(v)| ⇒ d(v) ∈ M(v) ∖
 //! D(v)`: a sender of `v` that does not hold `v` after the round), as
-//! `witnesses.rs` does for ground sets. Each mailbox count also gets a
+//! `witnesses.rs` does for ground sets, and to everyone: a member when it
+//! is non-empty, a non-member when it is short of `n` (so "everyone holds
+//! `u`" makes `M(u)` full and every other `M(w)` empty, and a receiver
+//! hears `u` from all but its altered senders). Each mailbox count also gets a
 //! witness of `C(ȳ) ∖ S_i(ȳ)` when it is the larger (a sender that was not
 //! altered), which the solver follows to that sender's state.
 //!
@@ -186,6 +189,14 @@ fn witness(c: &Term, outside: &[Term], params: &[Var], names: &mut NameGen) -> T
     syntax::forall(params.to_vec(), body)
 }
 
+/// `|s| < n ⇒ w ∉ s`, closed over `params`.
+fn outside(s: &Term, params: &[Var], names: &mut NameGen) -> Term {
+    let args: Vec<Sort> = params.iter().map(|v| v.sort.clone()).collect();
+    let w = Fun::new(names.fresh("cwit$cover$"), args, Sort::P).app(params.iter().map(Var::t).collect());
+    let short = Term::Op(Op::Lt, vec![card(s.clone()), syntax::proc_count()]);
+    syntax::forall(params.to_vec(), or(vec![neg(&short), neg(&member(w, s.clone()))]))
+}
+
 /// The senders' families found so far: symbol and canonical body.
 struct Senders {
     known: Vec<(Fun, Term)>,
@@ -217,8 +228,11 @@ impl Senders {
 }
 
 /// The cover constraints of the mailbox counts among the comprehensions of
-/// `bodies`.
-pub fn cover_constraints(bodies: &Bodies, names: &mut NameGen) -> Vec<Term> {
+/// `bodies`; with `deeper`, also the senders' differences with the other
+/// families over values (a process term per value term, at which the
+/// solver instantiates the kept universals: in a first reduction they
+/// slowed OTR's step from 0.14 s to 1.1 s).
+pub fn cover_constraints(bodies: &Bodies, deeper: bool, names: &mut NameGen) -> Vec<Term> {
     let comps = comprehensions(bodies);
     let mut senders = Senders {
         known: comps
@@ -258,18 +272,29 @@ pub fn cover_constraints(bodies: &Bodies, names: &mut NameGen) -> Vec<Term> {
         // The holders of the compared values among the input's families.
         for d in holders.iter().filter(|d| **d != m && d.args == m.args) {
             let held = d.app(count.args.clone());
+            if !count.tested.is_empty() {
+                let mut outside = count.tested.clone();
+                outside.push(held.clone());
+                out.push(witness(&set, &outside, c.params, names));
+            }
             out.push(witness(&set, std::slice::from_ref(&held), c.params, names));
-            let mut outside = count.tested.clone();
-            outside.push(held);
-            out.push(witness(&set, &outside, c.params, names));
         }
         if !used.contains(&m) {
             used.push(m);
         }
     }
-    // The senders against the other families over the same values.
+    // The senders against everyone (someone sent the value if anyone did;
+    // someone did not unless everyone did), and against the other families
+    // over the same values.
     let families: Vec<Fun> = senders.known.iter().map(|(f, _)| f.clone()).collect();
     for m in &used {
+        if out.len() + 2 > MAX_COVERS {
+            break;
+        }
+        let vars: Vec<Var> = m.args.iter().map(|s| names.fresh_var(&Var::new("v", s.clone()))).collect();
+        let ms = m.app(vars.iter().map(Var::t).collect());
+        out.push(witness(&ms, &[], &vars, names));
+        out.push(outside(&ms, &vars, names));
         for d in families.iter().filter(|d| *d != m && d.args == m.args) {
             if out.len() + 2 > MAX_COVERS {
                 break;
@@ -277,7 +302,9 @@ pub fn cover_constraints(bodies: &Bodies, names: &mut NameGen) -> Vec<Term> {
             let vars: Vec<Var> = m.args.iter().map(|s| names.fresh_var(&Var::new("v", s.clone()))).collect();
             let (ms, ds) = (m.app(vars.iter().map(Var::t).collect()), d.app(vars.iter().map(Var::t).collect()));
             out.push(witness(&ms, std::slice::from_ref(&ds), &vars, names));
-            out.push(witness(&ds, std::slice::from_ref(&ms), &vars, names));
+            if deeper {
+                out.push(witness(&ds, std::slice::from_ref(&ms), &vars, names));
+            }
         }
     }
     out.extend(senders.definitions);
@@ -331,11 +358,11 @@ mod tests {
     fn a_count_of_altered_messages_is_bounded_by_its_senders() {
         let (mut bodies, funs) = altered_count();
         let mut names = NameGen::avoiding(&Term::Bool(true));
-        let out = cover_constraints(&bodies, &mut names);
+        let out = cover_constraints(&bodies, false, &mut names);
         // The senders' definition, read back as a body.
         let sent: Vec<&Term> = out
             .iter()
-            .filter(|t| t.to_string().contains("∈ sent$"))
+            .filter(|t| t.to_string().contains("∈ sent$") && !t.to_string().contains("cwit$"))
             .collect();
         assert_eq!(sent.len(), 2, "{out:#?}");
         let Term::Bind(_, vs, def) = sent[0] else { unreachable!() };
@@ -389,6 +416,6 @@ mod tests {
         let linked = and(vec![member(s.t(), ho.app(vec![y.t()])), e.app(vec![s.t(), y.t()])]);
         bodies.insert("linked".into(), (vec![y], s, linked));
         let mut names = NameGen::avoiding(&Term::Bool(true));
-        assert_eq!(cover_constraints(&bodies, &mut names), Vec::<Term>::new());
+        assert_eq!(cover_constraints(&bodies, true, &mut names), Vec::<Term>::new());
     }
 }

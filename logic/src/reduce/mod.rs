@@ -714,7 +714,7 @@ pub fn reduce_within(f: &Term, cfg: &ReduceConfig, stop: &Interrupt) -> Result<R
             cfg.common_witnesses,
             &mut names,
         ));
-        out.extend(covers::cover_constraints(&symbolizer.bodies, &mut names));
+        out.extend(covers::cover_constraints(&symbolizer.bodies, cfg.common_witnesses, &mut names));
     }
     if cfg.region_witnesses && !param.is_empty() {
         // Exactly the ground processes, the Venn witnesses and one
