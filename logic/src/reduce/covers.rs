@@ -22,13 +22,16 @@
 //! `M` (or reuses the input's comprehension with that body), states both
 //! facts, and relates `M` to every other family over the same values by
 //! the witnesses of their differences (`∀v. |D(v)| < |M(v)| ⇒ d(v) ∈ M(v) ∖
-//! D(v)`: a sender of `v` that does not hold `v` after the round), as
+//! D(v)`: a sender of `v` that does not hold `v` after the round; the
+//! other direction only in a deeper reduction), as
 //! `witnesses.rs` does for ground sets, and to everyone: a member when it
 //! is non-empty, a non-member when it is short of `n` (so "everyone holds
 //! `u`" makes `M(u)` full and every other `M(w)` empty, and a receiver
 //! hears `u` from all but its altered senders). Each mailbox count also gets a
 //! witness of `C(ȳ) ∖ S_i(ȳ)` when it is the larger (a sender that was not
-//! altered), which the solver follows to that sender's state.
+//! altered), which the solver follows to that sender's state, and of
+//! `C(ȳ) ∖ (S₁(ȳ) ∪ … ∪ D(ū))` for each family `D` of the input over those
+//! values (a message from a sender that does not hold the value).
 //!
 //! Soundness: `M`'s definition is a conservative extension (a fresh
 //! symbol). For `s ∈ C(ȳ)` with `s ∉ S_i` for all `i`, `β(s, ȳ)` is `β₀(s,
@@ -228,10 +231,10 @@ impl Senders {
 }
 
 /// The cover constraints of the mailbox counts among the comprehensions of
-/// `bodies`; with `deeper`, also the senders' differences with the other
-/// families over values (a process term per value term, at which the
-/// solver instantiates the kept universals: in a first reduction they
-/// slowed OTR's step from 0.14 s to 1.1 s).
+/// `bodies`; with `deeper`, also the witnesses of the other families over
+/// values outside the senders (`D(v) ∖ M(v)`: a process term per value
+/// term, at which the solver instantiates the kept universals; in a first
+/// reduction they slowed one part of OTR's step from 0.14 s to 1.1 s).
 pub fn cover_constraints(bodies: &Bodies, deeper: bool, names: &mut NameGen) -> Vec<Term> {
     let comps = comprehensions(bodies);
     let mut senders = Senders {
