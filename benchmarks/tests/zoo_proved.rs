@@ -98,7 +98,7 @@ fn floodmin_crash_is_proved_but_its_open_vc_and_nothing_is_refuted() {
 }
 
 /// A_T,E under value faults: every VC proved but the open one named in
-/// the spec's header and three that a release build proves in 1–6 s
+/// the spec's header and three that a release build proves in 1–9 s
 /// (tried with a short limit), and none refuted.
 #[test]
 fn ate_is_proved_but_its_open_vcs_and_nothing_is_refuted() {
