@@ -44,6 +44,7 @@
 use super::names::NameGen;
 use super::syntax::{self, and, card, conjuncts, member, neg, or};
 use super::venn::Bodies;
+use super::witnesses;
 use crate::{Fun, Op, Sort, Term, Var};
 
 /// Most constraints one query gets (each witness is a process term per
@@ -122,12 +123,16 @@ struct Count {
 /// `c` as a mailbox count, when its body has a domain conjunct and its
 /// senders are a family over values.
 fn as_count(c: &Comprehension, names: &mut NameGen) -> Option<Count> {
-    let (domains, rest): (Vec<Term>, Vec<Term>) =
-        conjuncts(c.body.clone()).into_iter().partition(|t| membership(t, c.x, c.params).is_some());
+    let (mut domains, mut rest) = (Vec::new(), Vec::new());
+    for t in conjuncts(c.body.clone()) {
+        match membership(&t, c.x, c.params) {
+            Some(h) => domains.push(h.clone()),
+            None => rest.push(t),
+        }
+    }
     if domains.is_empty() {
         return None;
     }
-    let domains: Vec<Term> = domains.iter().filter_map(|t| membership(t, c.x, c.params).cloned()).collect();
     let rest = and(rest);
     let mut tested: Vec<Term> = Vec::new();
     rest.visit(&mut |t| {
@@ -183,21 +188,7 @@ fn canonical(body: &Term, vars: &[Var], x: &Var) -> Term {
 
 /// `Σ |outside| < |c| ⇒ w ∈ c ∧ ⋀ w ∉ outside`, closed over `params`.
 fn witness(c: &Term, outside: &[Term], params: &[Var], names: &mut NameGen) -> Term {
-    let args: Vec<Sort> = params.iter().map(|v| v.sort.clone()).collect();
-    let w = Fun::new(names.fresh("cwit$cover$"), args, Sort::P).app(params.iter().map(Var::t).collect());
-    let sizes = syntax::sum(outside.iter().map(|s| card(s.clone())).collect());
-    let mut inside = vec![member(w.clone(), c.clone())];
-    inside.extend(outside.iter().map(|s| neg(&member(w.clone(), s.clone()))));
-    let body = or(vec![neg(&Term::Op(Op::Lt, vec![sizes, card(c.clone())])), and(inside)]);
-    syntax::forall(params.to_vec(), body)
-}
-
-/// `|s| < n ⇒ w ∉ s`, closed over `params`.
-fn outside(s: &Term, params: &[Var], names: &mut NameGen) -> Term {
-    let args: Vec<Sort> = params.iter().map(|v| v.sort.clone()).collect();
-    let w = Fun::new(names.fresh("cwit$cover$"), args, Sort::P).app(params.iter().map(Var::t).collect());
-    let short = Term::Op(Op::Lt, vec![card(s.clone()), syntax::proc_count()]);
-    syntax::forall(params.to_vec(), or(vec![neg(&short), neg(&member(w, s.clone()))]))
+    witnesses::difference(c, outside, params, "cover", names)
 }
 
 /// The senders' families found so far: symbol and canonical body.
@@ -297,7 +288,7 @@ pub fn cover_constraints(bodies: &Bodies, deeper: bool, names: &mut NameGen) -> 
         let vars: Vec<Var> = m.args.iter().map(|s| names.fresh_var(&Var::new("v", s.clone()))).collect();
         let ms = m.app(vars.iter().map(Var::t).collect());
         out.push(witness(&ms, &[], &vars, names));
-        out.push(outside(&ms, &vars, names));
+        out.push(witnesses::outside(&ms, &vars, "cover", names));
         for d in families.iter().filter(|d| *d != m && d.args == m.args) {
             if out.len() + 2 > MAX_COVERS {
                 break;

@@ -94,14 +94,14 @@ fn lt(a: Term, b: Term) -> Term {
     Term::Op(Op::Lt, vec![a, b])
 }
 
-/// `|T| < |S| ⇒ d ∈ S ∧ d ∉ T`, universally closed over `vars`.
-fn difference(s: &Term, t: &Term, vars: &[Var], names: &mut NameGen) -> Term {
-    let d = witness(names, "diff", vars);
-    let body = or(vec![
-        neg(&lt(card(t.clone()), card(s.clone()))),
-        and(vec![member(d.clone(), s.clone()), neg(&member(d, t.clone()))]),
-    ]);
-    syntax::forall(vars.to_vec(), body)
+/// `Σ |T_i| < |S| ⇒ d ∈ S ∧ ⋀ d ∉ T_i` for the sets `outside`, universally
+/// closed over `vars`, with a fresh witness `d` named by `tag`.
+pub(super) fn difference(s: &Term, outside: &[Term], vars: &[Var], tag: &str, names: &mut NameGen) -> Term {
+    let d = witness(names, tag, vars);
+    let sizes = syntax::sum(outside.iter().map(|t| card(t.clone())).collect());
+    let mut inside = vec![member(d.clone(), s.clone())];
+    inside.extend(outside.iter().map(|t| neg(&member(d.clone(), t.clone()))));
+    syntax::forall(vars.to_vec(), or(vec![neg(&lt(sizes, card(s.clone()))), and(inside)]))
 }
 
 /// `n < |S| + |T| ⇒ u ∈ S ∧ u ∈ T`, universally closed over `vars`.
@@ -116,9 +116,9 @@ fn intersection(s: &Term, t: &Term, vars: &[Var], names: &mut NameGen) -> Term {
 }
 
 /// `|T| < n ⇒ d ∉ T`, universally closed over `vars`: a set short of
-/// everyone misses someone.
-fn outside(t: &Term, vars: &[Var], names: &mut NameGen) -> Term {
-    let d = witness(names, "out", vars);
+/// everyone misses someone (a fresh witness `d` named by `tag`).
+pub(super) fn outside(t: &Term, vars: &[Var], tag: &str, names: &mut NameGen) -> Term {
+    let d = witness(names, tag, vars);
     let body = or(vec![neg(&lt(card(t.clone()), proc_count())), neg(&member(d, t.clone()))]);
     syntax::forall(vars.to_vec(), body)
 }
@@ -145,15 +145,15 @@ pub fn cardinality_witnesses(
     let mut out = Vec::new();
     if universe {
         for t in &open {
-            out.push(outside(&t.set, &t.vars, names));
+            out.push(outside(&t.set, &t.vars, "out", names));
         }
     }
     for (s, t) in pairs {
         if out.len() + 3 > MAX_WITNESSES {
             break;
         }
-        out.push(difference(&s, &t.set, &t.vars, names));
-        out.push(difference(&t.set, &s, &t.vars, names));
+        out.push(difference(&s, std::slice::from_ref(&t.set), &t.vars, "diff", names));
+        out.push(difference(&t.set, std::slice::from_ref(&s), &t.vars, "diff", names));
         out.push(intersection(&s, &t.set, &t.vars, names));
     }
     out
