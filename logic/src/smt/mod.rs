@@ -61,6 +61,7 @@
 mod backend;
 mod cancel;
 pub mod decode;
+mod disjunct_index;
 mod equiv;
 mod error;
 pub(crate) mod flat_eval;

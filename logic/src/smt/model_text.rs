@@ -20,6 +20,7 @@ use smt2parser::{CommandStream, concrete};
 
 use crate::smt::SmtError;
 use crate::smt::decode::{Explicit, RawModel};
+use crate::smt::disjunct_index::{DisjunctIndex, MIN_DISJUNCTS};
 use crate::smt::sexpr::split_top;
 use crate::smt::symbols::{sort_symbol, symbol_of_mangled};
 use crate::{Fun, Sort, Value};
@@ -153,6 +154,10 @@ pub(crate) struct TextModel {
     /// of a chain hundreds long): without this, tabulating one function of
     /// a 276-process model took 4.8 s.
     calls: RefCell<HashMap<String, HashMap<Vec<MVal>, MVal>>>,
+    /// The index of each long disjunction met so far (`None`: not a table
+    /// of points), by the address of its disjuncts, which live as long as
+    /// the definitions.
+    disjunctions: RefCell<HashMap<usize, Option<Rc<DisjunctIndex<MVal>>>>>,
     /// The name the model gives a function printed under an alias
     /// ([`crate::smt::smtlib::Rendered::aliases`]).
     aliases: BTreeMap<String, String>,
@@ -202,7 +207,7 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
             kept.push('\n');
         }
     }
-    let mut m = TextModel { elems: BTreeMap::new(), universes: BTreeMap::new(), defs: BTreeMap::new(), calls: RefCell::default(), aliases: BTreeMap::new() };
+    let mut m = TextModel { elems: BTreeMap::new(), universes: BTreeMap::new(), defs: BTreeMap::new(), calls: RefCell::default(), disjunctions: RefCell::default(), aliases: BTreeMap::new() };
     for cmd in CommandStream::new(kept.as_bytes(), concrete::SyntaxBuilder, None) {
         match cmd.map_err(|e| perr(e.to_string()))? {
             Command::DeclareFun { symbol, parameters, sort } if parameters.is_empty() => {
@@ -243,6 +248,9 @@ pub(crate) fn parse_model(text: &str) -> Result<TextModel, SmtError> {
         def.body = rest;
     }
     m.defs = defs;
+    // Indexed while the tables were split, a disjunction may have been
+    // dropped since: its address could name another.
+    m.disjunctions.borrow_mut().clear();
     Ok(m)
 }
 
@@ -444,6 +452,10 @@ impl TextModel {
                 MVal::Bool(!self.boolean(&a[0], env, depth)?)
             }
             "and" => MVal::Bool(a.iter().map(|x| self.boolean(x, env, depth)).collect::<Result<Vec<_>, _>>()?.iter().all(|b| *b)),
+            "or" if a.len() >= MIN_DISJUNCTS && let Some(index) = self.disjunct_index(a) => {
+                let values = index.keys().iter().map(|k| self.eval(k, env, depth)).collect::<Result<Vec<_>, _>>()?;
+                MVal::Bool(index.holds(&values))
+            }
             "or" => MVal::Bool(a.iter().map(|x| self.boolean(x, env, depth)).collect::<Result<Vec<_>, _>>()?.iter().any(|b| *b)),
             "xor" => MVal::Bool(a.iter().map(|x| self.boolean(x, env, depth)).collect::<Result<Vec<_>, _>>()?.iter().filter(|b| **b).count() % 2 == 1),
             "=>" => {
@@ -479,6 +491,18 @@ impl TextModel {
                 return self.call(user, args, depth);
             }
         })
+    }
+
+    /// The index of the disjunction of `disjuncts`, built at its first
+    /// evaluation; `None` if it is not a disjunction of points.
+    fn disjunct_index(&self, disjuncts: &[PTerm]) -> Option<Rc<DisjunctIndex<MVal>>> {
+        let at = disjuncts.as_ptr() as usize;
+        if let Some(known) = self.disjunctions.borrow().get(&at) {
+            return known.clone();
+        }
+        let built = DisjunctIndex::build(disjuncts, |t| self.eval(t, &[], 0).ok()).map(Rc::new);
+        self.disjunctions.borrow_mut().insert(at, built.clone());
+        built
     }
 
     /// Take the leading entries of an `ite` chain (those whose condition
