@@ -246,7 +246,7 @@ fn mentions(t: &Term, funs: &[Fun]) -> bool {
 fn round_enc(alg: &Algorithm, k: usize) -> RoundEnc {
     let rd = &alg.rounds[k];
     let chosen: Vec<Fun> = concrete::chosen_symbols(rd).into_iter().map(|(f, _)| f).collect();
-    let of_heard: Vec<Fun> = psync_encodings::interp::choices_of_heard(&rd.update).into_iter().map(|(_, g)| g).collect();
+    let of_heard: Vec<Fun> = psync_encodings::interp::choices_of_heard(&rd.update).into_iter().map(|(_, g, _)| g).collect();
     let tr = transition(alg, k);
     let me = names::self_var();
     let (mut global, mut across, mut local) = (Vec::new(), Vec::new(), Vec::new());
@@ -513,9 +513,12 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
     /// is then reported by the fact itself).
     fn align_of_heard(&mut self, k: usize, m: &mut Model) {
         let enc = &self.rounds[k];
-        for (fun, of_heard) in psync_encodings::interp::choices_of_heard(&self.alg.rounds[k].update) {
+        for (fun, of_heard, unaltered_only) in psync_encodings::interp::choices_of_heard(&self.alg.rounds[k].update) {
             for i in 0..m.n {
                 let at = |m: &Model, f: &str, args: &[Value]| m.funs.get(f).and_then(|t| t.get(args).cloned());
+                if unaltered_only && !matches!(at(m, names::AHO, &[Value::Proc(i)]), Some(Value::Set(s)) if s.is_empty()) {
+                    continue;
+                }
                 let (Some(heard), Some(own)) = (at(m, names::HO, &[Value::Proc(i)]), at(m, &fun.name, &[Value::Proc(i)])) else { continue };
                 let Some(shared) = at(m, &of_heard.name, &[heard]) else { continue };
                 if shared == own {

@@ -230,15 +230,19 @@ pub enum Stmt {
         what: String,
     },
     /// A chosen value that is a function of the heard-of set:
-    /// `∀p. fun(p) = of_heard(HO(p))`, assumed in the VCs wherever the
-    /// round runs. The values a run chooses satisfy it by construction, so
-    /// the interpreter, which fixes each process's value by its `Choose`
-    /// axiom alone, does not read it.
+    /// `∀p. fun(p) = of_heard(HO(p))`, or under value faults
+    /// `∀p. |AHO(p)| = 0 ⇒ fun(p) = of_heard(HO(p))`, assumed in the VCs
+    /// wherever the round runs. The values a run chooses satisfy it by
+    /// construction, so the interpreter, which fixes each process's value
+    /// by its `Choose` axiom alone, does not read it.
     ChoiceOfHeard {
         /// The chosen value's function (`P → sort`).
         fun: Fun,
         /// The function of the heard-of set it equals (`Set(P) → sort`).
         of_heard: Fun,
+        /// Only where no message is altered (`|AHO(p)| = 0`): the round
+        /// has value faults.
+        unaltered_only: bool,
         /// What it is about, for reports.
         what: String,
     },

@@ -628,6 +628,23 @@ fn a_common_heard_of_set_makes_one_least_most_often_value() {
     assert_eq!(verdicts_of(&majorities, "progress"), vec![("same_view/progress/inv0/round0".to_string(), "refuted")]);
 }
 
+/// The same under value faults: where no message is altered, one
+/// heard-of set still makes one `min_most_often` value (the fact is
+/// guarded by `|AHO(p)| = 0`), so a common unaltered view leaves one value;
+/// a common view with altered messages, whose payloads depend on their
+/// receiver, may leave two: refuted.
+#[test]
+fn a_common_unaltered_view_makes_one_least_most_often_value_under_value_faults() {
+    let mmo = patched(&spec_text("same_view"), SAME_VIEW_ADOPT, "        if !mbox.is_empty() {\n            p.x = mbox.min_most_often();\n        }");
+    let faulty = patched(&mmo, "    type Io = Consensus<i64>;\n", "    type Io = Consensus<i64>;\n    const VALUE_FAULTS: bool = true;\n");
+    let one_value = "vec![true, w.exists_value(|v: i64| w.count(|i| w[i].x == v) == w.n())]";
+    let faulty = patched(&faulty, "vec![true, w.exists_value(|v: i64| 2 * w.count(|i| w[i].x == v) > w.n() as i64)]", one_value);
+    let unaltered = "        vec![w.exists_set(|s| !s.is_empty() && w.forall(|p| w.ho(p) == s && w.aho(p).is_empty()))]";
+    assert_all_proved(&verdicts_of(&patched(&faulty, SAME_VIEW_LIVENESS, unaltered), "progress"));
+    let altered = "        vec![w.exists_set(|s| !s.is_empty() && w.forall(|p| w.ho(p) == s))]";
+    assert_eq!(verdicts_of(&patched(&faulty, SAME_VIEW_LIVENESS, altered), "progress"), vec![("same_view/progress/inv0/round0".to_string(), "refuted")]);
+}
+
 /// A majority hears one set and adopts `min_most_often`: a majority then
 /// holds one value. The proof takes, at the Venn witness of "in the
 /// majority, not holding the value its named member adopts", the liveness

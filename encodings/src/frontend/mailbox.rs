@@ -196,14 +196,17 @@ impl Cx<'_> {
 
     /// `∀p. res(p) = of_heard(HO(p))`, `of_heard` fresh, for the least
     /// most often received value `res` (`fun`), in a round whose mailbox
-    /// the heard-of set determines: every sender sends to everyone, the
-    /// payload does not depend on the receiver, and no payload is altered.
-    /// `None` otherwise.
+    /// the heard-of set determines: every sender sends to everyone and the
+    /// payload does not depend on the receiver. `None` otherwise. Under
+    /// value faults the mailbox is that function of the heard-of set only
+    /// where no message is altered, and the fact is guarded:
+    /// `∀p. |AHO(p)| = 0 ⇒ res(p) = of_heard(HO(p))`.
     ///
     /// Sound: the value is a function of the mailbox (on an empty one the
     /// update does not read it: choose one value for all), and the mailbox
-    /// a function of the heard-of set, so a real run's values extend to an
-    /// `of_heard`. Two processes that hear the same set then adopt the same
+    /// of an unaltered process a function of its heard-of set (the payloads
+    /// its senders sent), so a real run's values extend to an `of_heard`:
+    /// at `S`, the value chosen from `S`'s unaltered messages. Two processes that hear the same set then adopt the same
     /// value, which a liveness predicate such as `∀p. HO(p) = S` is about;
     /// derived from the defining axiom instead, it takes each one's value
     /// compared in the other's counts, instances the reduction does not
@@ -216,15 +219,14 @@ impl Cx<'_> {
     /// axiom's instances at the two witnesses give it, and measured, the
     /// fact made FloodMin's step 3× slower.)
     fn choice_of_heard(&mut self, r: &RoundCtx, fun: &Fun) -> Option<Stmt> {
-        let by_heard_of = r.altered.is_empty()
-            && r.sends_to == Term::Bool(true)
-            && !r.payload.free_vars().contains(&names::dest_var());
+        let by_heard_of = r.sends_to == Term::Bool(true) && !r.payload.free_vars().contains(&names::dest_var());
         if !by_heard_of {
             return None;
         }
         let of_heard = Fun::new(self.fresh_name(&format!("of_heard.r{}", r.index)), vec![Sort::set(Sort::P)], fun.ret.clone());
-        let what = "mbox.min_most_often: a function of the heard-of set".to_string();
-        Some(Stmt::ChoiceOfHeard { fun: fun.clone(), of_heard, what })
+        let unaltered_only = !r.altered.is_empty();
+        let what = format!("mbox.min_most_often: a function of the heard-of set{}", if unaltered_only { " where no message is altered" } else { "" });
+        Some(Stmt::ChoiceOfHeard { fun: fun.clone(), of_heard, unaltered_only, what })
     }
 
     /// `max_by_key` / `min_by_key`: a received message whose key is extreme.

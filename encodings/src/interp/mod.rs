@@ -303,14 +303,14 @@ pub fn check_transition(alg: &Algorithm, pre: &Snapshot, step: &Step) -> Result<
     Ok(bad)
 }
 
-/// The `(fun, of_heard)` pairs of the `ChoiceOfHeard` statements among
-/// `stmts`, in their branches too.
-pub fn choices_of_heard(stmts: &[crate::ir::Stmt]) -> Vec<(Fun, Fun)> {
+/// The `(fun, of_heard, unaltered_only)` of the `ChoiceOfHeard` statements
+/// among `stmts`, in their branches too.
+pub fn choices_of_heard(stmts: &[crate::ir::Stmt]) -> Vec<(Fun, Fun, bool)> {
     use crate::ir::Stmt;
     let mut out = Vec::new();
     for s in stmts {
         match s {
-            Stmt::ChoiceOfHeard { fun, of_heard, .. } => out.push((fun.clone(), of_heard.clone())),
+            Stmt::ChoiceOfHeard { fun, of_heard, unaltered_only, .. } => out.push((fun.clone(), of_heard.clone(), *unaltered_only)),
             Stmt::If { then, els, .. } => {
                 out.extend(choices_of_heard(then));
                 out.extend(choices_of_heard(els));
@@ -324,14 +324,18 @@ pub fn choices_of_heard(stmts: &[crate::ir::Stmt]) -> Vec<(Fun, Fun)> {
 /// The table of each `ChoiceOfHeard`'s function of the heard-of set, read
 /// off the step: at `HO(i)` the value `i` chose (the first process's, when
 /// two that hear one set chose differently: the fact is then false at the
-/// second, and the check reports it).
+/// second, and the check reports it), from the processes with no altered
+/// message only when the fact is about those.
 pub fn of_heard_tables(stmts: &[crate::ir::Stmt], m: &Model) -> Vec<FunTable> {
     choices_of_heard(stmts)
         .into_iter()
-        .map(|(fun, of_heard)| {
+        .map(|(fun, of_heard, unaltered_only)| {
             let mut t = FunTable { fun: of_heard, entries: Default::default(), default: None };
             for i in 0..m.n {
                 let at = |f: &str| m.funs.get(f).and_then(|t| t.get(&[Value::Proc(i)]).cloned());
+                if unaltered_only && !matches!(at(names::AHO), Some(Value::Set(s)) if s.is_empty()) {
+                    continue;
+                }
                 if let (Some(heard), Some(v)) = (at(names::HO), at(&fun.name)) {
                     t.entries.entry(vec![heard]).or_insert(v);
                 }

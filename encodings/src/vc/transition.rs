@@ -72,11 +72,15 @@ impl Exec {
                 }
                 // Unconditional: it holds of the chosen values whichever
                 // path each process takes.
-                Stmt::ChoiceOfHeard { fun, of_heard, what } => {
+                Stmt::ChoiceOfHeard { fun, of_heard, unaltered_only, what } => {
                     // Over every process at once (not `self`): it relates
                     // the values of processes that hear one set.
                     let p = Var::new("p", Sort::P);
-                    let fact = build::forall(vec![p.clone()], build::eq(fun.at(p.t()), of_heard.at(names::ho(p.t()))));
+                    let mut same = build::eq(fun.at(p.t()), of_heard.at(names::ho(p.t())));
+                    if *unaltered_only {
+                        same = terms::implies(build::eq(build::card(names::aho(p.t())), Term::Int(0)), same);
+                    }
+                    let fact = build::forall(vec![p.clone()], same);
                     self.facts.push(Labeled::new(what.clone(), fact));
                 }
                 Stmt::Check { cond, label } => {
