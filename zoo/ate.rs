@@ -7,13 +7,18 @@
 //! queries for A_T,E this file replaces.
 //!
 //! Not every VC is proved push-button yet: `progress/inv0` (the first
-//! good round) times out, at the default 20 s and at 90 s, with value
-//! faults and without them. Its argument, that a subset of the processes
-//! hearing one set all adopt one value, is proved on its own
-//! (`encodings/tests/fresh.rs`, a majority with one view), but A_T,E's
-//! ground query has about 15,000 assertions, in which Z3 finds no first
-//! model (BENCHMARKS.md, "The refinement's sweep at the counted
-//! witnesses"). The agreement invariant across a round
+//! good round) times out, at the default 20 s and at 90 s. Its argument:
+//! the processes of the common view hear one set with nothing altered, so
+//! they choose one value (`encodings/SPEC_LANGUAGE.md`, `min_most_often`
+//! under value faults), and a process deciding another value would have
+//! had that value received, in a common-view process's mailbox, as often
+//! as the value chosen there. The queries hold every fact of it but one
+//! term: that count, `|{s ∈ HO(p) | x(s) = x̄(d)}|` for a common-view
+//! member `p` and the decider `d` named at `p`'s value. Added by hand to
+//! the global-anchors query of either part, it is proved in 0.3 s and
+//! 1.6 s; no pass makes it (it lies two instantiations past the named
+//! processes), and the ground query, which reaches `x̄(d)`, has 52,000
+//! assertions. The agreement invariant across a round
 //! (`inductive/inv0`) is proved by bounding each received count by the
 //! senders of its value before the round (`logic/src/reduce/covers.rs`):
 //! a decider's more than `E` copies of `x̄` come from more than `E − α`
