@@ -206,8 +206,9 @@ impl Cx<'_> {
     /// update does not read it: choose one value for all), and the mailbox
     /// of an unaltered process a function of its heard-of set (the payloads
     /// its senders sent), so a real run's values extend to an `of_heard`:
-    /// at `S`, the value chosen from `S`'s unaltered messages. Two processes that hear the same set then adopt the same
-    /// value, which a liveness predicate such as `∀p. HO(p) = S` is about;
+    /// at `S`, the value chosen from `S`'s unaltered messages. Two
+    /// processes that hear the same set then adopt the same value, which a
+    /// liveness predicate such as `∀p. HO(p) = S` is about;
     /// derived from the defining axiom instead, it takes each one's value
     /// compared in the other's counts, instances the reduction does not
     /// always make. Stated over pairs (`HO(p) = HO(q) ⇒ res(p) = res(q)`)
