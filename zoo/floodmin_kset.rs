@@ -36,7 +36,11 @@
 //! most `d + 1` of them — the image of a one-to-one map, which the Venn
 //! regions of the reduction do not count (that the new estimates are among
 //! the old ones, so no more of them, is proved: the inclusion lemmas of
-//! `encodings/src/distinct.rs`).
+//! `encodings/src/distinct.rs`). With that bound, `distinct(x') ≤ 1 +
+//! |crashed now|`, added by hand to the dumped query of the round-0 case,
+//! Z3 proves the case in 0.13 s; the bound's own argument written into
+//! the query by hand is lost in E-matching (BENCHMARKS.md, "Decoding large
+//! models; one unaltered view, one choice").
 
 use psync::prelude::*;
 
