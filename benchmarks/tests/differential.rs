@@ -516,7 +516,7 @@ impl<'a, P: Spec + Serialize + DeserializeOwned + Process<Io = Consensus<i64>>> 
         for (fun, of_heard, unaltered_only) in psync_encodings::interp::choices_of_heard(&self.alg.rounds[k].update) {
             for i in 0..m.n {
                 let at = |m: &Model, f: &str, args: &[Value]| m.funs.get(f).and_then(|t| t.get(args).cloned());
-                if unaltered_only && !matches!(at(m, names::AHO, &[Value::Proc(i)]), Some(Value::Set(s)) if s.is_empty()) {
+                if unaltered_only && !psync_encodings::interp::no_altered_message(m, i) {
                     continue;
                 }
                 let (Some(heard), Some(own)) = (at(m, names::HO, &[Value::Proc(i)]), at(m, &fun.name, &[Value::Proc(i)])) else { continue };

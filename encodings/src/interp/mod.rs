@@ -321,6 +321,12 @@ pub fn choices_of_heard(stmts: &[crate::ir::Stmt]) -> Vec<(Fun, Fun, bool)> {
     out
 }
 
+/// Whether process `i` received no altered message in `m` (`AHO(i)` is
+/// empty), where a guarded `ChoiceOfHeard` fact speaks.
+pub fn no_altered_message(m: &Model, i: u32) -> bool {
+    matches!(m.funs.get(names::AHO).and_then(|t| t.get(&[Value::Proc(i)])), Some(Value::Set(s)) if s.is_empty())
+}
+
 /// The table of each `ChoiceOfHeard`'s function of the heard-of set, read
 /// off the step: at `HO(i)` the value `i` chose (the first process's, when
 /// two that hear one set chose differently: the fact is then false at the
@@ -333,7 +339,7 @@ pub fn of_heard_tables(stmts: &[crate::ir::Stmt], m: &Model) -> Vec<FunTable> {
             let mut t = FunTable { fun: of_heard, entries: Default::default(), default: None };
             for i in 0..m.n {
                 let at = |f: &str| m.funs.get(f).and_then(|t| t.get(&[Value::Proc(i)]).cloned());
-                if unaltered_only && !matches!(at(names::AHO), Some(Value::Set(s)) if s.is_empty()) {
+                if unaltered_only && !no_altered_message(m, i) {
                     continue;
                 }
                 if let (Some(heard), Some(v)) = (at(names::HO), at(&fun.name)) {

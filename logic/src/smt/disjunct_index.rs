@@ -11,8 +11,9 @@
 use std::collections::HashSet;
 use std::hash::Hash;
 
-use smt2parser::concrete::{QualIdentifier, Term as PTerm};
-use smt2parser::visitors::Identifier;
+use smt2parser::concrete::Term as PTerm;
+
+use crate::smt::model_text::qual_name;
 
 /// The fewest disjuncts worth an index: a short disjunction is walked.
 pub(crate) const MIN_DISJUNCTS: usize = 8;
@@ -73,9 +74,7 @@ impl<V: Eq + Hash> DisjunctIndex<V> {
 /// `(name args…)` of an application term.
 fn application(t: &PTerm) -> Option<(&str, &[PTerm])> {
     let PTerm::Application { qual_identifier, arguments } = t else { return None };
-    let (QualIdentifier::Simple { identifier } | QualIdentifier::Sorted { identifier, .. }) = qual_identifier;
-    let Identifier::Simple { symbol } = identifier else { return None };
-    Some((symbol.0.as_str(), arguments.as_slice()))
+    Some((qual_name(qual_identifier).ok()?, arguments.as_slice()))
 }
 
 /// `(= key lit)` or `(= lit key)`: the key term and the literal's value.

@@ -180,7 +180,7 @@ fn sort_name(s: &PSort) -> Result<String, SmtError> {
     }
 }
 
-fn qual_name(q: &QualIdentifier) -> Result<&str, SmtError> {
+pub(super) fn qual_name(q: &QualIdentifier) -> Result<&str, SmtError> {
     let id = match q {
         QualIdentifier::Simple { identifier } | QualIdentifier::Sorted { identifier, .. } => identifier,
     };
